@@ -1,0 +1,8 @@
+/* bench/bench.h: `drl2move bench WHAT [options]`. Each benchmark measures the project's path and its
+ * peer side by side in one run and prints the ratio (these machines are noisy: never compare runs). */
+#ifndef D2M_BENCH_H
+#define D2M_BENCH_H
+
+int bench_cli(int argc, char **argv);
+
+#endif

@@ -1,0 +1,126 @@
+/* common/log.c: see log.h. */
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct {
+  int rank;
+  log_level level;
+  double t0;
+  int started;
+  FILE *file;
+} g_log = {0, LOG_INFO, 0.0, 0, NULL};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const char *k_names[] = {"debug", "info", "warn", "error", "off"};
+
+const char *log_level_name(log_level l) { return (l >= LOG_DEBUG && l <= LOG_OFF) ? k_names[l] : "?"; }
+
+int log_parse_level(const char *s, log_level *out) {
+  for (int i = 0; i <= LOG_OFF; i++)
+    if (strcmp(s, k_names[i]) == 0) { *out = (log_level)i; return 0; }
+  return -1;
+}
+
+void log_init(int rank, log_level level) {
+  if (!g_log.started) { g_log.t0 = now_s(); g_log.started = 1; }
+  g_log.rank = rank;
+  g_log.level = level;
+  const char *env = getenv("D2M_LOG");
+  log_level l;
+  if (env && *env && log_parse_level(env, &l) == 0) g_log.level = l;
+}
+
+log_level log_get_level(void) { return g_log.level; }
+void log_set_file(FILE *f) { g_log.file = f; }
+
+double log_elapsed(void) {
+  if (!g_log.started) { g_log.t0 = now_s(); g_log.started = 1; }
+  return now_s() - g_log.t0;
+}
+
+static void vemit(FILE *f, log_level level, const char *fmt, va_list ap) {
+  /* One fprintf per line so lines from threads/ranks sharing a stream do not interleave. */
+  char buf[4096];
+  int n = snprintf(buf, sizeof buf, "[%.3f r%03d %s] ", log_elapsed(), g_log.rank, k_names[level]);
+  if (n < 0) n = 0;
+  vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+  fprintf(f, "%s\n", buf);
+  fflush(f);
+}
+
+void log_msg(log_level level, const char *fmt, ...) {
+  if (level < g_log.level || level >= LOG_OFF) return;
+  va_list ap;
+  va_start(ap, fmt);
+  va_list ap2;
+  va_copy(ap2, ap);
+  vemit(level >= LOG_WARN ? stderr : stdout, level, fmt, ap);
+  if (g_log.file) vemit(g_log.file, level, fmt, ap2);
+  va_end(ap2);
+  va_end(ap);
+}
+
+void d2m_fatal(const char *file, int line, const char *fmt, ...) {
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "[%.3f r%03d FATAL] %s:%d: %s\n", log_elapsed(), g_log.rank, file, line, msg);
+  if (g_log.file) {
+    fprintf(g_log.file, "[%.3f r%03d FATAL] %s:%d: %s\n", log_elapsed(), g_log.rank, file, line, msg);
+    fflush(g_log.file);
+  }
+  fflush(stderr);
+  abort();
+}
+
+void *d2m_malloc_at(size_t n, const char *file, int line) {
+  void *p = malloc(n ? n : 1);
+  if (!p) d2m_fatal(file, line, "out of memory allocating %zu bytes (hint: lower env.num_envs or batch sizes)", n);
+  return p;
+}
+
+void *d2m_calloc_at(size_t count, size_t size, const char *file, int line) {
+  void *p = calloc(count ? count : 1, size ? size : 1);
+  if (!p) d2m_fatal(file, line, "out of memory allocating %zu x %zu bytes", count, size);
+  return p;
+}
+
+void *d2m_aligned_at(size_t n, const char *file, int line) {
+  size_t sz = (n + 63) & ~(size_t)63;
+  void *p = aligned_alloc(64, sz ? sz : 64);
+  if (!p) d2m_fatal(file, line, "out of memory allocating %zu aligned bytes", n);
+  memset(p, 0, sz ? sz : 64);
+  return p;
+}
+
+int err_set(err_t *e, const char *fmt, ...) {
+  if (!e) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int err_wrap(err_t *e, const char *fmt, ...) {
+  if (!e) return -1;
+  char prefix[512], old[sizeof e->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  memcpy(old, e->msg, sizeof old);
+  snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+  return -1;
+}

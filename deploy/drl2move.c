@@ -1,0 +1,58 @@
+/* deploy/drl2move.c: the `drl2move` command and its subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "common/log.h"
+#include "d2m_build.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv); /* NULL: reserved, filled by a later issue */
+  const char *what;
+} command;
+
+static const command k_commands[] = {
+    {"train", NULL, "train a controller (rank 0 learner, ranks 1..N-1 actors); the default command"},
+    {"eval", NULL, "roll out a trained policy, write per-frame CSV, metrics and video"},
+    {"model", NULL, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
+    {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
+    {"motion", NULL, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
+    {"analyze", NULL, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
+};
+enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drl2move [COMMAND] [options]     (no command: train on the embedded defaults)\n"
+          "       drl2move COMMAND --help\n"
+          "       drl2move --version\n\ncommands:\n");
+  for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-8s %s\n", k_commands[i].name, k_commands[i].what);
+}
+
+int main(int argc, char **argv) {
+  log_init(0, LOG_INFO);
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc >= 2 && !strcmp(argv[1], "--version")) {
+    printf("drl2move %s (git %s)\n", D2M_VERSION, D2M_GIT_REV);
+    return 0;
+  }
+  const char *name = (argc >= 2 && argv[1][0] != '-') ? argv[1] : "train";
+  int shift = (argc >= 2 && argv[1][0] != '-') ? 1 : 0;
+  for (int i = 0; i < NCOMMANDS; i++) {
+    if (strcmp(name, k_commands[i].name) != 0) continue;
+    if (!k_commands[i].run) {
+      fprintf(stderr, "drl2move %s: not available yet. When built it will %s.\n", name, k_commands[i].what);
+      return 2;
+    }
+    char **sub_argv = argv + shift;
+    sub_argv[0] = argv[0];
+    return k_commands[i].run(argc - shift, sub_argv);
+  }
+  fprintf(stderr, "drl2move: unknown command '%s'\n", name);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# deploy/setup-debian.sh: install the Debian packages that drl2move's build, tests and benchmarks
+# need. Idempotent: already-installed packages are left alone. Needs root (or sudo).
+set -euo pipefail
+
+# One package per line; say what needs it.
+packages=(
+  build-essential      # C compiler
+  meson ninja-build pkg-config cmake  # build (cmake: meson finds MuJoCo's cmake package)
+  git                  # version string
+  libopenmpi-dev openmpi-bin  # MPI ranks
+  libmujoco-dev        # physics (MuJoCo 2.2.2)
+  libblis-dev          # GEMMs of the networks
+  libmsgpack-dev       # actor <-> learner messages
+  libcriterion-dev     # unit tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-debian: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  echo "setup-debian: need root or sudo to install: ${missing[*]}" >&2
+  echo "  run as root:  apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup-debian: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
