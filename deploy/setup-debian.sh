@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # deploy/setup-debian.sh: install the Debian packages that drl2move's build, tests and benchmarks
 # need. Idempotent: already-installed packages are left alone. Needs root (or sudo).
+#   deploy/setup-debian.sh          build, run, tests
+#   deploy/setup-debian.sh --bench  also the peers the benchmarks compare against (PyTorch: large)
 set -euo pipefail
 
 # One package per line; say what needs it.
@@ -14,6 +16,9 @@ packages=(
   libmsgpack-dev       # actor <-> learner messages
   libcriterion-dev     # unit tests
 )
+bench_packages=(
+)
+if [ "${1:-}" = "--bench" ]; then packages+=("${bench_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
