@@ -1,0 +1,76 @@
+/* envs/model/model.h: the project's 80-muscle lower-body model (Rajagopal 2016 as MyoSuite MyoLegs
+ * carries it into MuJoCo), generated as MJCF from the parameter tables (envs/model/tables.h) for a
+ * subject, and loaded without any file.
+ *
+ * Names are MyoLegs' own: bodies root torso pelvis femur_r tibia_r talus_r calcn_r toes_r patella_r
+ * (and _l), joints hip_flexion_r ... mtp_angle_l plus the free joint `root`, actuators named by
+ * muscle (soleus_r, ...) each driving the tendon <muscle>_tendon, keyframe 0 'standing'.
+ *
+ * Subject scaling (model_write_mjcf / model_load), with s = height / MODEL_REF_HEIGHT_M and
+ * k = mass / reference mass:
+ *   lengths (body offsets, sites, wrapping surfaces, contact shapes, knee translations, optimal
+ *   fibre and tendon slack lengths) * s; masses * k; inertias * k s^2;
+ *   peak isometric forces * k^(2/3) * strength[i]: force follows the physiological cross-section,
+ *   which under geometric similarity goes as mass^(2/3) (Hof 1996, Gait & Posture 4:222, "Scaling
+ *   gait data to body size"); tendon slack length additionally * tendon_slack[i]. */
+#ifndef D2M_MODEL_H
+#define D2M_MODEL_H
+
+#include <mujoco/mujoco.h>
+
+#include "common/log.h"
+
+#define MODEL_NMUSCLE 80
+/* Rajagopal et al. 2016 describe their model as a 170 cm, 75 kg adult; MyoLegs' masses add to
+ * 75.7 kg (model_ref_mass_kg() gives the exact table sum). */
+#define MODEL_REF_HEIGHT_M 1.70
+
+typedef struct model_subject {
+  double height_m, mass_kg;
+  double strength[MODEL_NMUSCLE];     /* peak force factor per muscle (1 = reference) */
+  double tendon_slack[MODEL_NMUSCLE]; /* tendon slack length factor per muscle (1 = reference) */
+  double timestep;                    /* MJCF <option timestep>, s (default 0.001 as MyoLegs) */
+  char name[64];                      /* written into the model's name */
+} model_subject;
+
+/* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms. */
+void model_subject_default(model_subject *s);
+/* Starts from the default and applies a key = value file ('#' comments, [sections] ignored):
+ *   height_m = 1.9            mass_kg = 90            timestep = 0.001333     name = patient7
+ *   strength.soleus_r = 0.5   tendon_slack.soleus_r = 1.05
+ *   strength.*_r = 0.6        (a leading '*' matches every muscle name ending in the rest)
+ * Errors name file:line:key. Returns 0 or -1. */
+int model_subject_load(const char *path, model_subject *s, err_t *err);
+/* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01). */
+int model_subject_check(const model_subject *s, err_t *err);
+
+double model_ref_mass_kg(void);
+double model_length_scale(const model_subject *s);
+double model_mass_scale(const model_subject *s);
+double model_force_scale(const model_subject *s);
+
+/* The MJCF text for a subject (NULL = default), malloc'd and NUL-terminated; NULL on error. */
+char *model_mjcf(const model_subject *s, err_t *err);
+int model_write_mjcf(const model_subject *s, const char *path, err_t *err);
+/* Generates and compiles in memory (no file is read). NULL = default subject. A MuJoCo warning
+ * during compilation is an error. Free with mj_deleteModel. */
+mjModel *model_load(const model_subject *s, err_t *err);
+
+/* The 80 muscles in MyoLegs' actuator order (addbrev_r ... vasmed_r, then the _l muscles). */
+int model_muscle_index(const char *name); /* -1 if unknown */
+const char *model_muscle_name(int i);     /* NULL if out of range */
+
+/* Table figures of muscle i for the subject (scaled): peak force (N), optimal fibre length and
+ * tendon slack length (m), as the generated model implies them. */
+double model_muscle_fmax(const model_subject *s, int i);
+double model_muscle_lopt(const model_subject *s, int i);
+double model_muscle_lslack(const model_subject *s, int i);
+
+/* `drl2move model ...` and `drl2move bench model ...` */
+int model_cli(int argc, char **argv);
+int bench_model(int argc, char **argv);
+/* Renders the model in keyframe 0 with the tracking camera into a PNG (headless EGL + libpng).
+ * Returns 0, or -1 with err set (e.g. built without EGL/libpng, or no display device). */
+int model_render_png(const mjModel *m, const char *path, int width, int height, err_t *err);
+
+#endif
