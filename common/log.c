@@ -104,7 +104,7 @@ void *d2m_aligned_at(size_t n, const char *file, int line) {
   return p;
 }
 
-int err_set(err_t *e, const char *fmt, ...) {
+int err_set(d2m_err *e, const char *fmt, ...) {
   if (!e) return -1;
   va_list ap;
   va_start(ap, fmt);
@@ -113,7 +113,7 @@ int err_set(err_t *e, const char *fmt, ...) {
   return -1;
 }
 
-int err_wrap(err_t *e, const char *fmt, ...) {
+int err_wrap(d2m_err *e, const char *fmt, ...) {
   if (!e) return -1;
   char prefix[512], old[sizeof e->msg];
   va_list ap;

@@ -1,7 +1,7 @@
 /* common/log.h: leveled logging and the three error levels of DESIGN.md.
  *
  *   fatal       a bug or a broken invariant: D2M_FATAL / D2M_CHECK abort with file:line and a hint.
- *   recoverable bad file, message or config: return -1 and fill an err_t; the caller decides.
+ *   recoverable bad file, message or config: return -1 and fill an d2m_err; the caller decides.
  *   numerical   NaN or unstable simulation: counted and reset by the env, never reaches the weights.
  *
  * Every line is prefixed with seconds since start and the MPI rank: "[12.345 r003 warn] ...".
@@ -57,13 +57,14 @@ void *d2m_aligned_at(size_t n, const char *file, int line);
  * code without MPI does not need mpi.h. */
 
 /* ---- recoverable errors ---- */
-typedef struct err_t {
+/* (not err_t: blis.h defines that name) */
+typedef struct d2m_err {
   char msg[1024];
-} err_t;
+} d2m_err;
 /* Format a message into e (if non-NULL) and return -1, so callers can write
  * `return err_set(e, "%s:%d: ...", file, line);`. */
-int err_set(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int err_set(d2m_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prepend context: "context: <previous message>". Returns -1. */
-int err_wrap(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int err_wrap(d2m_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
