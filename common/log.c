@@ -115,12 +115,18 @@ int err_set(d2m_err *e, const char *fmt, ...) {
 
 int err_wrap(d2m_err *e, const char *fmt, ...) {
   if (!e) return -1;
-  char prefix[512], old[sizeof e->msg];
+  char prefix[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
-  memcpy(old, e->msg, sizeof old);
-  snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+  /* "prefix: old", truncated at the buffer's end. */
+  size_t lp = strlen(prefix), lo = strnlen(e->msg, sizeof e->msg - 1), cap = sizeof e->msg - 1;
+  size_t shift = lp + 2 < cap ? lp + 2 : cap;
+  size_t keep = lo + shift <= cap ? lo : cap - shift;
+  memmove(e->msg + shift, e->msg, keep);
+  e->msg[shift + keep] = 0;
+  memcpy(e->msg, prefix, shift >= 2 ? shift - 2 : shift);
+  if (shift >= 2) memcpy(e->msg + shift - 2, ": ", 2);
   return -1;
 }
