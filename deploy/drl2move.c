@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "common/log.h"
 #include "d2m_build.h"
+#include "deploy/train.h"
 
 typedef struct {
   const char *name;
@@ -13,7 +14,7 @@ typedef struct {
 } command;
 
 static const command k_commands[] = {
-    {"train", NULL, "train a controller (rank 0 learner, ranks 1..N-1 actors); the default command"},
+    {"train", train_cli, "train a controller (rank 0 learner, ranks 1..N-1 actors); the default command"},
     {"eval", NULL, "roll out a trained policy, write per-frame CSV, metrics and video"},
     {"model", NULL, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
@@ -37,7 +38,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
-    printf("drl2move %s (git %s)\n", D2M_VERSION, D2M_GIT_REV);
+    print_version();
     return 0;
   }
   const char *name = (argc >= 2 && argv[1][0] != '-') ? argv[1] : "train";

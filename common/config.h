@@ -1,0 +1,108 @@
+/* common/config.h: every configuration key of drl2move in one table.
+ *
+ * A key is one line of CONFIG_TABLE: section, name, type, default, min, max, choices, doc.
+ *   type INT (int64), REAL (double), BOOL (true/false), STR (free text, <= 255 bytes),
+ *   ENUM (one of `choices`, '|'-separated). min/max bound INT and REAL (inclusive).
+ * The values live in cfg_t as fields named section_name (cfg.ppo_lr). Files are INI:
+ *   [ppo]
+ *   lr = 3e-4      # comment
+ * Unknown section or key, wrong type, out-of-bound value and duplicate key are errors of the form
+ *   file:line: section.key: what is wrong (allowed: ...)
+ * cfg_t holds no pointers, so ranks share a resolved config by broadcasting its bytes.
+ */
+#ifndef D2M_CONFIG_H
+#define D2M_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+
+#define CFG_STR_MAX 256
+
+/* X(section, name, type, default, min, max, choices, doc) */
+#define CONFIG_TABLE(X) \
+  X(run, seed, INT, "1", 0, 9.2e18, NULL, "master seed; rank r's streams derive from (seed, r, purpose, index), see common/rng.h") \
+  X(run, log_level, ENUM, "info", 0, 0, "debug|info|warn|error", "log level (the environment variable D2M_LOG overrides it)") \
+  X(run, total_steps, INT, "200000", 1, 9.2e18, NULL, "stop after this many environment (control) steps in total; --steps overrides") \
+  X(run, time_limit_min, REAL, "0", 0, 1e7, NULL, "checkpoint and stop cleanly after this many minutes of wall time (0: no limit); --time-limit overrides") \
+  X(run, runs_dir, STR, "runs", 0, 0, NULL, "parent folder of new run directories (--run-dir names one directly)") \
+  X(run, checkpoint_every, INT, "20", 1, 1e9, NULL, "write a checkpoint every this many updates (and always at the end)") \
+  X(run, keep_checkpoints, INT, "3", 1, 1000, NULL, "how many of the newest checkpoints to keep") \
+  X(run, plots, BOOL, "true", 0, 0, NULL, "render the learning curves (gnuplot) into the run directory at the end") \
+  X(env, task, ENUM, "stand", 0, 0, "stand|walk|imitate", "what the body is asked to do") \
+  X(env, num_envs, INT, "8", 1, 4096, NULL, "environments stepped by each actor rank (policy runs on all at once)") \
+  X(env, dt, REAL, "0.0066666666666666671", 1e-4, 0.1, NULL, "control period in s (default 1/150 s)") \
+  X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step; the physics timestep is dt/substeps") \
+  X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations, or target muscle lengths for a PD law") \
+  X(env, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s before truncation") \
+  X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength factors); empty: the reference adult") \
+  X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
+  X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
+  X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \
+  X(learner, actor_timeout_s, REAL, "120", 1, 86400, NULL, "an actor silent this long is reported dead") \
+  X(nn, hidden, STR, "256,256", 0, 0, NULL, "hidden layer widths of policy and value networks, comma-separated") \
+  X(nn, activation, ENUM, "tanh", 0, 0, "tanh|elu|silu", "hidden activation") \
+  X(nn, init_log_std, REAL, "-0.5", -5, 2, NULL, "initial log standard deviation of the Gaussian policy") \
+  X(nn, threads, INT, "1", 1, 256, NULL, "BLIS threads on the learner") \
+  X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly to 0 when ppo.anneal_lr)") \
+  X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps") \
+  X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \
+  X(ppo, lambda, REAL, "0.95", 0, 1, NULL, "GAE lambda") \
+  X(ppo, clip, REAL, "0.2", 0, 10, NULL, "policy ratio clip") \
+  X(ppo, value_clip, REAL, "0.2", 0, 1e9, NULL, "value clip around the old value (0: off)") \
+  X(ppo, ent_coef, REAL, "0", 0, 10, NULL, "entropy bonus coefficient") \
+  X(ppo, vf_coef, REAL, "0.5", 0, 100, NULL, "value loss coefficient") \
+  X(ppo, epochs, INT, "5", 1, 1000, NULL, "passes over each batch") \
+  X(ppo, minibatch, INT, "512", 1, 1048576, NULL, "samples per minibatch") \
+  X(ppo, max_grad_norm, REAL, "0.5", 0, 1e9, NULL, "global gradient-norm clip (0: off)") \
+  X(ppo, target_kl, REAL, "0.03", 0, 100, NULL, "stop the epochs early when approx KL exceeds this (0: off)") \
+  X(ppo, norm_adv, BOOL, "true", 0, 0, NULL, "normalise advantages per minibatch") \
+  X(ppo, reward_scaling, BOOL, "true", 0, 0, NULL, "divide rewards by the running std of the discounted return") \
+  X(ppo, obs_clip, REAL, "10", 0, 1e9, NULL, "clip normalised observations to +-this")
+
+typedef enum { CFG_INT, CFG_REAL, CFG_BOOL, CFG_STR, CFG_ENUM } cfg_type;
+
+typedef struct cfg_t {
+#define CFG_FIELD_INT(f) int64_t f;
+#define CFG_FIELD_REAL(f) double f;
+#define CFG_FIELD_BOOL(f) int f;
+#define CFG_FIELD_STR(f) char f[CFG_STR_MAX];
+#define CFG_FIELD_ENUM(f) char f[CFG_STR_MAX];
+#define X(sec, name, type, def, lo, hi, choices, doc) CFG_FIELD_##type(sec##_##name)
+  CONFIG_TABLE(X)
+#undef X
+} cfg_t;
+
+typedef struct cfg_key {
+  const char *section, *name;
+  cfg_type type;
+  const char *def;
+  double lo, hi;
+  const char *choices;
+  const char *doc;
+  size_t offset;
+} cfg_key;
+
+extern const cfg_key cfg_keys[];
+extern const int cfg_nkeys;
+
+/* Fill every key with its default. */
+void cfg_defaults(cfg_t *c);
+/* Set one key from text with full validation. `where` prefixes errors ("file:12" or "--set"). */
+int cfg_set(cfg_t *c, const char *where, const char *section, const char *name, const char *value, d2m_err *err);
+/* Parse an INI file over the current values. */
+int cfg_load_file(cfg_t *c, const char *path, d2m_err *err);
+/* Parse INI text (name is used in errors as the file name). */
+int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err);
+/* Apply "section.key=value". */
+int cfg_apply_override(cfg_t *c, const char *assignment, d2m_err *err);
+/* Write the resolved config as an INI file that cfg_load_file reads back to the same cfg_t. */
+void cfg_write(const cfg_t *c, FILE *f);
+/* The table, for `drl2move train --help-config`. */
+void cfg_print_table(FILE *f);
+/* Text of one value, as cfg_write prints it. */
+void cfg_format_value(const cfg_t *c, const cfg_key *k, char *out, size_t n);
+const cfg_key *cfg_find(const char *section, const char *name);
+
+#endif

@@ -1,0 +1,250 @@
+/* deploy/launch.c: see launch.h. */
+#include "deploy/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/mpi_util.h"
+
+void launch_usage(FILE *f) {
+  fprintf(f,
+          "usage: drl2move train [--config FILE] [--set section.key=value ...] [--run-dir DIR]\n"
+          "                      [--resume DIR] [--steps N] [--time-limit MINUTES]\n"
+          "                      [--help] [--help-config]\n\n"
+          "Trains a controller: rank 0 is the learner, ranks 1..N-1 are actors (mpirun -np N drl2move).\n"
+          "  --config FILE        INI file over the embedded defaults (see configs/default.ini)\n"
+          "  --set s.k=v          override one key after the file (repeatable)\n"
+          "  --run-dir DIR        write the run here (default: run.runs_dir/DATE-TIME-TASK)\n"
+          "  --resume DIR         continue the run in DIR from its newest valid checkpoint\n"
+          "  --steps N            total environment steps (run.total_steps)\n"
+          "  --time-limit MIN     checkpoint and stop cleanly after MIN minutes (run.time_limit_min)\n"
+          "  --help-config        print every configuration key with type, default, bounds and meaning\n");
+}
+
+static int need_value(int i, int argc, char **argv, d2m_err *err) {
+  if (i + 1 >= argc || !argv[i + 1][0]) return err_set(err, "train: %s needs a value", argv[i]);
+  return 0;
+}
+
+int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
+  memset(o, 0, sizeof *o);
+  o->time_limit_min = -1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { o->help = 1; continue; }
+    if (!strcmp(a, "--help-config")) { o->help_config = 1; continue; }
+    int has_value = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--run-dir") ||
+                    !strcmp(a, "--resume") || !strcmp(a, "--steps") || !strcmp(a, "--time-limit");
+    if (!has_value) return err_set(err, "train: unknown argument '%s' (see drl2move train --help)", a);
+    if (need_value(i, argc, argv, err)) return -1;
+    const char *v = argv[++i];
+    if (!strcmp(a, "--config")) o->config_path = v;
+    else if (!strcmp(a, "--run-dir")) o->run_dir = v;
+    else if (!strcmp(a, "--resume")) o->resume_dir = v;
+    else if (!strcmp(a, "--set")) {
+      if (o->nsets == LAUNCH_MAX_SETS) return err_set(err, "train: more than %d --set options", LAUNCH_MAX_SETS);
+      o->sets[o->nsets++] = v;
+    } else if (!strcmp(a, "--steps")) {
+      char *end;
+      errno = 0;
+      double d = strtod(v, &end);
+      if (*end || errno || !(d >= 1) || d > 9.2e18 || d != (double)(int64_t)d)
+        return err_set(err, "train: --steps: '%s' is not a positive integer", v);
+      o->steps = (int64_t)d;
+    } else {
+      char *end;
+      errno = 0;
+      double d = strtod(v, &end);
+      if (*end || errno || !(d > 0) || d > 1e7)
+        return err_set(err, "train: --time-limit: '%s' is not a positive number of minutes", v);
+      o->time_limit_min = d;
+    }
+  }
+  if (o->run_dir && o->resume_dir) return err_set(err, "train: --run-dir and --resume exclude each other");
+  return 0;
+}
+
+static int resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
+  cfg_defaults(cfg);
+  if (o->resume_dir) {
+    char path[LAUNCH_PATH_MAX];
+    snprintf(path, sizeof path, "%s/config.resolved.ini", o->resume_dir);
+    if (cfg_load_file(cfg, path, err)) return err_wrap(err, "--resume");
+  }
+  if (o->config_path && cfg_load_file(cfg, o->config_path, err)) return -1;
+  for (int i = 0; i < o->nsets; i++)
+    if (cfg_apply_override(cfg, o->sets[i], err)) return -1;
+  if (o->steps > 0) cfg->run_total_steps = o->steps;
+  if (o->time_limit_min > 0) cfg->run_time_limit_min = o->time_limit_min;
+  return 0;
+}
+
+/* Broadcast rank 0's status and, on failure, its message, so every rank fails the same way. */
+static int bcast_status(int rc, MPI_Comm comm, d2m_err *err) {
+  CHECK_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc) CHECK_MPI(MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, 0, comm));
+  return rc;
+}
+
+int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err) {
+  int rank;
+  CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  int rc = rank == 0 ? resolve_local(o, cfg, err) : 0;
+  if (bcast_status(rc, comm, err)) return -1;
+  /* cfg_t is plain data (no pointers) and every rank runs the same binary. */
+  CHECK_MPI(MPI_Bcast(cfg, (int)sizeof *cfg, MPI_BYTE, 0, comm));
+  return 0;
+}
+
+int launch_write_atomic(const char *path, const void *data, size_t n, d2m_err *err) {
+  char tmp[LAUNCH_PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
+  const char *p = data;
+  size_t left = n;
+  while (left) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      return err_set(err, "%s: write failed: %s", tmp, strerror(e));
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (fsync(fd) || close(fd)) {
+    unlink(tmp);
+    return err_set(err, "%s: fsync/close failed: %s", tmp, strerror(errno));
+  }
+  if (rename(tmp, path)) {
+    int e = errno;
+    unlink(tmp);
+    return err_set(err, "%s: rename failed: %s", path, strerror(e));
+  }
+  char dir[LAUNCH_PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd); /* make the rename durable; failure here loses nothing already written */
+    close(dfd);
+  }
+  return 0;
+}
+
+static int mkdir_p(const char *path, d2m_err *err) {
+  char buf[LAUNCH_PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return err_set(err, "%s: path too long", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
+  return 0;
+}
+
+static char *config_text(const cfg_t *cfg, size_t *n) {
+  char *text = NULL;
+  FILE *mem = open_memstream(&text, n);
+  D2M_CHECK(mem != NULL, "open_memstream failed: out of memory?");
+  cfg_write(cfg, mem);
+  fclose(mem);
+  return text;
+}
+
+static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, size_t n, d2m_err *err) {
+  if (o->resume_dir) {
+    snprintf(run_dir, n, "%s", o->resume_dir);
+  } else if (o->run_dir) {
+    snprintf(run_dir, n, "%s", o->run_dir);
+  } else {
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    if (mkdir_p(cfg->run_runs_dir, err)) return -1;
+    /* A fresh directory: add -2, -3, ... when two runs start in the same second. */
+    for (int k = 1;; k++) {
+      if (k == 1) snprintf(run_dir, n, "%s/%s-%s", cfg->run_runs_dir, stamp, cfg->env_task);
+      else snprintf(run_dir, n, "%s/%s-%s-%d", cfg->run_runs_dir, stamp, cfg->env_task, k);
+      if (mkdir(run_dir, 0755) == 0) break;
+      if (errno != EEXIST || k > 1000) return err_set(err, "%s: cannot create run directory: %s", run_dir, strerror(errno));
+    }
+  }
+  if (mkdir_p(run_dir, err)) return -1;
+  char path[LAUNCH_PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/config.resolved.ini", run_dir);
+  size_t len;
+  char *text = config_text(cfg, &len);
+  int rc = launch_write_atomic(path, text, len, err);
+  free(text);
+  return rc;
+}
+
+int launch_make_run_dir(const launch_opts *o, const cfg_t *cfg, MPI_Comm comm, char *run_dir, size_t n, d2m_err *err) {
+  int rank;
+  CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  int rc = rank == 0 ? make_local(o, cfg, run_dir, n, err) : 0;
+  if (bcast_status(rc, comm, err)) return -1;
+  CHECK_MPI(MPI_Bcast(run_dir, (int)n, MPI_CHAR, 0, comm));
+  return 0;
+}
+
+int launch_check_slurm(int world_size, d2m_err *err) {
+  const char *nt = getenv("SLURM_NTASKS");
+  if (!nt || !*nt) return 0;
+  char *end;
+  long v = strtol(nt, &end, 10);
+  if (*end || v <= 0) return err_set(err, "SLURM_NTASKS='%s' is not a positive integer", nt);
+  if (v != world_size)
+    return err_set(err,
+                   "MPI world size is %d but SLURM_NTASKS is %ld: launch with `srun --mpi=pmix drl2move` or "
+                   "`mpirun drl2move` without -np inside the allocation",
+                   world_size, v);
+  return 0;
+}
+
+typedef struct {
+  char host[64];
+  long pid;
+} rank_info;
+
+void launch_report_in(MPI_Comm comm, const char *run_dir) {
+  int rank, size;
+  CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  CHECK_MPI(MPI_Comm_size(comm, &size));
+  rank_info me = {{0}, (long)getpid()};
+  gethostname(me.host, sizeof me.host - 1);
+  rank_info *all = rank == 0 ? xcalloc((size_t)size, sizeof *all) : NULL;
+  CHECK_MPI(MPI_Gather(&me, (int)sizeof me, MPI_BYTE, all, (int)sizeof me, MPI_BYTE, 0, comm));
+  if (rank != 0) return;
+  char path[LAUNCH_PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/ranks.txt", run_dir);
+  FILE *f = fopen(path, "w");
+  for (int r = 0; r < size; r++) {
+    if (f) fprintf(f, "%d %s %ld %s\n", r, all[r].host, all[r].pid, r == 0 ? "learner" : "actor");
+  }
+  if (f) fclose(f);
+  LOG_I("%d ranks reported in: 1 learner (rank 0 on %s), %d actors; see %s", size, all[0].host, size - 1, path);
+  free(all);
+}
+
+uint64_t launch_config_digest(const cfg_t *cfg) {
+  size_t n;
+  char *text = config_text(cfg, &n);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+  free(text);
+  return h;
+}

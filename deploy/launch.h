@@ -1,0 +1,50 @@
+/* deploy/launch.h: the plumbing of `drl2move train` shared by every rank: arguments, the config
+ * (resolved and validated on rank 0, broadcast as bytes), the run directory, ranks reporting in. */
+#ifndef D2M_LAUNCH_H
+#define D2M_LAUNCH_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+#define LAUNCH_MAX_SETS 128
+#define LAUNCH_PATH_MAX 1024
+
+typedef struct launch_opts {
+  const char *config_path;             /* --config FILE */
+  const char *sets[LAUNCH_MAX_SETS];   /* --set section.key=value, in order */
+  int nsets;
+  const char *run_dir;                 /* --run-dir DIR */
+  const char *resume_dir;              /* --resume DIR */
+  int64_t steps;                       /* --steps N (0: not given) */
+  double time_limit_min;               /* --time-limit MINUTES (<0: not given) */
+  int help, help_config;
+} launch_opts;
+
+void launch_usage(FILE *f);
+/* Parse `train` arguments (argv[0] is the program). Deterministic, so every rank agrees. */
+int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err);
+
+/* Rank 0 resolves: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit.
+ * The outcome (ok or the error text) and the cfg_t bytes are broadcast: every rank returns the same. */
+int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err);
+
+/* Rank 0 creates the run directory (--run-dir, --resume, or run.runs_dir/YYYYmmdd-HHMMSS-TASK[-n]) and
+ * writes config.resolved.ini atomically; the path is broadcast. */
+int launch_make_run_dir(const launch_opts *o, const cfg_t *cfg, MPI_Comm comm, char *run_dir, size_t n, d2m_err *err);
+
+/* Under SLURM the world must be SLURM_NTASKS ranks: a mismatch is an error naming both numbers. */
+int launch_check_slurm(int world_size, d2m_err *err);
+
+/* Every rank reports host and pid; rank 0 logs them and writes ranks.txt into the run directory. */
+void launch_report_in(MPI_Comm comm, const char *run_dir);
+
+/* Write a file atomically: temporary file beside it, fsync, rename, fsync of the directory. */
+int launch_write_atomic(const char *path, const void *data, size_t n, d2m_err *err);
+
+/* FNV-1a 64 of the resolved config's text: equal on every rank iff the configs are equal. */
+uint64_t launch_config_digest(const cfg_t *cfg);
+
+#endif

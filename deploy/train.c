@@ -1,0 +1,86 @@
+/* deploy/train.c: `drl2move train`: MPI start, config, run directory, then rank 0 runs the learner
+ * and ranks 1..N-1 the actors. This is the only code that sees both actor/ and learner/. */
+#include "deploy/train.h"
+
+#include <blis.h>
+#include <mpi.h>
+#include <msgpack.h>
+#include <mujoco/mujoco.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/mpi_util.h"
+#include "d2m_build.h"
+#include "deploy/launch.h"
+
+void print_version(void) {
+  char mpi_ver[MPI_MAX_LIBRARY_VERSION_STRING];
+  int n = 0;
+  MPI_Get_library_version(mpi_ver, &n);
+  char *nl = strchr(mpi_ver, ',');
+  if (nl) *nl = 0; /* "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4" */
+  printf("drl2move %s (git %s)\n", D2M_VERSION, D2M_GIT_REV);
+  printf("  MuJoCo   %s\n", mj_versionString());
+  printf("  MPI      %s\n", mpi_ver);
+  printf("  BLIS     %s, kernel configuration '%s'%s\n", bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()),
+         getenv("BLIS_ARCH_TYPE") ? " (set by BLIS_ARCH_TYPE)" : " (auto-detected)");
+  printf("  msgpack  %s\n", msgpack_version());
+}
+
+/* Fail the same way on every rank: rank 0 prints, all return 1. */
+static int fail_all(int rank, const d2m_err *e) {
+  if (rank == 0) fprintf(stderr, "drl2move train: %s\n", e->msg);
+  MPI_Finalize();
+  return 1;
+}
+
+int train_cli(int argc, char **argv) {
+  launch_opts opts;
+  d2m_err err = {{0}};
+  /* Arguments first, without MPI: --help works anywhere and every rank parses the same way. */
+  if (launch_parse_args(argc, argv, &opts, &err)) {
+    fprintf(stderr, "drl2move %s\n", err.msg);
+    return 2;
+  }
+  if (opts.help) { launch_usage(stdout); return 0; }
+  if (opts.help_config) { cfg_print_table(stdout); return 0; }
+
+  int provided = 0, rank = 0, size = 1;
+  CHECK_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
+  mpi_util_init();
+  CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+  CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &size));
+  log_init(rank, LOG_INFO);
+
+  if (launch_check_slurm(size, &err)) return fail_all(rank, &err);
+  cfg_t cfg;
+  if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err)) return fail_all(rank, &err);
+  log_level lvl = LOG_INFO;
+  log_parse_level(cfg.run_log_level, &lvl);
+  log_init(rank, lvl);
+
+  char run_dir[LAUNCH_PATH_MAX];
+  if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err)) return fail_all(rank, &err);
+  FILE *logf = NULL;
+  if (rank == 0) {
+    char path[LAUNCH_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/train.log", run_dir);
+    logf = fopen(path, "a");
+    if (logf) log_set_file(logf);
+    LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
+          cfg.env_task, size);
+  }
+  launch_report_in(MPI_COMM_WORLD, run_dir);
+
+  int rc = 0;
+  LOG_I("config digest %016llx", (unsigned long long)launch_config_digest(&cfg));
+
+  CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+  if (rank == 0) LOG_I("run finished: %s", run_dir);
+  log_set_file(NULL);
+  if (logf) fclose(logf);
+  MPI_Finalize();
+  return rc;
+}
