@@ -328,10 +328,9 @@ void cfg_format_value(const cfg_t *c, const cfg_key *k, char *out, size_t n) {
   }
 }
 
-void cfg_write(const cfg_t *c, FILE *f) {
+static void write_ini(const cfg_t *c, FILE *f, int documented) {
   const char *cur = "";
-  char v[CFG_STR_MAX + 8];
-  fprintf(f, "# drl2move resolved configuration: every key, with the value this run used.\n");
+  char v[CFG_STR_MAX + 8], allowed[512];
   for (int i = 0; i < cfg_nkeys; i++) {
     const cfg_key *k = &cfg_keys[i];
     if (strcmp(cur, k->section)) {
@@ -339,8 +338,25 @@ void cfg_write(const cfg_t *c, FILE *f) {
       cur = k->section;
     }
     cfg_format_value(c, k, v, sizeof v);
+    if (documented) {
+      allowed_text(k, allowed, sizeof allowed);
+      fprintf(f, "# %s (%s)\n", k->doc, allowed);
+    }
     fprintf(f, "%s = %s\n", k->name, v);
   }
+}
+
+void cfg_write(const cfg_t *c, FILE *f) {
+  fprintf(f, "# drl2move resolved configuration: every key, with the value this run used.\n");
+  write_ini(c, f, 0);
+}
+
+void cfg_write_documented(const cfg_t *c, FILE *f) {
+  fprintf(f,
+          "# drl2move configuration: every key with its meaning and allowed values.\n"
+          "# Written by `drl2move train --print-config`; the values here are the embedded defaults.\n"
+          "# Use: drl2move train --config FILE [--set section.key=value ...]\n");
+  write_ini(c, f, 1);
 }
 
 void cfg_print_table(FILE *f) {

@@ -99,6 +99,8 @@ int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err);
 int cfg_apply_override(cfg_t *c, const char *assignment, d2m_err *err);
 /* Write the resolved config as an INI file that cfg_load_file reads back to the same cfg_t. */
 void cfg_write(const cfg_t *c, FILE *f);
+/* The same with each key's doc and allowed values as comments (configs/default.ini). */
+void cfg_write_documented(const cfg_t *c, FILE *f);
 /* The table, for `drl2move train --help-config`. */
 void cfg_print_table(FILE *f);
 /* Text of one value, as cfg_write prints it. */

@@ -16,7 +16,7 @@ void launch_usage(FILE *f) {
   fprintf(f,
           "usage: drl2move train [--config FILE] [--set section.key=value ...] [--run-dir DIR]\n"
           "                      [--resume DIR] [--steps N] [--time-limit MINUTES]\n"
-          "                      [--help] [--help-config]\n\n"
+          "                      [--help] [--help-config] [--print-config]\n\n"
           "Trains a controller: rank 0 is the learner, ranks 1..N-1 are actors (mpirun -np N drl2move).\n"
           "  --config FILE        INI file over the embedded defaults (see configs/default.ini)\n"
           "  --set s.k=v          override one key after the file (repeatable)\n"
@@ -24,7 +24,8 @@ void launch_usage(FILE *f) {
           "  --resume DIR         continue the run in DIR from its newest valid checkpoint\n"
           "  --steps N            total environment steps (run.total_steps)\n"
           "  --time-limit MIN     checkpoint and stop cleanly after MIN minutes (run.time_limit_min)\n"
-          "  --help-config        print every configuration key with type, default, bounds and meaning\n");
+          "  --help-config        print every configuration key with type, default, bounds and meaning\n"
+          "  --print-config       print the resolved configuration (with the options above) as a documented INI file\n");
 }
 
 static int need_value(int i, int argc, char **argv, d2m_err *err) {
@@ -39,6 +40,7 @@ int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { o->help = 1; continue; }
     if (!strcmp(a, "--help-config")) { o->help_config = 1; continue; }
+    if (!strcmp(a, "--print-config")) { o->print_config = 1; continue; }
     int has_value = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--run-dir") ||
                     !strcmp(a, "--resume") || !strcmp(a, "--steps") || !strcmp(a, "--time-limit");
     if (!has_value) return err_set(err, "train: unknown argument '%s' (see drl2move train --help)", a);
@@ -70,7 +72,7 @@ int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
   return 0;
 }
 
-static int resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
+int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
   cfg_defaults(cfg);
   if (o->resume_dir) {
     char path[LAUNCH_PATH_MAX];
@@ -95,7 +97,7 @@ static int bcast_status(int rc, MPI_Comm comm, d2m_err *err) {
 int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err) {
   int rank;
   CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  int rc = rank == 0 ? resolve_local(o, cfg, err) : 0;
+  int rc = rank == 0 ? launch_resolve_local(o, cfg, err) : 0;
   if (bcast_status(rc, comm, err)) return -1;
   /* cfg_t is plain data (no pointers) and every rank runs the same binary. */
   CHECK_MPI(MPI_Bcast(cfg, (int)sizeof *cfg, MPI_BYTE, 0, comm));

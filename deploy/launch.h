@@ -20,13 +20,15 @@ typedef struct launch_opts {
   const char *resume_dir;              /* --resume DIR */
   int64_t steps;                       /* --steps N (0: not given) */
   double time_limit_min;               /* --time-limit MINUTES (<0: not given) */
-  int help, help_config;
+  int help, help_config, print_config;
 } launch_opts;
 
 void launch_usage(FILE *f);
 /* Parse `train` arguments (argv[0] is the program). Deterministic, so every rank agrees. */
 int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err);
 
+/* Resolve in this process only: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit. */
+int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err);
 /* Rank 0 resolves: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit.
  * The outcome (ok or the error text) and the cfg_t bytes are broadcast: every rank returns the same. */
 int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err);

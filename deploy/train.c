@@ -46,6 +46,12 @@ int train_cli(int argc, char **argv) {
   }
   if (opts.help) { launch_usage(stdout); return 0; }
   if (opts.help_config) { cfg_print_table(stdout); return 0; }
+  if (opts.print_config) {
+    cfg_t c;
+    if (launch_resolve_local(&opts, &c, &err)) { fprintf(stderr, "drl2move train: %s\n", err.msg); return 1; }
+    cfg_write_documented(&c, stdout);
+    return 0;
+  }
 
   int provided = 0, rank = 0, size = 1;
   CHECK_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));

@@ -158,3 +158,22 @@ Test(config, train_arguments) {
   cr_assert_float_eq(o.time_limit_min, 1.5, 1e-12);
   cr_assert_str_eq(o.resume_dir, "runs/x");
 }
+
+/* configs/default.ini is the documented default config: it must read back to exactly the embedded
+ * defaults and hold every key (regenerate: drl2move train --print-config > configs/default.ini). */
+Test(config, shipped_default_ini_matches_table) {
+  const char *root = getenv("D2M_SOURCE_ROOT");
+  cr_assert(root, "D2M_SOURCE_ROOT is not set (run through meson test)");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/configs/default.ini", root);
+  cfg_t z;
+  memset(&z, 0x5a, sizeof z); /* every key must be set by the file, not inherited */
+  cr_assert_eq(cfg_load_file(&z, path, &e), 0, "%s", e.msg);
+  char a[CFG_STR_MAX + 8], b[CFG_STR_MAX + 8];
+  for (int i = 0; i < cfg_nkeys; i++) {
+    cfg_format_value(&z, &cfg_keys[i], a, sizeof a);
+    cfg_format_value(&c, &cfg_keys[i], b, sizeof b);
+    cr_assert_str_eq(a, b, "configs/default.ini: %s.%s = %s, the table says %s (regenerate it)", cfg_keys[i].section,
+                     cfg_keys[i].name, a, b);
+  }
+}
