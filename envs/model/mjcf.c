@@ -196,7 +196,7 @@ static void constraints_keys(const gen *g) {
   fprintf(f, "  </keyframe>\n</mujoco>\n");
 }
 
-char *model_mjcf(const model_subject *sub, err_t *err) {
+char *model_mjcf(const model_subject *sub, d2m_err *err) {
   model_subject def;
   if (!sub) model_subject_default(&def), sub = &def;
   if (model_subject_check(sub, err)) return NULL;
@@ -213,7 +213,7 @@ char *model_mjcf(const model_subject *sub, err_t *err) {
   return buf;
 }
 
-int model_write_mjcf(const model_subject *s, const char *path, err_t *err) {
+int model_write_mjcf(const model_subject *s, const char *path, d2m_err *err) {
   char *x = model_mjcf(s, err);
   if (!x) return -1;
   FILE *f = fopen(path, "w");
@@ -228,7 +228,7 @@ int model_write_mjcf(const model_subject *s, const char *path, err_t *err) {
   return bad ? err_set(err, "%s: write failed", path) : 0;
 }
 
-mjModel *model_load(const model_subject *s, err_t *err) {
+mjModel *model_load(const model_subject *s, d2m_err *err) {
   char *x = model_mjcf(s, err);
   if (!x) return NULL;
   mjVFS *vfs = xmalloc(sizeof *vfs); /* about 2 MB: not for the stack */

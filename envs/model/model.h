@@ -40,9 +40,9 @@ void model_subject_default(model_subject *s);
  *   strength.soleus_r = 0.5   tendon_slack.soleus_r = 1.05
  *   strength.*_r = 0.6        (a leading '*' matches every muscle name ending in the rest)
  * Errors name file:line:key. Returns 0 or -1. */
-int model_subject_load(const char *path, model_subject *s, err_t *err);
+int model_subject_load(const char *path, model_subject *s, d2m_err *err);
 /* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01). */
-int model_subject_check(const model_subject *s, err_t *err);
+int model_subject_check(const model_subject *s, d2m_err *err);
 
 double model_ref_mass_kg(void);
 double model_length_scale(const model_subject *s);
@@ -50,11 +50,11 @@ double model_mass_scale(const model_subject *s);
 double model_force_scale(const model_subject *s);
 
 /* The MJCF text for a subject (NULL = default), malloc'd and NUL-terminated; NULL on error. */
-char *model_mjcf(const model_subject *s, err_t *err);
-int model_write_mjcf(const model_subject *s, const char *path, err_t *err);
+char *model_mjcf(const model_subject *s, d2m_err *err);
+int model_write_mjcf(const model_subject *s, const char *path, d2m_err *err);
 /* Generates and compiles in memory (no file is read). NULL = default subject. A MuJoCo warning
  * during compilation is an error. Free with mj_deleteModel. */
-mjModel *model_load(const model_subject *s, err_t *err);
+mjModel *model_load(const model_subject *s, d2m_err *err);
 
 /* The 80 muscles in MyoLegs' actuator order (addbrev_r ... vasmed_r, then the _l muscles). */
 int model_muscle_index(const char *name); /* -1 if unknown */
@@ -71,6 +71,6 @@ int model_cli(int argc, char **argv);
 int bench_model(int argc, char **argv);
 /* Renders the model in keyframe 0 with the tracking camera into a PNG (headless EGL + libpng).
  * Returns 0, or -1 with err set (e.g. built without EGL/libpng, or no display device). */
-int model_render_png(const mjModel *m, const char *path, int width, int height, err_t *err);
+int model_render_png(const mjModel *m, const char *path, int width, int height, d2m_err *err);
 
 #endif

@@ -49,7 +49,7 @@ double model_muscle_lslack(const model_subject *s, int i) {
   return model_tab_muscles[i].lslack * model_length_scale(s) * s->tendon_slack[i];
 }
 
-int model_subject_check(const model_subject *s, err_t *err) {
+int model_subject_check(const model_subject *s, d2m_err *err) {
   if (!(s->height_m >= 0.5 && s->height_m <= 2.5)) return err_set(err, "height_m %g outside 0.5..2.5", s->height_m);
   if (!(s->mass_kg >= 10 && s->mass_kg <= 250)) return err_set(err, "mass_kg %g outside 10..250", s->mass_kg);
   if (!(s->timestep >= 1e-5 && s->timestep <= 0.01)) return err_set(err, "timestep %g outside 1e-5..0.01", s->timestep);
@@ -86,7 +86,7 @@ static int set_factor(double *factor, const char *pattern, double x) {
   return n;
 }
 
-static int apply_line(model_subject *s, const char *path, int line, char *key, char *val, err_t *err) {
+static int apply_line(model_subject *s, const char *path, int line, char *key, char *val, d2m_err *err) {
   if (!strcmp(key, "name")) {
     snprintf(s->name, sizeof s->name, "%s", val);
     return 0;
@@ -106,12 +106,12 @@ static int apply_line(model_subject *s, const char *path, int line, char *key, c
     return err_set(err, "%s:%d: %s: unknown key (height_m, mass_kg, timestep, name, strength.M, tendon_slack.M)",
                    path, line, key);
   }
-  err_t e2;
+  d2m_err e2;
   if (model_subject_check(s, &e2)) return err_set(err, "%s:%d: %s: %s", path, line, key, e2.msg);
   return 0;
 }
 
-int model_subject_load(const char *path, model_subject *s, err_t *err) {
+int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
   model_subject_default(s);
   FILE *f = fopen(path, "r");
   if (!f) return err_set(err, "%s: cannot open: %s", path, strerror(errno));
