@@ -1,0 +1,36 @@
+/* envs/motion/mot.h: reader for OpenSim .mot / .sto tables (motion and storage files).
+ *
+ * Format (OpenSim 3.x/4.x, both accepted): optional first line with the table's name, header lines
+ * ("version=1", "nRows=73", "nColumns=24", "inDegrees=yes", free text), a line "endheader", one line
+ * of column names separated by tabs or spaces (the first is "time"), then nRows rows of numbers.
+ * Older files use "datarows"/"datacolumns" instead of nRows/nColumns; both are read.
+ *
+ * Errors (recoverable, d2m_err): missing "endheader", missing column line, a row whose cell count
+ * differs from the column count, a non-numeric cell, time not strictly increasing, row count
+ * different from nRows. The message names file:line:column (1-based, column = cell index). */
+#ifndef D2M_MOT_H
+#define D2M_MOT_H
+
+#include <stddef.h>
+
+#include "common/log.h"
+
+typedef struct mot_table {
+  int nrows, ncols;   /* ncols counts the time column */
+  char **names;       /* [ncols] column names; names[0] is the time column */
+  double *data;       /* [nrows * ncols] row-major, values as in the file (degrees if in_degrees) */
+  int in_degrees;     /* 1 if the header says inDegrees=yes (angles in degrees) */
+  int names_line;     /* 1-based line of the column-name line (for error messages downstream) */
+  char path[256];     /* file name used in error messages */
+} mot_table;
+
+/* Parse a file. On error t is left empty (nothing to free) and -1 is returned. */
+int mot_read(const char *path, mot_table *t, d2m_err *err);
+/* Parse text already in memory (tests, fuzzing); `name` is used in error messages. */
+int mot_parse(const char *text, size_t len, const char *name, mot_table *t, d2m_err *err);
+void mot_free(mot_table *t);
+/* Index of the column called `name` (case-sensitive), or -1. */
+int mot_col(const mot_table *t, const char *name);
+static inline double mot_at(const mot_table *t, int row, int col) { return t->data[(size_t)row * t->ncols + col]; }
+
+#endif
