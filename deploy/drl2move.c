@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "d2m_build.h"
 #include "deploy/train.h"
+#include "envs/motion/motion_cli.h"
 
 typedef struct {
   const char *name;
@@ -18,7 +19,7 @@ static const command k_commands[] = {
     {"eval", NULL, "roll out a trained policy, write per-frame CSV, metrics and video"},
     {"model", NULL, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
-    {"motion", NULL, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
+    {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
     {"analyze", NULL, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
 };
 enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };
