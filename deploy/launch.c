@@ -2,14 +2,13 @@
 #include "deploy/launch.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ckpt.h"
 #include "common/mpi_util.h"
 
 void launch_usage(FILE *f) {
@@ -104,44 +103,6 @@ int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_e
   return 0;
 }
 
-int launch_write_atomic(const char *path, const void *data, size_t n, d2m_err *err) {
-  char tmp[LAUNCH_PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
-  const char *p = data;
-  size_t left = n;
-  while (left) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = errno;
-      close(fd);
-      unlink(tmp);
-      return err_set(err, "%s: write failed: %s", tmp, strerror(e));
-    }
-    p += w;
-    left -= (size_t)w;
-  }
-  if (fsync(fd) || close(fd)) {
-    unlink(tmp);
-    return err_set(err, "%s: fsync/close failed: %s", tmp, strerror(errno));
-  }
-  if (rename(tmp, path)) {
-    int e = errno;
-    unlink(tmp);
-    return err_set(err, "%s: rename failed: %s", path, strerror(e));
-  }
-  char dir[LAUNCH_PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", path);
-  int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    fsync(dfd); /* make the rename durable; failure here loses nothing already written */
-    close(dfd);
-  }
-  return 0;
-}
-
 static int mkdir_p(const char *path, d2m_err *err) {
   char buf[LAUNCH_PATH_MAX];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return err_set(err, "%s: path too long", path);
@@ -189,7 +150,7 @@ static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, siz
   snprintf(path, sizeof path, "%s/config.resolved.ini", run_dir);
   size_t len;
   char *text = config_text(cfg, &len);
-  int rc = launch_write_atomic(path, text, len, err);
+  int rc = file_write_atomic(path, text, len, err);
   free(text);
   return rc;
 }

@@ -43,9 +43,6 @@ int launch_check_slurm(int world_size, d2m_err *err);
 /* Every rank reports host and pid; rank 0 logs them and writes ranks.txt into the run directory. */
 void launch_report_in(MPI_Comm comm, const char *run_dir);
 
-/* Write a file atomically: temporary file beside it, fsync, rename, fsync of the directory. */
-int launch_write_atomic(const char *path, const void *data, size_t n, d2m_err *err);
-
 /* FNV-1a 64 of the resolved config's text: equal on every rank iff the configs are equal. */
 uint64_t launch_config_digest(const cfg_t *cfg);
 
