@@ -72,7 +72,13 @@ static void body(const gen *g, int b, int depth) {
   fprintf(f, "%*s<body name=\"%s\"", 2 * depth, "", B->name);
   vec(f, "pos", B->pos, 3, g->s), vec(f, "quat", B->quat, 4, 1);
   fprintf(f, ">\n");
-  if (B->parent < 0) fprintf(f, "%*s<freejoint name=\"root\"/>\n", 2 * depth + 2, "");
+  if (B->parent < 0) {
+    /* A side-front view that follows the centre of mass (for renders and videos): in the root
+     * frame x is forward (world -y) and y is left (world +x), so this sits 2.4 m away, front-left at 45 degrees. */
+    fprintf(f, "%*s<freejoint name=\"root\"/>\n", 2 * depth + 2, "");
+    fprintf(f, "%*s<camera name=\"track\" mode=\"trackcom\" pos=\"%.4g %.4g %.4g\" xyaxes=\"-0.707 0.707 0 0 0 1\"/>\n",
+            2 * depth + 2, "", 1.7 * g->s, 1.7 * g->s, -0.05 * g->s);
+  }
   if (B->mass > 0) {
     fprintf(f, "%*s<inertial mass=\"%.9g\"", 2 * depth + 2, "", B->mass * g->k);
     vec(f, "pos", B->ipos, 3, g->s), vec(f, "quat", B->iquat, 4, 1);

@@ -18,7 +18,8 @@ static const char *k_joint[7] = {"hip_flexion", "hip_adduction", "hip_rotation",
 
 /* Sets the 14 leg joints, then every equality-slaved joint from its polynomial. */
 static void set_pose(const mjModel *m, mjData *d, const double *q14) {
-  mj_resetDataKeyframe(m, d, 0);
+  /* not mj_resetDataKeyframe: it clears MyoLegs' whole arena (njmax 5000), seconds over 200 poses */
+  mju_copy(d->qpos, m->key_qpos, m->nq);
   for (int i = 0; i < NJ; i++) {
     char nm[64];
     snprintf(nm, sizeof nm, "%s_%c", k_joint[i % 7], i < 7 ? 'r' : 'l');

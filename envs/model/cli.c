@@ -1,0 +1,83 @@
+/* envs/model/cli.c: `drl2move model [--subject FILE] [--out model.xml] [--render model.png]`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/model/model.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drl2move model [--subject FILE] [--out model.xml] [--render model.png] [--size WxH]\n"
+          "  Generates the 80-muscle lower-body model (Rajagopal 2016 / MyoLegs figures) for a subject,\n"
+          "  prints a summary, writes the MJCF (--out) and a headless picture of the standing pose (--render).\n"
+          "  Subject file: key = value lines: height_m, mass_kg, timestep, name, strength.MUSCLE,\n"
+          "  tendon_slack.MUSCLE ('*_r' matches all right-side muscles). Default: the reference adult.\n");
+}
+
+static void summary(const mjModel *m, const model_subject *s) {
+  double mass = 0;
+  for (int b = 0; b < m->nbody; b++) mass += m->body_mass[b];
+  int nmus = 0;
+  for (int a = 0; a < m->nu; a++) nmus += m->actuator_dyntype[a] == mjDYN_MUSCLE && m->actuator_gaintype[a] == mjGAIN_MUSCLE;
+  printf("model: drl2move lower body, subject '%s' (height %.3g m, mass %.4g kg)\n", s->name, s->height_m, s->mass_kg);
+  printf("MuJoCo %s; nq %d, nv %d, nu %d, muscles %d, bodies %d, geoms %d, tendons %d, equalities %d\n",
+         mj_versionString(), m->nq, m->nv, m->nu, nmus, m->nbody, m->ngeom, m->ntendon, m->neq);
+  printf("total mass %.3f kg; timestep %.6g s\n", mass, m->opt.timestep);
+  printf("degrees of freedom (free root + leg joints; %d more are slaved to the knee angles):\n  root(6)",
+         m->neq);
+  for (int j = 1; j < m->njnt; j++) {
+    int slaved = 0;
+    for (int e = 0; e < m->neq; e++) slaved |= m->eq_type[e] == mjEQ_JOINT && m->eq_obj1id[e] == j;
+    if (!slaved) printf(" %s", mj_id2name(m, mjOBJ_JOINT, j));
+  }
+  printf("\nmuscles:");
+  for (int a = 0; a < m->nu; a++) printf("%s%s", a % 10 ? " " : "\n  ", mj_id2name(m, mjOBJ_ACTUATOR, a));
+  printf("\n");
+}
+
+int model_cli(int argc, char **argv) {
+  const char *subject = NULL, *out = NULL, *png = NULL;
+  int w = 800, h = 600;
+  for (int i = 1; i < argc; i++) {
+    int more = i + 1 < argc;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--subject") && more) subject = argv[++i];
+    else if (!strcmp(argv[i], "--out") && more) out = argv[++i];
+    else if (!strcmp(argv[i], "--render") && more) png = argv[++i];
+    else if (!strcmp(argv[i], "--size") && more) {
+      if (sscanf(argv[++i], "%dx%d", &w, &h) != 2 || w < 16 || h < 16 || w > 1280 || h > 960) {
+        fprintf(stderr, "drl2move model: --size WxH, 16..1280 x 16..960\n");
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "drl2move model: unknown or incomplete option '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  model_subject s;
+  d2m_err e = {{0}};
+  if (subject ? model_subject_load(subject, &s, &e) : (model_subject_default(&s), 0)) {
+    fprintf(stderr, "drl2move model: %s\n", e.msg);
+    return 2;
+  }
+  mjModel *m = model_load(&s, &e);
+  if (!m) {
+    fprintf(stderr, "drl2move model: %s\n", e.msg);
+    return 1;
+  }
+  summary(m, &s);
+  int rc = 0;
+  if (out) {
+    if (model_write_mjcf(&s, out, &e)) fprintf(stderr, "drl2move model: %s\n", e.msg), rc = 1;
+    else printf("wrote %s\n", out);
+  }
+  if (png && !rc) {
+    if (model_render_png(m, png, w, h, &e)) fprintf(stderr, "drl2move model: --render: %s\n", e.msg), rc = 2;
+    else printf("wrote %s (%dx%d, keyframe 'standing', camera 'track')\n", png, w, h);
+  }
+  mj_deleteModel(m);
+  return rc;
+}
