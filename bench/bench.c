@@ -1,5 +1,6 @@
 /* bench/bench.c: dispatch of `drl2move bench WHAT`. */
 #include "bench/bench.h"
+#include "envs/model/model.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +12,7 @@ typedef struct {
 } bench_entry;
 
 static const bench_entry k_benches[] = {
-    {"model", NULL, "mj_step/s of the project's model vs the reference MyoLegs model"},
+    {"model", bench_model, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", NULL, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", NULL, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"system", NULL, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},

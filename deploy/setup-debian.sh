@@ -15,6 +15,7 @@ packages=(
   libblis-dev          # GEMMs of the networks
   libmsgpack-dev       # actor <-> learner messages
   libcriterion-dev     # unit tests
+  libpng-dev libegl-dev libgl1-mesa-dri  # drl2move model --render: PNG writer, headless EGL + Mesa GL
 )
 bench_packages=(
 )
