@@ -1,0 +1,59 @@
+/* common/blis_util.c: see blis_util.h. */
+#include "common/blis_util.h"
+
+#include <blis.h>
+#include <cpuid.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+int blis_cpu_has_avx512f(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  if (!(c & (1u << 27))) return 0; /* OSXSAVE: xgetbv usable */
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  (void)hi;
+  /* XCR0 bits 1,2 (SSE, AVX) and 5,6,7 (opmask, ZMM_Hi256, Hi16_ZMM) must be enabled by the OS. */
+  if ((lo & 0xe6u) != 0xe6u) return 0;
+  if (__get_cpuid_max(0, NULL) < 7) return 0;
+  __cpuid_count(7, 0, a, b, c, d);
+  return (b >> 16) & 1u; /* AVX512F */
+}
+
+void blis_setup(int threads, int select_skx, blis_info *out) {
+  blis_info info;
+  memset(&info, 0, sizeof info);
+  info.avx512f = blis_cpu_has_avx512f();
+  const char *env = getenv("BLIS_ARCH_TYPE");
+  if (select_skx && info.avx512f && (!env || !*env)) {
+    /* Only effective if BLIS has not been used yet in this process; checked below. */
+    setenv("BLIS_ARCH_TYPE", "skx", 1);
+    info.selected_skx = 1;
+  }
+  env = getenv("BLIS_ARCH_TYPE");
+  info.env_arch = env && *env ? env : "(unset)";
+  arch_t id = bli_arch_query_id();
+  info.arch = bli_arch_string(id);
+  info.version = bli_info_get_version_str();
+  /* Configurations with AVX-512 sgemm kernels in BLIS 0.9's x86_64 family. */
+  int has512 = id == BLIS_ARCH_SKX || id == BLIS_ARCH_KNL;
+  info.weak = info.avx512f && !has512;
+  if (threads >= 1) bli_thread_set_num_threads(threads);
+  info.threads = threads >= 1 ? threads : (int)bli_thread_get_num_threads();
+  if (info.weak)
+    LOG_W("BLIS %s uses the '%s' kernels but this CPU has AVX-512F: sgemm runs at about half speed. "
+          "Fix: export BLIS_ARCH_TYPE=skx before starting (BLIS reads it once, at first use)%s",
+          info.version, info.arch,
+          info.selected_skx ? "; setting it here came too late, BLIS was already initialised" : "");
+  else
+    LOG_I("BLIS %s: kernels '%s' (BLIS_ARCH_TYPE=%s%s), AVX-512F %s, %d thread(s)", info.version, info.arch,
+          info.env_arch, info.selected_skx ? ", set at start-up" : "", info.avx512f ? "yes" : "no", info.threads);
+  if (out) *out = info;
+}
+
+void blis_set_threads(int threads) {
+  D2M_CHECK(threads >= 1, "BLIS thread count must be >= 1");
+  bli_thread_set_num_threads(threads);
+}

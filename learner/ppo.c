@@ -1,0 +1,262 @@
+/* learner/ppo.c: see ppo.h. */
+#include "learner/ppo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/blis_util.h"
+#include "common/gauss.h"
+#include "common/log.h"
+
+void ppo_config_defaults(ppo_config *c) {
+  c->gamma = 0.99f;
+  c->lambda = 0.95f;
+  c->clip = 0.2f;
+  c->vclip = 0.2f;
+  c->ent_coef = 0.0f;
+  c->vf_coef = 0.5f;
+  c->lr = 3e-4f;
+  c->anneal_lr = 1;
+  c->max_grad_norm = 0.5f;
+  c->target_kl = 0.0f;
+  c->adam_eps = 1e-5f;
+  c->epochs = 10;
+  c->minibatch = 64;
+  c->norm_adv = 1;
+  c->reward_scale = 1;
+  c->threads = 1;
+}
+
+/* ---- batch ---- */
+
+void ppo_batch_init(ppo_batch *b, int cap, int obs_dim, int act_dim) {
+  memset(b, 0, sizeof *b);
+  b->cap = cap;
+  b->obs_dim = obs_dim;
+  b->act_dim = act_dim;
+  b->obs = xaligned((size_t)cap * obs_dim * sizeof(float));
+  b->act = xaligned((size_t)cap * act_dim * sizeof(float));
+  b->logp = xaligned((size_t)cap * sizeof(float));
+  b->val = xaligned((size_t)cap * sizeof(float));
+  b->adv = xaligned((size_t)cap * sizeof(float));
+  b->ret = xaligned((size_t)cap * sizeof(float));
+}
+
+void ppo_batch_free(ppo_batch *b) {
+  free(b->obs);
+  free(b->act);
+  free(b->logp);
+  free(b->val);
+  free(b->adv);
+  free(b->ret);
+  memset(b, 0, sizeof *b);
+}
+
+void ppo_batch_clear(ppo_batch *b) { b->n = 0; }
+
+void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
+                           const float *act, const float *logp, const float *val, const float *rew,
+                           const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot) {
+  size_t N = (size_t)T * E;
+  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
+  size_t o = (size_t)b->n;
+  memcpy(b->obs + o * b->obs_dim, obs, N * b->obs_dim * sizeof(float));
+  memcpy(b->act + o * b->act_dim, act, N * b->act_dim * sizeof(float));
+  memcpy(b->logp + o, logp, N * sizeof(float));
+  memcpy(b->val + o, val, N * sizeof(float));
+  const float *r = rew;
+  if (rs) { /* scaled rewards go into ret first, GAE reads them from there before overwriting */
+    D2M_CHECK(rs->E == E, "reward scaler sized for another number of envs");
+    gae_rscale_apply(rs, T, rew, term, trunc, b->ret + o);
+    memcpy(b->adv + o, b->ret + o, N * sizeof(float));
+    r = b->adv + o; /* gae_compute reads rew[i] before writing adv[i], index by index */
+  }
+  gae_compute(T, E, c->gamma, c->lambda, r, val, term, trunc, final_val, boot, b->adv + o, b->ret + o);
+  b->n += (int)N;
+}
+
+/* ---- learner ---- */
+
+void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_batch, uint64_t seed) {
+  memset(p, 0, sizeof *p);
+  p->net = net;
+  p->cfg = *c;
+  adam_config_defaults(&p->adam_cfg);
+  p->adam_cfg.eps = c->adam_eps;
+  p->params = xaligned(net->nparams * sizeof(float));
+  p->grads = xaligned(net->nparams * sizeof(float));
+  adam_init(&p->adam, net->nparams);
+  rng_t r;
+  rng_seed(&r, seed, 0, RNG_INIT, 0);
+  ac_init_params(net, p->params, &r);
+  rng_seed(&p->rng, seed, 0, RNG_LEARNER, 0);
+  int mb = c->minibatch < max_batch ? c->minibatch : max_batch;
+  p->max_mb = mb;
+  ac_ws_init(&p->ws, net, mb, 1);
+  int O = net->cfg.obs_dim, A = net->cfg.act_dim;
+  p->mb_obs = xaligned((size_t)mb * O * sizeof(float));
+  p->mb_act = xaligned((size_t)mb * A * sizeof(float));
+  p->mb_logp = xaligned((size_t)mb * sizeof(float));
+  p->mb_val = xaligned((size_t)mb * sizeof(float));
+  p->mb_adv = xaligned((size_t)mb * sizeof(float));
+  p->mb_ret = xaligned((size_t)mb * sizeof(float));
+  p->dmu = xaligned((size_t)mb * A * sizeof(float));
+  p->dv = xaligned((size_t)mb * sizeof(float));
+  p->dlog_std = xcalloc((size_t)A, sizeof(double));
+  p->perm_cap = max_batch;
+  p->perm = xmalloc((size_t)max_batch * sizeof(int));
+}
+
+void ppo_free(ppo_learner *p) {
+  free(p->params);
+  free(p->grads);
+  adam_free(&p->adam);
+  ac_ws_free(&p->ws);
+  float *bufs[] = {p->mb_obs, p->mb_act, p->mb_logp, p->mb_val, p->mb_adv, p->mb_ret, p->dmu, p->dv};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+  free(p->dlog_std);
+  free(p->perm);
+  memset(p, 0, sizeof *p);
+}
+
+static float clampf(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float *log_std, const float *v,
+                const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
+                float *dmu, float *dv, double *dlog_std, ppo_mb_stats *st) {
+  double pg = 0, vl = 0, kl = 0, cf = 0;
+  float invB = 1.f / (float)B;
+  for (int j = 0; j < A; j++) dlog_std[j] = 0;
+  for (int i = 0; i < B; i++) {
+    const float *m = mu + (size_t)i * A, *a = act + (size_t)i * A;
+    float *dm = dmu + (size_t)i * A;
+    double logratio = gauss_logp(m, log_std, a, A) - logp_old[i];
+    double ratio = exp(logratio);
+    kl += (ratio - 1.0) - logratio;
+    cf += fabs(ratio - 1.0) > c->clip;
+    double A_i = adv[i], pg1 = -A_i * ratio, pg2 = -A_i * clampf((float)ratio, 1.f - c->clip, 1.f + c->clip);
+    pg += pg1 > pg2 ? pg1 : pg2;
+    /* The max picks the clipped branch, whose gradient is 0, only when the clip is active. */
+    int clipped = (A_i > 0 && ratio > 1.0 + c->clip) || (A_i < 0 && ratio < 1.0 - c->clip);
+    float g = clipped ? 0.f : (float)(-A_i * ratio) * invB; /* dL/dlogp_new */
+    for (int j = 0; j < A; j++) {
+      float inv = expf(-log_std[j]), z = (a[j] - m[j]) * inv;
+      dm[j] = g * z * inv;
+      dlog_std[j] += (double)g * (z * z - 1.f);
+    }
+    /* value: 0.5 max((v-R)^2, (vc-R)^2) */
+    double d1 = v[i] - ret[i], l1 = d1 * d1, dvi = d1;
+    if (c->vclip > 0) {
+      float diff = v[i] - v_old[i], dc = clampf(diff, -c->vclip, c->vclip);
+      double d2 = v_old[i] + dc - ret[i], l2 = d2 * d2;
+      if (l2 > l1) {
+        l1 = l2;
+        dvi = (diff == dc) ? d2 : 0.0; /* through the clip only when it is not saturated */
+      }
+    }
+    vl += 0.5 * l1;
+    dv[i] = (float)(c->vf_coef * dvi) * invB;
+  }
+  double ent = gauss_entropy(log_std, A);
+  for (int j = 0; j < A; j++) dlog_std[j] -= c->ent_coef; /* d(-ent_coef * entropy)/dlog_std_j */
+  st->pg_loss = pg / B;
+  st->v_loss = vl / B;
+  st->entropy = ent;
+  st->approx_kl = kl / B;
+  st->clipfrac = cf / B;
+  return st->pg_loss + c->vf_coef * st->v_loss - c->ent_coef * ent;
+}
+
+static void normalize_adv(float *adv, int B) {
+  if (B < 2) return;
+  double s = 0, s2 = 0;
+  for (int i = 0; i < B; i++) s += adv[i];
+  double mean = s / B;
+  for (int i = 0; i < B; i++) s2 += (adv[i] - mean) * (adv[i] - mean);
+  double inv = 1.0 / (sqrt(s2 / (B - 1)) + 1e-8); /* torch .std() is unbiased */
+  for (int i = 0; i < B; i++) adv[i] = (float)((adv[i] - mean) * inv);
+}
+
+void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
+                        const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st) {
+  const ac_net *n = p->net;
+  int A = n->cfg.act_dim;
+  D2M_CHECK(B >= 1 && B <= p->max_mb, "minibatch larger than the learner was sized for");
+  if (adv != p->mb_adv) memcpy(p->mb_adv, adv, (size_t)B * sizeof(float));
+  if (p->cfg.norm_adv) normalize_adv(p->mb_adv, B);
+  const float *mu = nn_mlp_forward(&n->pi, p->params, &p->ws.pi, obs, B);
+  const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
+  ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
+           p->dlog_std, st);
+  memset(p->grads, 0, n->nparams * sizeof(float));
+  nn_mlp_backward(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL);
+  nn_mlp_backward(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL);
+  for (int j = 0; j < A; j++) p->grads[n->log_std_off + j] += (float)p->dlog_std[j];
+  double norm = adam_grad_norm(p->grads, n->nparams);
+  st->grad_norm = norm;
+  adam_step(&p->adam, &p->adam_cfg, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static double explained_variance(const float *val, const float *ret, int n) {
+  double mr = 0, md = 0, vr = 0, vd = 0;
+  for (int i = 0; i < n; i++) mr += ret[i], md += ret[i] - val[i];
+  mr /= n, md /= n;
+  for (int i = 0; i < n; i++) {
+    double a = ret[i] - mr, d = ret[i] - val[i] - md;
+    vr += a * a, vd += d * d;
+  }
+  return vr > 0 ? 1.0 - vd / vr : NAN;
+}
+
+static void gather(ppo_learner *p, const ppo_batch *b, const int *idx, int B) {
+  int O = b->obs_dim, A = b->act_dim;
+  for (int k = 0; k < B; k++) {
+    int i = idx[k];
+    memcpy(p->mb_obs + (size_t)k * O, b->obs + (size_t)i * O, (size_t)O * sizeof(float));
+    memcpy(p->mb_act + (size_t)k * A, b->act + (size_t)i * A, (size_t)A * sizeof(float));
+    p->mb_logp[k] = b->logp[i];
+    p->mb_val[k] = b->val[i];
+    p->mb_adv[k] = b->adv[i];
+    p->mb_ret[k] = b->ret[i];
+  }
+}
+
+void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m) {
+  double t0 = now_s();
+  memset(m, 0, sizeof *m);
+  D2M_CHECK(b->n >= 1 && b->n <= p->perm_cap, "batch larger than the learner was sized for");
+  blis_set_threads(p->cfg.threads);
+  float lr = p->cfg.lr * (p->cfg.anneal_lr ? (float)(1.0 - (progress < 1 ? progress : 1)) : 1.f);
+  int mb = p->max_mb < b->n ? p->max_mb : b->n, nmb = b->n / mb;
+  double acc[6] = {0};
+  for (int i = 0; i < b->n; i++) p->perm[i] = i;
+  for (int ep = 0; ep < p->cfg.epochs; ep++) {
+    rng_shuffle_int(&p->rng, p->perm, b->n);
+    double ep_kl = 0;
+    for (int k = 0; k < nmb; k++) { /* a remainder of < mb samples sits out this epoch */
+      ppo_mb_stats st;
+      gather(p, b, p->perm + (size_t)k * mb, mb);
+      ppo_minibatch_step(p, p->mb_obs, p->mb_act, p->mb_logp, p->mb_val, p->mb_adv, p->mb_ret, mb, lr, &st);
+      acc[0] += st.pg_loss, acc[1] += st.v_loss, acc[2] += st.entropy;
+      acc[3] += st.approx_kl, acc[4] += st.clipfrac, acc[5] += st.grad_norm;
+      ep_kl += st.approx_kl;
+      m->minibatches++;
+    }
+    m->epochs++;
+    if (p->cfg.target_kl > 0 && ep_kl / nmb > p->cfg.target_kl) break;
+  }
+  double k = m->minibatches;
+  m->pg_loss = (float)(acc[0] / k), m->v_loss = (float)(acc[1] / k), m->entropy = (float)(acc[2] / k);
+  m->approx_kl = (float)(acc[3] / k), m->clipfrac = (float)(acc[4] / k), m->grad_norm = (float)(acc[5] / k);
+  m->explained_var = (float)explained_variance(b->val, b->ret, b->n);
+  m->lr = lr;
+  m->seconds = now_s() - t0;
+}

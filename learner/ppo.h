@@ -1,0 +1,103 @@
+/* learner/ppo.h: proximal policy optimisation (Schulman et al. 2017) for the actor-critic of
+ * common/ac.h, with the continuous-control details of CleanRL / "37 implementation details":
+ * per-minibatch advantage normalisation, clipped surrogate, clipped value loss, entropy bonus,
+ * global grad-norm clipping, Adam eps 1e-5, linear LR annealing, early stop at a target KL.
+ *
+ * Loss per minibatch of B samples (ratio r = exp(logp_new - logp_old), A normalised advantage):
+ *   L = mean max(-A r, -A clip(r, 1-c, 1+c))
+ *     + vf_coef * 0.5 * mean max((v - R)^2, (v_old + clip(v - v_old, -vc, vc) - R)^2)
+ *     - ent_coef * entropy
+ * Observations in a batch are already normalised (by the statistics the actor used). */
+#ifndef D2M_PPO_H
+#define D2M_PPO_H
+
+#include <stdint.h>
+
+#include "common/ac.h"
+#include "common/adam.h"
+#include "learner/gae.h"
+
+typedef struct ppo_config {
+  float gamma;         /* discount, 0.99 */
+  float lambda;        /* GAE lambda, 0.95 */
+  float clip;          /* surrogate clip c, 0.2 */
+  float vclip;         /* value clip vc, 0.2; <= 0: plain value loss */
+  float ent_coef;      /* entropy bonus, 0 */
+  float vf_coef;       /* value loss weight, 0.5 */
+  float lr;            /* Adam learning rate, 3e-4 */
+  int anneal_lr;       /* 1: lr * (1 - progress), progress passed to ppo_update */
+  float max_grad_norm; /* global clip, 0.5; <= 0: off */
+  float target_kl;     /* stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
+  float adam_eps;      /* 1e-5 */
+  int epochs;          /* passes over the batch, 10 */
+  int minibatch;       /* samples per gradient step, 64 */
+  int norm_adv;        /* 1: normalise advantages per minibatch */
+  int reward_scale;    /* 1: intake divides rewards by the std of the discounted return (gae_rscale) */
+  int threads;         /* BLIS threads for the update, 1 */
+} ppo_config;
+
+void ppo_config_defaults(ppo_config *c);
+
+typedef struct ppo_metrics {
+  float pg_loss, v_loss, entropy; /* means over the minibatches run */
+  float approx_kl, clipfrac;      /* k3 estimator E[(r - 1) - log r]; fraction |r - 1| > clip */
+  float explained_var;            /* 1 - Var[R - V_old] / Var[R] over the batch */
+  float grad_norm;                /* mean pre-clip global norm */
+  float lr;
+  int epochs, minibatches;        /* run (epochs < cfg.epochs after a KL early stop) */
+  double seconds;                 /* wall time of ppo_update */
+} ppo_metrics;
+
+/* Samples after GAE, row i: obs[i][obs_dim], act[i][act_dim], logp[i], val[i], adv[i], ret[i]. */
+typedef struct ppo_batch {
+  int cap, n, obs_dim, act_dim;
+  float *obs, *act, *logp, *val, *adv, *ret;
+} ppo_batch;
+
+void ppo_batch_init(ppo_batch *b, int cap, int obs_dim, int act_dim);
+void ppo_batch_free(ppo_batch *b);
+void ppo_batch_clear(ppo_batch *b);
+/* Append a segment of T steps x E envs (arrays as in learner/gae.h, obs[T*E][obs_dim] and
+ * act[T*E][act_dim] time-major): rewards scaled by rs when non-NULL, then GAE. Aborts past cap. */
+void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
+                           const float *act, const float *logp, const float *val, const float *rew,
+                           const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot);
+
+typedef struct ppo_learner {
+  const ac_net *net;
+  ppo_config cfg;
+  adam_config adam_cfg;
+  float *params, *grads; /* arenas of net->nparams floats (ac_params layout) */
+  adam_state adam;
+  ac_ws ws;
+  int max_mb;
+  /* minibatch gather buffers and loss gradients, [max_mb] rows */
+  float *mb_obs, *mb_act, *mb_logp, *mb_val, *mb_adv, *mb_ret, *dmu, *dv;
+  double *dlog_std; /* [act_dim] */
+  int *perm;
+  int perm_cap;
+  rng_t rng; /* minibatch shuffling */
+} ppo_learner;
+
+typedef struct ppo_mb_stats {
+  double pg_loss, v_loss, entropy, approx_kl, clipfrac, grad_norm;
+} ppo_mb_stats;
+
+/* Loss and its gradient for B samples from the network outputs mu[B][A], log_std[A], v[B]
+ * (adv already normalised): writes dmu[B][A], dv[B], dlog_std[A] = d(total loss)/d(.), fills st and
+ * returns the total loss. Exposed for known-answer tests. */
+double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float *log_std, const float *v,
+                const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
+                float *dmu, float *dv, double *dlog_std, ppo_mb_stats *st);
+
+/* Allocates everything for batches of up to max_batch samples; params initialised from seed
+ * (stream (seed, 0, RNG_INIT, 0)); shuffling stream (seed, 0, RNG_LEARNER, 0). */
+void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_batch, uint64_t seed);
+void ppo_free(ppo_learner *p);
+/* One gradient step on B gathered samples (policy + value forward/backward, grad clip, Adam). */
+void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
+                        const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st);
+/* Epochs of shuffled minibatches over the batch. progress in [0,1] drives LR annealing. */
+void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m);
+
+#endif
