@@ -140,13 +140,14 @@ static int parse_hierarchy(lex_t *x, bvh_file *b) {
 static int parse_motion(lex_t *x, bvh_file *b) {
   double nf, ft;
   if (expect(x, "Frames:") || tok_num(x, "Frames", &nf)) return -1;
+  int frames_line = x->tok_line;
   if (!(nf >= 0 && nf == floor(nf) && nf <= MAX_FRAMES && nf * (b->nchannels ? b->nchannels : 1) <= MAX_VALUES))
     return err_set(x->err, "%s:%d: Frames %g: not a count or more than %d values", x->file, x->tok_line, nf, MAX_VALUES);
   if (expect(x, "Frame") || expect(x, "Time:") || tok_num(x, "Frame Time", &ft)) return -1;
   if (!(ft > 0)) return err_set(x->err, "%s:%d: Frame Time %g must be positive", x->file, x->tok_line, ft);
   b->frame_time = ft;
   /* Count the rows first so that Frames cannot ask for more memory than the file holds. */
-  int rows = 0, line = x->line;
+  int rows = 0;
   for (const char *p = x->p; p < x->end;) {
     const char *e = memchr(p, '\n', (size_t)(x->end - p));
     const char *q = p, *le = e ? e : x->end;
@@ -154,7 +155,7 @@ static int parse_motion(lex_t *x, bvh_file *b) {
     rows += q < le;
     p = e ? e + 1 : x->end;
   }
-  if (rows != (int)nf) return err_set(x->err, "%s:%d: Frames is %g but %d rows of values follow", x->file, line, nf, rows);
+  if (rows != (int)nf) return err_set(x->err, "%s:%d: Frames is %g but %d rows of values follow", x->file, frames_line, nf, rows);
   b->nframes = (int)nf;
   b->motion = xmalloc(((size_t)b->nframes * (size_t)b->nchannels + 1) * sizeof *b->motion);
   for (int f = 0; f < b->nframes; f++) {
@@ -179,6 +180,10 @@ int bvh_parse(const char *text, size_t n, const char *name, bvh_file *out, d2m_e
   lex_t x = {.p = text, .end = text + n, .line = 1, .file = name, .err = err};
   out->joints = xmalloc(MAX_JOINTS * sizeof *out->joints);
   int rc = parse_hierarchy(&x, out) || parse_motion(&x, out) ? -1 : 0;
+  if (!rc) { /* give back the unused part of the joint table */
+    bvh_joint *j = realloc(out->joints, (size_t)out->njoints * sizeof *j);
+    if (j) out->joints = j;
+  }
   if (rc) bvh_free(out);
   return rc;
 }

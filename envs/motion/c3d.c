@@ -109,7 +109,10 @@ static int parse_params(ctx_t *c, size_t start) {
     return err_set(c->err, "%s: byte %zu: processor type %d (expected 84 Intel, 85 DEC or 86 MIPS)", c->file,
                    start + 3, c->proc);
   uint64_t nblocks = c->b[start + 2];
-  size_t end = start + (nblocks * BLOCK < c->n - start ? (size_t)(nblocks * BLOCK) : c->n - start);
+  if (nblocks * BLOCK > c->n - start)
+    return err_set(c->err, "%s: byte %zu: the parameter section declares %llu blocks (to byte %llu) but the file ends at "
+                   "byte %zu", c->file, start + 2, (unsigned long long)nblocks, (unsigned long long)(start + nblocks * BLOCK), c->n);
+  size_t end = start + (size_t)(nblocks * BLOCK);
   size_t off = start + 4;
   while (off + 2 <= end) {
     int nlen = (int8_t)c->b[off], gid = (int8_t)c->b[off + 1];

@@ -1,0 +1,157 @@
+/* tests/motion/test_text.c: TRC and BVH readers on small strings with known answers, BVH
+ * forward kinematics against hand-computed positions, and malformed inputs. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "envs/motion/bvh.h"
+#include "envs/motion/trc.h"
+
+static const char k_trc[] =
+    "PathFileType\t4\t(X/Y/Z)\ttest.trc\n"
+    "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n"
+    "50\t50\t3\t2\tmm\t50\t1\t3\n"
+    "Frame#\tTime\tA\t\t\tB\t\t\n"
+    "\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n"
+    "\n"
+    "1\t0.1\t1\t2\t3\t4\t5\t6\n"
+    "2\t0.12\t10\t20\t30\t\t\t\r\n"
+    "3\t0.14\t-1\t-2\t-3\t4.5\t5.5\t6.5\n";
+
+static int trc_str(const char *s, mk_markers *m, d2m_err *err) { return trc_parse(s, strlen(s), "t.trc", m, NULL, err); }
+
+Test(motion, trc_known_values) {
+  mk_markers m;
+  trc_info ti;
+  d2m_err err;
+  cr_assert_eq(trc_parse(k_trc, strlen(k_trc), "t.trc", &m, &ti, &err), 0, "%s", err.msg);
+  cr_assert_eq(m.nmarkers, 2);
+  cr_assert_eq(m.nframes, 3);
+  cr_assert_float_eq(m.rate, 50, 0);
+  cr_assert_float_eq(m.first_time, 0.1, 1e-12);
+  cr_assert_float_eq(ti.orig_rate, 50, 0);
+  cr_assert_str_eq(m.names[1], "B");
+  cr_assert_float_eq(mk_at(&m, 0, 1)[2], 0.006, 1e-12);
+  cr_assert_float_eq(mk_at(&m, 2, 0)[1], -0.002, 1e-12);
+  cr_assert_float_eq(mk_at(&m, 1, 0)[0], 0.010, 1e-12);
+  cr_assert(isnan(mk_at(&m, 1, 1)[0]), "empty cells are missing");
+  cr_assert_eq(mk_count_present(&m, 1), 2);
+  mk_free(&m);
+}
+
+Test(motion, trc_units_metres) {
+  char s[sizeof k_trc + 8];
+  strcpy(s, k_trc);
+  memcpy(strstr(s, "\tmm\t"), "\tm \t", 4);
+  mk_markers m;
+  d2m_err err;
+  cr_assert_eq(trc_str(s, &m, &err), 0, "%s", err.msg);
+  cr_assert_float_eq(mk_at(&m, 0, 1)[2], 6.0, 1e-12);
+  mk_free(&m);
+}
+
+static void trc_bad(const char *from, const char *to, const char *needle) {
+  char s[1024];
+  const char *p = strstr(k_trc, from);
+  cr_assert(p != NULL);
+  snprintf(s, sizeof s, "%.*s%s%s", (int)(p - k_trc), k_trc, to, p + strlen(from));
+  mk_markers m;
+  d2m_err err = {{0}};
+  cr_assert_eq(trc_str(s, &m, &err), -1, "expected '%s'", needle);
+  cr_assert(strstr(err.msg, needle) != NULL, "error '%s' should contain '%s'", err.msg, needle);
+}
+
+Test(motion, trc_bad_inputs) {
+  trc_bad("\t5.5\t", "\t5,5\t", "t.trc:9:21: marker B Y: '5,5' is not a number");
+  trc_bad("\t20\t", "\tabc\t", "t.trc:8:11: marker A Y: 'abc' is not a number");
+  trc_bad("50\t50\t3\t2", "50\t50\t4\t2", "NumFrames is 4 but the file has 3 data rows");
+  trc_bad("50\t50\t3\t2", "50\t50\t3\t3", "t.trc:4: 2 marker names but NumMarkers is 3");
+  trc_bad("\tmm\t", "\tft\t", "t.trc:3:11: Units 'ft' is not a length unit");
+  trc_bad("PathFileType", "PathFile", "t.trc:1:1: expected 'PathFileType'");
+  trc_bad("\t0.12\t", "\t\t", "t.trc:8:3: Time: expected a number");
+  trc_bad("6.5\n", "6.5\t7\n", "t.trc:9:29: more cells than Frame#, Time and 2 markers x 3");
+  trc_bad("DataRate", "DateRate", "t.trc:2: header keys lack DataRate");
+  /* every truncation fails with a message or parses a shorter valid file; never crashes */
+  for (size_t k = 0; k < strlen(k_trc); k++) {
+    mk_markers m;
+    d2m_err err = {{0}};
+    if (trc_parse(k_trc, k, "cut.trc", &m, NULL, &err) == 0) mk_free(&m);
+    else cr_assert(strstr(err.msg, "cut.trc") != NULL, "%s", err.msg);
+  }
+}
+
+/* A 2-joint chain with an End Site; channel orders differ per joint. */
+static const char k_bvh[] =
+    "HIERARCHY\n"
+    "ROOT A\n{\n  OFFSET 0 0 0\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
+    "  JOINT B\n  {\n    OFFSET 0 1 0\n    CHANNELS 3 Xrotation Yrotation Zrotation\n"
+    "    End Site\n    {\n      OFFSET 0 0 2\n    }\n  }\n}\n"
+    "MOTION\nFrames: 3\nFrame Time: 0.01\n"
+    "0 0 0 0 0 0 0 0 0\n"
+    "1 2 3 90 0 0 90 0 0\n"
+    "0 0 0 90 90 0 0 0 0\n";
+
+static void assert_pos(const double *p, double x, double y, double z, const char *what) {
+  cr_assert(fabs(p[0] - x) < 1e-9 && fabs(p[1] - y) < 1e-9 && fabs(p[2] - z) < 1e-9, "%s: (%g %g %g) expected (%g %g %g)",
+            what, p[0], p[1], p[2], x, y, z);
+}
+
+Test(motion, bvh_structure_and_fk) {
+  bvh_file b;
+  d2m_err err;
+  cr_assert_eq(bvh_parse(k_bvh, strlen(k_bvh), "t.bvh", &b, &err), 0, "%s", err.msg);
+  cr_assert_eq(b.njoints, 3);
+  cr_assert_eq(b.nchannels, 9);
+  cr_assert_eq(b.nframes, 3);
+  cr_assert_float_eq(b.frame_time, 0.01, 0);
+  cr_assert_str_eq(b.joints[2].name, "B_End");
+  cr_assert_eq(b.joints[2].parent, 1);
+  cr_assert_eq(b.joints[0].chan[4], BVH_XROT);
+  cr_assert_eq(b.joints[1].chan_start, 6);
+  double pos[9], rot[27];
+  bvh_fk(&b, 0, pos, rot);
+  assert_pos(pos + 3, 0, 1, 0, "B frame 0");
+  assert_pos(pos + 6, 0, 1, 2, "end frame 0");
+  /* frame 1: root at (1,2,3) turned 90 deg about z; B turned 90 deg about its x:
+   * B = (1,2,3) + Rz90 (0,1,0) = (0,2,3); end = B + Rz90 Rx90 (0,0,2) = B + (2,0,0) */
+  bvh_fk(&b, 1, pos, rot);
+  assert_pos(pos + 0, 1, 2, 3, "A frame 1");
+  assert_pos(pos + 3, 0, 2, 3, "B frame 1");
+  assert_pos(pos + 6, 2, 2, 3, "end frame 1");
+  /* frame 2: root Zrotation 90 then Xrotation 90 in channel order: R = Rz90 Rx90.
+   * B = R (0,1,0) = (0,0,1); end = B + R (0,0,2) = (2,0,1). (The reverse order would put B at (-1,0,0).) */
+  bvh_fk(&b, 2, pos, NULL);
+  assert_pos(pos + 3, 0, 0, 1, "B frame 2");
+  assert_pos(pos + 6, 2, 0, 1, "end frame 2");
+  bvh_free(&b);
+}
+
+static void bvh_bad(const char *from, const char *to, const char *needle) {
+  char s[2048];
+  const char *p = strstr(k_bvh, from);
+  cr_assert(p != NULL, "%s", from);
+  snprintf(s, sizeof s, "%.*s%s%s", (int)(p - k_bvh), k_bvh, to, p + strlen(from));
+  bvh_file b;
+  d2m_err err = {{0}};
+  cr_assert_eq(bvh_parse(s, strlen(s), "t.bvh", &b, &err), -1, "expected '%s'", needle);
+  cr_assert(strstr(err.msg, needle) != NULL, "error '%s' should contain '%s'", err.msg, needle);
+}
+
+Test(motion, bvh_bad_inputs) {
+  bvh_bad("Frames: 3", "Frames: 4", "t.bvh:17: Frames is 4 but 3 rows of values follow");
+  bvh_bad("90 0 0 90 0 0", "90 0 0 90 0", "t.bvh:20: frame 1 has 8 values, expected 9");
+  bvh_bad("0 0 0 90 90 0 0 0 0", "0 0 0 90 90 0 0 0 0 7", "t.bvh:21: frame 2 has more than 9 values");
+  bvh_bad("1 2 3 90", "1 2 x 90", "t.bvh:20: frame value: expected a number, found 'x'");
+  bvh_bad("Xrotation Yrotation Zrotation", "Xrotation Wrotation Zrotation", "t.bvh:9: joint B: unknown channel 'Wrotation'");
+  bvh_bad("OFFSET 0 1 0", "OFFSET 0 1", "t.bvh:9: OFFSET: expected a number, found 'CHANNELS'");
+  bvh_bad("CHANNELS 3", "CHANNELS 7", "t.bvh:9: CHANNELS count 7 (0..6)");
+  bvh_bad("  }\n}\n", "  }\n", "t.bvh:15: expected ROOT, JOINT, End Site or '}', found 'MOTION'");
+  bvh_bad("HIERARCHY", "HIERARCHIE", "t.bvh:1: expected 'HIERARCHY'");
+  bvh_bad("Frame Time: 0.01", "Frame Time: 0", "Frame Time 0 must be positive");
+  for (size_t k = 0; k < strlen(k_bvh); k++) {
+    bvh_file b;
+    d2m_err err = {{0}};
+    if (bvh_parse(k_bvh, k, "cut.bvh", &b, &err) == 0) bvh_free(&b);
+    else cr_assert(strstr(err.msg, "cut.bvh:") != NULL, "%s", err.msg);
+  }
+}
