@@ -236,8 +236,17 @@ static void finite_diff(refmotion *r, const mjModel *m, int w, double *qa, doubl
   for (int k = 0; k < r->nframes; k++) {
     long ka = k - w, kb = k + w;
     if (!r->cyclic) {
-      if (ka < 0) ka = 0;
-      if (kb > r->nframes - 1) kb = r->nframes - 1;
+      /* Near the ends the window shrinks symmetrically (the velocity stays centred on frame k, where
+       * the body Jacobian is evaluated); at the very ends a one-frame difference. */
+      long we = w;
+      if (we > k) we = k;
+      if (we > r->nframes - 1 - k) we = r->nframes - 1 - k;
+      ka = k - we;
+      kb = k + we;
+      if (we == 0) {
+        ka = k > 0 ? k - 1 : k;
+        kb = k > 0 ? k : k + 1;
+      }
     } else {
       ka += (long)r->nframes * 4; /* refmotion_frame wants k >= 0; subtract the shift back below */
       kb += (long)r->nframes * 4;

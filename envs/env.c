@@ -1,0 +1,339 @@
+/* envs/env.c: env core: create (indices by name), reset, step (actions, substeps, numerical
+ * safety, episode bookkeeping, automatic reset). See env.h. */
+#include "envs/env.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/obs.h"
+
+static const char *k_obs_bodies[] = {"pelvis", "femur_r", "tibia_r", "talus_r", "calcn_r", "toes_r",
+                                     "femur_l", "tibia_l", "talus_l", "calcn_l", "toes_l"};
+
+static int slaved(const mjModel *m, int j) {
+  for (int i = 0; i < m->neq; i++)
+    if (m->eq_type[i] == mjEQ_JOINT && m->eq_active[i] && m->eq_obj1id[i] == j && m->eq_obj2id[i] >= 0) return 1;
+  return 0;
+}
+
+static int find_indices(env_t *e, d2m_err *err) {
+  const mjModel *m = e->m;
+  e->pelvis = mj_name2id(m, mjOBJ_BODY, "pelvis");
+  if (e->pelvis < 0) return err_set(err, "env: model has no body 'pelvis'");
+  int fj = -1;
+  for (int j = 0; j < m->njnt && fj < 0; j++)
+    if (m->jnt_type[j] == mjJNT_FREE) fj = j;
+  if (fj < 0) return err_set(err, "env: model has no free joint");
+  e->root_qadr = m->jnt_qposadr[fj];
+  e->root_dadr = m->jnt_dofadr[fj];
+  e->nobody = 0;
+  for (size_t i = 0; i < sizeof k_obs_bodies / sizeof *k_obs_bodies; i++) {
+    int b = mj_name2id(m, mjOBJ_BODY, k_obs_bodies[i]);
+    if (b < 0) return err_set(err, "env: model has no body '%s'", k_obs_bodies[i]);
+    e->obody[e->nobody++] = b;
+  }
+  e->nhinge = 0;
+  for (int j = 0; j < m->njnt; j++) {
+    if (m->jnt_type[j] != mjJNT_HINGE || slaved(m, j)) continue;
+    if (e->nhinge == ENV_MAX_HINGE) return err_set(err, "env: more than %d hinge joints", ENV_MAX_HINGE);
+    e->hinge_qadr[e->nhinge] = m->jnt_qposadr[j];
+    e->hinge_dadr[e->nhinge++] = m->jnt_dofadr[j];
+  }
+  if (m->nu > ENV_MAX_MUSCLE) return err_set(err, "env: %d actuators, at most %d", m->nu, ENV_MAX_MUSCLE);
+  e->nmus = m->nu;
+  for (int i = 0; i < m->nu; i++) {
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    if (m->actuator_gaintype[i] != mjGAIN_MUSCLE)
+      return err_set(err, "env: actuator %d ('%s') is not a muscle", i, mj_id2name(m, mjOBJ_ACTUATOR, i));
+    double L0 = (lr[1] - lr[0]) / (g[1] - g[0]);
+    e->mus_L0[i] = L0 > 1e-6 ? L0 : 1e-6;
+    /* MuJoCo's rule: F0 = gainprm[2], or scale / acc0 when it is negative. */
+    double F0 = g[2] >= 0 ? g[2] : g[3] / m->actuator_acc0[i];
+    e->mus_F0[i] = F0 > 1e-6 ? F0 : 1e-6;
+  }
+  const char *feet[2][2] = {{"talus_r", "calcn_r"}, {"talus_l", "calcn_l"}};
+  e->geom_side = xmalloc((size_t)m->ngeom);
+  int root[2];
+  for (int s = 0; s < 2; s++) {
+    e->foot_body[s] = mj_name2id(m, mjOBJ_BODY, feet[s][1]);
+    root[s] = mj_name2id(m, mjOBJ_BODY, feet[s][0]);
+    if (root[s] < 0) root[s] = e->foot_body[s];
+    if (e->foot_body[s] < 0) return err_set(err, "env: model has no body '%s'", feet[s][1]);
+  }
+  for (int g = 0; g < m->ngeom; g++) {
+    e->geom_side[g] = -1;
+    for (int b = m->geom_bodyid[g]; b > 0; b = m->body_parentid[b])
+      if (b == root[0] || b == root[1]) e->geom_side[g] = (signed char)(b == root[0] ? 0 : 1);
+  }
+  return 0;
+}
+
+/* Keyframe-0 reference quantities: pelvis up/forward in the pelvis frame, height, weight. */
+static void key_frame(env_t *e) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  e->qpos_key = xmalloc(sizeof(double) * m->nq);
+  mju_copy(e->qpos_key, m->nkey > 0 ? m->key_qpos : m->qpos0, m->nq);
+  mju_copy(d->qpos, e->qpos_key, m->nq);
+  mj_kinematics(m, d);
+  const mjtNum *R = d->xmat + 9 * e->pelvis;
+  const double z[3] = {0, 0, 1};
+  mju_rotVecMatT(e->up_local, z, R);
+  /* Forward: the pelvis x-axis (OpenSim: anterior) made orthogonal to up. */
+  double x[3] = {1, 0, 0}, dot = mju_dot3(x, e->up_local);
+  for (int k = 0; k < 3; k++) e->fwd_local[k] = x[k] - dot * e->up_local[k];
+  mju_normalize3(e->fwd_local);
+  e->h0 = d->xpos[3 * e->pelvis + 2];
+  double mass = 0;
+  for (int b = 0; b < m->nbody; b++) mass += m->body_mass[b];
+  e->weight = mass * 9.81;
+}
+
+env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d2m_err *err) {
+  if (env_params_check(p, err)) return NULL;
+  env_t *e = xcalloc(1, sizeof *e);
+  e->p = *p;
+  double ts = p->dt / p->substeps;
+  if (m->opt.timestep == ts) {
+    e->m = (mjModel *)m; /* borrowed, never written */
+  } else {
+    e->m = mj_copyModel(NULL, m);
+    e->m->opt.timestep = ts;
+    e->m_owned = 1;
+  }
+  e->d = mj_makeData(e->m);
+  if (find_indices(e, err)) goto fail;
+  key_frame(e);
+  if (p->task == ENV_TASK_IMITATE) {
+    if (ref) {
+      e->ref = ref;
+    } else {
+      e->ref_owned = xcalloc(1, sizeof *e->ref_owned);
+      int rc = p->motion == ENV_MOTION_FILE
+                   ? refmotion_load(e->ref_owned, e->m, p->motion_path, p->dt, p->motion_cyclic, err)
+                   : refmotion_default_gait(e->ref_owned, e->m, p->dt, err);
+      if (rc) {
+        free(e->ref_owned);
+        e->ref_owned = NULL;
+        err_wrap(err, "env: reference motion");
+        goto fail;
+      }
+      e->ref = e->ref_owned;
+    }
+    if (fabs(e->ref->dt - p->dt) > 1e-9 || e->ref->nq != e->m->nq) {
+      err_set(err, "env: reference motion has dt %g / nq %d, env has dt %g / nq %d", e->ref->dt, e->ref->nq, p->dt,
+              e->m->nq);
+      goto fail;
+    }
+  }
+  int nt = e->ref ? e->ref->ntrack : 0;
+  e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
+  e->ref_qvel = e->ref_qpos + e->m->nq;
+  e->ref_xpos = e->ref_qvel + e->m->nv;
+  e->ref_xvel = e->ref_xpos + 3 * (nt + 1);
+  e->sim_xvel = e->ref_xvel + 3 * (nt + 1);
+  env_layout(e);
+  e->last_obs = xcalloc((size_t)e->obs_size, sizeof(float));
+  e->max_steps = (long)llround(p->episode_s[p->task] / p->dt);
+  if (e->max_steps < 1) e->max_steps = 1;
+  env_reset(e, 0);
+  return e;
+fail:
+  env_free(e);
+  return NULL;
+}
+
+void env_free(env_t *e) {
+  if (!e) return;
+  if (e->d) mj_deleteData(e->d);
+  if (e->m_owned) mj_deleteModel(e->m);
+  if (e->ref_owned) {
+    refmotion_free(e->ref_owned);
+    free(e->ref_owned);
+  }
+  free(e->geom_side);
+  free(e->qpos_key);
+  free(e->ref_qpos);
+  free(e->last_obs);
+  free(e);
+}
+
+static void schedule_push(env_t *e, double now) {
+  if (e->p.push_force <= 0) {
+    e->push_next = INFINITY;
+    return;
+  }
+  e->push_next = now + e->p.push_interval * (0.5 + rng_uniform(&e->rng));
+  double a = 2 * M_PI * rng_uniform(&e->rng);
+  e->push_dir[0] = cos(a);
+  e->push_dir[1] = sin(a);
+}
+
+/* New episode from the env's stream (no reseeding). */
+static void episode_start(env_t *e) {
+  mjData *d = e->d;
+  mj_resetData(e->m, d);
+  e->t = 0;
+  e->ep_ret = e->ep_pos_err = e->ep_joint_sq = e->ep_speed = 0;
+  e->ep_joint_n = 0;
+  e->excite_msq = 0;
+  e->last_track_dist = 0;
+  e->push_end = -1;
+  env_task_reset(e);
+  schedule_push(e, 0);
+  mj_forward(e->m, d); /* full forward once so contact forces are consistent for the first obs */
+  env_foot_forces(e);
+  if (e->p.task == ENV_TASK_IMITATE) env_task_reward(e); /* sets last_track_dist, discarded */
+  e->ep_pos_err = e->ep_joint_sq = 0;
+  e->ep_joint_n = 0;
+  env_write_obs(e, e->last_obs);
+}
+
+void env_reset(env_t *e, uint64_t seed) {
+  rng_seed(&e->rng, seed, 0, RNG_ENV, 0);
+  episode_start(e);
+}
+
+void env_observe(const env_t *e, float *obs) { memcpy(obs, e->last_obs, sizeof(float) * e->obs_size); }
+
+static void apply_action(env_t *e, const float *a) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  double msq = 0;
+  for (int i = 0; i < e->nmus; i++) {
+    double x = a[i], u;
+    if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
+    if (e->p.action_mode == ENV_ACT_EXCITATION) {
+      u = 1 / (1 + exp(-x));
+    } else {
+      const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+      double len = d->actuator_length[i], vel = d->actuator_velocity[i];
+      double ln = g[0] + (len - lr[0]) / e->mus_L0[i], vn = vel / e->mus_L0[i];
+      double target = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
+      double f = e->p.pd_kp * (ln - target) + e->p.pd_kd * vn;
+      f = f < 0 ? 0 : f > 1 ? 1 : f;
+      double gain = mju_muscleGain(len, vel, lr, m->actuator_acc0[i], g);
+      double bias = mju_muscleBias(len, lr, m->actuator_acc0[i], m->actuator_biasprm + i * mjNBIAS);
+      u = gain < -1e-9 ? (-f * e->mus_F0[i] - bias) / gain : 0;
+      u = u < 0 ? 0 : u > 1 ? 1 : u;
+    }
+    d->ctrl[i] = u;
+    msq += u * u;
+  }
+  e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+}
+
+static int finite_state(const env_t *e) {
+  const mjModel *m = e->m;
+  const mjData *d = e->d;
+  for (int i = 0; i < mjNWARNING; i++)
+    if (d->warning[i].number) return 0;
+  for (int i = 0; i < m->nq; i++)
+    if (!isfinite(d->qpos[i])) return 0;
+  for (int i = 0; i < m->nv; i++)
+    if (!isfinite(d->qvel[i]) || !isfinite(d->qacc[i])) return 0;
+  for (int i = 0; i < m->na; i++)
+    if (!isfinite(d->act[i])) return 0;
+  return 1;
+}
+
+static void push_update(env_t *e) {
+  double now = e->t * e->p.dt;
+  mjtNum *f = e->d->xfrc_applied + 6 * e->pelvis;
+  if (now >= e->push_next) {
+    e->push_end = now + e->p.push_duration;
+    f[0] = e->p.push_force * e->push_dir[0];
+    f[1] = e->p.push_force * e->push_dir[1];
+    schedule_push(e, now);
+  } else if (e->push_end >= 0 && now >= e->push_end) {
+    f[0] = f[1] = 0;
+    e->push_end = -1;
+  }
+}
+
+static void end_episode(env_t *e, env_step_out *out, int reason, int truncated) {
+  out->done = 1;
+  out->truncated = truncated;
+  out->terminated = !truncated;
+  env_episode_info *ep = &out->ep;
+  ep->ret = e->ep_ret;
+  ep->length = (int)e->t;
+  ep->reason = reason;
+  ep->success = reason == ENV_END_TIME;
+  ep->numerical_resets = e->numerical_total;
+  double n = e->t > 0 ? (double)e->t : 1;
+  ep->mpjpe_mm = e->p.task == ENV_TASK_IMITATE ? 1000 * e->ep_pos_err / n : 0;
+  ep->joint_rmse_deg = e->ep_joint_n ? sqrt(e->ep_joint_sq / e->ep_joint_n) * 180 / M_PI : 0;
+  ep->mean_speed = e->p.task == ENV_TASK_WALK ? e->ep_speed / n : 0;
+  if (out->final_obs) memcpy(out->final_obs, e->last_obs, sizeof(float) * e->obs_size);
+  episode_start(e);
+  memcpy(out->obs, e->last_obs, sizeof(float) * e->obs_size);
+}
+
+void env_step(env_t *e, const float *action, env_step_out *out) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  out->reward = 0;
+  out->terminated = out->truncated = out->done = 0;
+  memset(&out->ep, 0, sizeof out->ep);
+  apply_action(e, action);
+  push_update(e);
+  int ok = 1;
+  for (int s = 0; s < e->p.substeps && ok; s++) {
+    mj_step2(m, d);
+    if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
+    mj_step1(m, d);
+    ok = finite_state(e);
+  }
+  e->t++;
+  if (!ok) {
+    e->numerical_total++;
+    end_episode(e, out, ENV_END_NUMERICAL, 0); /* final_obs = the last finite observation */
+    return;
+  }
+  double r = env_task_reward(e);
+  out->reward = (float)r;
+  e->ep_ret += r;
+  int reason = env_task_terminal(e);
+  int at_end = e->t >= e->max_steps ||
+               (e->p.task == ENV_TASK_IMITATE && !e->ref->cyclic && e->ref_k0 + e->t >= refmotion_last(e->ref));
+  env_write_obs(e, e->last_obs);
+  if (reason != ENV_END_NONE) {
+    end_episode(e, out, reason, 0);
+  } else if (at_end) {
+    end_episode(e, out, ENV_END_TIME, 1);
+  } else {
+    memcpy(out->obs, e->last_obs, sizeof(float) * e->obs_size);
+  }
+}
+
+int env_obs_size(const env_t *e) { return e->obs_size; }
+int env_act_size(const env_t *e) { return e->nmus; }
+int env_obs_nblocks(const env_t *e) { return e->nblocks; }
+const char *env_obs_block(const env_t *e, int i, int *size) {
+  if (i < 0 || i >= e->nblocks) return NULL;
+  if (size) *size = e->block_size[i];
+  return e->block_name[i];
+}
+const env_params *env_get_params(const env_t *e) { return &e->p; }
+const mjModel *env_model(const env_t *e) { return e->m; }
+mjData *env_data(env_t *e) { return e->d; }
+const refmotion *env_ref(const env_t *e) { return e->ref; }
+long env_ref_frame(const env_t *e) { return e->ref_k0 + e->t; }
+double env_track_dist(const env_t *e) { return e->last_track_dist; }
+
+void env_set_ref_state(env_t *e, long k) {
+  D2M_CHECK(e->ref, "env_set_ref_state needs an imitate env");
+  env_task_frame(e, k);
+  mju_copy(e->d->qpos, e->ref_qpos, e->m->nq);
+  mju_copy(e->d->qvel, e->ref_qvel, e->m->nv);
+  e->t = k - e->ref_k0;
+  mj_forward(e->m, e->d);
+}
+
+double env_eval_reward(env_t *e, int *reason) {
+  double r = env_task_reward(e);
+  if (reason) *reason = env_task_terminal(e);
+  return r;
+}

@@ -1,0 +1,100 @@
+/* envs/env.h: the environments the actors step (stand, walk, imitate on the 80-muscle model).
+ *
+ * MuJoCo spirit: env_create() takes a const model and the params and allocates everything once;
+ * env_reset()/env_step() never allocate. The env finds bodies, joints and muscles by name
+ * (MyoLegs names: pelvis, femur_r, ..., hip_flexion_r, ..., soleus_r, ...; keyframe 0 = standing).
+ *
+ * Model: if m->opt.timestep already equals dt/substeps the env uses m as is (the caller keeps it
+ * alive until env_free); otherwise the env makes a private copy with that timestep.
+ *
+ * Stepping: each substep is mj_step2 followed by mj_step1, so after env_step the kinematics,
+ * contacts and muscle lengths in mjData belong to the new state (no extra mj_forward per step).
+ *
+ * Episodes end by ENV_END_TIME (truncated = 1: bootstrap the value from final_obs), ENV_END_FALL
+ * and ENV_END_TRACKING (terminated = 1), ENV_END_NUMERICAL (terminated = 1; NaN/Inf in
+ * qpos/qvel/qacc or any MuJoCo warning; counted; final_obs is then the last finite observation).
+ * The env then resets itself: `obs` holds the new episode's first observation, `final_obs` (if the
+ * caller gave a buffer) the ended episode's last one. Automatic resets continue the env's random
+ * stream, so the same env_reset seed gives bit-identical sequences of episodes. */
+#ifndef D2M_ENV_H
+#define D2M_ENV_H
+
+#include <mujoco/mujoco.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "envs/env_params.h"
+#include "envs/motion/refmotion.h"
+
+typedef struct env_t env_t;
+
+typedef enum {
+  ENV_END_NONE = 0,
+  ENV_END_TIME = 1,      /* episode length reached (imitate, non-cyclic: end of clip; success) */
+  ENV_END_FALL = 2,      /* pelvis too low or tilted (stand, walk) */
+  ENV_END_TRACKING = 3,  /* imitate: a tracked body farther than im_term_dist from the reference */
+  ENV_END_NUMERICAL = 4  /* NaN/Inf or a MuJoCo warning */
+} env_end_reason;
+
+typedef struct env_episode_info {
+  double ret;             /* undiscounted return */
+  int length;             /* control steps */
+  int reason;             /* env_end_reason */
+  int numerical_resets;   /* numerical ends of this env since env_create (cumulative) */
+  int success;            /* reached the time limit (stand/walk: no fall; imitate: no early termination) */
+  double mpjpe_mm;        /* imitate: mean tracked-body position error over the episode (mm); else 0 */
+  double joint_rmse_deg;  /* imitate: RMS hinge-angle error vs the reference (deg); else 0 */
+  double mean_speed;      /* walk: mean forward pelvis speed (m/s); else 0 */
+} env_episode_info;
+
+typedef struct env_step_out {
+  float *obs;             /* in: caller buffer [env_obs_size]; out: next obs (new episode's first if done) */
+  float *final_obs;       /* in: caller buffer [env_obs_size] or NULL; out when done: ended episode's last obs */
+  float reward;
+  int terminated, truncated, done; /* done = terminated || truncated */
+  env_episode_info ep;    /* valid when done */
+} env_step_out;
+
+/* ref: the reference motion for imitate (NULL: the env builds it from p->motion / p->motion_path
+ * and owns it); ignored by stand/walk. Returns NULL with err set on failure. */
+env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d2m_err *err);
+void env_free(env_t *e);
+/* Start a new episode; the env's random stream is rng_seed(seed, 0, RNG_ENV, 0). */
+void env_reset(env_t *e, uint64_t seed);
+/* Current observation (after env_reset). */
+void env_observe(const env_t *e, float *obs);
+/* action: [env_act_size] policy outputs (see env_params.h for the mapping of each mode). */
+void env_step(env_t *e, const float *action, env_step_out *out);
+
+int env_obs_size(const env_t *e);
+int env_act_size(const env_t *e);   /* number of muscles (80) */
+/* AMP features of the current state (the learner pairs consecutive states):
+ *   root height (1, m); pelvis up-axis in heading frame (3); pelvis linear (3, m/s) and angular
+ *   (3, rad/s) velocity in heading frame; hinge angles (nj, rad) and velocities (nj, rad/s);
+ *   foot (calcn_r, calcn_l) positions relative to the pelvis in heading frame (6, m).
+ * Size 16 + 2 nj (44 on MyoLegs: nj = 14). */
+int env_amp_size(const env_t *e);
+void env_amp_features(const env_t *e, float *out);
+
+/* Name and size of observation block i (0 <= i < env_obs_nblocks), for logs and docs. */
+int env_obs_nblocks(const env_t *e);
+const char *env_obs_block(const env_t *e, int i, int *size);
+
+const env_params *env_get_params(const env_t *e);
+/* For tests and tools: the env's model and data (perturb, inspect). Not for the actor. */
+const mjModel *env_model(const env_t *e);
+mjData *env_data(env_t *e);
+const refmotion *env_ref(const env_t *e);
+/* Imitate: the reference frame index of the current state. */
+long env_ref_frame(const env_t *e);
+/* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
+ * maximum (sum of the task's weights). */
+double env_track_dist(const env_t *e);
+double env_max_reward(const env_t *e);
+/* For tests: the task reward of the current state (no step; kinematic playback) and whether it is
+ * terminal (env_end_reason). Updates the episode's tracking metrics like a step would. */
+double env_eval_reward(env_t *e, int *reason);
+/* Put the model in reference frame k (qpos, qvel) and recompute; the episode clock follows k. */
+void env_set_ref_state(env_t *e, long k);
+
+#endif

@@ -1,0 +1,163 @@
+/* envs/tasks.c: stand, walk and imitate: reset distribution, task observation, reward, termination.
+ * Every reward term lies in [0, 1] and is weighted; the maximum per step is the sum of the task's
+ * weights (env_max_reward). */
+#include <math.h>
+#include <string.h>
+
+#include "envs/obs.h"
+
+int env_task_obs_size(const env_t *e) {
+  switch (e->p.task) {
+  case ENV_TASK_WALK: return 3;
+  case ENV_TASK_IMITATE: return e->p.im_future * (6 * e->ref->ntrack + e->nhinge) + 2;
+  default: return 0;
+  }
+}
+
+void env_task_frame(env_t *e, long k) { refmotion_frame(e->ref, k, e->ref_qpos, e->ref_qvel, e->ref_xpos, e->ref_xvel); }
+
+/* Uniform noise on the hinge angles, couplings re-applied. */
+static void noisy_keyframe(env_t *e) {
+  mjData *d = e->d;
+  mju_copy(d->qpos, e->qpos_key, e->m->nq);
+  for (int j = 0; j < e->nhinge; j++) d->qpos[e->hinge_qadr[j]] += e->p.reset_noise * (2 * rng_uniform(&e->rng) - 1);
+  ref_apply_joint_eq(e->m, d->qpos);
+}
+
+void env_task_reset(env_t *e) {
+  mjData *d = e->d;
+  if (e->p.task == ENV_TASK_IMITATE) {
+    const refmotion *r = e->ref;
+    long n = r->cyclic ? r->nframes : r->nframes - 1;
+    e->ref_k0 = e->p.im_rsi ? (long)rng_below(&e->rng, (uint64_t)(n > 0 ? n : 1)) : 0;
+    env_task_frame(e, e->ref_k0);
+    mju_copy(d->qpos, e->ref_qpos, e->m->nq);
+    mju_copy(d->qvel, e->ref_qvel, e->m->nv);
+    return;
+  }
+  noisy_keyframe(e);
+  if (e->p.task == ENV_TASK_WALK) {
+    e->target_speed = e->p.walk_speed_min + (e->p.walk_speed_max - e->p.walk_speed_min) * rng_uniform(&e->rng);
+    mj_kinematics(e->m, d); /* for the heading of the reset pose */
+    e->target_heading = env_heading(e) + e->p.walk_heading_range * (2 * rng_uniform(&e->rng) - 1);
+  }
+}
+
+void env_task_obs(env_t *e, float *out) {
+  if (e->p.task == ENV_TASK_WALK) {
+    double dpsi = e->target_heading - env_heading(e);
+    out[0] = (float)e->target_speed;
+    out[1] = (float)cos(dpsi);
+    out[2] = (float)sin(dpsi);
+    return;
+  }
+  if (e->p.task != ENV_TASK_IMITATE) return;
+  /* Per future frame f = 1..im_future: tracked bodies' reference minus current position (3 each,
+   * heading frame, m), reference minus current velocity (3 each, m/s), reference minus current
+   * hinge angles (nh, rad); then the phase (sin, cos of 2 pi k / nframes; non-cyclic: progress). */
+  const mjData *d = e->d;
+  const refmotion *r = e->ref;
+  double psi = env_heading(e), v[3], dv[3];
+  long k = e->ref_k0 + e->t;
+  float *o = out;
+  for (int f = 1; f <= e->p.im_future; f++) {
+    env_task_frame(e, k + f);
+    for (int i = 0; i < r->ntrack; i++) {
+      for (int c = 0; c < 3; c++) dv[c] = e->ref_xpos[3 * i + c] - d->xpos[3 * r->track_body[i] + c];
+      env_to_heading(psi, dv, v);
+      for (int c = 0; c < 3; c++) *o++ = (float)v[c];
+    }
+    for (int i = 0; i < r->ntrack; i++) {
+      double lin[3], ang[3];
+      env_body_vel(e, r->track_body[i], lin, ang);
+      for (int c = 0; c < 3; c++) dv[c] = e->ref_xvel[3 * i + c] - lin[c];
+      env_to_heading(psi, dv, v);
+      for (int c = 0; c < 3; c++) *o++ = (float)v[c];
+    }
+    for (int j = 0; j < e->nhinge; j++) *o++ = (float)(e->ref_qpos[e->hinge_qadr[j]] - d->qpos[e->hinge_qadr[j]]);
+  }
+  double ph = r->cyclic ? 2 * M_PI * (double)(k % r->nframes) / r->nframes : M_PI * (double)k / (r->nframes - 1);
+  *o++ = (float)sin(ph);
+  *o++ = (float)cos(ph);
+  env_task_frame(e, k); /* leave the current frame in the buffers */
+}
+
+static double up_term(const env_t *e) {
+  double up[3];
+  env_pelvis_up(e, up);
+  return up[2] > 0 ? up[2] : 0;
+}
+
+static double imitate_reward(env_t *e) {
+  const env_params *p = &e->p;
+  const refmotion *r = e->ref;
+  const mjData *d = e->d;
+  env_task_frame(e, e->ref_k0 + e->t);
+  double sp = 0, sv = 0, dmax = 0, dsum = 0;
+  for (int i = 0; i < r->ntrack; i++) {
+    int b = r->track_body[i];
+    double lin[3], ang[3], dp2 = 0, dv2 = 0;
+    env_body_vel(e, b, lin, ang);
+    for (int c = 0; c < 3; c++) {
+      double a = d->xpos[3 * b + c] - e->ref_xpos[3 * i + c], w = lin[c] - e->ref_xvel[3 * i + c];
+      dp2 += a * a;
+      dv2 += w * w;
+    }
+    sp += dp2;
+    sv += dv2;
+    double dist = sqrt(dp2);
+    dsum += dist;
+    if (dist > dmax) dmax = dist;
+  }
+  sp /= r->ntrack;
+  sv /= r->ntrack;
+  double sq = 0;
+  for (int j = 0; j < e->nhinge; j++) {
+    double a = d->qpos[e->hinge_qadr[j]] - e->ref_qpos[e->hinge_qadr[j]];
+    sq += a * a;
+  }
+  e->last_track_dist = dmax;
+  e->ep_pos_err += dsum / r->ntrack;
+  e->ep_joint_sq += sq;
+  e->ep_joint_n += e->nhinge;
+  return p->im_w_pos * exp(-p->im_k_pos * sp) + p->im_w_vel * exp(-p->im_k_vel * sv) + p->im_w_up * up_term(e) +
+         p->im_w_energy * (1 - e->excite_msq) + p->im_w_joint * exp(-p->im_k_joint * sq);
+}
+
+double env_task_reward(env_t *e) {
+  const env_params *p = &e->p;
+  double energy = 1 - e->excite_msq;
+  if (p->task == ENV_TASK_IMITATE) return imitate_reward(e);
+  double lin[3], ang[3];
+  env_body_vel(e, e->pelvis, lin, ang);
+  if (p->task == ENV_TASK_STAND) {
+    double dh = (e->d->xpos[3 * e->pelvis + 2] - e->h0) / 0.05;
+    double v2 = lin[0] * lin[0] + lin[1] * lin[1];
+    return p->stand_w_up * up_term(e) + p->stand_w_height * exp(-dh * dh) + p->stand_w_still * exp(-v2 / 0.1) +
+           p->stand_w_energy * energy;
+  }
+  double tx = e->target_speed * cos(e->target_heading), ty = e->target_speed * sin(e->target_heading);
+  double ex = lin[0] - tx, ey = lin[1] - ty;
+  double psi = env_heading(e);
+  e->ep_speed += lin[0] * cos(e->target_heading) + lin[1] * sin(e->target_heading);
+  return p->walk_w_vel * exp(-p->walk_k_vel * (ex * ex + ey * ey)) + p->walk_w_up * up_term(e) +
+         p->walk_w_heading * 0.5 * (1 + cos(psi - e->target_heading)) + p->walk_w_energy * energy;
+}
+
+int env_task_terminal(env_t *e) {
+  if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->p.im_term_dist ? ENV_END_TRACKING : ENV_END_NONE;
+  double up[3];
+  env_pelvis_up(e, up);
+  if (e->d->xpos[3 * e->pelvis + 2] < e->p.fall_height_frac * e->h0) return ENV_END_FALL;
+  if (up[2] < cos(e->p.fall_tilt_deg * M_PI / 180)) return ENV_END_FALL;
+  return ENV_END_NONE;
+}
+
+double env_max_reward(const env_t *e) {
+  const env_params *p = &e->p;
+  switch (p->task) {
+  case ENV_TASK_STAND: return p->stand_w_up + p->stand_w_height + p->stand_w_still + p->stand_w_energy;
+  case ENV_TASK_WALK: return p->walk_w_vel + p->walk_w_up + p->walk_w_heading + p->walk_w_energy;
+  default: return p->im_w_pos + p->im_w_vel + p->im_w_up + p->im_w_energy + p->im_w_joint;
+  }
+}

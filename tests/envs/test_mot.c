@@ -1,0 +1,88 @@
+/* tests/envs/test_mot.c: the OpenSim .mot/.sto reader on good and bad files. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/envs/env_model_helper.h"
+#include "envs/motion/mot.h"
+#include "envs/motion/refmotion.h"
+
+static const char *k_good =
+    "Coordinates\nversion=1\nnRows=3\nnColumns=4\ninDegrees=yes\n\nUnits are S.I.\nendheader\n"
+    "time\tpelvis_tilt\thip_flexion_r\tknee_angle_r\n"
+    "0.0\t1.5\t10\t-20\n0.01\t1.6\t11\t-21\r\n0.02 1.7 12 -22\n";
+
+Test(mot, good_text) {
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_parse(k_good, strlen(k_good), "good.mot", &t, &e), 0, "%s", e.msg);
+  cr_assert_eq(t.nrows, 3);
+  cr_assert_eq(t.ncols, 4);
+  cr_assert(t.in_degrees);
+  cr_assert_eq(mot_col(&t, "knee_angle_r"), 3);
+  cr_assert_eq(mot_col(&t, "nope"), -1);
+  cr_assert_float_eq(mot_at(&t, 2, 3), -22.0, 1e-12);
+  cr_assert_eq(t.names_line, 9);
+  mot_free(&t);
+}
+
+static void expect_bad(const char *text, const char *where, const char *what) {
+  mot_table t;
+  d2m_err e = {{0}};
+  cr_assert_eq(mot_parse(text, strlen(text), "bad.mot", &t, &e), -1, "accepted: %s", text);
+  cr_assert(strstr(e.msg, where), "message '%s' lacks '%s'", e.msg, where);
+  cr_assert(strstr(e.msg, what), "message '%s' lacks '%s'", e.msg, what);
+  cr_assert_null(t.data);
+}
+
+Test(mot, bad_files) {
+  expect_bad("nRows=1\ntime a\n0 1\n", "bad.mot:3:1", "endheader");
+  expect_bad("endheader\n", "bad.mot:", "column-name");
+  expect_bad("endheader\ntime a b\n0 1 2\n0.1 1\n", "bad.mot:4:3", "2 cells");
+  expect_bad("endheader\ntime a b\n0 1 2\n0.1 1 2 3\n", "bad.mot:4:4", "more cells");
+  expect_bad("endheader\ntime a b\n0 1 2\n0.1 x1 2\n", "bad.mot:4:2", "not a finite number");
+  expect_bad("endheader\ntime a b\n0 1 2\n0.1 nan 2\n", "bad.mot:4:2", "not a finite number");
+  expect_bad("endheader\ntime a b\n0 1 2\n0 1 2\n", "bad.mot:4:1", "increase");
+  expect_bad("nColumns=4\nendheader\ntime a b\n0 1 2\n", "bad.mot:3:", "nColumns=4");
+  expect_bad("nRows=5\nendheader\ntime a b\n0 1 2\n", "bad.mot:", "nRows=5");
+  expect_bad("endheader\ntime a a\n0 1 2\n", "bad.mot:2:3", "duplicate");
+  expect_bad("endheader\ntime a\n", "bad.mot:", "no data rows");
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_read("/nonexistent/x.mot", &t, &e), -1);
+  cr_assert(strstr(e.msg, "/nonexistent/x.mot"));
+}
+
+Test(mot, unknown_coordinate) {
+  const char *txt = "endheader\ntime\thip_flexion_r\tbogus_angle\n0 1 2\n0.5 1 2\n1.0 1 2\n";
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_parse(txt, strlen(txt), "u.mot", &t, &e), 0, "%s", e.msg);
+  mjModel *m = test_model(&e);
+  cr_assert(m, "%s", e.msg);
+  refmotion r;
+  refmotion_opts o;
+  refmotion_opts_default(&o);
+  cr_assert_eq(refmotion_from_mot(&r, m, &t, &o, &e), -1);
+  cr_assert(strstr(e.msg, "u.mot:2:3") && strstr(e.msg, "bogus_angle"), "%s", e.msg);
+  mot_free(&t);
+  mj_deleteModel(m);
+}
+
+Test(mot, real_trial) {
+  const char *dir = getenv("D2M_SHARED_DATA");
+  char path[512];
+  snprintf(path, sizeof path, "%s/mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot", dir ? dir : "");
+  FILE *f = dir ? fopen(path, "r") : NULL;
+  if (!f) cr_skip_test("D2M_SHARED_DATA unset or %s missing", path);
+  fclose(f);
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_read(path, &t, &e), 0, "%s", e.msg);
+  cr_assert_eq(t.nrows, 73);
+  cr_assert_eq(t.ncols, 24);
+  cr_assert(t.in_degrees);
+  cr_assert_float_eq(mot_at(&t, 0, 0), 0.4, 1e-9);
+  mot_free(&t);
+}
