@@ -32,11 +32,46 @@
   X(run, plots, BOOL, "true", 0, 0, NULL, "render the learning curves (gnuplot) into the run directory at the end") \
   X(env, task, ENUM, "stand", 0, 0, "stand|walk|imitate", "what the body is asked to do") \
   X(env, num_envs, INT, "8", 1, 4096, NULL, "environments stepped by each actor rank (policy runs on all at once)") \
-  X(env, dt, REAL, "0.0066666666666666671", 1e-4, 0.1, NULL, "control period in s (default 1/150 s)") \
-  X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step; the physics timestep is dt/substeps") \
-  X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations, or target muscle lengths for a PD law") \
-  X(env, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s before truncation") \
+  X(env, sim_dt, REAL, "0.0066666666666666671", 1e-4, 0.05, NULL, "MuJoCo timestep in s (KINESIS: 1/150 s)") \
+  X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step (control period = sim_dt * substeps: 30 Hz)") \
+  X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations (sigmoid), or target muscle lengths for a PD law") \
   X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength factors); empty: the reference adult") \
+  X(env, reset_noise, REAL, "0.02", 0, 0.5, NULL, "rad, uniform noise on joint angles at reset (stand, walk)") \
+  X(env, fall_height_frac, REAL, "0.7", 0, 1, NULL, "a fall: pelvis lower than this fraction of its standing height") \
+  X(env, fall_tilt_deg, REAL, "60", 0, 180, NULL, "a fall: pelvis tilted more than this from vertical (deg)") \
+  X(env, push_force, REAL, "0", 0, 1e5, NULL, "N, horizontal pushes on the pelvis (0: none)") \
+  X(env, push_interval, REAL, "2", 1e-3, 1e4, NULL, "s, mean time between pushes") \
+  X(env, push_duration, REAL, "0.2", 0, 10, NULL, "s, duration of one push") \
+  X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
+  X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \
+  X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
+  X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
+  X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \
+  X(stand, w_still, REAL, "0.2", 0, 100, NULL, "reward weight: little horizontal pelvis velocity") \
+  X(stand, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
+  X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
+  X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
+  X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
+  X(walk, heading_range, REAL, "0", 0, 3.15, NULL, "rad, commanded heading uniform in +-this around the initial facing") \
+  X(walk, w_vel, REAL, "0.6", 0, 100, NULL, "reward weight: velocity tracking exp(-k_vel |v - v*|^2)") \
+  X(walk, k_vel, REAL, "4", 0, 1e4, NULL, "velocity tracking scale, 1/(m/s)^2") \
+  X(walk, w_up, REAL, "0.2", 0, 100, NULL, "reward weight: pelvis upright") \
+  X(walk, w_heading, REAL, "0.1", 0, 100, NULL, "reward weight: heading (1 + cos error)/2") \
+  X(walk, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
+  X(imitate, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
+  X(imitate, motion, STR, "default", 0, 0, NULL, "reference motion: 'default' (embedded gait cycle) or a .mot/.sto file") \
+  X(imitate, cyclic, BOOL, "true", 0, 0, NULL, "the motion file holds one gait cycle: repeat it") \
+  X(imitate, w_pos, REAL, "0.6", 0, 100, NULL, "reward weight: tracked body positions exp(-k_pos mean|dp|^2) (KINESIS)") \
+  X(imitate, k_pos, REAL, "200", 0, 1e5, NULL, "position scale, 1/m^2") \
+  X(imitate, w_vel, REAL, "0.2", 0, 100, NULL, "reward weight: tracked body velocities") \
+  X(imitate, k_vel, REAL, "5", 0, 1e5, NULL, "velocity scale, 1/(m/s)^2") \
+  X(imitate, w_up, REAL, "0.1", 0, 100, NULL, "reward weight: pelvis upright") \
+  X(imitate, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
+  X(imitate, w_joint, REAL, "0", 0, 100, NULL, "reward weight: joint angles exp(-k_joint sum dq^2) (DeepMimic; 0: off)") \
+  X(imitate, k_joint, REAL, "2", 0, 1e5, NULL, "joint-angle scale, 1/rad^2") \
+  X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
+  X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
+  X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \

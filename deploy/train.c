@@ -9,13 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actor/actor.h"
+#include "common/blis_util.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/mpi_util.h"
 #include "d2m_build.h"
 #include "deploy/launch.h"
+#include "learner/learner.h"
+#include "common/signals.h"
 
 void print_version(void) {
+  blis_setup(1, 1, NULL);
   char mpi_ver[MPI_MAX_LIBRARY_VERSION_STRING];
   int n = 0;
   MPI_Get_library_version(mpi_ver, &n);
@@ -61,6 +66,10 @@ int train_cli(int argc, char **argv) {
   log_init(rank, LOG_INFO);
 
   if (launch_check_slurm(size, &err)) return fail_all(rank, &err);
+  if (size < 2) {
+    err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
+    return fail_all(rank, &err);
+  }
   cfg_t cfg;
   if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err)) return fail_all(rank, &err);
   log_level lvl = LOG_INFO;
@@ -80,8 +89,11 @@ int train_cli(int argc, char **argv) {
   }
   launch_report_in(MPI_COMM_WORLD, run_dir);
 
-  int rc = 0;
-  LOG_I("config digest %016llx", (unsigned long long)launch_config_digest(&cfg));
+  /* BLIS fixes its kernels at first use: configure before any network exists. Actors use one thread each. */
+  blis_setup(rank == 0 ? (int)cfg.nn_threads : 1, 1, NULL);
+  signals_install();
+  int rc = rank == 0 ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, MPI_COMM_WORLD)
+                     : actor_run(&cfg, MPI_COMM_WORLD);
 
   CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
   if (rank == 0) LOG_I("run finished: %s", run_dir);

@@ -36,7 +36,7 @@ Test(config, defaults_are_valid_and_documented) {
   }
   cr_assert_float_eq(c.ppo_lr, 3e-4, 1e-15);
   cr_assert_str_eq(c.env_task, "stand");
-  cr_assert_float_eq(c.env_dt, 1.0 / 150.0, 1e-15);
+  cr_assert_float_eq(c.env_sim_dt, 1.0 / 150.0, 1e-15);
 }
 
 Test(config, parses_sections_keys_comments_quotes) {

@@ -1,0 +1,316 @@
+/* actor/actor.c: see actor.h. */
+#include "actor/actor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ac.h"
+#include "common/ac_config.h"
+#include "common/mpi_util.h"
+#include "common/rng.h"
+#include "common/rstat.h"
+#include "envs/env.h"
+#include "envs/env_config.h"
+#include "envs/model/model.h"
+#include "proto/proto.h"
+#include "proto/wire.h"
+
+typedef struct actor {
+  const cfg_t *cfg;
+  MPI_Comm comm;
+  int rank, E, T, obs_dim, act_dim, sync;
+  mjModel *model;
+  env_t **env;
+  ac_net net;
+  ac_ws ws;
+  float *params, *incoming;  /* current weights; receive buffer for the next ones */
+  uint64_t version;
+  float *mean, *inv_std;     /* the learner's normalisation statistics */
+  rstat seen;                /* moments of the raw observations since the last batch */
+  rng_t rng;                 /* action noise */
+  float *obs_raw, *obs_norm; /* [E][obs] current observations */
+  float *fin_raw, *fin_norm; /* [E][obs] final observations of episodes that just ended */
+  float *act, *logp, *val;   /* [E][act], [E], [E] of the current step */
+  /* the batch being filled, time-major [T][E] */
+  float *b_obs, *b_act, *b_logp, *b_val, *b_rew, *b_tval, *boot;
+  uint8_t *b_term, *b_trunc;
+  proto_episode *eps;
+  uint32_t neps, eps_cap;
+  long numerical_resets;
+  msgpack_sbuffer sbuf[2];
+  MPI_Request req[2];
+  int cur;
+  proto_decoder dec;
+  char *rbuf;
+  int rcap;
+} actor;
+
+enum { POLL_NONE = 0, POLL_WEIGHTS = 1, POLL_STOP = 2 };
+
+static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) {
+  memset(a, 0, sizeof *a);
+  a->cfg = cfg;
+  a->comm = comm;
+  CHECK_MPI(MPI_Comm_rank(comm, &a->rank));
+  /* Messaging first: an actor whose setup fails still takes part in the stop handshake. */
+  for (int k = 0; k < 2; k++) {
+    msgpack_sbuffer_init(&a->sbuf[k]);
+    a->req[k] = MPI_REQUEST_NULL;
+  }
+  proto_decoder_init(&a->dec);
+  a->E = (int)cfg->env_num_envs;
+  a->T = (int)cfg->actor_rollout_steps;
+  a->sync = !strcmp(cfg->learner_mode, "sync");
+  env_params ep;
+  if (env_params_from_cfg(cfg, &ep, err)) return -1;
+  model_subject subj;
+  model_subject_default(&subj);
+  if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
+  subj.timestep = cfg->env_sim_dt;
+  if (!(a->model = model_load(&subj, err))) return -1;
+  a->env = xcalloc((size_t)a->E, sizeof *a->env);
+  for (int e = 0; e < a->E; e++) {
+    if (!(a->env[e] = env_create(a->model, &ep, NULL, err))) return err_wrap(err, "env %d", e);
+    rng_t s;
+    rng_seed(&s, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_ENV, (uint64_t)e);
+    env_reset(a->env[e], rng_u64(&s));
+  }
+  a->obs_dim = env_obs_size(a->env[0]);
+  a->act_dim = env_act_size(a->env[0]);
+  ac_config ac;
+  if (ac_config_from_cfg(cfg, a->obs_dim, a->act_dim, &ac, err)) return -1;
+  ac_init(&a->net, &ac);
+  ac_ws_init(&a->ws, &a->net, a->E, 0);
+  size_t np = a->net.nparams, O = (size_t)a->obs_dim, A = (size_t)a->act_dim, E = (size_t)a->E, T = (size_t)a->T;
+  a->params = xaligned(np * sizeof(float));
+  a->incoming = xaligned(np * sizeof(float));
+  a->mean = xcalloc(O, sizeof(float));
+  a->inv_std = xcalloc(O, sizeof(float));
+  rstat_init(&a->seen, a->obs_dim);
+  rng_seed(&a->rng, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_POLICY, 0);
+  a->obs_raw = xaligned(E * O * 4);
+  a->obs_norm = xaligned(E * O * 4);
+  a->fin_raw = xaligned(E * O * 4);
+  a->fin_norm = xaligned(E * O * 4);
+  a->act = xaligned(E * A * 4);
+  a->logp = xaligned(E * 4);
+  a->val = xaligned(E * 4);
+  a->b_obs = xaligned(T * E * O * 4);
+  a->b_act = xaligned(T * E * A * 4);
+  a->b_logp = xaligned(T * E * 4);
+  a->b_val = xaligned(T * E * 4);
+  a->b_rew = xaligned(T * E * 4);
+  a->b_tval = xaligned(T * E * 4);
+  a->boot = xaligned(E * 4);
+  a->b_term = xcalloc(T * E, 1);
+  a->b_trunc = xcalloc(T * E, 1);
+  a->eps_cap = (uint32_t)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES);
+  a->eps = xcalloc(a->eps_cap, sizeof *a->eps);
+  for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * O);
+  return 0;
+}
+
+static void actor_free(actor *a) {
+  for (int e = 0; a->env && e < a->E; e++) env_free(a->env[e]);
+  free(a->env);
+  if (a->model) mj_deleteModel(a->model);
+  if (a->net.nparams) ac_ws_free(&a->ws);
+  rstat_free(&a->seen);
+  void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->obs_raw, a->obs_norm, a->fin_raw, a->fin_norm,
+                  a->act, a->logp, a->val, a->b_obs, a->b_act, a->b_logp, a->b_val, a->b_rew, a->b_tval, a->boot,
+                  a->b_term, a->b_trunc, a->eps, a->rbuf};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+  for (int k = 0; k < 2; k++) msgpack_sbuffer_destroy(&a->sbuf[k]);
+  proto_decoder_free(&a->dec);
+}
+
+/* Receive one L2A message of known size into rbuf (grown at most a few times per run). */
+static int recv_l2a(actor *a, MPI_Status *st) {
+  int n = 0;
+  CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &n));
+  if (n > a->rcap) {
+    a->rbuf = realloc(a->rbuf, (size_t)n);
+    D2M_CHECK(a->rbuf != NULL, "out of memory for a learner message");
+    a->rcap = n;
+  }
+  CHECK_MPI(MPI_Recv(a->rbuf, n, MPI_BYTE, 0, WIRE_TAG_L2A, a->comm, MPI_STATUS_IGNORE));
+  return n;
+}
+
+/* A weights header was decoded: its float payload is the next L2A message. */
+static int take_weights(actor *a, const proto_weights *h) {
+  size_t np = a->net.nparams;
+  MPI_Status st;
+  CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
+  int n = 0;
+  CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
+  if ((size_t)n != np * sizeof(float)) {
+    /* Not our layout: consume it and keep the old weights (a mismatch is a configuration bug). */
+    recv_l2a(a, &st);
+    LOG_E("weights v%llu: payload of %d bytes, this actor's network has %zu parameters: ignored",
+          (unsigned long long)h->policy_version, n, np);
+    return POLL_NONE;
+  }
+  CHECK_MPI(MPI_Recv(a->incoming, (int)np, MPI_FLOAT, 0, WIRE_TAG_L2A, a->comm, MPI_STATUS_IGNORE));
+  d2m_err err;
+  if (h->obs_dim != (uint32_t)a->obs_dim || proto_weights_verify(h, a->incoming, np, &err)) {
+    LOG_E("weights v%llu rejected: %s", (unsigned long long)h->policy_version,
+          h->obs_dim != (uint32_t)a->obs_dim ? "observation size differs" : err.msg);
+    return POLL_NONE;
+  }
+  float *t = a->params;
+  a->params = a->incoming;
+  a->incoming = t;
+  a->version = h->policy_version;
+  rstat s = {.dim = a->obs_dim, .count = (double)h->obs_count, .mean = NULL, .m2 = NULL};
+  double *mean = xmalloc((size_t)a->obs_dim * 2 * sizeof(double)); /* once per update, not per step */
+  s.mean = mean;
+  s.m2 = mean + a->obs_dim;
+  proto_f64_copy(s.mean, h->obs_mean);
+  proto_f64_copy(s.m2, h->obs_m2);
+  rstat_export(&s, 1e-8f, a->mean, a->inv_std);
+  free(mean);
+  return POLL_WEIGHTS;
+}
+
+/* Handle every pending learner message; with `block`, wait until at least one arrived. */
+static int poll_learner(actor *a, int block) {
+  int result = POLL_NONE;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (block && result == POLL_NONE) {
+      CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
+      flag = 1;
+    } else {
+      CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
+    }
+    if (!flag) return result;
+    int n = recv_l2a(a, &st);
+    proto_msg msg;
+    d2m_err err;
+    if (proto_decode(&a->dec, a->rbuf, (size_t)n, &msg, &err)) {
+      LOG_E("malformed message from the learner dropped: %s", err.msg);
+      continue;
+    }
+    if (msg.kind == PROTO_WEIGHTS) {
+      if (take_weights(a, &msg.u.weights) == POLL_WEIGHTS) result = POLL_WEIGHTS;
+    } else if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_STOP) {
+      LOG_D("stop from the learner: %s", msg.u.control.reason);
+      return POLL_STOP;
+    }
+  }
+}
+
+/* Values of the final observations of the envs whose episode was truncated this step. */
+static void truncated_values(actor *a, int t, const int *which, int n) {
+  if (!n) return;
+  size_t O = (size_t)a->obs_dim;
+  for (int i = 0; i < n; i++)
+    rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->fin_raw + (size_t)which[i] * O, a->fin_norm + (size_t)i * O, 1,
+                    (float)a->cfg->ppo_obs_clip);
+  /* The actions sampled here are discarded; only the values matter. */
+  ac_act(&a->net, a->params, &a->ws, a->fin_norm, n, &a->rng, 1, a->act, NULL, a->val);
+  for (int i = 0; i < n; i++) a->b_tval[(size_t)t * a->E + which[i]] = a->val[i];
+}
+
+static void record_episode(actor *a, const env_episode_info *ep) {
+  if (a->neps == a->eps_cap) return;
+  proto_episode *p = &a->eps[a->neps++];
+  p->ret = (float)ep->ret;
+  p->length = (uint32_t)ep->length;
+  static const uint32_t reason_map[] = {PROTO_END_TIME_LIMIT, PROTO_END_TIME_LIMIT, PROTO_END_FALL,
+                                        PROTO_END_TRACKING, PROTO_END_NUMERICAL};
+  p->reason = (ep->reason >= 0 && ep->reason <= ENV_END_NUMERICAL) ? reason_map[ep->reason] : PROTO_END_KNOWN_COUNT;
+  if (ep->success && ep->reason == ENV_END_TIME) p->reason = PROTO_END_SUCCESS;
+  p->success = (float)ep->success;
+  p->mpjpe_mm = (float)ep->mpjpe_mm;
+  p->joint_rmse_deg = (float)ep->joint_rmse_deg;
+  p->numerical_resets = ep->reason == ENV_END_NUMERICAL;
+}
+
+/* One control step of all envs at row t of the batch. */
+static void step_all(actor *a, int t) {
+  size_t O = (size_t)a->obs_dim, A = (size_t)a->act_dim, E = (size_t)a->E, row = (size_t)t * E;
+  rstat_update(&a->seen, a->obs_raw, a->E);
+  rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->obs_raw, a->obs_norm, a->E, (float)a->cfg->ppo_obs_clip);
+  ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 0, a->act, a->logp, a->val);
+  memcpy(a->b_obs + row * O, a->obs_norm, E * O * 4);
+  memcpy(a->b_act + row * A, a->act, E * A * 4);
+  memcpy(a->b_logp + row, a->logp, E * 4);
+  memcpy(a->b_val + row, a->val, E * 4);
+  int trunc_idx[4096], ntrunc = 0;
+  for (int e = 0; e < a->E; e++) {
+    env_step_out out = {.obs = a->obs_raw + (size_t)e * O, .final_obs = a->fin_raw + (size_t)e * O};
+    env_step(a->env[e], a->act + (size_t)e * A, &out);
+    a->b_rew[row + e] = out.reward;
+    a->b_term[row + e] = (uint8_t)(out.terminated != 0);
+    a->b_trunc[row + e] = (uint8_t)(out.truncated && !out.terminated);
+    a->b_tval[row + e] = 0.f;
+    if (out.done) {
+      record_episode(a, &out.ep);
+      if (out.ep.reason == ENV_END_NUMERICAL) a->numerical_resets++;
+      if (a->b_trunc[row + e]) trunc_idx[ntrunc++] = e;
+    }
+  }
+  truncated_values(a, t, trunc_idx, ntrunc);
+}
+
+static void send_batch(actor *a) {
+  size_t O = (size_t)a->obs_dim;
+  /* Bootstrap values of the observations after the last step. */
+  rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->obs_raw, a->obs_norm, a->E, (float)a->cfg->ppo_obs_clip);
+  ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 1, a->act, NULL, a->boot);
+  (void)O;
+  int k = a->cur;
+  CHECK_MPI(MPI_Wait(&a->req[k], MPI_STATUS_IGNORE)); /* the batch sent two rollouts ago */
+  proto_traj_src src = {
+      .rank = (uint32_t)a->rank, .policy_version = a->version, .envs = (uint32_t)a->E, .steps = (uint32_t)a->T,
+      .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = 0,
+      .obs = a->b_obs, .actions = a->b_act, .logp = a->b_logp, .values = a->b_val, .rewards = a->b_rew,
+      .terminated = a->b_term, .truncated = a->b_trunc, .bootstrap_value = a->boot, .truncated_value = a->b_tval,
+      .amp = NULL, .obs_count = (uint64_t)a->seen.count, .obs_mean = a->seen.mean, .obs_m2 = a->seen.m2,
+      .episodes = a->eps, .n_episodes = a->neps};
+  d2m_err err;
+  if (proto_encode_traj(&src, &a->sbuf[k], &err)) D2M_FATAL("encoding a trajectory batch: %s", err.msg);
+  CHECK_MPI(MPI_Isend(a->sbuf[k].data, (int)a->sbuf[k].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm, &a->req[k]));
+  a->cur ^= 1;
+  a->neps = 0;
+  rstat_reset(&a->seen);
+}
+
+static void say_bye(actor *a) {
+  CHECK_MPI(MPI_Waitall(2, a->req, MPI_STATUSES_IGNORE));
+  proto_control bye = {.command = PROTO_CMD_STOP};
+  snprintf(bye.reason, sizeof bye.reason, "bye");
+  d2m_err err;
+  if (proto_encode_control(&bye, &a->sbuf[0], &err)) D2M_FATAL("encoding bye: %s", err.msg);
+  CHECK_MPI(MPI_Send(a->sbuf[0].data, (int)a->sbuf[0].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm));
+}
+
+int actor_run(const cfg_t *cfg, MPI_Comm comm) {
+  actor a;
+  d2m_err err = {{0}};
+  int ok = actor_setup(&a, cfg, comm, &err) == 0;
+  /* Every actor reports its setup outcome and observation size; the learner stops all if one failed. */
+  int report[3] = {ok, ok ? a.obs_dim : 0, ok ? a.act_dim : 0};
+  CHECK_MPI(MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, comm));
+  if (!ok) LOG_E("actor setup failed: %s", err.msg);
+  int state = poll_learner(&a, 1); /* first weights, or stop */
+  long batches = 0;
+  while (state != POLL_STOP) {
+    for (int t = 0; t < a.T && state != POLL_STOP; t++) {
+      if (ok) step_all(&a, t);
+      if (!a.sync && poll_learner(&a, 0) == POLL_STOP) state = POLL_STOP;
+    }
+    if (state == POLL_STOP) break;
+    if (ok) send_batch(&a);
+    batches++;
+    if (a.sync || !ok) state = poll_learner(&a, 1);
+  }
+  LOG_D("actor done: %ld batches, %ld numerical resets", batches, a.numerical_resets);
+  say_bye(&a);
+  actor_free(&a);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,20 @@
+/* actor/actor.h: the rollout loop of ranks 1..N-1.
+ *
+ * Each actor steps cfg.env.num_envs environments, runs the policy on all of them at once (one GEMM
+ * per layer), and every actor.rollout_steps control steps ships a trajectory batch to rank 0 with
+ * MPI_Isend from one of two buffers (the next rollout runs while the previous batch is in flight).
+ * Weights arrive as point-to-point messages (proto WEIGHTS header + raw floats) that the actor picks
+ * up with MPI_Iprobe between control steps, so the simulation never stops for them (async), or that
+ * it waits for after each batch (sync: every batch comes from the newest policy).
+ */
+#ifndef D2M_ACTOR_H
+#define D2M_ACTOR_H
+
+#include <mpi.h>
+
+#include "common/config.h"
+
+/* Runs until the learner sends STOP; returns 0, or 1 after a fatal setup error (logged). */
+int actor_run(const cfg_t *cfg, MPI_Comm comm);
+
+#endif

@@ -1,0 +1,57 @@
+/* envs/env_config.c: see env_config.h. */
+#include "envs/env_config.h"
+
+#include <string.h>
+
+int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
+  env_params_default(p);
+  if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
+  if (env_action_mode_parse(c->env_action_mode, &p->action_mode))
+    return err_set(err, "env.action_mode: unknown mode '%s'", c->env_action_mode);
+  p->substeps = (int)c->env_substeps;
+  p->dt = c->env_sim_dt * (double)c->env_substeps; /* env_params.dt is the control period */
+  p->episode_s[ENV_TASK_STAND] = c->stand_episode_s;
+  p->episode_s[ENV_TASK_WALK] = c->walk_episode_s;
+  p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
+  p->pd_kp = c->env_pd_kp;
+  p->pd_kd = c->env_pd_kd;
+  p->reset_noise = c->env_reset_noise;
+  p->fall_height_frac = c->env_fall_height_frac;
+  p->fall_tilt_deg = c->env_fall_tilt_deg;
+  p->push_force = c->env_push_force;
+  p->push_interval = c->env_push_interval;
+  p->push_duration = c->env_push_duration;
+  p->stand_w_up = c->stand_w_up;
+  p->stand_w_height = c->stand_w_height;
+  p->stand_w_still = c->stand_w_still;
+  p->stand_w_energy = c->stand_w_energy;
+  p->walk_speed_min = c->walk_speed_min;
+  p->walk_speed_max = c->walk_speed_max;
+  p->walk_heading_range = c->walk_heading_range;
+  p->walk_w_vel = c->walk_w_vel;
+  p->walk_k_vel = c->walk_k_vel;
+  p->walk_w_up = c->walk_w_up;
+  p->walk_w_heading = c->walk_w_heading;
+  p->walk_w_energy = c->walk_w_energy;
+  p->im_w_pos = c->imitate_w_pos;
+  p->im_k_pos = c->imitate_k_pos;
+  p->im_w_vel = c->imitate_w_vel;
+  p->im_k_vel = c->imitate_k_vel;
+  p->im_w_up = c->imitate_w_up;
+  p->im_w_energy = c->imitate_w_energy;
+  p->im_w_joint = c->imitate_w_joint;
+  p->im_k_joint = c->imitate_k_joint;
+  p->im_term_dist = c->imitate_term_dist;
+  p->im_rsi = c->imitate_rsi;
+  p->im_future = (int)c->imitate_future;
+  p->motion_cyclic = c->imitate_cyclic;
+  if (!strcmp(c->imitate_motion, "default")) {
+    p->motion = ENV_MOTION_DEFAULT_GAIT;
+  } else {
+    p->motion = ENV_MOTION_FILE;
+    snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
+  }
+  if (c->walk_speed_max < c->walk_speed_min)
+    return err_set(err, "walk.speed_max = %g is below walk.speed_min = %g", c->walk_speed_max, c->walk_speed_min);
+  return env_params_check(p, err);
+}

@@ -1,0 +1,11 @@
+/* envs/env_config.h: the config table's env.*, stand.*, walk.* and imitate.* keys -> env_params. */
+#ifndef D2M_ENV_CONFIG_H
+#define D2M_ENV_CONFIG_H
+
+#include "common/config.h"
+#include "envs/env_params.h"
+
+/* Fills p from c and validates it (env_params_check); the error names the config key. */
+int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err);
+
+#endif

@@ -1,0 +1,137 @@
+/* learner/lckpt.c: the learner's checkpoints: weights, Adam state, observation statistics,
+ * reward-scaling state of every actor's envs, the minibatch RNG, counters and the resolved config.
+ * Written every run.checkpoint_every updates and when the run stops; the newest run.keep_checkpoints
+ * stay. --resume takes the newest valid one and skips corrupted or truncated files with a warning. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/ckpt.h"
+#include "learner/learner_int.h"
+
+typedef struct lckpt_meta {
+  int64_t update, env_steps;
+  uint64_t version;
+  int64_t nparams, obs_dim, act_dim, nactors, envs, adam_t;
+  double wall_s;
+} lckpt_meta;
+
+int lckpt_save(learner *L, const char *reason) {
+  char dir[4200], path[4200];
+  snprintf(dir, sizeof dir, "%s/checkpoints", L->run_dir);
+  mkdir(dir, 0755);
+  ckpt_path(path, sizeof path, L->run_dir, L->update);
+  size_t np = L->net.nparams, O = (size_t)L->obs_dim, E = (size_t)L->E, na = (size_t)L->nactors;
+  lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->nactors, L->E,
+                     L->ppo.adam.t, L->wall_before + log_elapsed()};
+  double *obs = xmalloc((1 + 2 * O) * sizeof(double));
+  obs[0] = L->obs_stats.count;
+  memcpy(obs + 1, L->obs_stats.mean, O * sizeof(double));
+  memcpy(obs + 1 + O, L->obs_stats.m2, O * sizeof(double));
+  /* per actor: G[E], count, mean, m2 */
+  size_t per = E + 3;
+  double *rs = xmalloc(na * per * sizeof(double));
+  for (size_t i = 0; i < na; i++) {
+    const gae_rscale *g = &L->slot[i].rscale;
+    memcpy(rs + i * per, g->G, E * sizeof(double));
+    rs[i * per + E] = g->count;
+    rs[i * per + E + 1] = g->mean;
+    rs[i * per + E + 2] = g->m2;
+  }
+  char *cfgtext = NULL;
+  size_t cfglen = 0;
+  FILE *mem = open_memstream(&cfgtext, &cfglen);
+  cfg_write(L->cfg, mem);
+  fclose(mem);
+  ckpt_section sec[] = {
+      {"meta", &meta, sizeof meta},
+      {"params", L->ppo.params, np * sizeof(float)},
+      {"adam_m", L->ppo.adam.m, np * sizeof(float)},
+      {"adam_v", L->ppo.adam.v, np * sizeof(float)},
+      {"obs_stats", obs, (1 + 2 * O) * sizeof(double)},
+      {"reward_scaling", rs, na * per * sizeof(double)},
+      {"learner_rng", &L->ppo.rng, sizeof L->ppo.rng},
+      {"config", cfgtext, cfglen},
+  };
+  d2m_err err;
+  int rc = ckpt_write(path, sec, (int)(sizeof sec / sizeof *sec), &err);
+  free(obs);
+  free(rs);
+  free(cfgtext);
+  if (rc) {
+    LOG_E("checkpoint not written (the previous ones are intact): %s", err.msg);
+    return -1;
+  }
+  LOG_I("checkpoint %s (update %ld, %s)", path, L->update, reason);
+  ckpt_prune(L->run_dir, (int)L->cfg->run_keep_checkpoints);
+  return 0;
+}
+
+static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
+  lckpt_meta meta;
+  if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
+  size_t np = L->net.nparams, O = (size_t)L->obs_dim, E = (size_t)L->E, na = (size_t)L->nactors;
+  if (meta.nparams != (int64_t)np || meta.obs_dim != L->obs_dim || meta.act_dim != L->act_dim)
+    return err_set(err, "network of %lld parameters (obs %lld, act %lld), this run has %zu (obs %d, act %d)",
+                   (long long)meta.nparams, (long long)meta.obs_dim, (long long)meta.act_dim, np, L->obs_dim, L->act_dim);
+  if (meta.nactors != L->nactors || meta.envs != L->E)
+    return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count",
+                   (long long)meta.nactors, (long long)meta.envs, L->nactors, L->E);
+  size_t per = E + 3;
+  double *obs = xmalloc((1 + 2 * O) * sizeof(double)), *rs = xmalloc(na * per * sizeof(double));
+  int rc = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
+           ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
+           ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err) ||
+           ckpt_copy(f, "obs_stats", obs, (1 + 2 * O) * sizeof(double), err) ||
+           ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
+           ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);
+  if (!rc) {
+    L->obs_stats.count = obs[0];
+    memcpy(L->obs_stats.mean, obs + 1, O * sizeof(double));
+    memcpy(L->obs_stats.m2, obs + 1 + O, O * sizeof(double));
+    for (size_t i = 0; i < na; i++) {
+      gae_rscale *g = &L->slot[i].rscale;
+      memcpy(g->G, rs + i * per, E * sizeof(double));
+      g->count = rs[i * per + E];
+      g->mean = rs[i * per + E + 1];
+      g->m2 = rs[i * per + E + 2];
+    }
+    L->update = meta.update;
+    L->env_steps = meta.env_steps;
+    L->version = meta.version;
+    L->ppo.adam.t = meta.adam_t;
+    L->wall_before = meta.wall_s;
+  }
+  free(obs);
+  free(rs);
+  return rc ? -1 : 0;
+}
+
+int lckpt_restore(learner *L) {
+  long ups[1024];
+  int n = ckpt_list(L->run_dir, ups, 1024);
+  if (n == 0) {
+    LOG_E("--resume %s: no checkpoint in %s/checkpoints", L->run_dir, L->run_dir);
+    return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    char path[4200];
+    ckpt_path(path, sizeof path, L->run_dir, ups[i]);
+    ckpt_file f;
+    d2m_err err;
+    if (ckpt_read(path, &f, &err)) {
+      LOG_W("skipping checkpoint: %s", err.msg);
+      continue;
+    }
+    int rc = restore_from(L, &f, &err);
+    ckpt_close(&f);
+    if (rc) {
+      LOG_E("%s: %s", path, err.msg);
+      return -1;
+    }
+    LOG_I("resumed from %s: update %ld, %lld env steps", path, L->update, L->env_steps);
+    return 1;
+  }
+  LOG_E("--resume %s: none of the %d checkpoints is valid", L->run_dir, n);
+  return -1;
+}

@@ -1,0 +1,267 @@
+/* learner/learner.c: see learner.h. The loop: gather batches -> PPO update -> publish weights ->
+ * progress row -> checkpoint when due -> stop when the budget, the time limit or a signal says so. */
+#include "learner/learner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ac_config.h"
+#include "common/mpi_util.h"
+#include "common/signals.h"
+#include "learner/learner_int.h"
+#include "proto/wire.h"
+
+static void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
+  ppo_config_defaults(p);
+  p->gamma = (float)c->ppo_gamma;
+  p->lambda = (float)c->ppo_lambda;
+  p->clip = (float)c->ppo_clip;
+  p->vclip = (float)c->ppo_value_clip;
+  p->ent_coef = (float)c->ppo_ent_coef;
+  p->vf_coef = (float)c->ppo_vf_coef;
+  p->lr = (float)c->ppo_lr;
+  p->anneal_lr = c->ppo_anneal_lr;
+  p->max_grad_norm = (float)c->ppo_max_grad_norm;
+  p->target_kl = (float)c->ppo_target_kl;
+  p->epochs = (int)c->ppo_epochs;
+  p->minibatch = (int)c->ppo_minibatch;
+  p->norm_adv = c->ppo_norm_adv;
+  p->reward_scale = c->ppo_reward_scaling;
+  p->threads = (int)c->nn_threads;
+}
+
+/* Actors report (ok, obs_dim, act_dim); all must agree. */
+static int gather_actor_reports(learner *L, d2m_err *err) {
+  int size = L->nactors + 1;
+  int *rep = xcalloc((size_t)size * 3, sizeof *rep);
+  int mine[3] = {1, 0, 0};
+  CHECK_MPI(MPI_Gather(mine, 3, MPI_INT, rep, 3, MPI_INT, 0, L->comm));
+  int rc = 0;
+  for (int r = 1; r < size && rc == 0; r++) {
+    int *x = rep + 3 * r;
+    if (!x[0]) rc = err_set(err, "actor rank %d failed to set up its environments (see its log lines above)", r);
+    else if (r == 1) { L->obs_dim = x[1]; L->act_dim = x[2]; }
+    else if (x[1] != L->obs_dim || x[2] != L->act_dim)
+      rc = err_set(err, "actor rank %d reports obs/act sizes %d/%d, rank 1 %d/%d", r, x[1], x[2], L->obs_dim, L->act_dim);
+  }
+  free(rep);
+  return rc;
+}
+
+static void learner_alloc(learner *L) {
+  size_t TE = (size_t)L->T * (size_t)L->E, O = (size_t)L->obs_dim, A = (size_t)L->act_dim;
+  int target = L->nactors * L->E * L->T;
+  ppo_batch_init(&L->batch, target + L->E * L->T, L->obs_dim, L->act_dim);
+  ppo_init(&L->ppo, &L->net, &L->pcfg, target + L->E * L->T, (uint64_t)L->cfg->run_seed);
+  rstat_init(&L->obs_stats, L->obs_dim);
+  L->slot = xcalloc((size_t)L->nactors, sizeof *L->slot);
+  for (int i = 0; i < L->nactors; i++) {
+    L->slot[i].alive = 1;
+    gae_rscale_init(&L->slot[i].rscale, L->E, L->pcfg.gamma);
+  }
+  proto_decoder_init(&L->dec);
+  L->pub = xaligned(L->net.nparams * sizeof(float));
+  msgpack_sbuffer_init(&L->pub_hdr);
+  L->pub_req = xmalloc((size_t)L->nactors * 2 * sizeof *L->pub_req);
+  for (int i = 0; i < 2 * L->nactors; i++) L->pub_req[i] = MPI_REQUEST_NULL;
+  L->s_obs = xaligned(TE * O * 4);
+  L->s_act = xaligned(TE * A * 4);
+  L->s_logp = xaligned(TE * 4);
+  L->s_val = xaligned(TE * 4);
+  L->s_rew = xaligned(TE * 4);
+  L->s_tval = xaligned(TE * 4);
+  L->s_boot = xaligned((size_t)L->E * 4);
+  L->s_term = xcalloc(TE, 1);
+  L->s_trunc = xcalloc(TE, 1);
+  L->s_mean = xcalloc(O, sizeof(double));
+  L->s_m2 = xcalloc(O, sizeof(double));
+}
+
+static void learner_free(learner *L) {
+  if (!L->slot) return;
+  ppo_batch_free(&L->batch);
+  ppo_free(&L->ppo);
+  rstat_free(&L->obs_stats);
+  for (int i = 0; i < L->nactors; i++) {
+    free(L->slot[i].buf);
+    gae_rscale_free(&L->slot[i].rscale);
+  }
+  free(L->slot);
+  proto_decoder_free(&L->dec);
+  msgpack_sbuffer_destroy(&L->pub_hdr);
+  void *b[] = {L->pub, L->pub_req, L->s_obs, L->s_act, L->s_logp, L->s_val, L->s_rew, L->s_tval, L->s_boot,
+               L->s_term, L->s_trunc, L->s_mean, L->s_m2};
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
+}
+
+/* Send the current weights and merged observation moments to every live actor. */
+static void publish(learner *L) {
+  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE)); /* pub and pub_hdr are free again */
+  size_t np = L->net.nparams;
+  memcpy(L->pub, L->ppo.params, np * sizeof(float));
+  proto_weights_src w = {.policy_version = L->version, .param_count = np, .checksum = proto_weights_checksum(L->pub, np),
+                         .obs_dim = (uint32_t)L->obs_dim, .obs_count = (uint64_t)L->obs_stats.count,
+                         .obs_mean = L->obs_stats.mean, .obs_m2 = L->obs_stats.m2};
+  d2m_err err;
+  if (proto_encode_weights(&w, &L->pub_hdr, &err)) D2M_FATAL("encoding weights: %s", err.msg);
+  for (int i = 0; i < L->nactors; i++) {
+    if (!L->slot[i].alive) continue;
+    CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &L->pub_req[2 * i]));
+    CHECK_MPI(MPI_Isend(L->pub, (int)np, MPI_FLOAT, i + 1, WIRE_TAG_L2A, L->comm, &L->pub_req[2 * i + 1]));
+  }
+}
+
+/* Tell every live actor to stop and wait for each one's bye (their last batches are drained). */
+static void stop_actors(learner *L, const char *reason) {
+  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE));
+  proto_control c = {.command = PROTO_CMD_STOP};
+  snprintf(c.reason, sizeof c.reason, "%s", reason);
+  d2m_err err;
+  if (proto_encode_control(&c, &L->pub_hdr, &err)) D2M_FATAL("encoding stop: %s", err.msg);
+  for (int i = 0; i < L->nactors; i++)
+    if (L->slot[i].alive)
+      CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &L->pub_req[2 * i]));
+  double t0 = log_elapsed();
+  for (;;) {
+    int waiting = 0;
+    for (int i = 0; i < L->nactors; i++) waiting += L->slot[i].alive && !L->slot[i].said_bye;
+    if (!waiting) break;
+    if (log_elapsed() - t0 > L->cfg->learner_actor_timeout_s) {
+      LOG_E("%d actors did not acknowledge the stop within %.0f s", waiting, L->cfg->learner_actor_timeout_s);
+      MPI_Abort(L->comm, 1);
+    }
+    L->sync = 0; /* whatever still arrives is drained, not learned from */
+    intake_poll(L, 0.05);
+  }
+  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE));
+}
+
+/* An actor silent for longer than the timeout: async goes on without it, sync cannot. */
+static int check_silent_actors(learner *L) {
+  double now = log_elapsed();
+  for (int i = 0; i < L->nactors; i++) {
+    actor_slot *s = &L->slot[i];
+    if (!s->alive || s->have || now - s->last_heard < L->cfg->learner_actor_timeout_s) continue;
+    LOG_E("actor rank %d silent for %.0f s (learner.actor_timeout_s): %s", i + 1, now - s->last_heard,
+          L->sync ? "sync mode cannot go on without it" : "going on with the others");
+    if (L->sync) return -1;
+    s->alive = 0;
+  }
+  return 0;
+}
+
+/* Why the run should stop now, or NULL. */
+static const char *stop_reason(const learner *L, double start) {
+  int sig = signals_stop_requested();
+  if (sig == 15) return "SIGTERM";
+  if (sig == 10) return "SIGUSR1";
+  if (sig) return "signal";
+  if (L->env_steps >= L->cfg->run_total_steps) return "step budget reached";
+  double limit = L->cfg->run_time_limit_min * 60.0;
+  /* Leave room for one more update and the checkpoint before the limit. */
+  if (limit > 0 && log_elapsed() - start > limit * 0.97 - 10.0) return "time limit";
+  return NULL;
+}
+
+/* Wait for the batches of one update; returns 0 when ready, 1 on a stop request, -1 on a dead actor. */
+static int gather(learner *L, double start) {
+  int target = L->nactors * L->E * L->T;
+  for (;;) {
+    if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) return 0;
+    if (signals_stop_requested()) return 1;
+    (void)start;
+    intake_poll(L, 0.5);
+    if (check_silent_actors(L)) return -1;
+  }
+}
+
+static int run_loop(learner *L) {
+  double start = log_elapsed();
+  ppo_metrics m;
+  const char *why = NULL;
+  int rc = 0;
+  while (!(why = stop_reason(L, start))) {
+    ppo_batch_clear(&L->batch);
+    int g = gather(L, start);
+    if (g == 1) continue; /* stop_reason reports the signal */
+    if (g < 0) {
+      lckpt_save(L, "silent actor");
+      LOG_E("stopping: an actor stopped responding; the run can continue from the checkpoint with --resume %s",
+            L->run_dir);
+      MPI_Abort(L->comm, 2); /* Open MPI 4.1 cannot finalize with a hung rank */
+    }
+    if (L->sync)
+      for (int r = 1; r <= L->nactors; r++)
+        if (L->slot[r - 1].have) intake_consume(L, r);
+    double progress = fmin(1.0, (double)L->env_steps / (double)L->cfg->run_total_steps);
+    ppo_update(&L->ppo, &L->batch, progress, &m);
+    L->update++;
+    L->version++;
+    publish(L);
+    progress_row(L, &m);
+    intake_reset_update_stats(L);
+    if (L->update % L->cfg->run_checkpoint_every == 0) lckpt_save(L, "periodic");
+  }
+  LOG_I("stopping after update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+  if (lckpt_save(L, why)) rc = 1;
+  stop_actors(L, why);
+  return rc;
+}
+
+int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm) {
+  learner L;
+  memset(&L, 0, sizeof L);
+  L.cfg = cfg;
+  L.comm = comm;
+  L.run_dir = run_dir;
+  int size;
+  CHECK_MPI(MPI_Comm_size(comm, &size));
+  L.nactors = size - 1;
+  L.E = (int)cfg->env_num_envs;
+  L.T = (int)cfg->actor_rollout_steps;
+  L.sync = !strcmp(cfg->learner_mode, "sync");
+  ppo_config_from_cfg(cfg, &L.pcfg);
+  d2m_err err;
+  ac_config ac;
+  int rc = gather_actor_reports(&L, &err);
+  if (!rc) rc = ac_config_from_cfg(cfg, L.obs_dim, L.act_dim, &ac, &err);
+  if (rc) {
+    LOG_E("%s", err.msg);
+    for (int r = 1; r < size; r++) { /* every actor waits for its first learner message */
+      proto_control c = {.command = PROTO_CMD_STOP};
+      snprintf(c.reason, sizeof c.reason, "setup failed");
+      msgpack_sbuffer b;
+      msgpack_sbuffer_init(&b);
+      if (proto_encode_control(&c, &b, &err) == 0)
+        CHECK_MPI(MPI_Send(b.data, (int)b.size, MPI_BYTE, r, WIRE_TAG_L2A, comm));
+      msgpack_sbuffer_destroy(&b);
+      char bye[256];
+      CHECK_MPI(MPI_Recv(bye, sizeof bye, MPI_BYTE, r, WIRE_TAG_A2L, comm, MPI_STATUS_IGNORE));
+    }
+    return 1;
+  }
+  ac_init(&L.net, &ac);
+  learner_alloc(&L);
+  LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
+        L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
+  int restored = resume ? lckpt_restore(&L) : 0;
+  if (restored < 0) {
+    stop_actors(&L, "resume failed");
+    learner_free(&L);
+    return 1;
+  }
+  if (progress_open(&L, restored) == 0) {
+    for (int i = 0; i < L.nactors; i++) L.slot[i].last_heard = log_elapsed();
+    intake_reset_update_stats(&L);
+    publish(&L);
+    rc = run_loop(&L);
+    progress_close(&L);
+    if (cfg->run_plots) progress_plot(run_dir);
+  } else {
+    stop_actors(&L, "cannot write progress");
+    rc = 1;
+  }
+  learner_free(&L);
+  return rc;
+}

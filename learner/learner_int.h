@@ -1,0 +1,85 @@
+/* learner/learner_int.h: the learner's state, shared by its files (intake, checkpoint, progress). */
+#ifndef D2M_LEARNER_INT_H
+#define D2M_LEARNER_INT_H
+
+#include <mpi.h>
+#include <stdio.h>
+
+#include "common/ac.h"
+#include "common/config.h"
+#include "common/rstat.h"
+#include "learner/gae.h"
+#include "learner/ppo.h"
+#include "proto/proto.h"
+
+typedef struct actor_slot {
+  char *buf;          /* received bytes of this actor's pending batch (sync) or scratch (async) */
+  int cap, len;
+  int have;           /* sync: a batch of the current version is waiting in buf */
+  int alive, said_bye;
+  double last_heard;  /* log_elapsed() of its last message */
+  gae_rscale rscale;  /* return-based reward scaling of its E envs */
+} actor_slot;
+
+typedef struct ep_stats {
+  long n;
+  double ret_sum, ret_min, ret_max, len_sum, len_min, len_max, success_sum, mpjpe_sum, rmse_sum;
+  long mpjpe_n, numerical;
+} ep_stats;
+
+typedef struct learner {
+  const cfg_t *cfg;
+  MPI_Comm comm;
+  const char *run_dir;
+  int nactors, E, T, obs_dim, act_dim, sync;
+  ac_net net;
+  ppo_config pcfg;
+  ppo_learner ppo;
+  ppo_batch batch;
+  rstat obs_stats;             /* merged raw-observation moments of all actors */
+  actor_slot *slot;            /* [nactors], slot r-1 is rank r */
+  proto_decoder dec;
+  /* weights publication */
+  float *pub;                  /* copy of the params being sent */
+  msgpack_sbuffer pub_hdr;
+  MPI_Request *pub_req;        /* [2 * nactors] */
+  /* segment scratch (aligned) */
+  float *s_obs, *s_act, *s_logp, *s_val, *s_rew, *s_tval, *s_boot;
+  uint8_t *s_term, *s_trunc;
+  double *s_mean, *s_m2;
+  /* counters (checkpointed) */
+  long update;
+  uint64_t version;
+  long long env_steps;
+  double wall_before;          /* wall seconds of earlier sessions of this run */
+  /* per-update accounting */
+  ep_stats eps;
+  long dropped, malformed, lag_n;
+  double lag_sum, lag_min, lag_max;
+  long long steps_at_last_row;
+  double time_at_last_row;
+  FILE *csv, *jsonl;
+} learner;
+
+/* intake.c */
+/* Receive one A2L message if one is waiting (wait up to `wait_s`); returns its source rank, 0 if none. */
+int intake_poll(learner *L, double wait_s);
+/* Sync: all live actors have a batch of the current version? */
+int intake_sync_complete(const learner *L);
+/* Decode the batch in slot r and append it to the PPO batch (merging obs stats, episodes). 0 ok. */
+int intake_consume(learner *L, int rank);
+void intake_reset_update_stats(learner *L);
+
+/* lckpt.c */
+int lckpt_save(learner *L, const char *reason);
+/* Restore from the newest valid checkpoint; 1 restored, 0 none present, -1 error (message logged). */
+int lckpt_restore(learner *L);
+
+/* progress.c */
+int progress_open(learner *L, int append);
+void progress_row(learner *L, const ppo_metrics *m);
+void progress_close(learner *L);
+/* Learning curves as PNG with gnuplot, when it is installed (the script stays for re-plotting). */
+void progress_plot(const char *run_dir);
+
+#endif

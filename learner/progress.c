@@ -1,0 +1,118 @@
+/* learner/progress.c: progress.csv and progress.jsonl (the same row as CSV and as one JSON object per
+ * line), one row per update, flushed at once so a crash loses nothing; learning-curve plots. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "learner/learner_int.h"
+
+/* Field names, in row order. */
+static const char *k_fields[] = {
+    "update", "env_steps", "wall_s", "sps", "sps_per_actor", "episodes", "ep_return_mean", "ep_return_min",
+    "ep_return_max", "ep_len_mean", "ep_len_min", "ep_len_max", "success", "mpjpe_mm", "joint_rmse_deg",
+    "pg_loss", "v_loss", "entropy", "approx_kl", "clipfrac", "explained_var", "grad_norm", "lr", "epochs",
+    "update_s", "lag_min", "lag_avg", "lag_max", "dropped", "malformed", "numerical_resets", "obs_count"};
+enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
+
+int progress_open(learner *L, int append) {
+  char path[4200];
+  const char *mode = append ? "a" : "w";
+  snprintf(path, sizeof path, "%s/progress.csv", L->run_dir);
+  int fresh = !append || access(path, F_OK) != 0;
+  L->csv = fopen(path, fresh ? "w" : mode);
+  snprintf(path, sizeof path, "%s/progress.jsonl", L->run_dir);
+  L->jsonl = fopen(path, fresh ? "w" : mode);
+  if (!L->csv || !L->jsonl) {
+    LOG_E("%s: cannot write the progress log", path);
+    return -1;
+  }
+  if (fresh) {
+    for (int i = 0; i < NFIELDS; i++) fprintf(L->csv, "%s%s", k_fields[i], i + 1 < NFIELDS ? "," : "\n");
+    fflush(L->csv);
+  }
+  L->time_at_last_row = log_elapsed();
+  L->steps_at_last_row = L->env_steps;
+  return 0;
+}
+
+static double nan_if_none(long n, double v) { return n ? v : NAN; }
+
+void progress_row(learner *L, const ppo_metrics *m) {
+  const ep_stats *e = &L->eps;
+  double now = log_elapsed(), dt = now - L->time_at_last_row;
+  double sps = dt > 0 ? (double)(L->env_steps - L->steps_at_last_row) / dt : 0;
+  double v[NFIELDS] = {
+      (double)L->update, (double)L->env_steps, L->wall_before + now, sps, sps / L->nactors, (double)e->n,
+      nan_if_none(e->n, e->ret_sum / (double)(e->n ? e->n : 1)), nan_if_none(e->n, e->ret_min), nan_if_none(e->n, e->ret_max),
+      nan_if_none(e->n, e->len_sum / (double)(e->n ? e->n : 1)), nan_if_none(e->n, e->len_min), nan_if_none(e->n, e->len_max),
+      nan_if_none(e->n, e->success_sum / (double)(e->n ? e->n : 1)),
+      nan_if_none(e->mpjpe_n, e->mpjpe_sum / (double)(e->mpjpe_n ? e->mpjpe_n : 1)),
+      nan_if_none(e->mpjpe_n, e->rmse_sum / (double)(e->mpjpe_n ? e->mpjpe_n : 1)),
+      m->pg_loss, m->v_loss, m->entropy, m->approx_kl, m->clipfrac, m->explained_var, m->grad_norm, m->lr, m->epochs,
+      m->seconds, nan_if_none(L->lag_n, L->lag_min), nan_if_none(L->lag_n, L->lag_sum / (double)(L->lag_n ? L->lag_n : 1)),
+      nan_if_none(L->lag_n, L->lag_max), (double)L->dropped, (double)L->malformed, (double)e->numerical,
+      L->obs_stats.count};
+  fputc('{', L->jsonl);
+  for (int i = 0; i < NFIELDS; i++) {
+    /* CSV leaves a missing value empty; JSON writes null. */
+    if (isfinite(v[i])) {
+      fprintf(L->csv, "%.10g", v[i]);
+      fprintf(L->jsonl, "\"%s\":%.10g", k_fields[i], v[i]);
+    } else {
+      fprintf(L->jsonl, "\"%s\":null", k_fields[i]);
+    }
+    fputc(i + 1 < NFIELDS ? ',' : '\n', L->csv);
+    fputs(i + 1 < NFIELDS ? "," : "}\n", L->jsonl);
+  }
+  fflush(L->csv);
+  fflush(L->jsonl);
+  LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f",
+        L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26]);
+  L->time_at_last_row = now;
+  L->steps_at_last_row = L->env_steps;
+}
+
+void progress_close(learner *L) {
+  if (L->csv) fclose(L->csv);
+  if (L->jsonl) fclose(L->jsonl);
+  L->csv = L->jsonl = NULL;
+}
+
+void progress_plot(const char *run_dir) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/learning_curves.gp", run_dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return;
+  /* Columns by name (gnuplot 5: columnheader lookups), so the script survives new fields. */
+  fprintf(f,
+          "# Learning curves of this run: gnuplot learning_curves.gp (reads progress.csv)\n"
+          "set datafile separator ','\n"
+          "set datafile missing ''\n"
+          "set terminal pngcairo size 1200,800 font ',10'\n"
+          "set output 'learning_curves.png'\n"
+          "set multiplot layout 2,2 title 'drl2move: %s'\n"
+          "set grid\n"
+          "set xlabel 'environment steps'\n"
+          "set key top left\n"
+          "set ylabel 'episode return'\n"
+          "plot 'progress.csv' using 'env_steps':'ep_return_mean' with lines lw 2 title 'mean', "
+          "'' using 'env_steps':'ep_return_min' with lines lc rgb '#aaaaaa' title 'min', "
+          "'' using 'env_steps':'ep_return_max' with lines lc rgb '#aaaaaa' dt 2 title 'max'\n"
+          "set ylabel 'episode length (control steps)'\n"
+          "plot 'progress.csv' using 'env_steps':'ep_len_mean' with lines lw 2 title 'mean'\n"
+          "set ylabel 'PPO'\n"
+          "plot 'progress.csv' using 'env_steps':'approx_kl' with lines title 'approx KL', "
+          "'' using 'env_steps':'clipfrac' with lines title 'clip fraction', "
+          "'' using 'env_steps':'explained_var' with lines title 'explained variance'\n"
+          "set ylabel 'env steps / s'\n"
+          "plot 'progress.csv' using 'env_steps':'sps' with lines title 'total'\n"
+          "unset multiplot\n",
+          run_dir);
+  fclose(f);
+  char cmd[8600];
+  snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null 2>&1 && cd '%s' && gnuplot learning_curves.gp 2>plot.err", run_dir);
+  int rc = system(cmd);
+  if (rc == 0) LOG_I("plots: %s/learning_curves.png", run_dir);
+  else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
+}
