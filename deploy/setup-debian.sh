@@ -16,8 +16,10 @@ packages=(
   libmsgpack-dev       # actor <-> learner messages
   libcriterion-dev     # unit tests
   libpng-dev libegl-dev libgl1-mesa-dri  # drl2move model --render: PNG writer, headless EGL + Mesa GL
+  gnuplot-nox          # learning curves in each run directory (PNG via its cairo terminal)
 )
 bench_packages=(
+  python3-torch        # drl2move bench learner: the PyTorch peer (run with /usr/bin/python3)
 )
 if [ "${1:-}" = "--bench" ]; then packages+=("${bench_packages[@]}"); fi
 
