@@ -33,6 +33,10 @@ static void roundtrip_traj(uint64_t seed, uint32_t E, uint32_t T, uint32_t obs, 
   cr_assert_eq(m.kind, PROTO_TRAJECTORY);
   char why[128] = "";
   cr_assert(tp_traj_matches(&m.u.traj, &t.src, why, sizeof why), "E=%u T=%u: %s", E, T, why);
+  /* zero copy: the views point into the received bytes */
+  const unsigned char *lo = (const unsigned char *)sb.data, *hi = lo + sb.size;
+  cr_assert(m.u.traj.obs.p >= lo && m.u.traj.obs.p + 4 * m.u.traj.obs.n <= hi);
+  cr_assert(m.u.traj.terminated >= lo && m.u.traj.terminated < hi);
   tp_traj_free(&t);
 }
 
