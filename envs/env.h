@@ -97,4 +97,20 @@ double env_eval_reward(env_t *e, int *reason);
 /* Put the model in reference frame k (qpos, qvel) and recompute; the episode clock follows k. */
 void env_set_ref_state(env_t *e, long k);
 
+/* Bit-exact checkpoint/resume (envs/env_state.c). The state is everything that determines the
+ * env's future: its random stream, the episode fields (clock, reference start frame, metrics,
+ * task targets, push schedule, last excitation, foot forces, last tracking distance, last
+ * observation) and mjData's time, qpos, qvel, act, ctrl, qacc_warmstart, qfrc_applied,
+ * xfrc_applied, mocap and userdata. Loading it into an env created with the same model and
+ * params (or into the same env) and feeding the same actions gives bit-identical observations,
+ * rewards and episode ends. The buffer is native-endian with a magic/version word, the env's
+ * shape (task, model sizes, dt, substeps, episode length) and a CRC-32C; no alignment needed. */
+size_t env_state_size(const env_t *e);
+/* Writes exactly env_state_size(e) bytes. */
+void env_state_save(const env_t *e, void *buf);
+/* Validates size, magic/version, shape, field ranges, finiteness and the checksum before changing
+ * anything: on error (-1, err names the field or check) the env is unchanged. Then restores the
+ * state and recomputes the derived quantities as env_step leaves them (mj_step1). */
+int env_state_load(env_t *e, const void *buf, size_t n, d2m_err *err);
+
 #endif

@@ -53,6 +53,9 @@ struct env_t {
   const char *block_name[ENV_MAX_BLOCKS];
 };
 
+/* env.c: what mj_resetData does to the state, without clearing mjData's scratch memory. */
+void env_reset_physics(const mjModel *m, mjData *d);
+
 /* Heading frame: x = pelvis forward projected on the floor, z = world up. */
 double env_heading(const env_t *e);
 void env_to_heading(double psi, const double *v, double *out); /* rotate a world vector by -psi about z */
