@@ -175,7 +175,7 @@ static int parse_row(lines_t *L, const char **cs, size_t *cl, mk_markers *m, int
 static int parse_all(lines_t *L, mk_markers *m, trc_info *info, const char **cs, size_t *cl) {
   if (!next_line(L) || strncmp(L->line, "PathFileType", 12) != 0)
     return err_set(L->err, "%s:1:1: expected 'PathFileType' (not a TRC file)", L->file);
-  double nf, nm;
+  double nf = 0, nm = 0; /* set by parse_header; initialised for the optimiser's flow analysis */
   char units[16];
   mk_markers tmp = {0};
   if (parse_header(L, cs, cl, &tmp, info, &nf, &nm)) return -1;
