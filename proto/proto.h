@@ -100,7 +100,10 @@
 #define PROTO_MAX_OBJECTS (1u << 20)        /* msgpack objects per message (arrays, map entries) */
 
 typedef enum { PROTO_TRAJECTORY = 1, PROTO_WEIGHTS = 2, PROTO_CONTROL = 3 } proto_kind;
-typedef enum { PROTO_CMD_STOP = 1, PROTO_CMD_CHECKPOINT = 2 } proto_command;
+/* STOP: end the run (actor -> learner: "bye", the actor's last message). CHECKPOINT: the actor
+ * answers with its state (raw bytes on WIRE_TAG_STATE). RESTORE: the next learner message is a
+ * state to load (resume). */
+typedef enum { PROTO_CMD_STOP = 1, PROTO_CMD_CHECKPOINT = 2, PROTO_CMD_RESTORE = 3 } proto_command;
 
 /* Why an episode ended. Codes up to PROTO_MAX_END_CODE-1 pass the decoder; those not listed
  * here are shown as "code N", so envs/ can add reasons without a protocol version bump. */

@@ -302,8 +302,8 @@ static int decode_weights(rd *r, proto_weights *w) {
 static int decode_control(rd *r, proto_control *c) {
   uint64_t cmd;
   if (get_uint(r, "command", 0, UINT64_MAX, &cmd)) return -1;
-  if (cmd != PROTO_CMD_STOP && cmd != PROTO_CMD_CHECKPOINT)
-    return err_set(r->err, "control.command: %" PRIu64 " is not a command (1 stop, 2 checkpoint)", cmd);
+  if (cmd != PROTO_CMD_STOP && cmd != PROTO_CMD_CHECKPOINT && cmd != PROTO_CMD_RESTORE)
+    return err_set(r->err, "control.command: %" PRIu64 " is not a command (1 stop, 2 checkpoint, 3 restore)", cmd);
   c->command = (proto_command)cmd;
   const msgpack_object *v = field(r, "reason");
   if (!v) return -1;

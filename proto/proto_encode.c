@@ -148,7 +148,7 @@ int proto_encode_weights(const proto_weights_src *w, msgpack_sbuffer *out, d2m_e
 }
 
 int proto_encode_control(const proto_control *c, msgpack_sbuffer *out, d2m_err *err) {
-  if (c->command != PROTO_CMD_STOP && c->command != PROTO_CMD_CHECKPOINT)
+  if (c->command != PROTO_CMD_STOP && c->command != PROTO_CMD_CHECKPOINT && c->command != PROTO_CMD_RESTORE)
     return err_set(err, "control.command: %d is not a command", (int)c->command);
   size_t n = strnlen(c->reason, sizeof c->reason);
   if (n > PROTO_MAX_REASON) return err_set(err, "control.reason: not NUL-terminated within %u bytes", PROTO_MAX_REASON);

@@ -6,7 +6,8 @@
 
 enum {
   WIRE_TAG_A2L = 11, /* actor -> learner: TRAJECTORY messages, then a CONTROL STOP ("bye") at exit */
-  WIRE_TAG_L2A = 12  /* learner -> actor: WEIGHTS header + raw params, CONTROL (stop) */
+  WIRE_TAG_L2A = 12, /* learner -> actor: WEIGHTS header + raw params, CONTROL, a state to restore */
+  WIRE_TAG_STATE = 13 /* actor -> learner: the actor's state (raw bytes), answering CONTROL CHECKPOINT */
 };
 
 #endif

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/fuzz/build.sh: build every libFuzzer target with clang, ASan and the fuzzer runtime.
 #   tests/fuzz/build.sh [OUTDIR]        (default: build-fuzz in the repository root)
+#   FUZZ_SANITIZE=address,undefined tests/fuzz/build.sh build-fuzz-ubsan   (sanitizers; default address)
 # Targets compile their sources directly (no meson): libFuzzer needs -fsanitize=fuzzer on the code
 # under test, and the project's static libraries are built with gcc for speed.
 # To add a target, add one `fuzz` line at the end: name, then sources and libraries.
@@ -8,7 +9,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-CFLAGS="-g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
+SAN=${FUZZ_SANITIZE:-address}
+CFLAGS="-g -O1 -fsanitize=fuzzer,$SAN -fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$ROOT"
 mkdir -p "$OUT"
 cd "$ROOT"

@@ -66,6 +66,13 @@ int main(int argc, char **argv) {
   snprintf(c.reason, sizeof c.reason, "checkpoint requested by SIGUSR1");
   if (proto_encode_control(&c, &sb, &err)) D2M_FATAL("%s", err.msg);
   put("valid_control_checkpoint", sb.data, sb.size);
+  c.command = PROTO_CMD_RESTORE;
+  snprintf(c.reason, sizeof c.reason, "resume");
+  if (proto_encode_control(&c, &sb, &err)) D2M_FATAL("%s", err.msg);
+  put("valid_control_restore", sb.data, sb.size);
+  c.command = PROTO_CMD_CHECKPOINT;
+  snprintf(c.reason, sizeof c.reason, "checkpoint requested by SIGUSR1");
+  if (proto_encode_control(&c, &sb, &err)) D2M_FATAL("%s", err.msg);
   /* the same control message claiming protocol version 2 and kind 9 (the one byte after "version"
    * and after "kind" is a positive fixint) */
   char *v = memmem(sb.data, sb.size, "version", 7), *k = memmem(sb.data, sb.size, "kind", 4);

@@ -83,7 +83,7 @@ Test(proto, weights_roundtrip_and_verify) {
 
 Test(proto, control_roundtrip) {
   const char *reasons[] = {"", "SIGTERM", "SIGUSR1 (preemption)", "user request: checkpoint at update 1234"};
-  for (int cmd = PROTO_CMD_STOP; cmd <= PROTO_CMD_CHECKPOINT; cmd++)
+  for (int cmd = PROTO_CMD_STOP; cmd <= PROTO_CMD_RESTORE; cmd++)
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
       proto_control c = {.command = (proto_command)cmd};
       snprintf(c.reason, sizeof c.reason, "%s", reasons[i]);
