@@ -1,6 +1,7 @@
 /* bench/bench.c: dispatch of `drl2move bench WHAT`. */
 #include "bench/bench.h"
 #include "envs/model/model.h"
+#include "learner/ppo.h"
 
 int bench_env(int argc, char **argv); /* bench/bench_env.c */
 
@@ -16,7 +17,7 @@ typedef struct {
 static const bench_entry k_benches[] = {
     {"model", bench_model, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", bench_env, "control steps/s of each task's env vs bare mj_step with the same substeps"},
-    {"learner", NULL, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
+    {"learner", bench_learner, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"system", NULL, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
 

@@ -34,6 +34,10 @@ void blis_setup(int threads, int select_skx, blis_info *out) {
   }
   env = getenv("BLIS_ARCH_TYPE");
   info.env_arch = env && *env ? env : "(unset)";
+  /* BLIS 0.9.0 checks BLIS_ARCH_TYPE against its table of contexts, which bli_init() fills: querying
+   * the arch first aborts ("Accessed uninitialized context in gks"). It also parses the value with
+   * atoi, so "skx" works only because atoi("skx") == 0 == BLIS_ARCH_SKX (any word selects skx). */
+  bli_init();
   arch_t id = bli_arch_query_id();
   info.arch = bli_arch_string(id);
   info.version = bli_info_get_version_str();
