@@ -126,13 +126,20 @@ static float clampf(float x, float lo, float hi) { return x < lo ? lo : x > hi ?
 double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float *log_std, const float *v,
                 const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
                 float *dmu, float *dv, double *dlog_std, ppo_mb_stats *st) {
-  double pg = 0, vl = 0, kl = 0, cf = 0;
-  float invB = 1.f / (float)B;
-  for (int j = 0; j < A; j++) dlog_std[j] = 0;
+  double pg = 0, vl = 0, kl = 0, cf = 0, sum_ls = 0;
+  float invB = 1.f / (float)B, inv[PPO_MAX_ACT];
+  D2M_CHECK(A <= PPO_MAX_ACT, "raise PPO_MAX_ACT");
+  for (int j = 0; j < A; j++) dlog_std[j] = 0, inv[j] = expf(-log_std[j]), sum_ls += log_std[j];
+  double logp_const = -sum_ls - 0.5 * GAUSS_LOG_2PI * A; /* gauss_logp, split so the loops vectorise */
   for (int i = 0; i < B; i++) {
     const float *m = mu + (size_t)i * A, *a = act + (size_t)i * A;
     float *dm = dmu + (size_t)i * A;
-    double logratio = gauss_logp(m, log_std, a, A) - logp_old[i];
+    double zz = 0;
+    for (int j = 0; j < A; j++) { /* z_j = (a_j - mu_j) / sigma_j, kept in dm for the gradient */
+      dm[j] = (a[j] - m[j]) * inv[j];
+      zz += (double)dm[j] * dm[j];
+    }
+    double logratio = logp_const - 0.5 * zz - logp_old[i];
     double ratio = exp(logratio);
     kl += (ratio - 1.0) - logratio;
     cf += fabs(ratio - 1.0) > c->clip;
@@ -141,10 +148,10 @@ double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float 
     /* The max picks the clipped branch, whose gradient is 0, only when the clip is active. */
     int clipped = (A_i > 0 && ratio > 1.0 + c->clip) || (A_i < 0 && ratio < 1.0 - c->clip);
     float g = clipped ? 0.f : (float)(-A_i * ratio) * invB; /* dL/dlogp_new */
-    for (int j = 0; j < A; j++) {
-      float inv = expf(-log_std[j]), z = (a[j] - m[j]) * inv;
-      dm[j] = g * z * inv;
-      dlog_std[j] += (double)g * (z * z - 1.f);
+    for (int j = 0; j < A; j++) { /* dlogp/dmu = z / sigma, dlogp/dlog_std = z^2 - 1 */
+      float z = dm[j];
+      dm[j] = g * z * inv[j];
+      dlog_std[j] += (double)(g * (z * z - 1.f));
     }
     /* value: 0.5 max((v-R)^2, (vc-R)^2) */
     double d1 = v[i] - ret[i], l1 = d1 * d1, dvi = d1;

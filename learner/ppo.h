@@ -17,6 +17,8 @@
 #include "common/adam.h"
 #include "learner/gae.h"
 
+#define PPO_MAX_ACT 1024 /* action dimensions the loss supports (stack scratch) */
+
 typedef struct ppo_config {
   float gamma;         /* discount, 0.99 */
   float lambda;        /* GAE lambda, 0.95 */
