@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/ac.h"
+#include "common/blis_util.h"
 #include "common/gauss.h"
 #include "common/log.h"
 #include "common/nn.h"
@@ -228,4 +229,16 @@ Test(nn, actor_batched_inference) {
   ac_ws_free(&ws);
   ac_ws_free(&ws1);
   free(p);
+}
+
+Test(blis, avx512_detection_matches_cpuinfo) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) cr_skip_test("no /proc/cpuinfo");
+  char line[8192];
+  int flag = -1;
+  while (flag < 0 && fgets(line, sizeof line, f))
+    if (!strncmp(line, "flags", 5)) flag = strstr(line, " avx512f") != NULL;
+  fclose(f);
+  if (flag < 0) cr_skip_test("no flags line in /proc/cpuinfo");
+  cr_expect_eq(blis_cpu_has_avx512f(), flag, "cpuid/xgetbv says %d, /proc/cpuinfo says %d", blis_cpu_has_avx512f(), flag);
 }

@@ -289,3 +289,58 @@ Test(ppo, update_runs_and_blis_equals_reference) {
   ppo_free(&p1);
   ppo_free(&p2);
 }
+
+/* Loss of the whole actor-critic at params (forward + ppo_loss), for finite differences. */
+static double ac_loss(ppo_learner *p, const float *params, const float *obs, const float *act, const float *lo,
+                      const float *vo, const float *adv, const float *ret, int B) {
+  const ac_net *n = p->net;
+  const float *mu = nn_mlp_forward(&n->pi, params, &p->ws.pi, obs, B);
+  const float *v = nn_mlp_forward(&n->v, params, &p->ws.v, obs, B);
+  ppo_mb_stats st;
+  return ppo_loss(&p->cfg, B, n->cfg.act_dim, mu, params + n->log_std_off, v, act, lo, vo, adv, ret, p->dmu, p->dv,
+                  p->dlog_std, &st);
+}
+
+Test(ppo, minibatch_gradient_matches_finite_differences_for_every_block) {
+  ac_config ac = {.obs_dim = 4, .act_dim = 2, .nhidden = 2, .hidden = {8, 8}, .act = NN_ACT_TANH,
+                  .init_log_std = -0.3f};
+  ac_net net;
+  ac_init(&net, &ac);
+  ppo_config c = small_cfg();
+  c.minibatch = 6, c.norm_adv = 0;
+  ppo_learner p;
+  ppo_init(&p, &net, &c, 6, 3);
+  rng_t r;
+  rng_seed(&r, 13, 0, RNG_TEST, 0);
+  for (size_t i = 0; i < net.nparams; i++) p.params[i] += 0.3f * (float)rng_normal(&r); /* away from init */
+  enum { B = 6 };
+  float obs[B * 4], act[B * 2], lo[B], vo[B], adv[B], ret[B];
+  for (int i = 0; i < B * 4; i++) obs[i] = (float)rng_normal(&r);
+  for (int i = 0; i < B * 2; i++) act[i] = (float)rng_normal(&r);
+  for (int i = 0; i < B; i++) lo[i] = -2.5f, vo[i] = (float)rng_normal(&r), adv[i] = (float)rng_normal(&r),
+                              ret[i] = (float)rng_normal(&r);
+  float *w = xaligned(net.nparams * 4);
+  memcpy(w, p.params, net.nparams * 4);
+  ppo_mb_stats st;
+  ppo_minibatch_step(&p, obs, act, lo, vo, adv, ret, B, 0.f, &st); /* lr 0: grads only */
+  cr_expect_eq(memcmp(w, p.params, net.nparams * 4), 0, "lr 0 leaves the parameters alone");
+  const float h = 2e-3f;
+  for (int v = 0; v < net.layout.nviews; v++) {
+    const nn_view *vw = &net.layout.view[v];
+    double worst = 0;
+    for (size_t i = vw->off; i < vw->off + vw->n; i++) {
+      float s = w[i];
+      w[i] = s + h;
+      double lp = ac_loss(&p, w, obs, act, lo, vo, adv, ret, B);
+      w[i] = s - h;
+      double lm = ac_loss(&p, w, obs, act, lo, vo, adv, ret, B);
+      w[i] = s;
+      double fd = (lp - lm) / (2 * h);
+      worst = fmax(worst, fabs(fd - p.grads[i]) / fmax(0.05, fabs(fd)));
+    }
+    cr_expect_lt(worst, 5e-3, "block %s: worst relative error %g", vw->name, worst);
+    if (getenv("D2M_TEST_VERBOSE")) fprintf(stderr, "%s %g\n", vw->name, worst);
+  }
+  free(w);
+  ppo_free(&p);
+}
