@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/blis_util.h"
 #include "common/log.h"
 
 #define ADAM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -35,7 +36,7 @@ void adam_reset(adam_state *s) {
   memset(s->v, 0, s->n * sizeof(float));
 }
 
-ADAM_CLONES double adam_grad_norm(const float *g, size_t n) {
+ADAM_CLONES static double sumsq(const float *g, size_t n) {
   /* float partial sums per block of 4096 (vectorised), combined in double */
   double tot = 0;
   for (size_t i0 = 0; i0 < n; i0 += 4096) {
@@ -44,6 +45,35 @@ ADAM_CLONES double adam_grad_norm(const float *g, size_t n) {
     for (size_t i = i0; i < i1; i++) s += g[i] * g[i];
     tot += s;
   }
+  return tot;
+}
+
+/* Both passes are memory-bound over the whole arena: split them over BLIS's threads. */
+enum { ADAM_MAX_THREADS = 64 };
+
+typedef struct norm_job {
+  const float *g;
+  size_t n;
+  double part[ADAM_MAX_THREADS];
+} norm_job;
+
+static void norm_thread(void *ctx, int tid, int nt) {
+  norm_job *j = ctx;
+  size_t lo, hi;
+  blis_split(j->n, 4096, tid, nt, &lo, &hi); /* blocks of 4096 as in sumsq: same sum for any split */
+  if (tid < ADAM_MAX_THREADS) j->part[tid] = hi > lo ? sumsq(j->g + lo, hi - lo) : 0.0;
+}
+
+double adam_grad_norm(const float *g, size_t n) {
+  norm_job j;
+  memset(&j, 0, sizeof j);
+  j.g = g, j.n = n;
+  if (n >= 65536 && blis_threads() <= ADAM_MAX_THREADS)
+    blis_parallel(norm_thread, &j);
+  else
+    norm_thread(&j, 0, 1);
+  double tot = 0;
+  for (int t = 0; t < ADAM_MAX_THREADS; t++) tot += j.part[t];
   return sqrt(tot);
 }
 
@@ -86,11 +116,52 @@ __attribute__((target("avx512f"))) static void adam_kernel_avx512(float *restric
   adam_kernel(p + i, m + i, v + i, g + i, n - i, b1, b2, step, inv_sqrt_bc2, eps, gs);
 }
 
+typedef struct zero_job {
+  float *g;
+  size_t n;
+} zero_job;
+
+static void zero_thread(void *ctx, int tid, int nt) {
+  zero_job *j = ctx;
+  size_t lo, hi;
+  blis_split(j->n, 16, tid, nt, &lo, &hi);
+  if (hi > lo) memset(j->g + lo, 0, (hi - lo) * sizeof(float));
+}
+
+void adam_zero(float *g, size_t n) {
+  zero_job j = {g, n};
+  if (n >= 65536)
+    blis_parallel(zero_thread, &j);
+  else
+    zero_thread(&j, 0, 1);
+}
+
+typedef struct adam_job {
+  float *p, *m, *v;
+  const float *g;
+  size_t n;
+  float b1, b2, step, k, eps, gs;
+  int avx512;
+} adam_job;
+
+static void adam_thread(void *ctx, int tid, int nt) {
+  adam_job *j = ctx;
+  size_t lo, hi;
+  blis_split(j->n, 16, tid, nt, &lo, &hi);
+  if (hi > lo)
+    (j->avx512 ? adam_kernel_avx512 : adam_kernel)(j->p + lo, j->m + lo, j->v + lo, j->g + lo, hi - lo, j->b1, j->b2,
+                                                   j->step, j->k, j->eps, j->gs);
+}
+
 void adam_step(adam_state *s, const adam_config *c, float lr, float *params, const float *g, float grad_scale) {
   s->t++;
   double bc1 = 1.0 - pow(c->beta1, (double)s->t), bc2 = 1.0 - pow(c->beta2, (double)s->t);
   static int avx512 = -1;
   if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
-  (avx512 ? adam_kernel_avx512 : adam_kernel)(params, s->m, s->v, g, s->n, c->beta1, c->beta2, (float)(lr / bc1),
-                                              (float)(1.0 / sqrt(bc2)), c->eps, grad_scale);
+  adam_job j = {params, s->m, s->v, g, s->n, c->beta1, c->beta2, (float)(lr / bc1), (float)(1.0 / sqrt(bc2)),
+                c->eps, grad_scale, avx512};
+  if (s->n >= 65536)
+    blis_parallel(adam_thread, &j);
+  else
+    adam_thread(&j, 0, 1);
 }

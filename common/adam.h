@@ -23,6 +23,8 @@ void adam_init(adam_state *s, size_t n); /* zeroed moments, 64-byte aligned */
 void adam_free(adam_state *s);
 void adam_reset(adam_state *s);
 
+/* g[0..n) = 0, split over BLIS's threads (gradients are zeroed before every backward pass). */
+void adam_zero(float *g, size_t n);
 /* Global L2 norm of g[n] (accumulated in double). */
 double adam_grad_norm(const float *g, size_t n);
 /* Scale to apply so that the norm is at most max_norm (1 when max_norm <= 0 or already small). */

@@ -3,6 +3,7 @@
 
 #include <blis.h>
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,53 @@ void blis_setup(int threads, int select_skx, blis_info *out) {
 void blis_set_threads(int threads) {
   D2M_CHECK(threads >= 1, "BLIS thread count must be >= 1");
   bli_thread_set_num_threads(threads);
+}
+
+/* ---- element-wise parallelism in BLIS's OpenMP team ---- */
+
+/* libgomp's entry points (the calls GCC emits for `#pragma omp parallel`); looked up, not linked, so
+ * the project needs no OpenMP flags and runs serially where BLIS is not the OpenMP build. */
+typedef void (*gomp_parallel_t)(void (*fn)(void *), void *data, unsigned nthreads, unsigned flags);
+typedef int (*omp_int_t)(void);
+static gomp_parallel_t g_gomp_parallel;
+static omp_int_t g_omp_thread_num, g_omp_num_threads;
+static int g_par_state; /* 0 unknown, 1 available, -1 not */
+
+typedef struct par_job {
+  blis_par_fn fn;
+  void *ctx;
+} par_job;
+
+static void par_trampoline(void *data) {
+  par_job *j = data;
+  j->fn(j->ctx, g_omp_thread_num(), g_omp_num_threads()); /* the team libgomp actually formed */
+}
+
+int blis_threads(void) {
+  dim_t n = bli_thread_get_num_threads();
+  return n >= 1 ? (int)n : 1;
+}
+
+void blis_parallel(blis_par_fn fn, void *ctx) {
+  int nt = blis_threads();
+  if (g_par_state == 0) {
+    g_gomp_parallel = (gomp_parallel_t)dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    g_omp_thread_num = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    g_omp_num_threads = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+    g_par_state = g_gomp_parallel && g_omp_thread_num && g_omp_num_threads ? 1 : -1;
+  }
+  if (nt <= 1 || g_par_state < 0) {
+    fn(ctx, 0, 1);
+    return;
+  }
+  par_job j = {fn, ctx};
+  g_gomp_parallel(par_trampoline, &j, (unsigned)nt, 0);
+}
+
+void blis_split(size_t n, size_t align, int tid, int nt, size_t *lo, size_t *hi) {
+  size_t chunk = (n / (size_t)nt + align - 1) / align * align;
+  *lo = chunk * (size_t)tid;
+  *hi = tid == nt - 1 ? n : *lo + chunk;
+  if (*lo > n) *lo = n;
+  if (*hi > n) *hi = n;
 }

@@ -10,6 +10,8 @@
 #ifndef D2M_BLIS_UTIL_H
 #define D2M_BLIS_UTIL_H
 
+#include <stddef.h>
+
 typedef struct blis_info {
   int avx512f;          /* cpuid says AVX-512F and the OS saves zmm state (xgetbv) */
   int selected_skx;     /* blis_setup set BLIS_ARCH_TYPE=skx itself */
@@ -31,5 +33,15 @@ void blis_setup(int threads, int select_skx, blis_info *out);
 
 /* Change the number of BLIS threads later (e.g. a benchmark sweeping 1 and 2). */
 void blis_set_threads(int threads);
+
+/* Run fn(ctx, tid, nthreads) on the threads BLIS currently uses (bli_thread_get_num_threads), in
+ * libgomp's team, the one BLIS's OpenMP build already runs: element-wise passes between GEMMs then
+ * use both cores without a second thread pool competing with BLIS's (spinning) workers. libgomp is
+ * found at run time (dlsym); without it, or with one thread, fn runs once on the caller. */
+typedef void (*blis_par_fn)(void *ctx, int tid, int nthreads);
+void blis_parallel(blis_par_fn fn, void *ctx);
+int blis_threads(void); /* threads BLIS uses now */
+/* [*lo, *hi) of n items for thread tid of nt, in multiples of `align` items (last one takes the rest). */
+void blis_split(size_t n, size_t align, int tid, int nt, size_t *lo, size_t *hi);
 
 #endif

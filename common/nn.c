@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/blis_util.h"
 #include "common/log.h"
 
 /* Element-wise kernels are a few % of an update; compile them for AVX-512 too and let the loader
@@ -149,24 +150,6 @@ NN_CLONES static void bias_only(float *restrict Y, const float *restrict b, int 
   }
 }
 
-static void bias_act(float *Y, float *pre, const float *b, int B, int n, int act) {
-  if (act == NN_ACT_TANH) {
-    bias_tanh(Y, b, B, n);
-    return;
-  }
-  bias_only(Y, b, B, n);
-  if (act < 0) return;
-  size_t N = (size_t)B * n;
-  if (act == NN_ACT_ELU) {
-    for (size_t i = 0; i < N; i++) Y[i] = elu1(Y[i]);
-  } else { /* SiLU keeps z for the backward pass */
-    for (size_t i = 0; i < N; i++) {
-      pre[i] = Y[i];
-      Y[i] = Y[i] * sigm(Y[i]);
-    }
-  }
-}
-
 void nn_act_apply(nn_act a, const float *x, float *y, size_t n) {
   for (size_t i = 0; i < n; i++) {
     float z = x[i];
@@ -180,10 +163,11 @@ NN_CLONES static void dtanh(float *restrict G, const float *restrict Y, size_t n
 }
 
 /* G[i][j] *= 1 - Y^2 and db[j] += G[i][j] in one pass: the gradient buffer is read once, not twice. */
-NN_CLONES static void dtanh_colsum(float *restrict G, const float *restrict Y, float *restrict db, int B, int n) {
+NN_CLONES static void dtanh_colsum(float *restrict G, const float *restrict Y, float *restrict db, int B, int n,
+                                   int ld) {
   for (int i = 0; i < B; i++) {
-    float *restrict g = G + (size_t)i * n;
-    const float *restrict y = Y + (size_t)i * n;
+    float *restrict g = G + (size_t)i * ld;
+    const float *restrict y = Y + (size_t)i * ld;
     for (int j = 0; j < n; j++) {
       g[j] *= 1.f - y[j] * y[j];
       db[j] += g[j];
@@ -204,10 +188,61 @@ static void act_backward(float *G, const float *Y, const float *pre, size_t n, n
   }
 }
 
-NN_CLONES static void colsum_acc(float *restrict db, const float *restrict G, int B, int n) {
+NN_CLONES static void colsum_acc(float *restrict db, const float *restrict G, int B, int n, int ld) {
   for (int i = 0; i < B; i++) {
-    const float *restrict g = G + (size_t)i * n;
+    const float *restrict g = G + (size_t)i * ld;
     for (int j = 0; j < n; j++) db[j] += g[j];
+  }
+}
+
+/* Element-wise passes over [B][n] run on BLIS's threads once they are big enough to pay for it. */
+enum { NN_PAR_MIN = 32768 };
+
+typedef struct ew_job {
+  float *Y, *db;
+  const float *b, *Yc;
+  int B, n, kind;
+} ew_job;
+
+static void ew_thread(void *ctx, int tid, int nt) {
+  ew_job *j = ctx;
+  size_t lo, hi;
+  if (j->kind <= 1) { /* row split */
+    blis_split((size_t)j->B, 1, tid, nt, &lo, &hi);
+    if (hi > lo) (j->kind == 0 ? bias_tanh : bias_only)(j->Y + lo * j->n, j->b, (int)(hi - lo), j->n);
+  } else { /* column split: each thread owns db[lo..hi) */
+    blis_split((size_t)j->n, 16, tid, nt, &lo, &hi);
+    if (hi <= lo) return;
+    if (j->kind == 2)
+      dtanh_colsum(j->Y + lo, j->Yc + lo, j->db + lo, j->B, (int)(hi - lo), j->n);
+    else
+      colsum_acc(j->db + lo, j->Yc + lo, j->B, (int)(hi - lo), j->n);
+  }
+}
+
+static void ew_run(int kind, float *Y, const float *Yc, const float *b, float *db, int B, int n) {
+  ew_job j = {Y, db, b, Yc, B, n, kind};
+  if ((size_t)B * n >= NN_PAR_MIN)
+    blis_parallel(ew_thread, &j);
+  else
+    ew_thread(&j, 0, 1);
+}
+
+static void bias_act(float *Y, float *pre, const float *b, int B, int n, int act) {
+  if (act == NN_ACT_TANH) {
+    ew_run(0, Y, NULL, b, NULL, B, n);
+    return;
+  }
+  ew_run(1, Y, NULL, b, NULL, B, n);
+  if (act < 0) return;
+  size_t N = (size_t)B * n;
+  if (act == NN_ACT_ELU) {
+    for (size_t i = 0; i < N; i++) Y[i] = elu1(Y[i]);
+  } else { /* SiLU keeps z for the backward pass */
+    for (size_t i = 0; i < N; i++) {
+      pre[i] = Y[i];
+      Y[i] = Y[i] * sigm(Y[i]);
+    }
   }
 }
 
@@ -262,7 +297,7 @@ static void linear_backward_gemms(float *dX, float *dW, const float *G, const fl
 
 void nn_linear_backward(float *dX, float *dW, float *db, const float *G, const float *X, const float *W, int B, int in,
                         int out, int use_ref) {
-  colsum_acc(db, G, B, out);
+  ew_run(3, NULL, G, NULL, db, B, out);
   linear_backward_gemms(dX, dW, G, X, W, B, in, out, use_ref);
 }
 
@@ -287,7 +322,7 @@ void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_
   D2M_CHECK(B >= 1 && B <= ws->max_batch, "batch larger than the workspace was sized for");
   const float *G = dout; /* gradient w.r.t. the pre-activation of layer l */
   int cur = 0, L = m->nlayers;
-  colsum_acc(grads + m->b_off[L - 1], G, B, m->dim[L]);
+  ew_run(3, NULL, G, NULL, grads + m->b_off[L - 1], B, m->dim[L]);
   for (int l = L - 1; l >= 0; l--) {
     const float *X = l > 0 ? ws->act[l] : ws->in;
     float *dX = l > 0 ? ws->dbuf[cur] : dx;
@@ -296,10 +331,10 @@ void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_
     if (l > 0) { /* through the activation of layer l-1's output, and that layer's bias gradient */
       float *db = grads + m->b_off[l - 1];
       if (m->act == NN_ACT_TANH) {
-        dtanh_colsum(dX, ws->act[l], db, B, m->dim[l]);
+        ew_run(2, dX, ws->act[l], NULL, db, B, m->dim[l]);
       } else {
         act_backward(dX, ws->act[l], ws->pre[l], (size_t)B * m->dim[l], m->act);
-        colsum_acc(db, dX, B, m->dim[l]);
+        ew_run(3, NULL, dX, NULL, db, B, m->dim[l]);
       }
       G = dX;
       cur ^= 1;

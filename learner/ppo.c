@@ -197,7 +197,7 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
   ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
            p->dlog_std, st);
-  memset(p->grads, 0, n->nparams * sizeof(float));
+  adam_zero(p->grads, n->nparams);
   nn_mlp_backward(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL);
   nn_mlp_backward(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL);
   for (int j = 0; j < A; j++) p->grads[n->log_std_off + j] += (float)p->dlog_std[j];

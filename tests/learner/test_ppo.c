@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/adam.h"
+#include "common/blis_util.h"
 #include "common/gauss.h"
 #include "common/log.h"
 #include "common/rstat.h"
@@ -343,4 +344,37 @@ Test(ppo, minibatch_gradient_matches_finite_differences_for_every_block) {
   }
   free(w);
   ppo_free(&p);
+}
+
+/* The element-wise passes, the gradient norm, zeroing and Adam split over BLIS's threads above a size
+ * threshold: two threads must give the update one thread gives. */
+Test(ppo, two_threads_equal_one_thread) {
+  ac_config ac = {.obs_dim = 40, .act_dim = 8, .nhidden = 2, .hidden = {272, 256}, .act = NN_ACT_TANH};
+  ac_net net;
+  ac_init(&net, &ac);
+  ppo_config c = small_cfg();
+  c.minibatch = 256;
+  ppo_learner p[2];
+  enum { B = 256 };
+  static float obs[B * 40], act[B * 8], lo[B], vo[B], adv[B], ret[B];
+  rng_t r;
+  rng_seed(&r, 17, 0, RNG_TEST, 0);
+  rng_normal_fill(&r, obs, B * 40);
+  rng_normal_fill(&r, act, B * 8);
+  for (int i = 0; i < B; i++) lo[i] = -12.f, vo[i] = 0.f, adv[i] = (float)rng_normal(&r), ret[i] = (float)rng_normal(&r);
+  double norm[2];
+  for (int t = 0; t < 2; t++) {
+    blis_set_threads(t + 1);
+    ppo_init(&p[t], &net, &c, B, 5);
+    ppo_mb_stats st;
+    for (int k = 0; k < 3; k++) ppo_minibatch_step(&p[t], obs, act, lo, vo, adv, ret, B, 1e-3f, &st);
+    norm[t] = st.grad_norm;
+  }
+  blis_set_threads(1);
+  double worst = 0;
+  for (size_t i = 0; i < net.nparams; i++) worst = fmax(worst, fabs(p[0].params[i] - p[1].params[i]));
+  cr_expect_lt(worst, 1e-6, "parameters differ by %g between 1 and 2 threads", worst);
+  cr_expect_float_eq(norm[0], norm[1], 1e-6 * norm[0]);
+  ppo_free(&p[0]);
+  ppo_free(&p[1]);
 }
