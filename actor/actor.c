@@ -44,7 +44,17 @@ typedef struct actor {
   proto_decoder dec;
   char *rbuf;
   int rcap;
+  unsigned char *state;      /* [state_size] the actor's state for checkpoints */
+  size_t state_size, env_state_bytes;
 } actor;
+
+/* The actor's state in a checkpoint: what a resumed actor needs to continue exactly where it was
+ * (policy noise stream, every env's simulation and episode state). */
+typedef struct actor_state_hdr {
+  char magic[8]; /* "D2MACT1" */
+  uint32_t envs, env_bytes;
+  rng_t rng;
+} actor_state_hdr;
 
 enum { POLL_NONE = 0, POLL_WEIGHTS = 1, POLL_STOP = 2 };
 
@@ -108,6 +118,9 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   a->eps_cap = (uint32_t)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES);
   a->eps = xcalloc(a->eps_cap, sizeof *a->eps);
   for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * O);
+  a->env_state_bytes = env_state_size(a->env[0]);
+  a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes;
+  a->state = xmalloc(a->state_size);
   return 0;
 }
 
@@ -119,7 +132,7 @@ static void actor_free(actor *a) {
   rstat_free(&a->seen);
   void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->obs_raw, a->obs_norm, a->fin_raw, a->fin_norm,
                   a->act, a->logp, a->val, a->b_obs, a->b_act, a->b_logp, a->b_val, a->b_rew, a->b_tval, a->boot,
-                  a->b_term, a->b_trunc, a->eps, a->rbuf};
+                  a->b_term, a->b_trunc, a->eps, a->rbuf, a->state};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
   for (int k = 0; k < 2; k++) msgpack_sbuffer_destroy(&a->sbuf[k]);
   proto_decoder_free(&a->dec);
@@ -174,6 +187,57 @@ static int take_weights(actor *a, const proto_weights *h) {
   return POLL_WEIGHTS;
 }
 
+static void send_state(actor *a) {
+  if (!a->state) { /* setup failed: an empty state says so */
+    CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm));
+    return;
+  }
+  actor_state_hdr h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, "D2MACT1", 8);
+  h.envs = (uint32_t)a->E;
+  h.env_bytes = (uint32_t)a->env_state_bytes;
+  h.rng = a->rng;
+  memcpy(a->state, &h, sizeof h);
+  for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
+  CHECK_MPI(MPI_Send(a->state, (int)a->state_size, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm));
+}
+
+/* Load a state written by send_state (resume). All or nothing: a bad state leaves the actor as it was. */
+static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err) {
+  actor_state_hdr h;
+  if (!a->state) return err_set(err, "this actor failed its setup");
+  if (n != a->state_size) return err_set(err, "actor state of %zu bytes, expected %zu", n, a->state_size);
+  memcpy(&h, buf, sizeof h);
+  if (memcmp(h.magic, "D2MACT1", 8) || h.envs != (uint32_t)a->E || h.env_bytes != a->env_state_bytes)
+    return err_set(err, "actor state header does not match this actor (%u envs of %u bytes)", h.envs, h.env_bytes);
+  /* Back up the current envs so that a bad env state rolls everything back. */
+  for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
+  for (int e = 0; e < a->E; e++) {
+    const unsigned char *p = buf + sizeof h + (size_t)e * a->env_state_bytes;
+    if (env_state_load(a->env[e], p, a->env_state_bytes, err)) {
+      d2m_err ignored;
+      for (int k = 0; k < e; k++)
+        env_state_load(a->env[k], a->state + sizeof h + (size_t)k * a->env_state_bytes, a->env_state_bytes, &ignored);
+      return err_wrap(err, "env %d", e);
+    }
+  }
+  a->rng = h.rng;
+  for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * a->obs_dim);
+  return 0;
+}
+
+static void take_restore(actor *a) {
+  MPI_Status st;
+  CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
+  int n = recv_l2a(a, &st);
+  d2m_err err;
+  if (load_state(a, (const unsigned char *)a->rbuf, (size_t)n, &err))
+    LOG_W("state from the checkpoint not loaded, starting fresh episodes: %s", err.msg);
+  else
+    LOG_D("state restored from the checkpoint");
+}
+
 /* Handle every pending learner message; with `block`, wait until at least one arrived. */
 static int poll_learner(actor *a, int block) {
   int result = POLL_NONE;
@@ -199,6 +263,10 @@ static int poll_learner(actor *a, int block) {
     } else if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_STOP) {
       LOG_D("stop from the learner: %s", msg.u.control.reason);
       return POLL_STOP;
+    } else if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_CHECKPOINT) {
+      send_state(a);
+    } else if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_RESTORE) {
+      take_restore(a);
     }
   }
 }

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include "common/ckpt.h"
+#include "common/mpi_util.h"
 #include "learner/learner_int.h"
+#include "proto/wire.h"
 
 typedef struct lckpt_meta {
   int64_t update, env_steps;
@@ -16,7 +18,67 @@ typedef struct lckpt_meta {
   double wall_s;
 } lckpt_meta;
 
-int lckpt_save(learner *L, const char *reason) {
+static void send_control(learner *L, int rank, proto_command cmd, const char *reason) {
+  proto_control c = {.command = cmd};
+  snprintf(c.reason, sizeof c.reason, "%s", reason);
+  msgpack_sbuffer b;
+  msgpack_sbuffer_init(&b);
+  d2m_err err;
+  if (proto_encode_control(&c, &b, &err)) D2M_FATAL("encoding control: %s", err.msg);
+  CHECK_MPI(MPI_Send(b.data, (int)b.size, MPI_BYTE, rank, WIRE_TAG_L2A, L->comm));
+  msgpack_sbuffer_destroy(&b);
+}
+
+/* Ask every live actor for its state; keep draining their batches meanwhile (an actor may be
+ * blocked sending one). Returns how many states arrived. */
+static int collect_actor_states(learner *L) {
+  int pending = 0;
+  for (int i = 0; i < L->nactors; i++) {
+    L->slot[i].state_len = -1;
+    if (!L->slot[i].alive) continue;
+    send_control(L, i + 1, PROTO_CMD_CHECKPOINT, "checkpoint");
+    pending++;
+  }
+  int got = 0;
+  double t0 = log_elapsed();
+  while (pending) {
+    for (int i = 0; i < L->nactors; i++) {
+      actor_slot *s = &L->slot[i];
+      if (!s->alive || s->state_len >= 0) continue;
+      int flag = 0, n = 0;
+      MPI_Status st;
+      CHECK_MPI(MPI_Iprobe(i + 1, WIRE_TAG_STATE, L->comm, &flag, &st));
+      if (!flag) continue;
+      CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
+      if (n > s->state_cap) {
+        s->state = realloc(s->state, (size_t)n);
+        D2M_CHECK(s->state != NULL, "out of memory for an actor state");
+        s->state_cap = n;
+      }
+      CHECK_MPI(MPI_Recv(s->state, n, MPI_BYTE, i + 1, WIRE_TAG_STATE, L->comm, MPI_STATUS_IGNORE));
+      s->state_len = n;
+      pending--;
+      got += n > 0;
+    }
+    if (pending && log_elapsed() - t0 > L->cfg->learner_actor_timeout_s) {
+      LOG_E("%d actors did not send their state: checkpoint without them", pending);
+      break;
+    }
+    if (pending) intake_poll(L, 0.002);
+  }
+  return got;
+}
+
+void lckpt_send_actor_states(learner *L) {
+  for (int i = 0; i < L->nactors; i++) {
+    actor_slot *s = &L->slot[i];
+    if (!s->alive || s->state_len <= 0) continue;
+    send_control(L, i + 1, PROTO_CMD_RESTORE, "resume");
+    CHECK_MPI(MPI_Send(s->state, s->state_len, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm));
+  }
+}
+
+int lckpt_save(learner *L, const char *reason, int with_actors) {
   char dir[4200], path[4200];
   snprintf(dir, sizeof dir, "%s/checkpoints", L->run_dir);
   mkdir(dir, 0755);
@@ -38,6 +100,20 @@ int lckpt_save(learner *L, const char *reason) {
     rs[i * per + E + 1] = g->mean;
     rs[i * per + E + 2] = g->m2;
   }
+  /* Actor states: sizes[nactors] (-1: none), then the bytes of each, in rank order. */
+  int64_t *sizes = xcalloc(na, sizeof *sizes);
+  size_t total = 0;
+  if (with_actors) collect_actor_states(L);
+  for (size_t i = 0; i < na; i++) {
+    sizes[i] = with_actors && L->slot[i].state_len > 0 ? L->slot[i].state_len : -1;
+    if (sizes[i] > 0) total += (size_t)sizes[i];
+  }
+  unsigned char *states = xmalloc(total ? total : 1), *q = states;
+  for (size_t i = 0; i < na; i++)
+    if (sizes[i] > 0) {
+      memcpy(q, L->slot[i].state, (size_t)sizes[i]);
+      q += sizes[i];
+    }
   char *cfgtext = NULL;
   size_t cfglen = 0;
   FILE *mem = open_memstream(&cfgtext, &cfglen);
@@ -52,12 +128,16 @@ int lckpt_save(learner *L, const char *reason) {
       {"reward_scaling", rs, na * per * sizeof(double)},
       {"learner_rng", &L->ppo.rng, sizeof L->ppo.rng},
       {"config", cfgtext, cfglen},
+      {"actor_sizes", sizes, na * sizeof *sizes},
+      {"actor_states", states, total},
   };
   d2m_err err;
   int rc = ckpt_write(path, sec, (int)(sizeof sec / sizeof *sec), &err);
   free(obs);
   free(rs);
   free(cfgtext);
+  free(sizes);
+  free(states);
   if (rc) {
     LOG_E("checkpoint not written (the previous ones are intact): %s", err.msg);
     return -1;
@@ -65,6 +145,37 @@ int lckpt_save(learner *L, const char *reason) {
   LOG_I("checkpoint %s (update %ld, %s)", path, L->update, reason);
   ckpt_prune(L->run_dir, (int)L->cfg->run_keep_checkpoints);
   return 0;
+}
+
+/* Actor states are optional: a checkpoint written without them resumes with fresh episodes. */
+static void restore_actor_states(learner *L, const ckpt_file *f) {
+  size_t na = (size_t)L->nactors, len = 0;
+  const void *sz, *data;
+  d2m_err err;
+  if (ckpt_get(f, "actor_sizes", na * sizeof(int64_t), &sz, NULL, &err) ||
+      ckpt_get(f, "actor_states", 0, &data, &len, &err)) {
+    LOG_W("checkpoint without actor states (%s): actors start fresh episodes", err.msg);
+    return;
+  }
+  const int64_t *sizes = sz;
+  const unsigned char *p = data;
+  size_t off = 0;
+  for (size_t i = 0; i < na; i++) {
+    actor_slot *s = &L->slot[i];
+    s->state_len = -1;
+    if (sizes[i] <= 0) continue;
+    if ((uint64_t)sizes[i] > len - off || sizes[i] > 1 << 30) {
+      LOG_W("checkpoint: actor state sizes inconsistent: actors start fresh episodes");
+      for (size_t k = 0; k < na; k++) L->slot[k].state_len = -1;
+      return;
+    }
+    s->state = realloc(s->state, (size_t)sizes[i]);
+    D2M_CHECK(s->state != NULL, "out of memory for an actor state");
+    s->state_cap = (int)sizes[i];
+    memcpy(s->state, p + off, (size_t)sizes[i]);
+    s->state_len = (int)sizes[i];
+    off += (size_t)sizes[i];
+  }
 }
 
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
@@ -101,6 +212,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
     L->version = meta.version;
     L->ppo.adam.t = meta.adam_t;
     L->wall_before = meta.wall_s;
+    restore_actor_states(L, f);
   }
   free(obs);
   free(rs);

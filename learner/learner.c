@@ -85,6 +85,7 @@ static void learner_free(learner *L) {
   rstat_free(&L->obs_stats);
   for (int i = 0; i < L->nactors; i++) {
     free(L->slot[i].buf);
+    free(L->slot[i].state);
     gae_rscale_free(&L->slot[i].rscale);
   }
   free(L->slot);
@@ -165,12 +166,11 @@ static const char *stop_reason(const learner *L, double start) {
 }
 
 /* Wait for the batches of one update; returns 0 when ready, 1 on a stop request, -1 on a dead actor. */
-static int gather(learner *L, double start) {
+static int gather(learner *L) {
   int target = L->nactors * L->E * L->T;
   for (;;) {
     if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) return 0;
     if (signals_stop_requested()) return 1;
-    (void)start;
     intake_poll(L, 0.5);
     if (check_silent_actors(L)) return -1;
   }
@@ -181,12 +181,17 @@ static int run_loop(learner *L) {
   ppo_metrics m;
   const char *why = NULL;
   int rc = 0;
-  while (!(why = stop_reason(L, start))) {
+  publish(L);
+  for (;;) {
     ppo_batch_clear(&L->batch);
-    int g = gather(L, start);
-    if (g == 1) continue; /* stop_reason reports the signal */
+    int g = gather(L);
+    if (g == 1) {
+      why = stop_reason(L, start);
+      rc = lckpt_save(L, why, 1) ? 1 : 0;
+      break;
+    }
     if (g < 0) {
-      lckpt_save(L, "silent actor");
+      lckpt_save(L, "silent actor", 0);
       LOG_E("stopping: an actor stopped responding; the run can continue from the checkpoint with --resume %s",
             L->run_dir);
       MPI_Abort(L->comm, 2); /* Open MPI 4.1 cannot finalize with a hung rank */
@@ -198,13 +203,17 @@ static int run_loop(learner *L) {
     ppo_update(&L->ppo, &L->batch, progress, &m);
     L->update++;
     L->version++;
-    publish(L);
     progress_row(L, &m);
     intake_reset_update_stats(L);
-    if (L->update % L->cfg->run_checkpoint_every == 0) lckpt_save(L, "periodic");
+    /* Checkpoint before publishing: in sync mode every actor is then waiting for these weights, so
+     * its saved state lines up with the learner's and a resumed run equals an uninterrupted one. */
+    why = stop_reason(L, start);
+    if ((why || L->update % L->cfg->run_checkpoint_every == 0) && lckpt_save(L, why ? why : "periodic", 1) && why)
+      rc = 1;
+    if (why) break;
+    publish(L);
   }
   LOG_I("stopping after update %ld, %lld env steps: %s", L->update, L->env_steps, why);
-  if (lckpt_save(L, why)) rc = 1;
   stop_actors(L, why);
   return rc;
 }
@@ -254,7 +263,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   if (progress_open(&L, restored) == 0) {
     for (int i = 0; i < L.nactors; i++) L.slot[i].last_heard = log_elapsed();
     intake_reset_update_stats(&L);
-    publish(&L);
+    if (restored) lckpt_send_actor_states(&L);
     rc = run_loop(&L);
     progress_close(&L);
     if (cfg->run_plots) progress_plot(run_dir);

@@ -18,6 +18,8 @@ typedef struct actor_slot {
   int have;           /* sync: a batch of the current version is waiting in buf */
   int alive, said_bye;
   double last_heard;  /* log_elapsed() of its last message */
+  unsigned char *state; /* its state for the checkpoint (collected at save, loaded at resume) */
+  int state_len, state_cap;
   gae_rscale rscale;  /* return-based reward scaling of its E envs */
 } actor_slot;
 
@@ -71,7 +73,10 @@ int intake_consume(learner *L, int rank);
 void intake_reset_update_stats(learner *L);
 
 /* lckpt.c */
-int lckpt_save(learner *L, const char *reason);
+/* with_actors: also ask every live actor for its state (so a resume continues their episodes exactly). */
+int lckpt_save(learner *L, const char *reason, int with_actors);
+/* Send each actor the state restored from the checkpoint (before the first weights). */
+void lckpt_send_actor_states(learner *L);
 /* Restore from the newest valid checkpoint; 1 restored, 0 none present, -1 error (message logged). */
 int lckpt_restore(learner *L);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/rng.h"
+#include "deploy/launch.h"
 #include "envs/env.h"
 #include "envs/model/model.h"
 #include "proto/proto.h"
@@ -33,6 +34,18 @@ static void send_bytes(const void *p, size_t n) { MPI_Send(p, (int)n, MPI_BYTE, 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int nbad = argc > 1 ? atoi(argv[1]) : 5;
+  /* The launcher's collectives, as every rank of `drl2move train` runs them. */
+  launch_opts o;
+  memset(&o, 0, sizeof o);
+  cfg_t cfg;
+  char run_dir[LAUNCH_PATH_MAX];
+  d2m_err e0;
+  if (launch_resolve_config(&o, MPI_COMM_WORLD, &cfg, &e0) ||
+      launch_make_run_dir(&o, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &e0)) {
+    MPI_Finalize();
+    return 1;
+  }
+  launch_report_in(MPI_COMM_WORLD, run_dir);
   int report[3] = {1, obs_size(), MODEL_NMUSCLE};
   MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, MPI_COMM_WORLD);
   rng_t r;
@@ -86,6 +99,7 @@ int main(int argc, char **argv) {
   }
   send_bytes(sb.data, sb.size); /* bye */
   printf("fake_actor: sent %d malformed messages\n", sent_bad);
+  MPI_Barrier(MPI_COMM_WORLD); /* train's last collective */
   free(buf);
   proto_decoder_free(&dec);
   msgpack_sbuffer_destroy(&sb);
