@@ -171,6 +171,18 @@ static const char *find_script(const char *opt) {
   return NULL;
 }
 
+/* The machine is shared: print its load so a reader can judge the figures. */
+static void print_load(const char *when) {
+  char buf[128] = "?";
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f) {
+    if (!fgets(buf, sizeof buf, f)) strcpy(buf, "?");
+    fclose(f);
+  }
+  buf[strcspn(buf, "\n")] = 0;
+  printf("load average %s: %s (%ld cores online)\n", when, buf, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 static void usage(void) {
   printf("usage: drl2move bench learner [--seconds S] [--rounds R] [--no-torch] [--torch-script PATH]\n"
          "  PPO minibatch update, obs %d, policy %d-%d tanh -> %d, value %d-%d tanh -> 1, minibatch 256 and\n"
@@ -211,6 +223,7 @@ int bench_learner(int argc, char **argv) {
     }
     printf("torch: %s (child env set by drl2move)\n", peers[t - 1].info + 5);
   }
+  print_load("before");
   double peak[3] = {0, sgemm_peak(1, 2048), sgemm_peak(2, 2048)};
   printf("sgemm peak (bli_sgemm 2048^3, this run): %.1f GFLOP/s on 1 thread, %.1f on 2\n\n", peak[1], peak[2]);
   printf("threads  minibatch   ours samples/s  GFLOP/s  of peak   torch samples/s   ours/torch\n");
@@ -250,6 +263,7 @@ int bench_learner(int argc, char **argv) {
       ppo_free(&p);
     }
   for (int t = 0; t < 2; t++) peer_stop(&peers[t]);
+  print_load("after");
   printf("\nGFLOP/s counts the GEMMs only (forward, dW, dX but the first layer's): %.2f GFLOP per 1000 samples.\n"
          "Targets (issue 5): >= 1.3x torch at minibatch 4096, >= 3x at 256, >= 70%% of the sgemm peak at 4096.\n",
          update_flops(&net, 1000) * 1e-9);

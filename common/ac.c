@@ -59,3 +59,7 @@ void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, i
     memcpy(value, v, (size_t)E * sizeof(float));
   }
 }
+
+void ac_value(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, float *value) {
+  memcpy(value, nn_mlp_forward(&n->v, params, &ws->v, obs, E), (size_t)E * sizeof(float));
+}

@@ -43,4 +43,7 @@ void ac_ws_free(ac_ws *ws);
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,
             float *act, float *logp, float *value);
 
+/* value[E] = V(obs[E][obs_dim]) only: e.g. V(s_final) of truncated episodes before their reset. */
+void ac_value(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, float *value);
+
 #endif

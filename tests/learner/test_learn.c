@@ -172,7 +172,7 @@ static double train(const task *tk, int iters, int last, uint64_t seed, double *
           float fo[8], fn[8];
           tk->obs(m, d[e], target[e], fo);
           rstat_normalize(mean, inv, O, fo, fn, 1, 10.f);
-          fval[i] = nn_mlp_forward(&net.v, p.params, &ws.v, fn, 1)[0];
+          ac_value(&net, p.params, &ws, fn, 1, &fval[i]);
         }
         if (tm || trunc[i]) {
           if (it >= iters - last) sum_last += ep_ret[e], n_last++;
@@ -186,7 +186,7 @@ static double train(const task *tk, int iters, int last, uint64_t seed, double *
     }
     float nb[E * 8];
     rstat_normalize(mean, inv, O, raw, nb, E, 10.f);
-    memcpy(boot, nn_mlp_forward(&net.v, p.params, &ws.v, nb, E), sizeof boot);
+    ac_value(&net, p.params, &ws, nb, E, boot);
     ppo_batch_clear(&b);
     ppo_batch_add_segment(&b, &c, &rs, T, E, obs, act, logp, val, rew, term, trunc, fval, boot);
     ppo_metrics pm;
