@@ -2,6 +2,7 @@
 #include "actor/actor.h"
 
 #include <math.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,14 +326,10 @@ static void step_all(actor *a, int t) {
   truncated_values(a, t, trunc_idx, ntrunc);
 }
 
-static void send_batch(actor *a) {
-  size_t O = (size_t)a->obs_dim;
-  /* Bootstrap values of the observations after the last step. */
+/* Bootstrap values and the encoded batch in sbuf[k] (the caller made sure it is not in flight). */
+static void pack_batch(actor *a, int k) {
   rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->obs_raw, a->obs_norm, a->E, (float)a->cfg->ppo_obs_clip);
   ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 1, a->act, NULL, a->boot);
-  (void)O;
-  int k = a->cur;
-  CHECK_MPI(MPI_Wait(&a->req[k], MPI_STATUS_IGNORE)); /* the batch sent two rollouts ago */
   proto_traj_src src = {
       .rank = (uint32_t)a->rank, .policy_version = a->version, .envs = (uint32_t)a->E, .steps = (uint32_t)a->T,
       .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = 0,
@@ -342,10 +339,56 @@ static void send_batch(actor *a) {
       .episodes = a->eps, .n_episodes = a->neps};
   d2m_err err;
   if (proto_encode_traj(&src, &a->sbuf[k], &err)) D2M_FATAL("encoding a trajectory batch: %s", err.msg);
-  CHECK_MPI(MPI_Isend(a->sbuf[k].data, (int)a->sbuf[k].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm, &a->req[k]));
-  a->cur ^= 1;
   a->neps = 0;
   rstat_reset(&a->seen);
+}
+
+static void send_batch(actor *a) {
+  int k = a->cur;
+  CHECK_MPI(MPI_Wait(&a->req[k], MPI_STATUS_IGNORE)); /* the batch sent two rollouts ago */
+  pack_batch(a, k);
+  CHECK_MPI(MPI_Isend(a->sbuf[k].data, (int)a->sbuf[k].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm, &a->req[k]));
+  a->cur ^= 1;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
+  actor a;
+  d2m_err err;
+  memset(out, 0, sizeof *out);
+  if (actor_setup(&a, cfg, MPI_COMM_SELF, &err)) {
+    LOG_E("actor bench: %s", err.msg);
+    return -1;
+  }
+  rng_t init;
+  rng_seed(&init, (uint64_t)cfg->run_seed, 0, RNG_INIT, 0);
+  ac_init_params(&a.net, a.params, &init);
+  for (int i = 0; i < a.obs_dim; i++) a.inv_std[i] = 1.f;
+  proto_decoder dec;
+  proto_decoder_init(&dec);
+  for (int r = 0; r < rollouts; r++) {
+    double t0 = now_s();
+    for (int t = 0; t < a.T; t++) step_all(&a, t);
+    double t1 = now_s();
+    pack_batch(&a, 0);
+    double t2 = now_s();
+    proto_msg msg;
+    if (proto_decode(&dec, a.sbuf[0].data, a.sbuf[0].size, &msg, &err)) D2M_FATAL("actor bench: %s", err.msg);
+    double t3 = now_s();
+    out->rollout_s += t1 - t0;
+    out->encode_s += t2 - t1;
+    out->decode_s += t3 - t2;
+    out->batch_bytes = (double)a.sbuf[0].size;
+  }
+  out->steps_per_s = (double)rollouts * a.T * a.E / out->rollout_s;
+  proto_decoder_free(&dec);
+  actor_free(&a);
+  return 0;
 }
 
 static void say_bye(actor *a) {

@@ -14,6 +14,16 @@
 
 #include "common/config.h"
 
+typedef struct actor_bench_result {
+  double steps_per_s;        /* env steps/s of rollouts alone (envs + batched policy) */
+  double rollout_s, encode_s, decode_s; /* totals over the rollouts */
+  double batch_bytes;        /* size of one encoded batch */
+} actor_bench_result;
+
+/* The actor alone, without a learner: `rollouts` rollouts of the real step loop with freshly
+ * initialised weights, each followed by encoding and decoding its batch (bench system). */
+int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out);
+
 /* Runs until the learner sends STOP; returns 0, or 1 after a fatal setup error (logged). */
 int actor_run(const cfg_t *cfg, MPI_Comm comm);
 

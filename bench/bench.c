@@ -18,7 +18,7 @@ static const bench_entry k_benches[] = {
     {"model", bench_model, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", bench_env, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", bench_learner, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
-    {"system", NULL, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
+    {"system", bench_system, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
 
 static void usage(FILE *f) {

@@ -4,5 +4,6 @@
 #define D2M_BENCH_H
 
 int bench_cli(int argc, char **argv);
+int bench_system(int argc, char **argv);
 
 #endif
