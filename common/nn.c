@@ -268,13 +268,13 @@ void nn_linear_forward(float *Y, float *pre, const float *X, const float *W, con
 
 /* The two GEMMs of a linear layer's backward; the bias gradient is done by the caller. */
 static void linear_backward_gemms(float *dX, float *dW, const float *G, const float *X, const float *W, int B, int in,
-                                  int out, int use_ref) {
+                                  int out, int use_ref, int set) {
   if (use_ref) {
     for (int o = 0; o < out; o++)
       for (int k = 0; k < in; k++) {
         double s = 0;
         for (int i = 0; i < B; i++) s += (double)G[(size_t)i * out + o] * X[(size_t)i * in + k];
-        dW[(size_t)o * in + k] += (float)s;
+        dW[(size_t)o * in + k] = (set ? 0.f : dW[(size_t)o * in + k]) + (float)s;
       }
     if (dX)
       for (int i = 0; i < B; i++)
@@ -286,9 +286,9 @@ static void linear_backward_gemms(float *dX, float *dW, const float *G, const fl
     return;
   }
   float one = 1.f, zero = 0.f;
-  /* dW[out][in] += G^T[out][B] * X[B][in] */
-  bli_sgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, out, in, B, &one, (float *)G, out, 1, (float *)X, in, 1, &one, dW, in,
-            1);
+  /* dW[out][in] (+)= G^T[out][B] * X[B][in] */
+  bli_sgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, out, in, B, &one, (float *)G, out, 1, (float *)X, in, 1,
+            set ? &zero : &one, dW, in, 1);
   /* dX[B][in] = G[B][out] * W[out][in] */
   if (dX)
     bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, B, in, out, &one, (float *)G, out, 1, (float *)W, in, 1, &zero,
@@ -298,7 +298,7 @@ static void linear_backward_gemms(float *dX, float *dW, const float *G, const fl
 void nn_linear_backward(float *dX, float *dW, float *db, const float *G, const float *X, const float *W, int B, int in,
                         int out, int use_ref) {
   ew_run(3, NULL, G, NULL, db, B, out);
-  linear_backward_gemms(dX, dW, G, X, W, B, in, out, use_ref);
+  linear_backward_gemms(dX, dW, G, X, W, B, in, out, use_ref, 0);
 }
 
 /* ---- MLP ---- */
@@ -316,18 +316,32 @@ const float *nn_mlp_forward(const nn_mlp *m, const float *params, nn_mlp_ws *ws,
   return ws->act[m->nlayers];
 }
 
-void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
-                     float *dx) {
+NN_CLONES static double sumsq_block(const float *restrict x, size_t n) {
+  double tot = 0; /* float partial sums over 1024 values (vectorised), combined in double */
+  for (size_t i0 = 0; i0 < n; i0 += 1024) {
+    size_t i1 = i0 + 1024 < n ? i0 + 1024 : n;
+    float s = 0;
+    for (size_t i = i0; i < i1; i++) s += x[i] * x[i];
+    tot += s;
+  }
+  return tot;
+}
+
+static void mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
+                         float *dx, int set, double *sumsq) {
   D2M_CHECK(ws->with_grad, "workspace created without gradient buffers");
   D2M_CHECK(B >= 1 && B <= ws->max_batch, "batch larger than the workspace was sized for");
   const float *G = dout; /* gradient w.r.t. the pre-activation of layer l */
   int cur = 0, L = m->nlayers;
+  if (set)
+    for (int l = 0; l < L; l++) memset(grads + m->b_off[l], 0, (size_t)m->dim[l + 1] * sizeof(float));
   ew_run(3, NULL, G, NULL, grads + m->b_off[L - 1], B, m->dim[L]);
   for (int l = L - 1; l >= 0; l--) {
     const float *X = l > 0 ? ws->act[l] : ws->in;
     float *dX = l > 0 ? ws->dbuf[cur] : dx;
-    linear_backward_gemms(dX, grads + m->w_off[l], G, X, params + m->w_off[l], B, m->dim[l], m->dim[l + 1],
-                          ws->use_ref);
+    float *dW = grads + m->w_off[l];
+    linear_backward_gemms(dX, dW, G, X, params + m->w_off[l], B, m->dim[l], m->dim[l + 1], ws->use_ref, set);
+    if (sumsq) *sumsq += sumsq_block(dW, (size_t)m->dim[l] * m->dim[l + 1]); /* still in cache */
     if (l > 0) { /* through the activation of layer l-1's output, and that layer's bias gradient */
       float *db = grads + m->b_off[l - 1];
       if (m->act == NN_ACT_TANH) {
@@ -340,6 +354,18 @@ void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_
       cur ^= 1;
     }
   }
+  if (sumsq)
+    for (int l = 0; l < L; l++) *sumsq += sumsq_block(grads + m->b_off[l], (size_t)m->dim[l + 1]);
+}
+
+void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
+                     float *dx) {
+  mlp_backward(m, params, grads, ws, dout, B, dx, 0, NULL);
+}
+
+void nn_mlp_backward_set(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
+                         float *dx, double *sumsq) {
+  mlp_backward(m, params, grads, ws, dout, B, dx, 1, sumsq);
 }
 
 /* ---- initialisation ---- */

@@ -80,6 +80,12 @@ const float *nn_mlp_forward(const nn_mlp *m, const float *params, nn_mlp_ws *ws,
 void nn_mlp_backward(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
                      float *dx);
 
+/* The same, but this MLP's gradient views are overwritten instead of accumulated (no zeroing pass
+ * needed) and, when sumsq is non-NULL, *sumsq += the sum of squares of the gradients written,
+ * taken block by block while each is still in cache (for the global grad-norm clip). */
+void nn_mlp_backward_set(const nn_mlp *m, const float *params, float *grads, nn_mlp_ws *ws, const float *dout, int B,
+                         float *dx, double *sumsq);
+
 /* Orthogonal initialisation (Saxe et al. 2014): W[rows][cols] gets orthonormal rows (rows <= cols)
  * or columns (rows > cols), times gain; from a Gaussian matrix by modified Gram-Schmidt in double. */
 void nn_orthogonal(float *W, int rows, int cols, float gain, rng_t *r);

@@ -197,11 +197,17 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
   ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
            p->dlog_std, st);
-  adam_zero(p->grads, n->nparams);
-  nn_mlp_backward(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL);
-  nn_mlp_backward(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL);
-  for (int j = 0; j < A; j++) p->grads[n->log_std_off + j] += (float)p->dlog_std[j];
-  double norm = adam_grad_norm(p->grads, n->nparams);
+  /* Every gradient view is overwritten (padding stays 0 from allocation), and the squared norm is
+   * summed block by block as the views are written: no zeroing pass, no separate norm pass. */
+  double ss = 0;
+  nn_mlp_backward_set(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL, &ss);
+  nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ss);
+  for (int j = 0; j < A; j++) {
+    float g = (float)p->dlog_std[j];
+    p->grads[n->log_std_off + j] = g;
+    ss += (double)g * g;
+  }
+  double norm = sqrt(ss);
   st->grad_norm = norm;
   adam_step(&p->adam, &p->adam_cfg, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
 }

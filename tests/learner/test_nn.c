@@ -85,6 +85,17 @@ Test(nn, blis_matches_reference_forward_backward) {
       cr_expect_lt(max_rel(g1 + vw->off, g2 + vw->off, vw->n), 1e-5, "%s grad %s", nn_act_name((nn_act)a), vw->name);
     }
     cr_expect_lt(max_rel(dx1, dx2, (size_t)B * 13), 1e-5, "%s dx", nn_act_name((nn_act)a));
+    /* the overwriting variant equals zeroing + backward and reports the squared norm */
+    float *g3 = xaligned(L.total * sizeof(float));
+    for (size_t i = 0; i < L.total; i++) g3[i] = 99.f; /* stale values must be overwritten */
+    for (int v = 0; v < L.nviews; v++) /* except padding, which set mode never touches */
+      for (size_t i = L.view[v].off + L.view[v].n; i < (v + 1 < L.nviews ? L.view[v + 1].off : L.total); i++) g3[i] = 0;
+    double ss = 0, ref_ss = 0;
+    nn_mlp_backward_set(&m, p, g3, &w1, dout, B, NULL, &ss);
+    for (size_t i = 0; i < L.total; i++) ref_ss += (double)g1[i] * g1[i];
+    cr_expect_lt(max_rel(g3, g1, L.total), 1e-6, "%s set mode", nn_act_name((nn_act)a));
+    cr_expect_float_eq(ss, ref_ss, 1e-5 * ref_ss);
+    free(g3);
     /* backward accumulates: a second call doubles the gradients */
     nn_mlp_backward(&m, p, g1, &w1, dout, B, NULL);
     for (int v = 0; v < L.nviews; v++)

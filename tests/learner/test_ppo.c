@@ -325,6 +325,8 @@ Test(ppo, minibatch_gradient_matches_finite_differences_for_every_block) {
   ppo_mb_stats st;
   ppo_minibatch_step(&p, obs, act, lo, vo, adv, ret, B, 0.f, &st); /* lr 0: grads only */
   cr_expect_eq(memcmp(w, p.params, net.nparams * 4), 0, "lr 0 leaves the parameters alone");
+  /* the norm summed block by block during backward equals a pass over the whole gradient arena */
+  cr_expect_float_eq(st.grad_norm, adam_grad_norm(p.grads, net.nparams), 1e-5 * st.grad_norm);
   const float h = 2e-3f;
   for (int v = 0; v < net.layout.nviews; v++) {
     const nn_view *vw = &net.layout.view[v];
