@@ -112,94 +112,128 @@ static mjModel *load_xml(const char *xml) {
   return m;
 }
 
-/* Train for iters iterations of T steps x E envs; returns the mean return of episodes finished in
- * the last `last` iterations (and the first ones in *first). */
-static double train(const task *tk, int iters, int last, uint64_t seed, double *first) {
-  enum { E = 16, T = 64, H = 64 };
-  mjModel *m = load_xml(tk->xml);
-  int O = tk->obs_dim, A = tk->act_dim, N = T * E;
-  ac_config ac = {.obs_dim = O, .act_dim = A, .nhidden = 2, .hidden = {H, H}, .act = NN_ACT_TANH,
-                  .init_log_std = tk->init_log_std};
-  ac_net net;
-  ac_init(&net, &ac);
-  ppo_config c;
-  ppo_config_defaults(&c);
-  c.minibatch = 256;
-  c.epochs = 10;
-  c.lr = 1e-3f;
-  ppo_learner p;
-  ppo_init(&p, &net, &c, N, seed);
-  ac_ws ws;
-  ac_ws_init(&ws, &net, E, 0);
-  ppo_batch b;
-  ppo_batch_init(&b, N, O, A);
-  gae_rscale rs;
-  gae_rscale_init(&rs, E, c.gamma);
-  rstat os;
-  rstat_init(&os, O);
-  float *obs = xmalloc((size_t)N * O * 4), *act = xmalloc((size_t)N * A * 4), *logp = xmalloc(N * 4),
-        *val = xmalloc(N * 4), *rew = xmalloc(N * 4), *fval = xcalloc(N, 4), raw[E * 8], mean[8], inv[8], boot[E];
-  uint8_t *term = xcalloc(N, 1), *trunc = xcalloc(N, 1);
+/* A single-process trainer: E envs stepped in lockstep, T steps per segment, one PPO update per
+ * segment; the actor side (obs normalisation, batched policy, truncation values) is written as the
+ * distributed actor will do it. */
+enum { E = 16, T = 64, N = T * E, MAXO = 8 };
+
+typedef struct runner {
+  const task *tk;
+  mjModel *m;
   mjData *d[E];
-  double target[E], ep_ret[E] = {0}, sum_last = 0, sum_first = 0;
-  int ep_len[E] = {0}, n_last = 0, n_first = 0;
+  double target[E], ep_ret[E];
+  int ep_len[E];
+  ac_net net;
+  ppo_config c;
+  ppo_learner p;
+  ac_ws ws;
+  ppo_batch b;
+  gae_rscale rs;
+  rstat os;
   rng_t renv, rpol;
-  rng_seed(&renv, seed, 0, RNG_ENV, 0);
-  rng_seed(&rpol, seed, 0, RNG_POLICY, 0);
+  float obs[N * MAXO], act[N * 2], logp[N], val[N], rew[N], fval[N], raw[E * MAXO], mean[MAXO], inv[MAXO], boot[E];
+  uint8_t term[N], trunc[N];
+} runner;
+
+static runner *runner_new(const task *tk, uint64_t seed) {
+  runner *r = xcalloc(1, sizeof *r);
+  cr_assert(tk->obs_dim <= MAXO && tk->act_dim <= 2);
+  r->tk = tk;
+  r->m = load_xml(tk->xml);
+  ac_config ac = {.obs_dim = tk->obs_dim, .act_dim = tk->act_dim, .nhidden = 2, .hidden = {64, 64},
+                  .act = NN_ACT_TANH, .init_log_std = tk->init_log_std};
+  ac_init(&r->net, &ac);
+  ppo_config_defaults(&r->c);
+  r->c.minibatch = 256;
+  r->c.epochs = 10;
+  r->c.lr = 1e-3f;
+  ppo_init(&r->p, &r->net, &r->c, N, seed);
+  ac_ws_init(&r->ws, &r->net, E, 0);
+  ppo_batch_init(&r->b, N, tk->obs_dim, tk->act_dim);
+  gae_rscale_init(&r->rs, E, r->c.gamma);
+  rstat_init(&r->os, tk->obs_dim);
+  rng_seed(&r->renv, seed, 0, RNG_ENV, 0);
+  rng_seed(&r->rpol, seed, 0, RNG_POLICY, 0);
   for (int e = 0; e < E; e++) {
-    d[e] = mj_makeData(m);
-    tk->reset(m, d[e], &renv, &target[e]);
-    tk->obs(m, d[e], target[e], raw + e * O);
+    r->d[e] = mj_makeData(r->m);
+    tk->reset(r->m, r->d[e], &r->renv, &r->target[e]);
+    tk->obs(r->m, r->d[e], r->target[e], r->raw + e * tk->obs_dim);
   }
-  int curve = getenv("D2M_LEARN_CURVE") != NULL;
+  return r;
+}
+
+static void runner_free(runner *r) {
+  for (int e = 0; e < E; e++) mj_deleteData(r->d[e]);
+  mj_deleteModel(r->m);
+  ppo_batch_free(&r->b), ppo_free(&r->p), ac_ws_free(&r->ws), gae_rscale_free(&r->rs), rstat_free(&r->os);
+  free(r);
+}
+
+/* Step env e with the action of sample i; finished episodes add their return to *sum, *n. */
+static void runner_env_step(runner *r, int e, size_t i, double *sum, int *n) {
+  const task *tk = r->tk;
+  int O = tk->obs_dim, tm = 0;
+  r->rew[i] = tk->step(r->m, r->d[e], tk, r->target[e], r->act + i * tk->act_dim, &tm);
+  r->ep_ret[e] += r->rew[i];
+  r->term[i] = (uint8_t)tm;
+  r->trunc[i] = (uint8_t)(!tm && ++r->ep_len[e] >= tk->max_steps);
+  r->fval[i] = 0;
+  if (r->trunc[i]) { /* V(s_final) before the reset: truncation bootstraps from it */
+    float fo[MAXO], fn[MAXO];
+    tk->obs(r->m, r->d[e], r->target[e], fo);
+    rstat_normalize(r->mean, r->inv, O, fo, fn, 1, 10.f);
+    ac_value(&r->net, r->p.params, &r->ws, fn, 1, &r->fval[i]);
+  }
+  if (tm || r->trunc[i]) {
+    *sum += r->ep_ret[e], (*n)++;
+    r->ep_ret[e] = 0, r->ep_len[e] = 0;
+    tk->reset(r->m, r->d[e], &r->renv, &r->target[e]);
+  }
+  tk->obs(r->m, r->d[e], r->target[e], r->raw + e * O);
+}
+
+/* One segment of T steps and one PPO update; returns the number of finished episodes. */
+static int runner_iteration(runner *r, double progress, double *sum, ppo_metrics *pm) {
+  int O = r->tk->obs_dim, A = r->tk->act_dim, n = 0;
+  rstat_export(&r->os, 1e-8f, r->mean, r->inv); /* fixed within a segment: the batch holds what the policy saw */
+  for (int t = 0; t < T; t++) {
+    float *o = r->obs + (size_t)t * E * O;
+    rstat_update(&r->os, r->raw, E);
+    rstat_normalize(r->mean, r->inv, O, r->raw, o, E, 10.f);
+    ac_act(&r->net, r->p.params, &r->ws, o, E, &r->rpol, 0, r->act + (size_t)t * E * A, r->logp + t * E,
+           r->val + t * E);
+    for (int e = 0; e < E; e++) runner_env_step(r, e, (size_t)t * E + e, sum, &n);
+  }
+  float nb[E * MAXO];
+  rstat_normalize(r->mean, r->inv, O, r->raw, nb, E, 10.f);
+  ac_value(&r->net, r->p.params, &r->ws, nb, E, r->boot);
+  ppo_batch_clear(&r->b);
+  ppo_batch_add_segment(&r->b, &r->c, &r->rs, T, E, r->obs, r->act, r->logp, r->val, r->rew, r->term, r->trunc,
+                        r->fval, r->boot);
+  ppo_update(&r->p, &r->b, progress, pm);
+  return n;
+}
+
+/* Train for iters iterations of T steps x E envs; returns the mean return of episodes finished in
+ * the last `last` iterations (and in the first `last` in *first). */
+static double train(const task *tk, int iters, int last, uint64_t seed, double *first) {
+  runner *r = runner_new(tk, seed);
+  double sum_first = 0, sum_last = 0;
+  int n_first = 0, n_last = 0, curve = getenv("D2M_LEARN_CURVE") != NULL;
   for (int it = 0; it < iters; it++) {
-    rstat_export(&os, 1e-8f, mean, inv); /* fixed within a segment: the batch holds what the policy saw */
-    double it_sum = 0;
-    int it_n = 0;
-    for (int t = 0; t < T; t++) {
-      float *o = obs + (size_t)t * E * O;
-      rstat_update(&os, raw, E);
-      rstat_normalize(mean, inv, O, raw, o, E, 10.f);
-      ac_act(&net, p.params, &ws, o, E, &rpol, 0, act + (size_t)t * E * A, logp + t * E, val + t * E);
-      for (int e = 0; e < E; e++) {
-        size_t i = (size_t)t * E + e;
-        int tm = 0;
-        rew[i] = tk->step(m, d[e], tk, target[e], act + i * A, &tm);
-        ep_ret[e] += rew[i];
-        term[i] = (uint8_t)tm;
-        trunc[i] = (uint8_t)(!tm && ++ep_len[e] >= tk->max_steps);
-        if (trunc[i]) { /* V(s_final) before the reset: truncation bootstraps from it */
-          float fo[8], fn[8];
-          tk->obs(m, d[e], target[e], fo);
-          rstat_normalize(mean, inv, O, fo, fn, 1, 10.f);
-          ac_value(&net, p.params, &ws, fn, 1, &fval[i]);
-        }
-        if (tm || trunc[i]) {
-          if (it >= iters - last) sum_last += ep_ret[e], n_last++;
-          if (it < last) sum_first += ep_ret[e], n_first++;
-          it_sum += ep_ret[e], it_n++;
-          ep_ret[e] = 0, ep_len[e] = 0;
-          tk->reset(m, d[e], &renv, &target[e]);
-        }
-        tk->obs(m, d[e], target[e], raw + e * O);
-      }
-    }
-    float nb[E * 8];
-    rstat_normalize(mean, inv, O, raw, nb, E, 10.f);
-    ac_value(&net, p.params, &ws, nb, E, boot);
-    ppo_batch_clear(&b);
-    ppo_batch_add_segment(&b, &c, &rs, T, E, obs, act, logp, val, rew, term, trunc, fval, boot);
+    double s = 0;
     ppo_metrics pm;
-    ppo_update(&p, &b, (double)it / iters, &pm);
+    int n = runner_iteration(r, (double)it / iters, &s, &pm);
+    if (it < last) sum_first += s, n_first += n;
+    if (it >= iters - last) sum_last += s, n_last += n;
     if (curve)
-      fprintf(stderr, "%s it %3d steps %6d episodes %3d mean return %8.2f | pg %.4f v %.4f ent %.3f kl %.4f clip %.3f ev %.3f gn %.3f %.3fs\n",
-              tk->name, it, (it + 1) * N, it_n, it_n ? it_sum / it_n : NAN, pm.pg_loss, pm.v_loss, pm.entropy,
-              pm.approx_kl, pm.clipfrac, pm.explained_var, pm.grad_norm, pm.seconds);
+      fprintf(stderr,
+              "%s it %3d steps %6d episodes %3d mean return %8.2f | pg %.4f v %.4f ent %.3f kl %.4f clip %.3f "
+              "ev %.3f gn %.3f %.3fs\n",
+              tk->name, it, (it + 1) * N, n, n ? s / n : NAN, pm.pg_loss, pm.v_loss, pm.entropy, pm.approx_kl,
+              pm.clipfrac, pm.explained_var, pm.grad_norm, pm.seconds);
   }
-  for (int e = 0; e < E; e++) mj_deleteData(d[e]);
-  mj_deleteModel(m);
-  free(obs), free(act), free(logp), free(val), free(rew), free(fval), free(term), free(trunc);
-  ppo_batch_free(&b), ppo_free(&p), ac_ws_free(&ws), gae_rscale_free(&rs), rstat_free(&os);
+  runner_free(r);
   *first = n_first ? sum_first / n_first : NAN;
   return n_last ? sum_last / n_last : NAN;
 }
