@@ -186,13 +186,68 @@ static void print_load(const char *when) {
 static void usage(void) {
   printf("usage: drl2move bench learner [--seconds S] [--rounds R] [--no-torch] [--torch-script PATH]\n"
          "  PPO minibatch update, obs %d, policy %d-%d tanh -> %d, value %d-%d tanh -> 1, minibatch 256 and\n"
-         "  4096 on 1 and 2 threads; ours (BLIS) vs PyTorch interleaved, best of R rounds of >= S seconds.\n",
+         "  4096 on 1 and 2 threads; ours (BLIS) vs PyTorch interleaved, best of R rounds (3) of >= S seconds (1.5).\n",
          OBS, HID, HID, ACT, HID, HID);
 }
 
+/* One (threads, minibatch) row: ours and the peer alternate `rounds` times, best of each counts. */
+static void bench_row(const ac_net *net, peer *pr, int t, int B, int rounds, double secs, double peak) {
+  ppo_config c;
+  ppo_config_defaults(&c);
+  c.minibatch = B;
+  ppo_learner p;
+  ppo_init(&p, net, &c, B, 1);
+  rng_t r;
+  rng_seed(&r, 1, 0, RNG_TEST, (uint64_t)B);
+  side_data d;
+  make_data(&d, B, &r);
+  blis_set_threads(t);
+  double ours = 0, torch = pr->pid ? 0 : -1;
+  for (int rd = 0; rd < rounds; rd++) {
+    double o = run_ours(&p, &d, B, secs);
+    ours = o > ours ? o : ours;
+    if (pr->pid) {
+      double s = peer_run(pr, B, secs);
+      if (s < 0) printf("torch: no result from the peer\n"), peer_stop(pr), torch = -1;
+      torch = s > torch ? s : torch;
+    }
+  }
+  double gf = update_flops(net, B) * ours / B * 1e-9;
+  printf("%7d  %9d  %15.0f  %7.1f  %6.0f%%", t, B, ours, gf, 100 * gf / peak);
+  if (torch > 0)
+    printf("  %16.0f  %10.2fx\n", torch, ours / torch);
+  else
+    printf("  %16s  %11s\n", "-", "-");
+  fflush(stdout);
+  free_data(&d);
+  ppo_free(&p);
+}
+
+/* Start one peer per thread count; returns how many started (0: ours only). */
+static int start_peers(peer *peers, const char *script_opt, int avx512) {
+  const char *script = find_script(script_opt);
+  if (!script) {
+    printf("torch: bench/torch_ppo.py not found (set D2M_SOURCE_ROOT or --torch-script); ours only\n");
+    return 0;
+  }
+  if (access("/usr/bin/python3", X_OK) != 0) {
+    printf("torch: /usr/bin/python3 missing; ours only\n");
+    return 0;
+  }
+  for (int t = 1; t <= 2; t++) {
+    if (peer_start(&peers[t - 1], script, t, avx512) != 0) {
+      printf("torch: PyTorch not available (/usr/bin/python3 %s failed to start; install python3-torch, "
+             "deploy/setup-debian.sh --bench); ours only\n", script);
+      return t - 1;
+    }
+    printf("torch: %s (child env set by drl2move)\n", peers[t - 1].info + 5);
+  }
+  return 2;
+}
+
 int bench_learner(int argc, char **argv) {
-  double secs = 2.0;
-  int rounds = 2, use_torch = 1;
+  double secs = 1.5;
+  int rounds = 3, use_torch = 1;
   const char *script_opt = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
@@ -212,56 +267,17 @@ int bench_learner(int argc, char **argv) {
          bi.avx512f ? "yes" : "no");
   peer peers[2];
   memset(peers, 0, sizeof peers);
-  const char *script = use_torch ? find_script(script_opt) : NULL;
-  if (use_torch && !script) printf("torch: bench/torch_ppo.py not found (set D2M_SOURCE_ROOT or --torch-script); ours only\n");
-  if (use_torch && access("/usr/bin/python3", X_OK) != 0) script = NULL, printf("torch: /usr/bin/python3 missing; ours only\n");
-  for (int t = 1; t <= 2 && script; t++) {
-    if (peer_start(&peers[t - 1], script, t, bi.avx512f) != 0) {
-      printf("torch: PyTorch not available (/usr/bin/python3 %s failed to start; install python3-torch, "
-             "deploy/setup-debian.sh --bench); ours only\n", script);
-      break;
-    }
-    printf("torch: %s (child env set by drl2move)\n", peers[t - 1].info + 5);
-  }
+  if (use_torch) start_peers(peers, script_opt, bi.avx512f);
   print_load("before");
   double peak[3] = {0, sgemm_peak(1, 2048), sgemm_peak(2, 2048)};
-  printf("sgemm peak (bli_sgemm 2048^3, this run): %.1f GFLOP/s on 1 thread, %.1f on 2\n\n", peak[1], peak[2]);
+  printf("sgemm peak (bli_sgemm 2048^3, this run): %.1f GFLOP/s on 1 thread, %.1f on 2\n", peak[1], peak[2]);
+  printf("best of %d interleaved rounds of >= %.1f s per side\n\n", rounds, secs);
   printf("threads  minibatch   ours samples/s  GFLOP/s  of peak   torch samples/s   ours/torch\n");
   ac_config ac = {.obs_dim = OBS, .act_dim = ACT, .nhidden = 2, .hidden = {HID, HID}, .act = NN_ACT_TANH};
   ac_net net;
   ac_init(&net, &ac);
-  const int Bs[2] = {256, 4096};
   for (int t = 1; t <= 2; t++)
-    for (int k = 0; k < 2; k++) {
-      int B = Bs[k];
-      ppo_config c;
-      ppo_config_defaults(&c);
-      c.minibatch = B;
-      ppo_learner p;
-      ppo_init(&p, &net, &c, B, 1);
-      rng_t r;
-      rng_seed(&r, 1, 0, RNG_TEST, (uint64_t)B);
-      side_data d;
-      make_data(&d, B, &r);
-      blis_set_threads(t);
-      double ours = 0, torch = peers[t - 1].pid ? 0 : -1;
-      for (int rd = 0; rd < rounds; rd++) {
-        double o = run_ours(&p, &d, B, secs);
-        ours = o > ours ? o : ours;
-        if (peers[t - 1].pid) {
-          double s = peer_run(&peers[t - 1], B, secs);
-          if (s < 0) printf("torch: no result from the peer\n"), peer_stop(&peers[t - 1]), torch = -1;
-          torch = s > torch ? s : torch;
-        }
-      }
-      double gf = update_flops(&net, B) * ours / B * 1e-9;
-      printf("%7d  %9d  %15.0f  %7.1f  %6.0f%%", t, B, ours, gf, 100 * gf / peak[t]);
-      if (torch > 0) printf("  %16.0f  %10.2fx\n", torch, ours / torch);
-      else printf("  %16s  %11s\n", "-", "-");
-      fflush(stdout);
-      free_data(&d);
-      ppo_free(&p);
-    }
+    for (int k = 0; k < 2; k++) bench_row(&net, &peers[t - 1], t, k ? 4096 : 256, rounds, secs, peak[t]);
   for (int t = 0; t < 2; t++) peer_stop(&peers[t]);
   print_load("after");
   printf("\nGFLOP/s counts the GEMMs only (forward, dW, dX but the first layer's): %.2f GFLOP per 1000 samples.\n"
