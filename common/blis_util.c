@@ -41,6 +41,9 @@ void blis_setup(int threads, int select_skx, blis_info *out) {
   bli_init();
   arch_t id = bli_arch_query_id();
   info.arch = bli_arch_string(id);
+  if (env && *env && strcmp(env, "skx") != 0 && strspn(env, "0123456789") != strlen(env))
+    LOG_W("BLIS_ARCH_TYPE='%s' is not a number; BLIS %s parses it with atoi and runs '%s' kernels", env,
+          bli_info_get_version_str(), info.arch);
   info.version = bli_info_get_version_str();
   /* Configurations with AVX-512 sgemm kernels in BLIS 0.9's x86_64 family. */
   int has512 = id == BLIS_ARCH_SKX || id == BLIS_ARCH_KNL;
