@@ -120,7 +120,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   a->eps = xcalloc(a->eps_cap, sizeof *a->eps);
   for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * O);
   a->env_state_bytes = env_state_size(a->env[0]);
-  a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes;
+  a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes + ac_noise_state_size(&a->ws);
   a->state = xmalloc(a->state_size);
   return 0;
 }
@@ -201,6 +201,7 @@ static void send_state(actor *a) {
   h.rng = a->rng;
   memcpy(a->state, &h, sizeof h);
   for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
+  ac_noise_save(&a->ws, a->state + sizeof h + (size_t)a->E * a->env_state_bytes); /* Lattice noise, if any */
   CHECK_MPI(MPI_Send(a->state, (int)a->state_size, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm));
 }
 
@@ -212,6 +213,8 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
   memcpy(&h, buf, sizeof h);
   if (memcmp(h.magic, "D2MACT1", 8) || h.envs != (uint32_t)a->E || h.env_bytes != a->env_state_bytes)
     return err_set(err, "actor state header does not match this actor (%u envs of %u bytes)", h.envs, h.env_bytes);
+  size_t noise_off = sizeof h + (size_t)a->E * a->env_state_bytes;
+  if (ac_noise_check(&a->ws, buf + noise_off, n - noise_off, err)) return -1;
   /* Back up the current envs so that a bad env state rolls everything back. */
   for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
   for (int e = 0; e < a->E; e++) {
@@ -224,6 +227,7 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
     }
   }
   a->rng = h.rng;
+  ac_noise_load(&a->ws, buf + noise_off, n - noise_off);
   for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * a->obs_dim);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* common/ac.c: see ac.h. */
 #include "common/ac.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/gauss.h"
@@ -18,6 +19,10 @@ void ac_init(ac_net *n, const ac_config *c) {
   dim[c->nhidden + 1] = c->act_dim;
   nn_mlp_init(&n->pi, &n->layout, "pi", c->nhidden + 1, dim, c->act);
   n->log_std_off = nn_layout_add(&n->layout, "log_std", 1, c->act_dim);
+  if (c->head == AC_HEAD_LATTICE) {
+    D2M_CHECK(c->nhidden >= 1 && c->lat_resample >= 1, "lattice head needs a hidden layer and resample period >= 1");
+    n->log_std_lat_off = nn_layout_add(&n->layout, "log_std_lat", 1, c->hidden[c->nhidden - 1]);
+  }
   dim[c->nhidden + 1] = 1;
   nn_mlp_init(&n->v, &n->layout, "v", c->nhidden + 1, dim, c->act);
   n->nparams = n->layout.total;
@@ -28,16 +33,71 @@ void ac_init_params(const ac_net *n, float *params, rng_t *r) {
   nn_mlp_init_params(&n->pi, params, 0.01f, r);
   nn_mlp_init_params(&n->v, params, 1.0f, r);
   for (int j = 0; j < n->cfg.act_dim; j++) params[n->log_std_off + j] = n->cfg.init_log_std;
+  if (n->cfg.head == AC_HEAD_LATTICE)
+    for (int h = 0; h < ac_head_hidden(n); h++) params[n->log_std_lat_off + h] = n->cfg.init_log_std_lat;
 }
+
+int ac_head_hidden(const ac_net *n) { return n->cfg.nhidden ? n->cfg.hidden[n->cfg.nhidden - 1] : n->cfg.obs_dim; }
+
+const float *ac_head_w(const ac_net *n, const float *params) { return params + n->pi.w_off[n->pi.nlayers - 1]; }
 
 void ac_ws_init(ac_ws *ws, const ac_net *n, int max_batch, int with_grad) {
   nn_mlp_ws_init(&ws->pi, &n->pi, max_batch, with_grad);
   nn_mlp_ws_init(&ws->v, &n->v, max_batch, with_grad);
+  ws->lattice = n->cfg.head == AC_HEAD_LATTICE;
+  if (ws->lattice) {
+    int H = ac_head_hidden(n);
+    lattice_cov_init(&ws->cov, n->cfg.act_dim, H, n->cfg.lat_alpha);
+    lattice_noise_init(&ws->noise, max_batch, n->cfg.act_dim, H, n->cfg.lat_resample);
+    ws->scratch = xcalloc((size_t)H, sizeof(float));
+  }
 }
 
 void ac_ws_free(ac_ws *ws) {
   nn_mlp_ws_free(&ws->pi);
   nn_mlp_ws_free(&ws->v);
+  if (ws->lattice) {
+    lattice_cov_free(&ws->cov);
+    lattice_noise_free(&ws->noise);
+    free(ws->scratch);
+    ws->lattice = 0;
+  }
+}
+
+size_t ac_noise_state_size(const ac_ws *ws) { return ws->lattice ? lattice_noise_state_size(&ws->noise) : 0; }
+
+void ac_noise_save(const ac_ws *ws, unsigned char *out) {
+  if (ws->lattice) lattice_noise_save(&ws->noise, out);
+}
+
+int ac_noise_check(const ac_ws *ws, const unsigned char *in, size_t n, d2m_err *err) {
+  if (!ws->lattice) return n ? err_set(err, "noise state of %zu bytes for a Gaussian head", n) : 0;
+  return lattice_noise_check(&ws->noise, in, n, err);
+}
+
+void ac_noise_load(ac_ws *ws, const unsigned char *in, size_t n) {
+  d2m_err err;
+  if (ws->lattice && lattice_noise_load(&ws->noise, in, n, &err)) D2M_FATAL("%s (check it first)", err.msg);
+}
+
+/* Lattice sampling: Sigma's factors (cached across steps with the same weights) give logp. */
+static void act_lattice(const ac_net *n, const float *params, ac_ws *ws, const float *mu, int E, rng_t *r,
+                        int deterministic, float *act, float *logp) {
+  int A = n->cfg.act_dim, H = ac_head_hidden(n);
+  const float *W = ac_head_w(n, params), *ls_act = params + n->log_std_off, *ls_lat = params + n->log_std_lat_off;
+  if (logp) lattice_cov_update(&ws->cov, W, ls_lat, ls_act);
+  for (int e = 0; e < E; e++) {
+    const float *m = mu + (size_t)e * A;
+    float *a = act + (size_t)e * A;
+    if (deterministic) {
+      memcpy(a, m, (size_t)A * sizeof(float));
+    } else {
+      lattice_noise_next(&ws->noise, e, r);
+      lattice_perturb(W, ls_lat, ls_act, n->cfg.lat_alpha, A, H, ws->noise.z_lat + (size_t)e * H,
+                      ws->noise.z_act + (size_t)e * A, m, a, ws->scratch);
+    }
+    if (logp) logp[e] = (float)lattice_logp(&ws->cov, m, a);
+  }
 }
 
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,
@@ -45,7 +105,8 @@ void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, i
   int A = n->cfg.act_dim;
   const float *mu = nn_mlp_forward(&n->pi, params, &ws->pi, obs, E);
   const float *log_std = params + n->log_std_off;
-  for (int e = 0; e < E; e++) {
+  if (n->cfg.head == AC_HEAD_LATTICE) act_lattice(n, params, ws, mu, E, r, deterministic, act, logp);
+  for (int e = 0; e < E && n->cfg.head == AC_HEAD_GAUSSIAN; e++) {
     const float *m = mu + (size_t)e * A;
     float *a = act + (size_t)e * A;
     if (deterministic)

@@ -11,6 +11,11 @@ int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out,
   out->act_dim = act_dim;
   out->init_log_std = (float)c->nn_init_log_std;
   if (nn_act_parse(c->nn_activation, &out->act)) return err_set(err, "nn.activation: unknown '%s'", c->nn_activation);
+  if (!strcmp(c->nn_head, "lattice")) out->head = AC_HEAD_LATTICE;
+  else if (strcmp(c->nn_head, "gaussian")) return err_set(err, "nn.head: unknown '%s' (gaussian|lattice)", c->nn_head);
+  out->lat_alpha = (float)c->lattice_alpha;
+  out->lat_resample = (int)c->lattice_resample_every;
+  out->init_log_std_lat = (float)c->lattice_init_log_std_lat;
   const char *p = c->nn_hidden;
   while (*p) {
     char *end;

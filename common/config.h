@@ -80,6 +80,10 @@
   X(nn, activation, ENUM, "tanh", 0, 0, "tanh|elu|silu", "hidden activation") \
   X(nn, init_log_std, REAL, "-0.5", -5, 2, NULL, "initial log standard deviation of the Gaussian policy") \
   X(nn, threads, INT, "1", 1, 256, NULL, "BLIS threads on the learner") \
+  X(nn, head, ENUM, "gaussian", 0, 0, "gaussian|lattice", "policy noise: diagonal Gaussian, or Lattice latent time-correlated noise (Chiappa et al. 2023, see [lattice])") \
+  X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
+  X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
+  X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \
   X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly to 0 when ppo.anneal_lr)") \
   X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps") \
   X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \

@@ -105,6 +105,11 @@ void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_ba
   p->dmu = xaligned((size_t)mb * A * sizeof(float));
   p->dv = xaligned((size_t)mb * sizeof(float));
   p->dlog_std = xcalloc((size_t)A, sizeof(double));
+  if (net->cfg.head == AC_HEAD_LATTICE) { /* the covariance factors live in p->ws.cov */
+    p->lat_G = xcalloc((size_t)A * A, sizeof(double));
+    p->lat_u = xcalloc((size_t)A, sizeof(double));
+    p->lat_dls = xcalloc((size_t)ac_head_hidden(net), sizeof(double));
+  }
   p->perm_cap = max_batch;
   p->perm = xmalloc((size_t)max_batch * sizeof(int));
 }
@@ -117,11 +122,42 @@ void ppo_free(ppo_learner *p) {
   float *bufs[] = {p->mb_obs, p->mb_act, p->mb_logp, p->mb_val, p->mb_adv, p->mb_ret, p->dmu, p->dv};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
   free(p->dlog_std);
+  free(p->lat_G);
+  free(p->lat_u);
+  free(p->lat_dls);
   free(p->perm);
   memset(p, 0, sizeof *p);
 }
 
 static float clampf(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* One sample's clipped surrogate: accumulates pg, approx KL and clip count; returns dL/dlogp_new. */
+static float surrogate(const ppo_config *c, double logratio, double A_i, float invB, double *pg, double *kl,
+                       double *cf) {
+  double ratio = exp(logratio);
+  *kl += (ratio - 1.0) - logratio;
+  *cf += fabs(ratio - 1.0) > c->clip;
+  double pg1 = -A_i * ratio, pg2 = -A_i * clampf((float)ratio, 1.f - c->clip, 1.f + c->clip);
+  *pg += pg1 > pg2 ? pg1 : pg2;
+  /* The max picks the clipped branch, whose gradient is 0, only when the clip is active. */
+  int clipped = (A_i > 0 && ratio > 1.0 + c->clip) || (A_i < 0 && ratio < 1.0 - c->clip);
+  return clipped ? 0.f : (float)(-A_i * ratio) * invB;
+}
+
+/* One sample's value loss 0.5 max((v-R)^2, (vc-R)^2); writes dL/dv. */
+static double value_term(const ppo_config *c, float v, float v_old, float ret, float invB, float *dv) {
+  double d1 = v - ret, l1 = d1 * d1, dvi = d1;
+  if (c->vclip > 0) {
+    float diff = v - v_old, dc = clampf(diff, -c->vclip, c->vclip);
+    double d2 = v_old + dc - ret, l2 = d2 * d2;
+    if (l2 > l1) {
+      l1 = l2;
+      dvi = (diff == dc) ? d2 : 0.0; /* through the clip only when it is not saturated */
+    }
+  }
+  *dv = (float)(c->vf_coef * dvi) * invB;
+  return 0.5 * l1;
+}
 
 double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float *log_std, const float *v,
                 const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
@@ -140,34 +176,55 @@ double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float 
       zz += (double)dm[j] * dm[j];
     }
     double logratio = logp_const - 0.5 * zz - logp_old[i];
-    double ratio = exp(logratio);
-    kl += (ratio - 1.0) - logratio;
-    cf += fabs(ratio - 1.0) > c->clip;
-    double A_i = adv[i], pg1 = -A_i * ratio, pg2 = -A_i * clampf((float)ratio, 1.f - c->clip, 1.f + c->clip);
-    pg += pg1 > pg2 ? pg1 : pg2;
-    /* The max picks the clipped branch, whose gradient is 0, only when the clip is active. */
-    int clipped = (A_i > 0 && ratio > 1.0 + c->clip) || (A_i < 0 && ratio < 1.0 - c->clip);
-    float g = clipped ? 0.f : (float)(-A_i * ratio) * invB; /* dL/dlogp_new */
+    float g = surrogate(c, logratio, adv[i], invB, &pg, &kl, &cf);
     for (int j = 0; j < A; j++) { /* dlogp/dmu = z / sigma, dlogp/dlog_std = z^2 - 1 */
       float z = dm[j];
       dm[j] = g * z * inv[j];
       dlog_std[j] += (double)(g * (z * z - 1.f));
     }
-    /* value: 0.5 max((v-R)^2, (vc-R)^2) */
-    double d1 = v[i] - ret[i], l1 = d1 * d1, dvi = d1;
-    if (c->vclip > 0) {
-      float diff = v[i] - v_old[i], dc = clampf(diff, -c->vclip, c->vclip);
-      double d2 = v_old[i] + dc - ret[i], l2 = d2 * d2;
-      if (l2 > l1) {
-        l1 = l2;
-        dvi = (diff == dc) ? d2 : 0.0; /* through the clip only when it is not saturated */
-      }
-    }
-    vl += 0.5 * l1;
-    dv[i] = (float)(c->vf_coef * dvi) * invB;
+    vl += value_term(c, v[i], v_old[i], ret[i], invB, &dv[i]);
   }
   double ent = gauss_entropy(log_std, A);
   for (int j = 0; j < A; j++) dlog_std[j] -= c->ent_coef; /* d(-ent_coef * entropy)/dlog_std_j */
+  st->pg_loss = pg / B;
+  st->v_loss = vl / B;
+  st->entropy = ent;
+  st->approx_kl = kl / B;
+  st->clipfrac = cf / B;
+  return st->pg_loss + c->vf_coef * st->v_loss - c->ent_coef * ent;
+}
+
+double ppo_loss_lattice(const ppo_config *c, const lattice_cov *cov, int B, const float *mu, const float *v,
+                        const float *act, const float *logp_old, const float *v_old, const float *adv,
+                        const float *ret, float *dmu, float *dv, double *G, double *u, ppo_mb_stats *st) {
+  int A = cov->A;
+  double pg = 0, vl = 0, kl = 0, cf = 0, sum_g = 0;
+  float invB = 1.f / (float)B;
+  memset(G, 0, (size_t)A * A * sizeof(double));
+  for (int i = 0; i < B; i++) {
+    const float *m = mu + (size_t)i * A;
+    float *dm = dmu + (size_t)i * A;
+    double logratio = lattice_logp_u(cov, m, act + (size_t)i * A, u) - logp_old[i];
+    float g = surrogate(c, logratio, adv[i], invB, &pg, &kl, &cf);
+    for (int j = 0; j < A; j++) dm[j] = (float)(g * u[j]); /* dlogp/dmu = u = Sigma^-1 r */
+    if (g != 0.f) { /* lower triangle of sum_i g_i u_i u_i^T */
+      sum_g += g;
+      for (int j = 0; j < A; j++) {
+        double gu = g * u[j];
+        double *Gr = G + (size_t)j * A;
+        for (int k = 0; k <= j; k++) Gr[k] += gu * u[k];
+      }
+    }
+    vl += value_term(c, v[i], v_old[i], ret[i], invB, &dv[i]);
+  }
+  /* dL/dSigma = 0.5 sum_i g_i (u_i u_i^T - Sigma^-1) - ent_coef * 0.5 Sigma^-1, symmetric. */
+  double cinv = 0.5 * (sum_g + c->ent_coef);
+  for (int j = 0; j < A; j++)
+    for (int k = 0; k <= j; k++) {
+      double gjk = 0.5 * G[(size_t)j * A + k] - cinv * cov->inv[(size_t)j * A + k];
+      G[(size_t)j * A + k] = G[(size_t)k * A + j] = gjk;
+    }
+  double ent = lattice_entropy(cov);
   st->pg_loss = pg / B;
   st->v_loss = vl / B;
   st->entropy = ent;
@@ -186,6 +243,28 @@ static void normalize_adv(float *adv, int B) {
   for (int i = 0; i < B; i++) adv[i] = (float)((adv[i] - mean) * inv);
 }
 
+/* Lattice: adds Sigma's share of dL/dW to the head's gradient, writes the std gradients into
+ * p->dlog_std (read below) and the log_std_lat view; returns the change of the squared norm. */
+static double lattice_grads(ppo_learner *p) {
+  const ac_net *n = p->net;
+  int A = n->cfg.act_dim, H = ac_head_hidden(n);
+  float *dW = p->grads + n->pi.w_off[n->pi.nlayers - 1];
+  size_t AH = (size_t)A * H;
+  double ss = 0;
+  for (size_t i = 0; i < AH; i++) ss -= (double)dW[i] * dW[i];
+  memset(p->dlog_std, 0, (size_t)A * sizeof(double));
+  memset(p->lat_dls, 0, (size_t)H * sizeof(double));
+  lattice_cov_backward(&p->ws.cov, ac_head_w(n, p->params), p->params + n->log_std_lat_off,
+                       p->params + n->log_std_off, p->lat_G, dW, p->lat_dls, p->dlog_std);
+  for (size_t i = 0; i < AH; i++) ss += (double)dW[i] * dW[i];
+  for (int h = 0; h < H; h++) {
+    float g = (float)p->lat_dls[h];
+    p->grads[n->log_std_lat_off + h] = g;
+    ss += (double)g * g;
+  }
+  return ss;
+}
+
 void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
                         const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st) {
   const ac_net *n = p->net;
@@ -195,13 +274,22 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   if (p->cfg.norm_adv) normalize_adv(p->mb_adv, B);
   const float *mu = nn_mlp_forward(&n->pi, p->params, &p->ws.pi, obs, B);
   const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
-  ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
-           p->dlog_std, st);
+  int lat = n->cfg.head == AC_HEAD_LATTICE;
+  if (lat) {
+    lattice_cov_update(&p->ws.cov, ac_head_w(n, p->params), p->params + n->log_std_lat_off,
+                       p->params + n->log_std_off);
+    ppo_loss_lattice(&p->cfg, &p->ws.cov, B, mu, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv, p->lat_G,
+                     p->lat_u, st);
+  } else {
+    ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
+             p->dlog_std, st);
+  }
   /* Every gradient view is overwritten (padding stays 0 from allocation), and the squared norm is
    * summed block by block as the views are written: no zeroing pass, no separate norm pass. */
   double ss = 0;
   nn_mlp_backward_set(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL, &ss);
   nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ss);
+  if (lat) ss += lattice_grads(p);
   for (int j = 0; j < A; j++) {
     float g = (float)p->dlog_std[j];
     p->grads[n->log_std_off + j] = g;

@@ -76,6 +76,7 @@ typedef struct ppo_learner {
   /* minibatch gather buffers and loss gradients, [max_mb] rows */
   float *mb_obs, *mb_act, *mb_logp, *mb_val, *mb_adv, *mb_ret, *dmu, *dv;
   double *dlog_std; /* [act_dim] */
+  double *lat_G, *lat_u, *lat_dls; /* lattice head: dL/dSigma [A][A], Sigma^-1 r [A], dL/dlog s_lat [h_last] */
   int *perm;
   int perm_cap;
   rng_t rng; /* minibatch shuffling */
@@ -91,6 +92,13 @@ typedef struct ppo_mb_stats {
 double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float *log_std, const float *v,
                 const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
                 float *dmu, float *dv, double *dlog_std, ppo_mb_stats *st);
+
+/* The same for the Lattice head (common/lattice.h) with Sigma's factors in cov (updated for the
+ * current parameters): writes dmu[B][A], dv[B] and G[A][A] = d(total loss)/dSigma (entropy bonus
+ * included; lattice_cov_backward turns it into the W and std gradients). u[A] is scratch. */
+double ppo_loss_lattice(const ppo_config *c, const lattice_cov *cov, int B, const float *mu, const float *v,
+                        const float *act, const float *logp_old, const float *v_old, const float *adv,
+                        const float *ret, float *dmu, float *dv, double *G, double *u, ppo_mb_stats *st);
 
 /* Allocates everything for batches of up to max_batch samples; params initialised from seed
  * (stream (seed, 0, RNG_INIT, 0)); shuffling stream (seed, 0, RNG_LEARNER, 0). */
