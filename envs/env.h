@@ -50,6 +50,8 @@ typedef struct env_episode_info {
 typedef struct env_step_out {
   float *obs;             /* in: caller buffer [env_obs_size]; out: next obs (new episode's first if done) */
   float *final_obs;       /* in: caller buffer [env_obs_size] or NULL; out when done: ended episode's last obs */
+  float *final_amp;       /* in: caller buffer [env_amp_size] or NULL; out when done: AMP features of the ended
+                           * episode's last state (ENV_END_NUMERICAL: of the non-finite state, NaN read as 0) */
   float reward;
   int terminated, truncated, done; /* done = terminated || truncated */
   env_episode_info ep;    /* valid when done */

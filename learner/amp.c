@@ -1,0 +1,318 @@
+/* learner/amp.c: see amp.h (objective and the gradient-penalty derivation are written there). */
+#include "learner/amp.h"
+
+#include <blis.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* C[m][n] = op(A) op(B) + beta C, row-major; op(A) is [m][k] (ta: A is stored [k][m]). */
+static void mm(int ta, int tb, int m, int n, int k, const float *A, const float *B, float beta, float *C) {
+  float one = 1.f;
+  int lda = ta ? m : k, ldb = tb ? k : n;
+  bli_sgemm(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &one, (float *)A,
+            lda, 1, (float *)B, ldb, 1, &beta, C, n, 1);
+}
+
+void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, long max_cur, uint64_t seed) {
+  memset(a, 0, sizeof *a);
+  D2M_CHECK(c->feat > 0 && c->nhidden >= 1 && c->nhidden <= AMP_MAX_HIDDEN, "amp: features and 1..4 hidden layers");
+  D2M_CHECK(nref >= 1 && c->minibatch >= 2 && c->replay_size >= 1, "amp: reference rows, minibatch >= 2, replay");
+  a->c = *c;
+  a->din = 2 * c->feat;
+  a->L = c->nhidden + 1;
+  int dim[NN_MAX_LAYERS + 1];
+  dim[0] = a->din;
+  for (int i = 0; i < c->nhidden; i++) dim[i + 1] = c->hidden[i];
+  dim[a->L] = 1;
+  nn_layout_init(&a->layout);
+  nn_mlp_init(&a->mlp, &a->layout, "disc", a->L, dim, NN_ACT_TANH);
+  size_t np = a->layout.total, din = (size_t)a->din, M = (size_t)c->minibatch;
+  a->params = xaligned(np * sizeof(float));
+  a->grads = xaligned(np * sizeof(float));
+  memset(a->params, 0, np * sizeof(float));
+  rng_t init;
+  rng_seed(&init, seed, 0, RNG_INIT, 7);
+  nn_mlp_init_params(&a->mlp, a->params, 1.f, &init);
+  adam_config_defaults(&a->acfg);
+  adam_init(&a->adam, np);
+  nn_mlp_ws_init(&a->ws, &a->mlp, (int)(2 * M), 1);
+  a->ref = xaligned((size_t)nref * din * sizeof(float));
+  memcpy(a->ref, ref, (size_t)nref * din * sizeof(float));
+  a->nref = nref;
+  /* Normalisation from the reference rows: the discriminator sees the style data at unit scale. */
+  a->mean = xcalloc(din, sizeof(float));
+  a->istd = xcalloc(din, sizeof(float));
+  for (size_t j = 0; j < din; j++) {
+    double s = 0, s2 = 0;
+    for (long i = 0; i < nref; i++) s += ref[(size_t)i * din + j];
+    double mu = s / (double)nref;
+    for (long i = 0; i < nref; i++) s2 += (ref[(size_t)i * din + j] - mu) * (ref[(size_t)i * din + j] - mu);
+    double sd = sqrt(s2 / (double)nref);
+    a->mean[j] = (float)mu;
+    a->istd[j] = 1.f / fmaxf((float)sd, AMP_STD_FLOOR);
+  }
+  a->replay = xaligned((size_t)c->replay_size * din * sizeof(float));
+  a->cur_cap = max_cur > 0 ? max_cur : 1;
+  a->cur = xaligned((size_t)a->cur_cap * din * sizeof(float));
+  a->perm = xcalloc((size_t)a->cur_cap, sizeof(int));
+  a->x = xaligned(2 * M * din * sizeof(float));
+  a->dout = xaligned(2 * M * sizeof(float));
+  int mx = nn_mlp_max_dim(&a->mlp);
+  for (int l = 0; l <= a->L; l++) {
+    a->gp_g[l] = xaligned(M * (size_t)mx * sizeof(float));
+    a->gp_u[l] = xaligned(M * (size_t)mx * sizeof(float));
+    a->gp_zb[l] = xaligned(M * (size_t)mx * sizeof(float));
+  }
+  a->gp_a = xaligned(M * (size_t)mx * sizeof(float));
+  a->gp_b = xaligned(M * (size_t)mx * sizeof(float));
+  rng_seed(&a->rng, seed, 0, RNG_LEARNER, 7);
+}
+
+void amp_free(amp_disc *a) {
+  if (!a->params) return;
+  adam_free(&a->adam);
+  nn_mlp_ws_free(&a->ws);
+  for (int l = 0; l <= NN_MAX_LAYERS; l++) {
+    free(a->gp_g[l]);
+    free(a->gp_u[l]);
+    free(a->gp_zb[l]);
+  }
+  void *b[] = {a->params, a->grads, a->mean, a->istd, a->ref, a->replay, a->cur, a->perm, a->x, a->dout, a->gp_a, a->gp_b};
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
+  memset(a, 0, sizeof *a);
+}
+
+void amp_normalize(const amp_disc *a, const float *x, long n, float *out) {
+  size_t din = (size_t)a->din;
+  for (long i = 0; i < n; i++)
+    for (size_t j = 0; j < din; j++) out[(size_t)i * din + j] = (x[(size_t)i * din + j] - a->mean[j]) * a->istd[j];
+}
+
+void amp_logits(amp_disc *a, const float *x, long n, float *d) {
+  long cap = a->ws.max_batch;
+  for (long i0 = 0; i0 < n; i0 += cap) {
+    int b = (int)(n - i0 < cap ? n - i0 : cap);
+    amp_normalize(a, x + (size_t)i0 * a->din, b, a->x);
+    const float *y = nn_mlp_forward(&a->mlp, a->params, &a->ws, a->x, b);
+    memcpy(d + i0, y, (size_t)b * sizeof(float));
+  }
+}
+
+double amp_rewards(amp_disc *a, const float *x, long n, float *r) {
+  amp_logits(a, x, n, r);
+  double s = 0;
+  for (long i = 0; i < n; i++) {
+    r[i] = amp_style_reward(r[i]);
+    s += r[i];
+  }
+  a->rew_sum += s;
+  a->rew_n += n;
+  return s;
+}
+
+long amp_add_policy(amp_disc *a, const float *x, long n) {
+  long k = a->cur_cap - a->ncur < n ? a->cur_cap - a->ncur : n;
+  memcpy(a->cur + (size_t)a->ncur * a->din, x, (size_t)k * a->din * sizeof(float));
+  a->ncur += k;
+  return k;
+}
+
+/* Gradient penalty from the activations of a forward pass whose first n rows are x (see amp.h). */
+static double gp_backprop(amp_disc *a, const float *x, int n, float *const *h, float *grads, double *mean_sq) {
+  const nn_mlp *m = &a->mlp;
+  const int *d = m->dim;
+  int L = a->L;
+  float **u = a->gp_u, **g = a->gp_g, **zb = a->gp_zb;
+  /* Input gradient: u_{L-1} = 1 * W_{L-1} (a row per sample), then down the chain. */
+  const float *wout = a->params + m->w_off[L - 1];
+  for (int i = 0; i < n; i++) memcpy(u[L - 1] + (size_t)i * d[L - 1], wout, (size_t)d[L - 1] * sizeof(float));
+  for (int l = L - 1; l >= 1; l--) {
+    size_t k = (size_t)n * d[l];
+    for (size_t i = 0; i < k; i++) g[l][i] = (1.f - h[l][i] * h[l][i]) * u[l][i];
+    mm(0, 0, n, d[l - 1], d[l], g[l], a->params + m->w_off[l - 1], 0.f, u[l - 1]);
+  }
+  double ss = 0;
+  for (size_t i = 0; i < (size_t)n * d[0]; i++) ss += (double)u[0][i] * u[0][i];
+  double P = 0.5 * a->c.grad_penalty * ss / n;
+  if (mean_sq) *mean_sq = ss / n;
+  if (!grads) return P;
+  /* Upward pass through the backward chain. */
+  float *ub = a->gp_a, *gb = a->gp_b, s = a->c.grad_penalty / (float)n;
+  for (size_t i = 0; i < (size_t)n * d[0]; i++) ub[i] = s * u[0][i];
+  for (int l = 0; l < L; l++) {
+    float *dW = grads + m->w_off[l];
+    if (l + 1 == L) { /* g_L = 1: dW_out += column sums of ubar */
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < d[l]; j++) dW[j] += ub[(size_t)i * d[l] + j];
+      break;
+    }
+    mm(1, 0, d[l + 1], d[l], n, g[l + 1], ub, 1.f, dW);
+    mm(0, 1, n, d[l + 1], d[l], ub, a->params + m->w_off[l], 0.f, gb);
+    size_t k = (size_t)n * d[l + 1];
+    const float *hh = h[l + 1];
+    for (size_t i = 0; i < k; i++) {
+      float t = 1.f - hh[i] * hh[i];
+      zb[l + 1][i] = -2.f * hh[i] * t * u[l + 1][i] * gb[i];
+      ub[i] = t * gb[i]; /* ubar_{l+1} (gb stays free for the next layer) */
+    }
+  }
+  /* Downward pass: the zbar enter the forward graph at every hidden layer. */
+  float *dz = zb[L - 1], *nx = a->gp_a;
+  for (int k = L - 1; k >= 1; k--) {
+    const float *hin = k - 1 > 0 ? h[k - 1] : x;
+    mm(1, 0, d[k], d[k - 1], n, dz, hin, 1.f, grads + m->w_off[k - 1]);
+    float *db = grads + m->b_off[k - 1];
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < d[k]; j++) db[j] += dz[(size_t)i * d[k] + j];
+    if (k - 1 >= 1) {
+      mm(0, 0, n, d[k - 1], d[k], dz, a->params + m->w_off[k - 1], 0.f, nx);
+      size_t q = (size_t)n * d[k - 1];
+      for (size_t i = 0; i < q; i++) nx[i] = zb[k - 1][i] + (1.f - h[k - 1][i] * h[k - 1][i]) * nx[i];
+      dz = nx;
+      nx = nx == a->gp_a ? a->gp_b : a->gp_a;
+    }
+  }
+  return P;
+}
+
+double amp_gp_term(amp_disc *a, const float *x, int n, float *grads) {
+  D2M_CHECK(n >= 1 && n <= a->c.minibatch, "amp_gp_term: at most minibatch rows");
+  nn_mlp_forward(&a->mlp, a->params, &a->ws, x, n);
+  return gp_backprop(a, x, n, a->ws.act, grads, NULL);
+}
+
+double amp_loss_grad(amp_disc *a, const float *xr, int nr, const float *xp, int np, double *lsq, double *gp,
+                     double *acc_ref, double *acc_pol) {
+  D2M_CHECK(nr >= 1 && np >= 1 && nr <= a->c.minibatch && np <= a->c.minibatch, "amp: minibatch sizes");
+  size_t din = (size_t)a->din;
+  if (xr != a->x) memmove(a->x, xr, (size_t)nr * din * sizeof(float));
+  if (xp != a->x + (size_t)nr * din) memmove(a->x + (size_t)nr * din, xp, (size_t)np * din * sizeof(float));
+  int B = nr + np;
+  const float *D = nn_mlp_forward(&a->mlp, a->params, &a->ws, a->x, B);
+  double l = 0;
+  long okr = 0, okp = 0;
+  for (int i = 0; i < B; i++) {
+    int is_ref = i < nr;
+    float t = is_ref ? 1.f : -1.f, n = (float)(is_ref ? nr : np);
+    l += (double)(D[i] - t) * (D[i] - t) / n;
+    a->dout[i] = 2.f * (D[i] - t) / n;
+    okr += is_ref && D[i] > 0;
+    okp += !is_ref && D[i] < 0;
+  }
+  nn_mlp_backward_set(&a->mlp, a->params, a->grads, &a->ws, a->dout, B, NULL, NULL);
+  /* The forward activations of rows 0..nr-1 are the reference rows' (row-major, they come first). */
+  double msq;
+  double P = gp_backprop(a, a->x, nr, a->ws.act, a->c.grad_penalty > 0 ? a->grads : NULL, &msq);
+  double reg = 0;
+  for (int k = 0; k < a->L; k++) {
+    float c = (float)a->c.weight_decay + (k + 1 == a->L ? (float)a->c.logit_reg : 0.f);
+    float *w = a->params + a->mlp.w_off[k], *gw = a->grads + a->mlp.w_off[k];
+    size_t q = (size_t)a->mlp.dim[k] * a->mlp.dim[k + 1];
+    double s = 0;
+    for (size_t i = 0; i < q; i++) {
+      s += (double)w[i] * w[i];
+      gw[i] += 2.f * c * w[i];
+    }
+    reg += c * s;
+  }
+  if (lsq) *lsq = l;
+  if (gp) *gp = msq;
+  if (acc_ref) *acc_ref = (double)okr / nr;
+  if (acc_pol) *acc_pol = (double)okp / np;
+  return l + P + reg;
+}
+
+void amp_train(amp_disc *a, amp_metrics *m) {
+  memset(m, 0, sizeof *m);
+  m->reward_mean = a->rew_n ? a->rew_sum / (double)a->rew_n : NAN;
+  a->rew_sum = 0;
+  a->rew_n = 0;
+  if (a->ncur == 0) {
+    m->loss = m->gp = m->acc_ref = m->acc_pol = NAN;
+    return;
+  }
+  int M = a->c.minibatch;
+  int half = a->rlen > 0 ? M / 2 : M; /* current rows per step; the rest from the replay buffer */
+  long steps = a->ncur / half > 0 ? a->ncur / half : 1;
+  size_t din = (size_t)a->din;
+  float *xr = a->x, *xp = a->x + (size_t)M * din;
+  for (long i = 0; i < a->ncur; i++) a->perm[i] = (int)i;
+  for (int e = 0; e < a->c.epochs; e++) {
+    rng_shuffle_int(&a->rng, a->perm, (int)a->ncur);
+    for (long s = 0; s < steps; s++) {
+      for (int i = 0; i < M; i++) {
+        long k = (long)rng_below(&a->rng, (uint64_t)a->nref);
+        amp_normalize(a, a->ref + (size_t)k * din, 1, xr + (size_t)i * din);
+      }
+      for (int i = 0; i < M; i++) {
+        const float *row = i < half ? a->cur + (size_t)a->perm[(s * half + i) % a->ncur] * din
+                                    : a->replay + (size_t)rng_below(&a->rng, (uint64_t)a->rlen) * din;
+        amp_normalize(a, row, 1, xp + (size_t)i * din);
+      }
+      double lsq, gp, ar, ap;
+      amp_loss_grad(a, xr, M, xp, M, &lsq, &gp, &ar, &ap);
+      adam_step(&a->adam, &a->acfg, a->c.lr, a->params, a->grads, 1.f);
+      m->loss += lsq;
+      m->gp += gp;
+      m->acc_ref += ar;
+      m->acc_pol += ap;
+      m->steps++;
+    }
+  }
+  m->loss /= (double)m->steps;
+  m->gp /= (double)m->steps;
+  m->acc_ref /= (double)m->steps;
+  m->acc_pol /= (double)m->steps;
+  /* The current rows join the replay buffer (a ring: the oldest are overwritten). */
+  for (long i = 0; i < a->ncur; i++) {
+    memcpy(a->replay + (size_t)a->rpos * din, a->cur + (size_t)i * din, din * sizeof(float));
+    a->rpos = (a->rpos + 1) % a->c.replay_size;
+    if (a->rlen < a->c.replay_size) a->rlen++;
+  }
+  a->ncur = 0;
+}
+
+typedef struct amp_meta {
+  int64_t nparams, din, replay_size, adam_t, rlen, rpos;
+  rng_t rng;
+} amp_meta;
+_Static_assert(sizeof(amp_meta) <= AMP_META_BYTES, "raise AMP_META_BYTES");
+
+int amp_ckpt_sections(const amp_disc *a, ckpt_section *sec, void *meta_buf) {
+  amp_meta meta = {(int64_t)a->layout.total, a->din, a->c.replay_size, a->adam.t, a->rlen, a->rpos, a->rng};
+  memcpy(meta_buf, &meta, sizeof meta);
+  size_t nb = a->layout.total * sizeof(float);
+  ckpt_section s[] = {{"amp_meta", meta_buf, sizeof meta},
+                      {"amp_params", a->params, nb},
+                      {"amp_adam_m", a->adam.m, nb},
+                      {"amp_adam_v", a->adam.v, nb},
+                      {"amp_replay", a->replay, (uint64_t)a->rlen * a->din * sizeof(float)}};
+  memcpy(sec, s, sizeof s);
+  return (int)(sizeof s / sizeof *s);
+}
+
+int amp_ckpt_restore(amp_disc *a, const ckpt_file *f, d2m_err *err) {
+  amp_meta meta;
+  if (ckpt_copy(f, "amp_meta", &meta, sizeof meta, err)) return -1;
+  if (meta.nparams != (int64_t)a->layout.total || meta.din != a->din || meta.replay_size != a->c.replay_size)
+    return err_set(err, "amp: discriminator of %lld parameters, %lld inputs, replay %lld; this run has %zu, %d, %ld",
+                   (long long)meta.nparams, (long long)meta.din, (long long)meta.replay_size, a->layout.total, a->din,
+                   a->c.replay_size);
+  if (meta.rlen < 0 || meta.rlen > meta.replay_size || meta.rpos < 0 || meta.rpos >= meta.replay_size)
+    return err_set(err, "amp_meta: replay fill %lld / position %lld out of range", (long long)meta.rlen,
+                   (long long)meta.rpos);
+  size_t nb = a->layout.total * sizeof(float);
+  if (ckpt_copy(f, "amp_params", a->params, nb, err) || ckpt_copy(f, "amp_adam_m", a->adam.m, nb, err) ||
+      ckpt_copy(f, "amp_adam_v", a->adam.v, nb, err) ||
+      ckpt_copy(f, "amp_replay", a->replay, (size_t)meta.rlen * a->din * sizeof(float), err))
+    return -1;
+  a->adam.t = meta.adam_t;
+  a->rlen = meta.rlen;
+  a->rpos = meta.rpos;
+  a->rng = meta.rng;
+  a->ncur = 0;
+  a->rew_sum = 0;
+  a->rew_n = 0;
+  return 0;
+}

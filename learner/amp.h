@@ -1,0 +1,139 @@
+/* learner/amp.h: Adversarial Motion Priors (Peng et al. 2021, "AMP: Adversarial Motion Priors for
+ * Stylized Physics-Based Character Control", ACM TOG 40(4)).
+ *
+ * A discriminator D (MLP, tanh hidden layers, linear scalar output) on transitions x = (s, s') of
+ * AMP features (env_amp_features: 2F inputs). Inputs are normalised with the mean and std of the
+ * reference transitions (fixed at start, std floored at AMP_STD_FLOOR), as IsaacGymEnvs'
+ * reference AMP implementation normalises them (normalize_amp_input).
+ *
+ * Objective (least squares, Peng et al. 2021 eq. 8), on a minibatch of n_r reference rows and n_p
+ * policy rows:
+ *   L = mean_ref (D - 1)^2 + mean_pol (D + 1)^2
+ *     + (w_gp / 2) mean_ref ||dD/dx||^2          gradient penalty on reference samples (x normalised)
+ *     + logit_reg ||W_out||^2                      logit regularisation (output layer weights)
+ *     + weight_decay sum_l ||W_l||^2               weight decay (all weight matrices, not biases)
+ * Style reward r = max(0, 1 - 0.25 (D - 1)^2) in [0, 1] (Peng et al. 2021 eq. 9).
+ *
+ * Policy transitions: those of the current update (amp_add_policy) and a replay buffer of past ones
+ * (ring of replay_size rows, allocated at start). Each discriminator step takes a minibatch of M
+ * policy rows (half from the current update in shuffled order, half uniform from the replay buffer
+ * once it holds any; all current otherwise) and M reference rows drawn uniformly. After training, the
+ * current update's rows enter the replay buffer.
+ *
+ * Gradient penalty, parameter gradient (double backpropagation written out; h_l = tanh(z_l),
+ * z_l = W_l h_{l-1} + b_l, h_0 = x, D = z_L). Input gradient, backward chain:
+ *   g_L = 1;  u_{l-1} = W_l^T g_l;  g_l = (1 - h_l^2) . u_l  (l < L);  dD/dx = u_0.
+ * With P = (w_gp / 2n) sum ||u_0||^2 and ubar_0 = (w_gp / n) u_0, going up l = 1..L:
+ *   dP/dW_l += g_l ubar_{l-1}^T;  gbar_l = W_l ubar_{l-1};  ubar_l = (1 - h_l^2) . gbar_l;
+ *   zbar_l = -2 h_l (1 - h_l^2) . u_l . gbar_l   (through tanh'(z_l) in g_l; l < L)
+ * then the zbar_l flow down the forward pass like ordinary backpropagation:
+ *   dz_{L-1} = zbar_{L-1};  dW_l += dz_l h_{l-1}^T;  db_l += dz_l;
+ *   dz_{l-1} = zbar_{l-1} + (1 - h_{l-1}^2) . W_l^T dz_l.
+ * All products are BLIS sgemm on the batch. */
+#ifndef D2M_AMP_H
+#define D2M_AMP_H
+
+#include <stdint.h>
+
+#include "common/adam.h"
+#include "common/ckpt.h"
+#include "common/config.h"
+#include "common/nn.h"
+#include "common/rng.h"
+#include "envs/env.h"
+
+#define AMP_MAX_HIDDEN 4
+#define AMP_STD_FLOOR 0.05f
+
+typedef struct amp_config {
+  int feat;                      /* F: AMP features of one state; the discriminator sees 2F */
+  int nhidden, hidden[AMP_MAX_HIDDEN];
+  float lr, grad_penalty, logit_reg, weight_decay;
+  int epochs, minibatch;         /* passes over the current policy rows; M policy + M reference rows */
+  long replay_size;              /* rows of the replay buffer of past policy transitions */
+} amp_config;
+
+/* Filled by amp_train (the reward fields by amp_rewards since the last amp_train). */
+typedef struct amp_metrics {
+  double loss;          /* least-squares part, mean over steps */
+  double gp;            /* mean_ref ||dD/dx||^2 (without the weight), mean over steps */
+  double acc_ref;       /* fraction of reference rows with D > 0 */
+  double acc_pol;       /* fraction of policy rows with D < 0 */
+  double reward_mean;   /* mean style reward of the rows rewarded since the previous amp_train */
+  long steps;           /* discriminator steps taken */
+} amp_metrics;
+
+typedef struct amp_disc {
+  amp_config c;
+  int L, din;                    /* linear layers; inputs 2F */
+  nn_layout layout;
+  nn_mlp mlp;
+  float *params, *grads;         /* [layout.total] */
+  adam_state adam;
+  adam_config acfg;
+  nn_mlp_ws ws;                  /* max batch 2M */
+  float *mean, *istd;            /* [din] input normalisation (from the reference rows) */
+  float *ref;                    /* [nref][din] raw reference transitions */
+  long nref;
+  float *replay;                 /* [replay_size][din] raw */
+  long rlen, rpos;
+  float *cur;                    /* [cur_cap][din] raw policy rows of this update */
+  long ncur, cur_cap;
+  int *perm;                     /* [cur_cap] shuffle of the current rows */
+  float *x, *dout;               /* [2M][din] normalised minibatch (reference rows first), [2M] */
+  float *gp_g[NN_MAX_LAYERS + 1], *gp_u[NN_MAX_LAYERS + 1]; /* [M][dim l] */
+  float *gp_a, *gp_b, *gp_zb[NN_MAX_LAYERS + 1];            /* scratch [M][max dim] */
+  rng_t rng;
+  double rew_sum;
+  long rew_n;
+} amp_disc;
+
+/* ref: [nref][2F] raw reference transitions (copied); max_cur: most policy rows per update.
+ * Weights: orthogonal (gain sqrt 2 hidden, 1 output), from rng_seed(seed, 0, RNG_INIT, 7);
+ * sampling from rng_seed(seed, 0, RNG_LEARNER, 7). */
+void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, long max_cur, uint64_t seed);
+void amp_free(amp_disc *a);
+
+static inline float amp_style_reward(float d) {
+  float r = 1.f - 0.25f * (d - 1.f) * (d - 1.f);
+  return r > 0.f ? r : 0.f;
+}
+/* D for n raw rows x[n][2F] into d[n]. */
+void amp_logits(amp_disc *a, const float *x, long n, float *d);
+/* Style rewards of n raw rows into r[n] (counted for the metrics); returns their sum. */
+double amp_rewards(amp_disc *a, const float *x, long n, float *r);
+/* Append n raw policy rows of this update (beyond max_cur they are ignored; returns rows taken). */
+long amp_add_policy(amp_disc *a, const float *x, long n);
+/* Train on the current rows (epochs x ncur/(M/2) steps), move them into the replay buffer. */
+void amp_train(amp_disc *a, amp_metrics *m);
+
+/* For tests and amp_train: normalise n raw rows into out. */
+void amp_normalize(const amp_disc *a, const float *x, long n, float *out);
+/* Loss and gradient (overwritten into a->grads) on normalised rows: xr[nr] reference, xp[np]
+ * policy (nr, np <= M). Fills lsq, gp, acc_ref, acc_pol when non-NULL. Returns the total loss. */
+double amp_loss_grad(amp_disc *a, const float *xr, int nr, const float *xp, int np, double *lsq, double *gp,
+                     double *acc_ref, double *acc_pol);
+/* The gradient-penalty term alone, P = (w_gp/2) mean ||dD/dx||^2 on n normalised rows; with
+ * grads != NULL, dP/dparams is added into grads. Returns P. */
+double amp_gp_term(amp_disc *a, const float *x, int n, float *grads);
+
+/* Checkpoint: sections amp_params, amp_adam_m, amp_adam_v, amp_meta (adam t, replay fill/position,
+ * rng), amp_replay. Appends to sec (needs 5 free entries), returns how many were added; meta_buf is
+ * caller storage of AMP_META_BYTES that must outlive the write. */
+#define AMP_META_BYTES 128
+int amp_ckpt_sections(const amp_disc *a, ckpt_section *sec, void *meta_buf);
+/* Restore what amp_ckpt_sections wrote; -1 with err naming the section on a mismatch. */
+int amp_ckpt_restore(amp_disc *a, const ckpt_file *f, d2m_err *err);
+
+/* ---- reference transitions (learner/amp_ref.c) ---- */
+
+/* Rows (s_k, s_{k+1}) of an imitate env's reference motion, put into consecutive frames with
+ * env_set_ref_state: one cycle (nframes rows) for a cyclic clip, nframes - 1 otherwise. out: NULL to
+ * count, else [rows][2 env_amp_size]. Returns the number of rows. */
+long amp_reference_rows(env_t *e, float *out);
+/* The reference rows for a run: the model and subject as the actors load them, the motion of
+ * imitate.motion (the embedded default gait or a .mot/.sto file), on a private env. *out is malloc'd
+ * [*n][2 *feat]. */
+int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2m_err *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* learner/amp_ref.c: reference transitions for the AMP discriminator (see amp.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/env_config.h"
+#include "envs/model/model.h"
+#include "learner/amp.h"
+
+long amp_reference_rows(env_t *e, float *out) {
+  const refmotion *r = env_ref(e);
+  D2M_CHECK(r != NULL, "amp_reference_rows needs an imitate env");
+  long rows = r->cyclic ? r->nframes : r->nframes - 1;
+  if (!out) return rows;
+  int F = env_amp_size(e);
+  /* Features of frame k+1 are the second half of row k and the first half of row k+1. */
+  env_set_ref_state(e, 0);
+  env_amp_features(e, out);
+  for (long k = 0; k < rows; k++) {
+    float *row = out + (size_t)k * 2 * F;
+    env_set_ref_state(e, k + 1);
+    env_amp_features(e, row + F);
+    if (k + 1 < rows) memcpy(row + 2 * F, row + F, (size_t)F * sizeof(float));
+  }
+  return rows;
+}
+
+int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2m_err *err) {
+  env_params ep;
+  if (env_params_from_cfg(cfg, &ep, err)) return -1;
+  ep.task = ENV_TASK_IMITATE; /* the reference motion lives in imitate envs; other fields do not matter */
+  model_subject subj;
+  model_subject_default(&subj);
+  if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
+  subj.timestep = cfg->env_sim_dt;
+  mjModel *m = model_load(&subj, err);
+  if (!m) return err_wrap(err, "amp reference");
+  env_t *e = env_create(m, &ep, NULL, err);
+  if (!e) {
+    mj_deleteModel(m);
+    return err_wrap(err, "amp reference (imitate.motion = %s)", cfg->imitate_motion);
+  }
+  *feat = env_amp_size(e);
+  *n = amp_reference_rows(e, NULL);
+  *out = xmalloc((size_t)*n * 2 * (size_t)*feat * sizeof(float));
+  amp_reference_rows(e, *out);
+  env_free(e);
+  mj_deleteModel(m);
+  return 0;
+}
