@@ -72,11 +72,32 @@ static int classify(learner *L, int src, int len) {
   return 1;
 }
 
+/* A state an actor sent after its checkpoint request timed out: it must still be received, or the
+ * actor would block in its send forever. */
+static void drain_late_state(learner *L) {
+  int flag = 0, n = 0;
+  MPI_Status st;
+  CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, WIRE_TAG_STATE, L->comm, &flag, &st));
+  if (!flag) return;
+  CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
+  actor_slot *s = &L->slot[st.MPI_SOURCE - 1];
+  if (n > s->state_cap) {
+    s->state = realloc(s->state, (size_t)n);
+    D2M_CHECK(s->state != NULL, "out of memory for an actor state");
+    s->state_cap = n;
+  }
+  CHECK_MPI(MPI_Recv(s->state, n, MPI_BYTE, st.MPI_SOURCE, WIRE_TAG_STATE, L->comm, MPI_STATUS_IGNORE));
+  s->state_len = -1;
+  s->last_heard = log_elapsed();
+  LOG_D("late state from rank %d discarded", st.MPI_SOURCE);
+}
+
 int intake_poll(learner *L, double wait_s) {
   double until = log_elapsed() + wait_s;
   for (;;) {
     int flag = 0;
     MPI_Status st;
+    if (!L->collecting_states) drain_late_state(L);
     CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, WIRE_TAG_A2L, L->comm, &flag, &st));
     if (flag) {
       int src = st.MPI_SOURCE, n = 0;
@@ -86,6 +107,10 @@ int intake_poll(learner *L, double wait_s) {
       CHECK_MPI(MPI_Recv(s->buf, n, MPI_BYTE, src, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
       s->last_heard = log_elapsed();
       s->len = n;
+      if (!s->alive) {
+        s->alive = 1; /* weights published meanwhile reach it in order; its stale batches are dropped */
+        LOG_W("actor rank %d is back", src);
+      }
       if (classify(L, src, n)) {
         if (L->sync) s->have = 1;
         else intake_consume(L, src);

@@ -41,6 +41,7 @@ static int collect_actor_states(learner *L) {
   }
   int got = 0;
   double t0 = log_elapsed();
+  L->collecting_states = 1;
   while (pending) {
     for (int i = 0; i < L->nactors; i++) {
       actor_slot *s = &L->slot[i];
@@ -66,6 +67,7 @@ static int collect_actor_states(learner *L) {
     }
     if (pending) intake_poll(L, 0.002);
   }
+  L->collecting_states = 0;
   return got;
 }
 

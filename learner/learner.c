@@ -96,9 +96,29 @@ static void learner_free(learner *L) {
   for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
 }
 
+static void check_silent_actors(learner *L);
+
+/* Wait until the previous weights (or stop) reached every live actor, draining batches meanwhile so
+ * that no actor blocks on a send; an actor that stays silent is dealt with by check_silent_actors.
+ * A silent actor's sends stay pending: it takes them in order if it comes back. */
+static void wait_sends(learner *L) {
+  for (;;) {
+    int pending = 0;
+    for (int i = 0; i < L->nactors; i++) {
+      if (!L->slot[i].alive) continue;
+      int done = 0;
+      CHECK_MPI(MPI_Testall(2, &L->pub_req[2 * i], &done, MPI_STATUSES_IGNORE));
+      pending += !done;
+    }
+    if (!pending) return;
+    intake_poll(L, 0.001);
+    check_silent_actors(L);
+  }
+}
+
 /* Send the current weights and merged observation moments to every live actor. */
 static void publish(learner *L) {
-  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE)); /* pub and pub_hdr are free again */
+  wait_sends(L); /* pub and pub_hdr are free again */
   size_t np = L->net.nparams;
   memcpy(L->pub, L->ppo.params, np * sizeof(float));
   proto_weights_src w = {.policy_version = L->version, .param_count = np, .checksum = proto_weights_checksum(L->pub, np),
@@ -114,42 +134,57 @@ static void publish(learner *L) {
 }
 
 /* Tell every live actor to stop and wait for each one's bye (their last batches are drained). */
+/* Tell every actor to stop and wait for each live one's bye (their last batches are drained). An
+ * actor that went silent gets the stop too and a short grace; if it never answers, the job cannot
+ * end with MPI_Finalize, so it is aborted (the checkpoint is already written). */
 static void stop_actors(learner *L, const char *reason) {
-  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE));
+  wait_sends(L);
   proto_control c = {.command = PROTO_CMD_STOP};
   snprintf(c.reason, sizeof c.reason, "%s", reason);
   d2m_err err;
   if (proto_encode_control(&c, &L->pub_hdr, &err)) D2M_FATAL("encoding stop: %s", err.msg);
+  MPI_Request *stop_req = xmalloc((size_t)L->nactors * sizeof *stop_req);
   for (int i = 0; i < L->nactors; i++)
-    if (L->slot[i].alive)
-      CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &L->pub_req[2 * i]));
-  double t0 = log_elapsed();
+    CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &stop_req[i]));
+  double t0 = log_elapsed(), grace = 10.0;
+  L->sync = 0; /* whatever still arrives is drained, not learned from */
   for (;;) {
-    int waiting = 0;
-    for (int i = 0; i < L->nactors; i++) waiting += L->slot[i].alive && !L->slot[i].said_bye;
-    if (!waiting) break;
-    if (log_elapsed() - t0 > L->cfg->learner_actor_timeout_s) {
-      LOG_E("%d actors did not acknowledge the stop within %.0f s", waiting, L->cfg->learner_actor_timeout_s);
+    int live = 0, silent = 0;
+    for (int i = 0; i < L->nactors; i++) {
+      if (L->slot[i].said_bye) continue;
+      if (L->slot[i].alive) live++;
+      else silent++;
+    }
+    if (!live && !silent) break;
+    double waited = log_elapsed() - t0;
+    if ((live && waited > L->cfg->learner_actor_timeout_s) || (!live && waited > grace)) {
+      LOG_E("%d actors did not acknowledge the stop (%d were silent): aborting the job; the checkpoint is written",
+            live + silent, silent);
       MPI_Abort(L->comm, 1);
     }
-    L->sync = 0; /* whatever still arrives is drained, not learned from */
     intake_poll(L, 0.05);
   }
-  CHECK_MPI(MPI_Waitall(2 * L->nactors, L->pub_req, MPI_STATUSES_IGNORE));
+  CHECK_MPI(MPI_Waitall(L->nactors, stop_req, MPI_STATUSES_IGNORE));
+  wait_sends(L);
+  free(stop_req);
 }
 
-/* An actor silent for longer than the timeout: async goes on without it, sync cannot. */
-static int check_silent_actors(learner *L) {
+/* An actor silent for longer than the timeout: async goes on without it; sync cannot, so the learner
+ * writes a checkpoint and ends the job (Open MPI 4.1 cannot finalize with a hung rank). */
+static void check_silent_actors(learner *L) {
   double now = log_elapsed();
   for (int i = 0; i < L->nactors; i++) {
     actor_slot *s = &L->slot[i];
     if (!s->alive || s->have || now - s->last_heard < L->cfg->learner_actor_timeout_s) continue;
     LOG_E("actor rank %d silent for %.0f s (learner.actor_timeout_s): %s", i + 1, now - s->last_heard,
           L->sync ? "sync mode cannot go on without it" : "going on with the others");
-    if (L->sync) return -1;
     s->alive = 0;
+    if (L->sync) {
+      lckpt_save(L, "silent actor", 0);
+      LOG_E("stopping: continue this run from its checkpoint with --resume %s", L->run_dir);
+      MPI_Abort(L->comm, 2);
+    }
   }
-  return 0;
 }
 
 /* Why the run should stop now, or NULL. */
@@ -165,14 +200,14 @@ static const char *stop_reason(const learner *L, double start) {
   return NULL;
 }
 
-/* Wait for the batches of one update; returns 0 when ready, 1 on a stop request, -1 on a dead actor. */
+/* Wait for the batches of one update; returns 0 when ready, 1 on a stop request. */
 static int gather(learner *L) {
   int target = L->nactors * L->E * L->T;
   for (;;) {
     if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) return 0;
     if (signals_stop_requested()) return 1;
     intake_poll(L, 0.5);
-    if (check_silent_actors(L)) return -1;
+    check_silent_actors(L);
   }
 }
 
@@ -189,12 +224,6 @@ static int run_loop(learner *L) {
       why = stop_reason(L, start);
       rc = lckpt_save(L, why, 1) ? 1 : 0;
       break;
-    }
-    if (g < 0) {
-      lckpt_save(L, "silent actor", 0);
-      LOG_E("stopping: an actor stopped responding; the run can continue from the checkpoint with --resume %s",
-            L->run_dir);
-      MPI_Abort(L->comm, 2); /* Open MPI 4.1 cannot finalize with a hung rank */
     }
     if (L->sync)
       for (int r = 1; r <= L->nactors; r++)

@@ -61,6 +61,7 @@ typedef struct learner {
   long long steps_at_last_row;
   double time_at_last_row;
   FILE *csv, *jsonl;
+  int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
 } learner;
 
 /* intake.c */

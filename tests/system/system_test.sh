@@ -6,6 +6,8 @@
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
+#   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
+#            SIGCONT; sync writes a checkpoint and ends the job with a clear message
 set -uo pipefail
 case_=$1 bin=$2 cmp=$3 fake=$4
 work=$(mktemp -d /tmp/d2m_system_XXXXXX)
@@ -30,6 +32,10 @@ e2e)
   [ "$(wc -l <"$work/a/progress.jsonl")" -eq 3 ] || fail "progress.jsonl rows"
   grep -q "step budget reached" "$work/a/train.log" || fail "no clean stop in the log"
   echo "e2e: 3 updates, $(newest "$work/a")"
+  # Under SLURM the world size must match SLURM_NTASKS.
+  SLURM_NTASKS=7 "${mpi[@]}" -np 2 -x SLURM_NTASKS "$bin" train "${small[@]}" --run-dir "$work/slurm" >"$work/out.s" 2>&1 &&
+    fail "a world of 2 ranks ran although SLURM_NTASKS=7"
+  grep -q "MPI world size is 2 but SLURM_NTASKS is 7" "$work/out.s" || { cat "$work/out.s"; fail "no clear SLURM message"; }
   ;;
 repro)
   for r in a b; do
@@ -83,6 +89,31 @@ garbage)
   last=$(tail -1 "$work/g/progress.csv" | cut -d, -f"$col")
   [ "$last" -eq $nbad ] || fail "progress.csv counts $last malformed messages, expected $nbad"
   echo "garbage: $nbad malformed messages dropped and counted; the run finished"
+  ;;
+silent)
+  pid_of() { awk -v r="$2" '$1 == r {print $3}' "$1/ranks.txt"; }
+  wait_log() { for _ in $(seq 300); do grep -q "$2" "$1/train.log" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+  # async: freeze rank 2, see it reported, let it continue, and finish normally.
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.mode=async --set learner.actor_timeout_s=2 \
+    --steps $((40 * steps_per_update)) --run-dir "$work/as" >"$work/out.a" 2>&1 &
+  mpipid=$!
+  wait_log "$work/as" "update 2 " || { kill -9 $mpipid; fail "async run made no progress"; }
+  kill -STOP "$(pid_of "$work/as" 2)"
+  wait_log "$work/as" "actor rank 2 silent" || { kill -CONT "$(pid_of "$work/as" 2)"; kill -9 $mpipid; fail "async: silent actor not reported"; }
+  kill -CONT "$(pid_of "$work/as" 2)"
+  wait $mpipid || { cat "$work/out.a"; fail "async run with a frozen actor did not end cleanly"; }
+  grep -q "going on with the others" "$work/as/train.log" || fail "async: no going-on message"
+  grep -q "actor rank 2 is back" "$work/as/train.log" || fail "async: the actor was not taken back"
+  # sync: the learner cannot go on; it checkpoints and ends the job.
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.actor_timeout_s=2 --steps 100000000 \
+    --run-dir "$work/ss" >"$work/out.s" 2>&1 &
+  mpipid=$!
+  wait_log "$work/ss" "update 2 " || { kill -9 $mpipid; fail "sync run made no progress"; }
+  kill -STOP "$(pid_of "$work/ss" 2)"
+  wait $mpipid && fail "sync run with a frozen actor exited 0"
+  grep -q "sync mode cannot go on without it" "$work/ss/train.log" || fail "sync: no clear message"
+  grep -q "checkpoint .*silent actor" "$work/ss/train.log" || fail "sync: no checkpoint before the stop"
+  echo "silent: async went on and took the actor back; sync checkpointed and stopped"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
