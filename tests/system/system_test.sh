@@ -4,6 +4,7 @@
 #   e2e      3 ranks, sync: a short run leaves progress rows, a checkpoint and a clean exit
 #   repro    3 ranks, sync: two runs with one seed end with bit-identical weights and Adam state
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
+#   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
@@ -17,6 +18,7 @@ mpi=(mpirun --oversubscribe)
 small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 --set ppo.minibatch=32
        --set ppo.epochs=2 --set ppo.anneal_lr=false --set run.plots=false --set run.checkpoint_every=2)
 steps_per_update=64 # 2 actors x 2 envs x 16 steps
+[ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
 rows() { tail -n +2 "$1/progress.csv" | wc -l; }
@@ -45,7 +47,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume)
+resume | resume_lattice)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
