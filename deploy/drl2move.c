@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actor/eval.h"
 #include "bench/bench.h"
 #include "common/log.h"
 #include "d2m_build.h"
@@ -17,7 +18,7 @@ typedef struct {
 
 static const command k_commands[] = {
     {"train", train_cli, "train a controller (rank 0 learner, ranks 1..N-1 actors); the default command"},
-    {"eval", NULL, "roll out a trained policy, write per-frame CSV, metrics and video"},
+    {"eval", eval_cli, "roll out a trained policy, write per-frame CSV, metrics and video"},
     {"model", model_cli, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},

@@ -72,5 +72,11 @@ int bench_model(int argc, char **argv);
 /* Renders the model in keyframe 0 with the tracking camera into a PNG (headless EGL + libpng).
  * Returns 0, or -1 with err set (e.g. built without EGL/libpng, or no display device). */
 int model_render_png(const mjModel *m, const char *path, int width, int height, d2m_err *err);
+/* The same renderer kept open for many frames (eval --video): camera 'track'; `ghost` (NULL: none)
+ * is a second pose of the same model drawn translucent; rgb [height][width][3], top row first. */
+typedef struct model_gl model_gl;
+model_gl *model_gl_open(const mjModel *m, int width, int height, d2m_err *err);
+void model_gl_frame(model_gl *g, mjData *d, mjData *ghost, unsigned char *rgb);
+void model_gl_close(model_gl *g);
 
 #endif
