@@ -120,7 +120,8 @@ int motion_info(const char *path, FILE *f) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh     print what a motion file holds\n"
-             "       drl2move motion import FILE [--static STATIC.trc] [--markers SET] --out DIR   (not available yet)\n");
+             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
+             "              [--axes +x+y] [--height M] [--mass KG] --out DIR   marker IK onto the model\n");
 }
 
 int motion_cli(int argc, char **argv) {
@@ -135,9 +136,7 @@ int motion_cli(int argc, char **argv) {
     return rc;
   }
   if (!strcmp(argv[1], "import")) {
-    fprintf(stderr, "drl2move motion import: not available yet (marker-based inverse kinematics onto the model is "
-                    "issue 8's second part); `drl2move motion info FILE` reads C3D, TRC and BVH now.\n");
-    return 2;
+    return motion_import(argc - 2, argv + 2);
   }
   fprintf(stderr, "drl2move motion: unknown subcommand '%s'\n", argv[1]);
   usage(stderr);

@@ -1,4 +1,4 @@
-/* envs/motion/motion_cli.h: `drl2move motion info FILE` (and the `import` placeholder). */
+/* envs/motion/motion_cli.h: `drl2move motion info FILE` and `drl2move motion import ...`. */
 #ifndef D2M_MOTION_CLI_H
 #define D2M_MOTION_CLI_H
 
@@ -9,5 +9,8 @@ int motion_cli(int argc, char **argv);
 /* Print what a motion file holds to f; the format is chosen by the extension (.c3d, .trc,
  * .bvh). 0, or 1 after printing the reader's error to stderr. */
 int motion_info(const char *path, FILE *f);
+/* `drl2move motion import ...` (envs/motion/motion_import.c); argv[0] is the first argument after
+ * "import". Returns the exit status. */
+int motion_import(int argc, char **argv);
 
 #endif

@@ -1,0 +1,118 @@
+/* envs/motion/motionlib.c: weighted clip library (see motionlib.h). */
+#include "envs/motion/motionlib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/motion/markers.h"
+
+void motionlib_init(motionlib *l) { memset(l, 0, sizeof *l); }
+
+void motionlib_free(motionlib *l) {
+  if (!l) return;
+  for (int i = 0; i < l->n; i++) refmotion_free(&l->clips[i].ref);
+  free(l->clips);
+  free(l->cdf);
+  memset(l, 0, sizeof *l);
+}
+
+static void rebuild(motionlib *l) {
+  double s = 0;
+  for (int i = 0; i < l->n; i++) s += l->clips[i].weight;
+  l->total = s;
+  double c = 0;
+  for (int i = 0; i < l->n; i++) {
+    c += l->clips[i].weight;
+    l->cdf[i] = s > 0 ? c / s : 0;
+  }
+  /* exact 1 at the last positive weight, so a draw u < 1 always lands */
+  for (int i = l->n - 1; i >= 0 && s > 0; i--) {
+    l->cdf[i] = 1.0;
+    if (l->clips[i].weight > 0) break;
+  }
+}
+
+int motionlib_add(motionlib *l, const char *name, refmotion *ref, double weight, d2m_err *err) {
+  if (!(weight >= 0) || !isfinite(weight)) return err_set(err, "motion library: clip '%s': weight %g is not >= 0", name, weight);
+  if (l->n == l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 8;
+    l->clips = realloc(l->clips, (size_t)l->cap * sizeof *l->clips);
+    l->cdf = realloc(l->cdf, (size_t)l->cap * sizeof *l->cdf);
+    D2M_CHECK(l->clips && l->cdf, "out of memory");
+  }
+  motionlib_clip *c = &l->clips[l->n++];
+  snprintf(c->name, sizeof c->name, "%s", name);
+  c->weight = weight;
+  c->ref = *ref;
+  memset(ref, 0, sizeof *ref);
+  rebuild(l);
+  return 0;
+}
+
+int motionlib_set_weight(motionlib *l, int i, double weight, d2m_err *err) {
+  if (i < 0 || i >= l->n) return err_set(err, "motion library: clip %d out of range (%d clips)", i, l->n);
+  if (!(weight >= 0) || !isfinite(weight)) return err_set(err, "motion library: clip '%s': weight %g is not >= 0", l->clips[i].name, weight);
+  l->clips[i].weight = weight;
+  rebuild(l);
+  return 0;
+}
+
+double motionlib_prob(const motionlib *l, int i) {
+  if (i < 0 || i >= l->n || l->total <= 0) return 0;
+  return l->clips[i].weight / l->total;
+}
+
+int motionlib_sample(const motionlib *l, rng_t *r) {
+  if (l->n == 0 || l->total <= 0) return -1;
+  double u = rng_uniform(r);
+  int lo = 0, hi = l->n - 1; /* first i with u < cdf[i] */
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (u < l->cdf[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+int motionlib_find(const motionlib *l, const char *name) {
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->clips[i].name, name)) return i;
+  return -1;
+}
+
+int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double dt, d2m_err *err) {
+  uint8_t *buf;
+  size_t n;
+  if (mk_slurp(path, 1 << 20, &buf, &n, err)) return -1;
+  char dir[512] = ".";
+  const char *slash = strrchr(path, '/');
+  if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  int line = 0, rc = 0;
+  char *save = NULL;
+  for (char *s = strtok_r((char *)buf, "\n", &save); s && !rc; s = strtok_r(NULL, "\n", &save)) {
+    line++; /* blank lines are skipped by strtok_r: line numbers count non-empty lines */
+    char *hash = strchr(s, '#');
+    if (hash) *hash = 0;
+    char file[512];
+    double w = 1;
+    int cyc = 0, k = sscanf(s, "%511s %lf %d", file, &w, &cyc);
+    if (k <= 0) continue;
+    char full[1100];
+    if (file[0] == '/') snprintf(full, sizeof full, "%s", file);
+    else snprintf(full, sizeof full, "%s/%s", dir, file);
+    refmotion ref;
+    if (refmotion_load(&ref, m, full, dt, cyc, err)) {
+      rc = err_wrap(err, "%s:%d", path, line);
+      break;
+    }
+    if (motionlib_add(l, file, &ref, w, err)) {
+      refmotion_free(&ref);
+      rc = err_wrap(err, "%s:%d", path, line);
+    }
+  }
+  free(buf);
+  return rc ? -1 : 0;
+}
