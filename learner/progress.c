@@ -12,7 +12,8 @@ static const char *k_fields[] = {
     "update", "env_steps", "wall_s", "sps", "sps_per_actor", "episodes", "ep_return_mean", "ep_return_min",
     "ep_return_max", "ep_len_mean", "ep_len_min", "ep_len_max", "success", "mpjpe_mm", "joint_rmse_deg",
     "pg_loss", "v_loss", "entropy", "approx_kl", "clipfrac", "explained_var", "grad_norm", "lr", "epochs",
-    "update_s", "lag_min", "lag_avg", "lag_max", "dropped", "malformed", "numerical_resets", "obs_count"};
+    "update_s", "lag_min", "lag_avg", "lag_max", "dropped", "malformed", "numerical_resets", "obs_count",
+    "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
 int progress_open(learner *L, int append) {
@@ -52,7 +53,8 @@ void progress_row(learner *L, const ppo_metrics *m) {
       m->pg_loss, m->v_loss, m->entropy, m->approx_kl, m->clipfrac, m->explained_var, m->grad_norm, m->lr, m->epochs,
       m->seconds, nan_if_none(L->lag_n, L->lag_min), nan_if_none(L->lag_n, L->lag_sum / (double)(L->lag_n ? L->lag_n : 1)),
       nan_if_none(L->lag_n, L->lag_max), (double)L->dropped, (double)L->malformed, (double)e->numerical,
-      L->obs_stats.count};
+      L->obs_stats.count, L->amp_on ? L->amp_m.loss : NAN, L->amp_on ? L->amp_m.acc_ref : NAN,
+      L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN};
   fputc('{', L->jsonl);
   for (int i = 0; i < NFIELDS; i++) {
     /* CSV leaves a missing value empty; JSON writes null. */
@@ -69,6 +71,9 @@ void progress_row(learner *L, const ppo_metrics *m) {
   fflush(L->jsonl);
   LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f",
         L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26]);
+  if (L->amp_on)
+    LOG_I("amp: disc loss %.4f  acc ref %.3f pol %.3f  style reward %.3f  grad penalty %.4f", L->amp_m.loss,
+          L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
   L->time_at_last_row = now;
   L->steps_at_last_row = L->env_steps;
 }
@@ -113,6 +118,10 @@ void progress_plot(const char *run_dir) {
   char cmd[8600];
   snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null 2>&1 && cd '%s' && gnuplot learning_curves.gp 2>plot.err", run_dir);
   int rc = system(cmd);
-  if (rc == 0) LOG_I("plots: %s/learning_curves.png", run_dir);
+  if (rc == 0) {
+    snprintf(path, sizeof path, "%s/plot.err", run_dir);
+    unlink(path);
+    LOG_I("plots: %s/learning_curves.png", run_dir);
+  }
   else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
 }
