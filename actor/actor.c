@@ -36,6 +36,8 @@ typedef struct actor {
   /* the batch being filled, time-major [T][E] */
   float *b_obs, *b_act, *b_logp, *b_val, *b_rew, *b_tval, *boot;
   uint8_t *b_term, *b_trunc;
+  int amp_feat;              /* amp.enabled: F, the batch carries (s, s') features [T][E][2F]; else 0 */
+  float *amp_cur, *b_amp;    /* [E][F] features of the current states; [T][E][2F] */
   proto_episode *eps;
   uint32_t neps, eps_cap;
   long numerical_resets;
@@ -119,6 +121,12 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   a->eps_cap = (uint32_t)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES);
   a->eps = xcalloc(a->eps_cap, sizeof *a->eps);
   for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * O);
+  if (cfg->amp_enabled) {
+    a->amp_feat = env_amp_size(a->env[0]);
+    a->amp_cur = xaligned(E * (size_t)a->amp_feat * 4);
+    a->b_amp = xaligned(T * E * 2 * (size_t)a->amp_feat * 4);
+    for (int e = 0; e < a->E; e++) env_amp_features(a->env[e], a->amp_cur + (size_t)e * a->amp_feat);
+  }
   a->env_state_bytes = env_state_size(a->env[0]);
   a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes + ac_noise_state_size(&a->ws);
   a->state = xmalloc(a->state_size);
@@ -133,7 +141,7 @@ static void actor_free(actor *a) {
   rstat_free(&a->seen);
   void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->obs_raw, a->obs_norm, a->fin_raw, a->fin_norm,
                   a->act, a->logp, a->val, a->b_obs, a->b_act, a->b_logp, a->b_val, a->b_rew, a->b_tval, a->boot,
-                  a->b_term, a->b_trunc, a->eps, a->rbuf, a->state};
+                  a->b_term, a->b_trunc, a->eps, a->rbuf, a->state, a->amp_cur, a->b_amp};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
   for (int k = 0; k < 2; k++) msgpack_sbuffer_destroy(&a->sbuf[k]);
   proto_decoder_free(&a->dec);
@@ -229,6 +237,7 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
   a->rng = h.rng;
   ac_noise_load(&a->ws, buf + noise_off, n - noise_off);
   for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * a->obs_dim);
+  for (int e = 0; e < a->E && a->amp_feat; e++) env_amp_features(a->env[e], a->amp_cur + (size_t)e * a->amp_feat);
   return 0;
 }
 
@@ -303,6 +312,24 @@ static void record_episode(actor *a, const env_episode_info *ep) {
   p->numerical_resets = ep->reason == ENV_END_NUMERICAL;
 }
 
+/* AMP: (s, s') of env e at batch row i: s is the state before the step; s' the state after it, or
+ * the ended episode's last state (env_step_out.final_amp) when the step ends the episode. */
+static float *amp_row_begin(actor *a, size_t i, int e, env_step_out *out) {
+  size_t F = (size_t)a->amp_feat;
+  float *row = a->b_amp + i * 2 * F;
+  memcpy(row, a->amp_cur + (size_t)e * F, F * sizeof(float));
+  out->final_amp = row + F;
+  return row;
+}
+
+static void amp_row_end(actor *a, float *row, int e, const env_step_out *out) {
+  size_t F = (size_t)a->amp_feat;
+  if (out->done && out->ep.reason == ENV_END_NUMERICAL) memcpy(row + F, row, F * sizeof(float)); /* no finite s' */
+  else if (!out->done) env_amp_features(a->env[e], row + F);
+  if (out->done) env_amp_features(a->env[e], a->amp_cur + (size_t)e * F); /* the new episode's first state */
+  else memcpy(a->amp_cur + (size_t)e * F, row + F, F * sizeof(float));
+}
+
 /* One control step of all envs at row t of the batch. */
 static void step_all(actor *a, int t) {
   size_t O = (size_t)a->obs_dim, A = (size_t)a->act_dim, E = (size_t)a->E, row = (size_t)t * E;
@@ -316,7 +343,9 @@ static void step_all(actor *a, int t) {
   int trunc_idx[4096], ntrunc = 0;
   for (int e = 0; e < a->E; e++) {
     env_step_out out = {.obs = a->obs_raw + (size_t)e * O, .final_obs = a->fin_raw + (size_t)e * O};
+    float *amp = a->amp_feat ? amp_row_begin(a, row + e, e, &out) : NULL;
     env_step(a->env[e], a->act + (size_t)e * A, &out);
+    if (amp) amp_row_end(a, amp, e, &out);
     a->b_rew[row + e] = out.reward;
     a->b_term[row + e] = (uint8_t)(out.terminated != 0);
     a->b_trunc[row + e] = (uint8_t)(out.truncated && !out.terminated);
@@ -336,10 +365,10 @@ static void pack_batch(actor *a, int k) {
   ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 1, a->act, NULL, a->boot);
   proto_traj_src src = {
       .rank = (uint32_t)a->rank, .policy_version = a->version, .envs = (uint32_t)a->E, .steps = (uint32_t)a->T,
-      .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = 0,
+      .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = (uint32_t)(2 * a->amp_feat),
       .obs = a->b_obs, .actions = a->b_act, .logp = a->b_logp, .values = a->b_val, .rewards = a->b_rew,
       .terminated = a->b_term, .truncated = a->b_trunc, .bootstrap_value = a->boot, .truncated_value = a->b_tval,
-      .amp = NULL, .obs_count = (uint64_t)a->seen.count, .obs_mean = a->seen.mean, .obs_m2 = a->seen.m2,
+      .amp = a->amp_feat ? a->b_amp : NULL, .obs_count = (uint64_t)a->seen.count, .obs_mean = a->seen.mean, .obs_m2 = a->seen.m2,
       .episodes = a->eps, .n_episodes = a->neps};
   d2m_err err;
   if (proto_encode_traj(&src, &a->sbuf[k], &err)) D2M_FATAL("encoding a trajectory batch: %s", err.msg);

@@ -98,7 +98,18 @@
   X(ppo, target_kl, REAL, "0.03", 0, 100, NULL, "stop the epochs early when approx KL exceeds this (0: off)") \
   X(ppo, norm_adv, BOOL, "true", 0, 0, NULL, "normalise advantages per minibatch") \
   X(ppo, reward_scaling, BOOL, "true", 0, 0, NULL, "divide rewards by the running std of the discounted return") \
-  X(ppo, obs_clip, REAL, "10", 0, 1e9, NULL, "clip normalised observations to +-this")
+  X(ppo, obs_clip, REAL, "10", 0, 1e9, NULL, "clip normalised observations to +-this") \
+  X(amp, enabled, BOOL, "false", 0, 0, NULL, "Adversarial Motion Priors: style reward from a discriminator on (s, s') AMP features vs the imitate.motion reference (Peng et al. 2021)") \
+  X(amp, w_task, REAL, "0.5", 0, 100, NULL, "reward = w_task * task reward + w_style * style reward (default: an equal mix)") \
+  X(amp, w_style, REAL, "0.5", 0, 100, NULL, "weight of the style reward max(0, 1 - 0.25 (D - 1)^2) in [0, 1]") \
+  X(amp, hidden, STR, "256,256", 0, 0, NULL, "discriminator hidden widths (tanh), comma-separated, 1 to 4 layers") \
+  X(amp, lr, REAL, "1e-4", 0, 1, NULL, "discriminator Adam learning rate") \
+  X(amp, epochs, INT, "2", 1, 100, NULL, "discriminator passes over each update's policy transitions") \
+  X(amp, minibatch, INT, "256", 2, 65536, NULL, "policy rows (half current, half replay) and as many reference rows per discriminator step") \
+  X(amp, grad_penalty, REAL, "5", 0, 1e4, NULL, "w_gp: (w_gp/2) E_ref ||dD/dx||^2 (IsaacGymEnvs HumanoidAMPPPO: 5)") \
+  X(amp, logit_reg, REAL, "0.05", 0, 100, NULL, "weight of ||W_out||^2 of the output layer (IsaacGymEnvs: 0.05)") \
+  X(amp, weight_decay, REAL, "1e-4", 0, 100, NULL, "weight of the sum of squared discriminator weights (IsaacGymEnvs: 1e-4)") \
+  X(amp, replay_size, INT, "100000", 1, 1e8, NULL, "rows of the replay buffer of past policy transitions (allocated at start)")
 
 typedef enum { CFG_INT, CFG_REAL, CFG_BOOL, CFG_STR, CFG_ENUM } cfg_type;
 

@@ -135,5 +135,7 @@ long amp_reference_rows(env_t *e, float *out);
  * imitate.motion (the embedded default gait or a .mot/.sto file), on a private env. *out is malloc'd
  * [*n][2 *feat]. */
 int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2m_err *err);
+/* amp.hidden ("256,256") into c->hidden / c->nhidden; the error names the key. */
+int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err);
 
 #endif

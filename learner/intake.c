@@ -33,6 +33,8 @@ static int batch_fits(const learner *L, const proto_traj *t, int src, d2m_err *e
     return err_set(err, "obs/act sizes %u/%u, expected %d/%d", t->obs_dim, t->act_dim, L->obs_dim, L->act_dim);
   if ((int)t->envs != L->E || (int)t->steps != L->T)
     return err_set(err, "E x T = %u x %u, expected %d x %d", t->envs, t->steps, L->E, L->T);
+  if (L->amp_on && (int)t->amp_dim != 2 * L->amp.c.feat)
+    return err_set(err, "amp_dim %u, expected %d (amp.enabled differs between ranks?)", t->amp_dim, 2 * L->amp.c.feat);
   if (t->policy_version > L->version) return err_set(err, "policy version %llu is from the future (current %llu)",
                                                       (unsigned long long)t->policy_version, (unsigned long long)L->version);
   return 0;
@@ -149,6 +151,17 @@ static void add_episodes(learner *L, const proto_traj *t) {
   }
 }
 
+/* AMP: style rewards of the segment's transitions from the discriminator as the previous update left
+ * it, mixed into the task rewards before GAE; the transitions become its next policy samples. */
+static void amp_segment(learner *L, const proto_traj *t) {
+  long TE = (long)L->T * L->E;
+  proto_f32_copy(L->s_amp, t->amp);
+  amp_rewards(&L->amp, L->s_amp, TE, L->s_style);
+  float wt = (float)L->cfg->amp_w_task, ws = (float)L->cfg->amp_w_style;
+  for (long i = 0; i < TE; i++) L->s_rew[i] = wt * L->s_rew[i] + ws * L->s_style[i];
+  amp_add_policy(&L->amp, L->s_amp, TE);
+}
+
 int intake_consume(learner *L, int src) {
   actor_slot *s = &L->slot[src - 1];
   proto_msg msg;
@@ -170,6 +183,7 @@ int intake_consume(learner *L, int src) {
   size_t TE = (size_t)L->T * (size_t)L->E;
   memcpy(L->s_term, t->terminated, TE);
   memcpy(L->s_trunc, t->truncated, TE);
+  if (L->amp_on) amp_segment(L, t);
   /* Observation moments: merged in rank order in sync mode, arrival order in async. */
   if (t->obs_count > 0) {
     proto_f64_copy(L->s_mean, t->obs_mean);

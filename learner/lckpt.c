@@ -121,7 +121,8 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   FILE *mem = open_memstream(&cfgtext, &cfglen);
   cfg_write(L->cfg, mem);
   fclose(mem);
-  ckpt_section sec[] = {
+  unsigned char amp_meta[AMP_META_BYTES];
+  ckpt_section sec[16] = {
       {"meta", &meta, sizeof meta},
       {"params", L->ppo.params, np * sizeof(float)},
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -134,7 +135,10 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       {"actor_states", states, total},
   };
   d2m_err err;
-  int rc = ckpt_write(path, sec, (int)(sizeof sec / sizeof *sec), &err);
+  int nsec = 0; /* the named entries above */
+  while (nsec < 16 && sec[nsec].name[0]) nsec++;
+  if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
+  int rc = ckpt_write(path, sec, nsec, &err);
   free(obs);
   free(rs);
   free(cfgtext);
@@ -198,6 +202,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
            ckpt_copy(f, "obs_stats", obs, (1 + 2 * O) * sizeof(double), err) ||
            ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
            ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);
+  if (!rc && L->amp_on) rc = amp_ckpt_restore(&L->amp, f, err) != 0;
   if (!rc) {
     L->obs_stats.count = obs[0];
     memcpy(L->obs_stats.mean, obs + 1, O * sizeof(double));

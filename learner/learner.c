@@ -78,7 +78,35 @@ static void learner_alloc(learner *L) {
   L->s_m2 = xcalloc(O, sizeof(double));
 }
 
+/* AMP: reference transitions of imitate.motion on a private env, the discriminator and its buffers. */
+static int amp_setup(learner *L, d2m_err *err) {
+  const cfg_t *c = L->cfg;
+  float *ref = NULL;
+  long nref = 0;
+  amp_config ac = {.lr = (float)c->amp_lr, .grad_penalty = (float)c->amp_grad_penalty,
+                   .logit_reg = (float)c->amp_logit_reg, .weight_decay = (float)c->amp_weight_decay,
+                   .epochs = (int)c->amp_epochs, .minibatch = (int)c->amp_minibatch, .replay_size = (long)c->amp_replay_size};
+  if (amp_parse_hidden(c->amp_hidden, &ac, err)) return -1;
+  if (amp_reference_from_cfg(c, &ref, &nref, &ac.feat, err)) return -1;
+  long TE = (long)L->T * L->E;
+  amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
+  free(ref);
+  L->s_amp = xaligned((size_t)TE * 2 * ac.feat * sizeof(float));
+  L->s_style = xaligned((size_t)TE * sizeof(float));
+  L->amp_on = 1;
+  LOG_I("amp: %ld reference transitions of %s, %d features per state, discriminator %s, %zu parameters, "
+        "w_task %g w_style %g", nref, c->imitate_motion, ac.feat, c->amp_hidden, L->amp.layout.total, c->amp_w_task,
+        c->amp_w_style);
+  return 0;
+}
+
 static void learner_free(learner *L) {
+  if (L->amp_on) {
+    amp_free(&L->amp);
+    free(L->s_amp);
+    free(L->s_style);
+    L->amp_on = 0;
+  }
   if (!L->slot) return;
   ppo_batch_free(&L->batch);
   ppo_free(&L->ppo);
@@ -230,6 +258,7 @@ static int run_loop(learner *L) {
         if (L->slot[r - 1].have) intake_consume(L, r);
     double progress = fmin(1.0, (double)L->env_steps / (double)L->cfg->run_total_steps);
     ppo_update(&L->ppo, &L->batch, progress, &m);
+    if (L->amp_on) amp_train(&L->amp, &L->amp_m);
     L->update++;
     L->version++;
     progress_row(L, &m);
@@ -283,6 +312,12 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   learner_alloc(&L);
   LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
         L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
+  if (cfg->amp_enabled && amp_setup(&L, &err)) {
+    LOG_E("amp: %s", err.msg);
+    stop_actors(&L, "amp setup failed");
+    learner_free(&L);
+    return 1;
+  }
   int restored = resume ? lckpt_restore(&L) : 0;
   if (restored < 0) {
     stop_actors(&L, "resume failed");

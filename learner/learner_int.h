@@ -8,6 +8,7 @@
 #include "common/ac.h"
 #include "common/config.h"
 #include "common/rstat.h"
+#include "learner/amp.h"
 #include "learner/gae.h"
 #include "learner/ppo.h"
 #include "proto/proto.h"
@@ -49,6 +50,11 @@ typedef struct learner {
   float *s_obs, *s_act, *s_logp, *s_val, *s_rew, *s_tval, *s_boot;
   uint8_t *s_term, *s_trunc;
   double *s_mean, *s_m2;
+  /* AMP (amp.enabled): discriminator, this segment's (s, s') rows and style rewards, last metrics */
+  int amp_on;
+  amp_disc amp;
+  float *s_amp, *s_style;
+  amp_metrics amp_m;
   /* counters (checkpointed) */
   long update;
   uint64_t version;

@@ -5,6 +5,7 @@
 #   repro    3 ranks, sync: two runs with one seed end with bit-identical weights and Adam state
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
+#   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
@@ -18,6 +19,9 @@ mpi=(mpirun --oversubscribe)
 small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 --set ppo.minibatch=32
        --set ppo.epochs=2 --set ppo.anneal_lr=false --set run.plots=false --set run.checkpoint_every=2)
 steps_per_update=64 # 2 actors x 2 envs x 16 steps
+ampsec=()
+[ "$case_" = resume_amp ] && small+=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32
+                                     --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
@@ -47,7 +51,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice)
+resume | resume_lattice | resume_amp)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -57,7 +61,7 @@ resume | resume_lattice)
   grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
-    params adam_m adam_v obs_stats reward_scaling actor_states || fail "resumed run differs from the uninterrupted one"
+    params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" || fail "resumed run differs from the uninterrupted one"
   # A corrupted newest checkpoint is reported and skipped for the previous one.
   ck=$(newest "$work/part")
   printf 'garbage' | dd of="$ck" bs=1 seek=100 conv=notrunc status=none
