@@ -1,6 +1,8 @@
 /* common/ckpt.c: see ckpt.h. */
 #include "common/ckpt.h"
 
+#include "common/crc32c.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,24 +16,6 @@
 static const char k_magic[8] = "D2MCKPT";
 static const char k_end[8] = "D2MEND";
 #define CKPT_FORMAT 1u
-
-static uint32_t g_crc_table[256];
-
-static void crc_table_init(void) {
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    g_crc_table[i] = c;
-  }
-}
-
-uint32_t crc32c(uint32_t crc, const void *data, size_t n) {
-  if (!g_crc_table[1]) crc_table_init();
-  const unsigned char *p = data;
-  crc = ~crc;
-  for (size_t i = 0; i < n; i++) crc = g_crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
 
 static int write_all(int fd, const void *data, size_t n) {
   const char *p = data;

@@ -33,9 +33,6 @@ typedef struct ckpt_file {
   size_t len;
 } ckpt_file;
 
-/* CRC-32C (Castagnoli), crc = 0 to start; feed the result back to continue. */
-uint32_t crc32c(uint32_t crc, const void *data, size_t n);
-
 /* Write sections to path atomically. */
 int ckpt_write(const char *path, const ckpt_section *sec, int nsections, d2m_err *err);
 /* Read and validate a whole file; free with ckpt_close. */

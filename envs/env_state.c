@@ -19,7 +19,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "common/ckpt.h"
+#include "common/crc32c.h"
 #include "envs/obs.h"
 
 #define STATE_MAGIC 0x53453244u /* "D2ES" little-endian */

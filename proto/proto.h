@@ -229,14 +229,7 @@ void proto_decoder_free(proto_decoder *d);
  * "trajectory.rewards: length 396 bytes, expected 400 (T=10, E=10, float32)". */
 int proto_decode(proto_decoder *d, const void *buf, size_t len, proto_msg *out, d2m_err *err);
 
-/* ---- checksum ----
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF; the
- * iSCSI/ext4 CRC): check value 0xE3069283 for "123456789". Chosen over FNV-1a because the
- * SSE4.2 crc32 instruction makes it run at several GB/s (FNV-1a is one multiply per byte)
- * and it detects all burst errors up to 32 bits. Pass crc = 0 to start; feed the result back
- * in to continue over a further chunk. */
-uint32_t proto_crc32c(uint32_t crc, const void *data, size_t n);
-uint32_t proto_crc32c_portable(uint32_t crc, const void *data, size_t n); /* table-driven */
+/* ---- checksum: CRC-32C (common/crc32c.h) ---- */
 /* Checksum of n float32 parameters, over their little-endian bytes. */
 uint32_t proto_weights_checksum(const float *params, size_t n);
 /* 0 when params[0..n) match the header (n == param_count, checksum) and are all finite. */

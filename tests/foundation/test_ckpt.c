@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/ckpt.h"
+#include "common/crc32c.h"
 
 static char dir[64];
 
