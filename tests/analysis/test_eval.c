@@ -1,0 +1,141 @@
+/* tests/analysis/test_eval.c: `drl2move eval` on a freshly initialised policy: the checkpoint is
+ * written with ckpt_write as learner/lckpt.c lays it out (params, obs_stats, config). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actor/eval.h"
+#include "common/ac.h"
+#include "common/ac_config.h"
+#include "common/ckpt.h"
+#include "common/config.h"
+#include "envs/analysis/stats.h"
+#include "envs/env.h"
+#include "envs/env_config.h"
+#include "envs/model/model.h"
+
+/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). */
+static void write_fresh_checkpoint(const char *path, const char *task) {
+  cfg_t c;
+  cfg_defaults(&c);
+  d2m_err err;
+  cr_assert_eq(cfg_set(&c, "test", "env", "task", task, &err), 0, "%s", err.msg);
+  cr_assert_eq(cfg_set(&c, "test", "nn", "hidden", "32,32", &err), 0, "%s", err.msg);
+  env_params ep;
+  cr_assert_eq(env_params_from_cfg(&c, &ep, &err), 0, "%s", err.msg);
+  model_subject s;
+  model_subject_default(&s);
+  s.timestep = c.env_sim_dt;
+  mjModel *m = model_load(&s, &err);
+  cr_assert(m, "%s", err.msg);
+  env_t *e = env_create(m, &ep, NULL, &err);
+  cr_assert(e, "%s", err.msg);
+  int O = env_obs_size(e), A = env_act_size(e);
+  ac_config ac;
+  cr_assert_eq(ac_config_from_cfg(&c, O, A, &ac, &err), 0, "%s", err.msg);
+  ac_net net;
+  ac_init(&net, &ac);
+  float *params = malloc(net.nparams * sizeof(float));
+  rng_t r;
+  rng_seed(&r, 3, 0, RNG_INIT, 0);
+  ac_init_params(&net, params, &r);
+  double *obs = calloc(1 + 2 * (size_t)O, sizeof(double));
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  cfg_write(&c, mem);
+  fclose(mem);
+  ckpt_section sec[] = {{"params", params, net.nparams * sizeof(float)},
+                        {"obs_stats", obs, (1 + 2 * (size_t)O) * sizeof(double)},
+                        {"config", text, len}};
+  cr_assert_eq(ckpt_write(path, sec, 3, &err), 0, "%s", err.msg);
+  free(params), free(obs), free(text);
+  env_free(e);
+  mj_deleteModel(m);
+}
+
+/* frames.csv: every cell finite, the expected rows and the named columns. */
+static void check_frames(const char *dir, long rows, int with_ref) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/frames.csv", dir);
+  stats_table t;
+  d2m_err err;
+  cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
+  cr_assert_eq(t.nrows, rows, "%d rows, expected %ld", t.nrows, rows);
+  const char *need[] = {"time", "root_z", "grf_r_v", "grf_l_ap", "foot_l_x", "q_knee_angle_r", "qd_ankle_angle_l",
+                        "exc_soleus_r", "act_tibant_l", "frc_glmax1_r"};
+  for (size_t k = 0; k < sizeof need / sizeof *need; k++)
+    cr_assert_geq(stats_table_col(&t, need[k]), 0, "column %s missing", need[k]);
+  cr_assert_eq(stats_table_col(&t, "ref_knee_angle_r") >= 0, with_ref);
+  for (long i = 0; i < (long)t.nrows * t.ncols; i++)
+    cr_assert(isfinite(t.data[i]), "cell %ld (column %s) not finite", i % t.ncols, t.names[i % t.ncols]);
+  int je = stats_table_col(&t, "exc_soleus_r");
+  for (int i = 0; i < t.nrows; i++) {
+    double u = t.data[(size_t)i * t.ncols + je];
+    cr_assert(u >= 0 && u <= 1, "excitation %g outside 0..1", u);
+  }
+  stats_table_free(&t);
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  FILE *f = fopen(p, "r");
+  cr_assert(f, "no summary.json");
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  cr_assert(strstr(buf, "\"mean_return\"") && strstr(buf, "\"episodes\""), "summary: %s", buf);
+}
+
+Test(eval, fresh_policy_writes_complete_finite_csv, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_eval";
+  char ck[256];
+  snprintf(ck, sizeof ck, "%s.ckpt", dir);
+  write_fresh_checkpoint(ck, "imitate");
+  eval_opts o;
+  eval_opts_default(&o);
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 2, o.max_steps = 12, o.deterministic = 1;
+  eval_result r;
+  d2m_err err = {{0}};
+  cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
+  cr_assert_eq(r.frames, (long)(r.mean_length * 2 + 0.5));
+  check_frames(dir, r.frames, 1);
+  /* deterministic: the same run again gives the same file */
+  o.task = "imitate";
+  eval_result r2;
+  cr_assert_eq(eval_run(&o, &r2, &err), 0, "%s", err.msg);
+  cr_assert_eq(r2.frames, r.frames);
+  cr_assert(fabs(r2.mean_return - r.mean_return) < 1e-9);
+  o.task = "walk"; /* the net's observation size does not fit: a clear error */
+  cr_assert_eq(eval_run(&o, &r2, &err), -1);
+  cr_assert(strstr(err.msg, "walk") != NULL, "%s", err.msg);
+  remove(ck);
+}
+
+Test(eval, video_has_one_frame_per_step, .timeout = 180) {
+  if (system("command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1"))
+    cr_skip_test("ffmpeg/ffprobe not installed (apt-get install ffmpeg)");
+  const char *dir = "/tmp/d2m_test_eval_video";
+  char ck[256], cmd[512];
+  snprintf(ck, sizeof ck, "%s.ckpt", dir);
+  write_fresh_checkpoint(ck, "stand");
+  eval_opts o;
+  eval_opts_default(&o);
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 1, o.max_steps = 8, o.video = 1, o.width = 160, o.height = 120;
+  eval_result r;
+  d2m_err err = {{0}};
+  if (eval_run(&o, &r, &err)) {
+    if (strstr(err.msg, "no renderer") || strstr(err.msg, "EGL")) cr_skip_test("no headless renderer: %s", err.msg);
+    cr_assert_fail("%s", err.msg);
+  }
+  snprintf(cmd, sizeof cmd,
+           "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "
+           "%s/video.mp4",
+           dir);
+  FILE *p = popen(cmd, "r");
+  long frames = -1;
+  cr_assert_eq(fscanf(p, "%ld", &frames), 1);
+  pclose(p);
+  cr_assert_eq(frames, r.frames, "video has %ld frames, the rollout %ld steps", frames, r.frames);
+  remove(ck);
+}
