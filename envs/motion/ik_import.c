@@ -8,6 +8,7 @@
 void ik_import_opts_default(ik_import_opts *o) {
   memset(o, 0, sizeof *o);
   o->calib_frames = 20;
+  o->place_all = 1;
   ik_opts_default(&o->ik);
 }
 
@@ -234,10 +235,10 @@ static double estimate_scale(ik_solver *s, const markerset *set, const calib *c,
 }
 
 /* Free markers: offset = mean body-frame position over the calibration frames. */
-static void place_free(ik_solver *s, const markerset *set, const calib *c) {
+static void place_free(ik_solver *s, const markerset *set, const calib *c, int all) {
   mjData *d = s->d;
   for (int i = 0; i < set->n; i++) {
-    if (set->m[i].fixed) continue;
+    if (set->m[i].fixed && !all) continue;
     double sum[3] = {0};
     int n = 0;
     for (int k = 0; k < c->n; k++) {
@@ -354,7 +355,7 @@ int ik_import(const mk_markers *trial, const mk_markers *stat, const markerset *
   }
   /* marker placement on the scaled model */
   calib_solve(&s, &c, fixed, &o->ik);
-  place_free(&s, set, &c);
+  place_free(&s, set, &c, o->place_all);
   r->nframes = trial->nframes;
   r->nq = r->model->nq;
   r->rate = trial->rate;

@@ -34,6 +34,8 @@ typedef struct ik_import_opts {
   double height_m;    /* > 0: use this height, no scaling from markers */
   double mass_kg;     /* > 0: subject mass (default the reference mass) */
   int calib_frames;   /* frames of a dynamic trial used for calibration (default 20) */
+  int place_all;      /* 1: after the calibration pose, place fixed markers too (as OpenSim's marker
+                       * placer moves every marker not marked fixed); 0: only free markers */
   ik_opts ik;
 } ik_import_opts;
 

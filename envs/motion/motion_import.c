@@ -1,5 +1,5 @@
 /* envs/motion/motion_import.c: `drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC] [--markers SET]
- * [--axes +x+y] [--height M] [--mass KG] --out DIR`: marker IK onto the model (ik_import.h), then
+ * [--axes +x+y] [--height M] [--mass KG] [--place all|free] --out DIR`: marker IK onto the model (ik_import.h), then
  * DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot), DIR/ik_report.csv (per-frame
  * marker errors) and DIR/subject.ini (the scaled subject, for model_subject_load). */
 #include <errno.h>
@@ -24,7 +24,7 @@ static const char *ext_of(const char *path) {
 }
 
 /* BVH joints as markers at their world positions. Lengths are taken as metres when the thigh
- * (UpLeg -> Leg) is 0.25-0.7 units long; otherwise they are rescaled so that the thigh is 0.40 m
+ * (RightUpLeg -> RightLeg, or RightHip -> RightKnee) is 0.25-0.7 units long; otherwise they are rescaled so that the thigh is 0.40 m
  * (the reference model's femur), and the marker-based scaling then fits the subject. */
 static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
   bvh_file b;
@@ -35,6 +35,7 @@ static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
   for (int j = 0; j < b.njoints; j++) snprintf(m->names[j], MK_NAME_MAX, "%s", b.joints[j].name);
   double *pos = xmalloc(sizeof(double) * 3 * (size_t)b.njoints), unit = 1;
   int hip = bvh_find(&b, "RightUpLeg"), knee = bvh_find(&b, "RightLeg");
+  if (hip < 0 || knee < 0) hip = bvh_find(&b, "RightHip"), knee = bvh_find(&b, "RightKnee");
   if (hip >= 0 && knee >= 0 && b.nframes > 0) {
     bvh_fk(&b, 0, pos, NULL);
     double v[3] = {pos[3 * hip] - pos[3 * knee], pos[3 * hip + 1] - pos[3 * knee + 1], pos[3 * hip + 2] - pos[3 * knee + 2]};
@@ -153,6 +154,7 @@ int motion_import(int argc, char **argv) {
     else if (!strcmp(a, "--axes")) o.axes = v;
     else if (!strcmp(a, "--height")) o.height_m = atof(v);
     else if (!strcmp(a, "--mass")) o.mass_kg = atof(v);
+    else if (!strcmp(a, "--place")) o.place_all = strcmp(v, "free") != 0;
     else return fprintf(stderr, "drl2move motion import: unknown option %s\n", a), 2;
   }
   if (!in || !out) return fprintf(stderr, "drl2move motion import: need FILE and --out DIR\n"), 2;
