@@ -200,6 +200,40 @@ static void normal_eq(ik_solver *s, int nd) {
     for (int b = 0; b < a; b++) s->H[a * nd + b] = s->H[b * nd + a];
 }
 
+/* 1 if unknown c sits on a joint limit and the step pushes it outward. */
+static int blocked(const ik_solver *s, const double *qpos, int c, double step) {
+  if (c < s->root_dofs) return 0;
+  const mjModel *m = s->m;
+  int j = m->dof_jntid[s->dof[c]];
+  if (!m->jnt_limited[j]) return 0;
+  double q = qpos[m->jnt_qposadr[j]];
+  return (step < 0 && q <= m->jnt_range[2 * j] + 1e-12) || (step > 0 && q >= m->jnt_range[2 * j + 1] - 1e-12);
+}
+
+/* Damped Gauss-Newton step (H + lambda diag H + prior I) step = g, then again with the unknowns that
+ * the step pushes through their limits held fixed (active set), so the projection does not undo it. */
+static void solve_step(ik_solver *s, const double *qpos, int nd, double lambda, double prior) {
+  unsigned char held[256] = {0};
+  D2M_CHECK(nd <= 256, "at most 256 unknowns");
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < nd * nd; i++) s->A[i] = s->H[i];
+    for (int a = 0; a < nd; a++) s->A[a * nd + a] += lambda * s->H[a * nd + a] + prior;
+    for (int a = 0; a < nd; a++) {
+      if (!held[a]) continue;
+      for (int b = 0; b < nd; b++) s->A[a * nd + b] = s->A[b * nd + a] = 0;
+      s->A[a * nd + a] = 1;
+    }
+    double *rhs = s->step + nd; /* scratch: the slot after step is v (nv >= nd) */
+    for (int a = 0; a < nd; a++) rhs[a] = held[a] ? 0 : s->g[a];
+    mju_cholFactor(s->A, nd, 0);
+    mju_cholSolve(s->step, s->A, rhs, nd);
+    int any = 0;
+    for (int a = 0; a < nd; a++)
+      if (!held[a] && blocked(s, qpos, a, s->step[a])) held[a] = 1, any = 1;
+    if (!any) break;
+  }
+}
+
 double ik_solve(ik_solver *s, const double *target, const unsigned char *use, int root_only, double *qpos,
                 const ik_opts *o) {
   int nd = root_only ? s->root_dofs : s->ndof, np;
@@ -216,10 +250,7 @@ double ik_solve(ik_solver *s, const double *target, const unsigned char *use, in
     int accepted = 0;
     double maxstep = 0;
     for (int tries = 0; tries < 12 && !accepted; tries++) {
-      for (int i = 0; i < nd * nd; i++) s->A[i] = s->H[i];
-      for (int a = 0; a < nd; a++) s->A[a * nd + a] += lambda * s->H[a * nd + a] + o->prior;
-      mju_cholFactor(s->A, nd, 0);
-      mju_cholSolve(s->step, s->A, s->g, nd);
+      solve_step(s, qpos, nd, lambda, o->prior);
       apply_step(s, qpos, nd);
       double c2 = evaluate(s, s->qtry, target, use, nd, 0, &np);
       if (c2 < cost) {

@@ -12,8 +12,11 @@
  *     set present in the data gives measured / model distance; the segment factors (mean per
  *     segment) are averaged into ONE length factor s (height = 1.70 m * s; mass as given), the
  *     model is regenerated for that subject (model_load) and the offsets are scaled by s.
- *  4. Marker placement: IK with the fixed markers on the scaled model; each free marker's offset
- *     becomes the mean of its body-frame position over the calibration frames.
+ *  4. Marker placement: IK with the fixed markers on the scaled model (the calibration pose); then
+ *     every marker's offset (place_all, the default, as OpenSim's marker placer moves all markers not
+ *     locked) or only the free markers' offsets become the mean of their body-frame positions over
+ *     the calibration frames. The file's offsets of fixed markers thus define the calibration pose,
+ *     and soft tissue / marker-ball offsets of the subject are absorbed.
  *  5. Every frame: IK with all markers, warm-started from the previous frame (frame 0: the root is
  *     first fitted alone from keyframe 0 moved under the pelvis markers). */
 #ifndef D2M_IK_IMPORT_H

@@ -4,8 +4,9 @@
  *   # comment
  *   marker NAME BODY X Y Z WEIGHT fixed|free   offset in the body frame (m, reference subject)
  *   scale SEGMENT MARKER1 MARKER2              a pair whose distance measures a segment length
- * `fixed` markers are bony landmarks (trusted offsets: they drive scaling and the static pose);
- * `free` markers (clusters, wands) are re-placed from a static trial. Errors name file:line. */
+ * `fixed` markers are bony landmarks (trusted offsets: they drive scaling and the calibration
+ * pose); `free` markers (clusters, wands) only follow it. After the calibration pose the importer
+ * re-places the markers from the data (ik_import.h). Errors name file:line. */
 #ifndef D2M_MARKERSET_H
 #define D2M_MARKERSET_H
 
