@@ -5,6 +5,7 @@
 #include "actor/eval.h"
 #include "bench/bench.h"
 #include "common/log.h"
+#include "deploy/analyze.h"
 #include "d2m_build.h"
 #include "envs/model/model.h"
 #include "deploy/train.h"
@@ -22,7 +23,7 @@ static const command k_commands[] = {
     {"model", model_cli, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
-    {"analyze", NULL, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
+    {"analyze", analyze_cli, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
 };
 enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };
 

@@ -121,7 +121,10 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
   for (int s = 0; s < 2; s++) {
     hs[s] = xmalloc(MAXEV * sizeof(double)), to[s] = xmalloc(MAXEV * sizeof(double));
     gait_events(in->t, in->fz[s], in->n, in->thresh, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
-    int k = gait_cycles(hs[s], nhs[s], to[s], nto[s], s, c + *nc, max - *nc);
+    int k = gait_cycles(hs[s], nhs[s], to[s], nto[s], s, c + *nc, max - *nc), kk = 0;
+    for (int i = 0; i < k; i++) /* drop non-strides before the outlier statistics see them */
+      if (in->max_stride_s <= 0 || c[*nc + i].t1 - c[*nc + i].t0 <= in->max_stride_s) c[*nc + kk++] = c[*nc + i];
+    k = kk;
     g->ncycles[s] = k;
     *nc += k;
   }

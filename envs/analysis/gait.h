@@ -43,6 +43,8 @@ typedef struct gait_input {
   const double *fz[2];      /* vertical GRF per foot (any unit consistent with thresh) */
   const double *foot_x[2], *foot_y[2]; /* horizontal foot positions (m), world */
   double thresh, min_s;
+  double max_stride_s;      /* longer "cycles" are not strides (standing, or a gap between episodes
+                               laid end to end); 0: no limit */
 } gait_input;
 
 typedef struct gait_metrics {

@@ -1,0 +1,40 @@
+/* deploy/analyze.h: `drl2move analyze` (internal to deploy/analyze*.c). */
+#ifndef D2M_ANALYZE_H
+#define D2M_ANALYZE_H
+
+#include "deploy/report.h"
+#include "envs/analysis/gait.h"
+#include "envs/analysis/stats.h"
+
+#define AN_MAXCYC 2048
+
+typedef struct an_opts {
+  const char *in, *out, *ref_mot, *grf, *emg, *emg_map;
+  double thresh_bw;  /* contact threshold (body weights) */
+  double min_s;      /* debounce (s) */
+  double grf_rate;   /* Hz of the --grf file */
+  double max_shift_pct; /* EMG time-shift search range (% of the cycle) */
+} an_opts;
+
+typedef struct an_ctx {
+  an_opts o;
+  char frames[4200], progress[4200];
+  stats_table tab;
+  int n;
+  double *t;         /* [n] time with episodes laid end to end, 10 s apart */
+  gait_cycle cyc[AN_MAXCYC];
+  int nc;
+  gait_metrics gm;
+  report rep;
+} an_ctx;
+
+/* Column `name` of frames.csv, malloc'd [n]; NULL if absent. */
+double *an_col(const an_ctx *c, const char *name);
+/* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */
+int an_write_curves(const an_ctx *c, const char *name, const char *header, double *const *cols, int ncols);
+/* analyze_emg.c: excitation heat map and the EMG comparison. */
+void an_excitation(an_ctx *c);
+void an_emg(an_ctx *c);
+int analyze_cli(int argc, char **argv);
+
+#endif
