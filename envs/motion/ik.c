@@ -25,6 +25,8 @@ void ik_free(ik_solver *s) {
   free(s->sl_col);
   free(s->sl_eq);
   free(s->lim_jnt);
+  free(s->locked);
+  free(s->lock_val);
   free(s->jacp);
   memset(s, 0, sizeof *s);
 }
@@ -43,6 +45,8 @@ static void setup_dofs(ik_solver *s) {
   s->sl_col = xcalloc((size_t)m->nv, sizeof *s->sl_col);
   s->sl_eq = xcalloc((size_t)m->nv, sizeof *s->sl_eq);
   s->lim_jnt = xcalloc((size_t)m->njnt, sizeof *s->lim_jnt);
+  s->locked = xcalloc((size_t)m->nv, 1);
+  s->lock_val = xcalloc((size_t)m->nv, sizeof *s->lock_val);
   /* root first, so root-only solves use a prefix of the unknowns */
   for (int j = 0; j < m->njnt; j++)
     if (m->jnt_type[j] == mjJNT_FREE)
@@ -101,8 +105,32 @@ int ik_init(ik_solver *s, const mjModel *m, const markerset *set, double scale, 
   return 0;
 }
 
+int ik_lock(ik_solver *s, const char *names, const double *qpos) {
+  const mjModel *m = s->m;
+  int n = 0;
+  for (int c = 0; c < s->ndof; c++) {
+    s->locked[c] = 0;
+    if (c < s->root_dofs || !names || !*names || !strcmp(names, "none")) continue;
+    int j = m->dof_jntid[s->dof[c]];
+    const char *jn = mj_id2name(m, mjOBJ_JOINT, j);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", names);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", ", &save); t && jn; t = strtok_r(NULL, ", ", &save))
+      if (strstr(jn, t)) {
+        s->locked[c] = 1;
+        s->lock_val[c] = qpos[m->jnt_qposadr[j]];
+        n++;
+        break;
+      }
+  }
+  return n;
+}
+
 void ik_project(const ik_solver *s, double *qpos) {
   const mjModel *m = s->m;
+  for (int c = s->root_dofs; c < s->ndof; c++)
+    if (s->locked[c]) qpos[m->jnt_qposadr[m->dof_jntid[s->dof[c]]]] = s->lock_val[c];
   for (int i = 0; i < s->nlim; i++) {
     int j = s->lim_jnt[i], a = m->jnt_qposadr[j];
     double lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1];
@@ -213,8 +241,9 @@ static int blocked(const ik_solver *s, const double *qpos, int c, double step) {
 /* Damped Gauss-Newton step (H + lambda diag H + prior I) step = g, then again with the unknowns that
  * the step pushes through their limits held fixed (active set), so the projection does not undo it. */
 static void solve_step(ik_solver *s, const double *qpos, int nd, double lambda, double prior) {
-  unsigned char held[256] = {0};
+  unsigned char held[256];
   D2M_CHECK(nd <= 256, "at most 256 unknowns");
+  memcpy(held, s->locked, (size_t)nd);
   for (int pass = 0; pass < 2; pass++) {
     for (int i = 0; i < nd * nd; i++) s->A[i] = s->H[i];
     for (int a = 0; a < nd; a++) s->A[a * nd + a] += lambda * s->H[a * nd + a] + prior;

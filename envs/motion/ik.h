@@ -40,6 +40,8 @@ typedef struct ik_solver {
   int *sl_dof, *sl_col, *sl_eq; /* [nslave] slaved dof, column of its master in dof[], equality id */
   int nlim;
   int *lim_jnt;      /* [nlim] independent limited hinge/slide joints */
+  unsigned char *locked; /* [ndof] 1: the unknown is locked at lock_val (not solved for) */
+  double *lock_val;  /* [ndof] qpos value of a locked unknown */
   /* workspace (allocated once) */
   double *jacp, *J, *r, *H, *A, *g, *step, *v, *qtry;
   int nres;          /* rows in use */
@@ -58,7 +60,13 @@ void ik_marker_pos(ik_solver *s, const double *qpos, double *out);
  * markers used and present, or NAN when none is. */
 double ik_solve(ik_solver *s, const double *target, const unsigned char *use, int root_only, double *qpos,
                 const ik_opts *o);
-/* Set slaved joints from their masters and clamp limited independent joints into their range. */
+/* Set locked joints to their values, slaved joints from their masters, and clamp limited
+ * independent joints into their range. */
 void ik_project(const ik_solver *s, double *qpos);
+/* Locks every independent hinge whose name contains one of the comma-separated substrings (e.g.
+ * "subtalar,mtp"; NULL, "" or "none": unlock all) at its value in qpos (e.g. the calibration pose,
+ * as OpenSim's gait2354 example locks subtalar and mtp at their static-trial values). Returns the
+ * number of locked unknowns. */
+int ik_lock(ik_solver *s, const char *names, const double *qpos);
 
 #endif

@@ -9,6 +9,7 @@ void ik_import_opts_default(ik_import_opts *o) {
   memset(o, 0, sizeof *o);
   o->calib_frames = 20;
   o->place_all = 1;
+  o->lock = "mtp";
   ik_opts_default(&o->ik);
 }
 
@@ -356,6 +357,15 @@ int ik_import(const mk_markers *trial, const mk_markers *stat, const markerset *
   /* marker placement on the scaled model */
   calib_solve(&s, &c, fixed, &o->ik);
   place_free(&s, set, &c, o->place_all);
+  {
+    /* lock values: mean of the calibration poses (hinges only, so a plain mean is fine) */
+    double *qm = xcalloc((size_t)r->model->nq, sizeof(double));
+    for (int k = 0; k < c.n; k++)
+      for (int i = 0; i < r->model->nq; i++) qm[i] += c.q[(size_t)k * r->model->nq + i] / c.n;
+    snprintf(r->locked, sizeof r->locked, "%s", o->lock ? o->lock : "none");
+    ik_lock(&s, r->locked, qm);
+    free(qm);
+  }
   r->nframes = trial->nframes;
   r->nq = r->model->nq;
   r->rate = trial->rate;

@@ -17,6 +17,7 @@
  *     locked) or only the free markers' offsets become the mean of their body-frame positions over
  *     the calibration frames. The file's offsets of fixed markers thus define the calibration pose,
  *     and soft tissue / marker-ball offsets of the subject are absorbed.
+ *     Joints named in `lock` (see there) are locked at their mean over the calibration poses.
  *  5. Every frame: IK with all markers, warm-started from the previous frame (frame 0: the root is
  *     first fitted alone from keyframe 0 moved under the pelvis markers). */
 #ifndef D2M_IK_IMPORT_H
@@ -37,6 +38,11 @@ typedef struct ik_import_opts {
   double height_m;    /* > 0: use this height, no scaling from markers */
   double mass_kg;     /* > 0: subject mass (default the reference mass) */
   int calib_frames;   /* frames of a dynamic trial used for calibration (default 20) */
+  const char *lock;   /* joints locked at their calibration-pose value (ik_lock): default "mtp" (no
+                       * foot marker of the default set is on the toes: unobserved); "subtalar,mtp"
+                       * as OpenSim's gait2354 example (measured: ankle closer to OpenSim's, hip and
+                       * knee farther, marker error up; with Plug-in Gait's two foot markers locking
+                       * subtalar leaves the foot unable to point: error up); "none" */
   int place_all;      /* 1: after the calibration pose, place fixed markers too (as OpenSim's marker
                        * placer moves every marker not marked fixed); 0: only free markers */
   ik_opts ik;
@@ -51,6 +57,7 @@ typedef struct ik_result {
   double seg_ratio[IKI_MAX_SEG]; /* measured / model length per segment */
   double R[9];          /* world = R lab */
   char axes[16];        /* the lab's forward and up axes, e.g. "+x+y" */
+  char locked[128];     /* the lock list applied */
   int nframes, nq;
   double rate, first_time;
   double *qpos;         /* [nframes*nq] */

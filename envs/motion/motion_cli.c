@@ -121,7 +121,8 @@ int motion_info(const char *path, FILE *f) {
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh     print what a motion file holds\n"
              "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
-             "              [--axes +x+y] [--height M] [--mass KG] [--place all|free] --out DIR\n"
+             "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
+             "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
              "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n");
 }
 

@@ -1,5 +1,5 @@
 /* envs/motion/motion_import.c: `drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC] [--markers SET]
- * [--axes +x+y] [--height M] [--mass KG] [--place all|free] --out DIR`: marker IK onto the model (ik_import.h), then
+ * [--axes +x+y] [--height M] [--mass KG] [--place all|free] [--lock mtp|subtalar,mtp|none] --out DIR`: marker IK onto the model (ik_import.h), then
  * DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot), DIR/ik_report.csv (per-frame
  * marker errors) and DIR/subject.ini (the scaled subject, for model_subject_load). */
 #include <errno.h>
@@ -96,7 +96,8 @@ static void print_summary(const char *in, const ik_result *r, double secs) {
   int n = 0;
   for (int i = 0; i < r->nframes; i++)
     if (isfinite(r->rms[i])) mean += r->rms[i], mx = fmax(mx, r->rms[i]), n++;
-  printf("%s: %d frames at %g Hz, lab axes %s (forward, up), IK %.2f s\n", in, r->nframes, r->rate, r->axes, secs);
+  printf("%s: %d frames at %g Hz, lab axes %s (forward, up), IK %.2f s, locked: %s\n", in, r->nframes, r->rate, r->axes,
+         secs, r->locked);
   printf("subject: height %.3f m (length factor %.4f), mass %.1f kg; segment ratios measured/model:", r->subject.height_m,
          r->scale, r->subject.mass_kg);
   for (int s = 0; s < r->nseg; s++) printf(" %s %.3f", r->seg_name[s], r->seg_ratio[s]);
@@ -155,6 +156,7 @@ int motion_import(int argc, char **argv) {
     else if (!strcmp(a, "--height")) o.height_m = atof(v);
     else if (!strcmp(a, "--mass")) o.mass_kg = atof(v);
     else if (!strcmp(a, "--place")) o.place_all = strcmp(v, "free") != 0;
+    else if (!strcmp(a, "--lock")) o.lock = v;
     else return fprintf(stderr, "drl2move motion import: unknown option %s\n", a), 2;
   }
   if (!in || !out) return fprintf(stderr, "drl2move motion import: need FILE and --out DIR\n"), 2;

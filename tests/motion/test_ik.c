@@ -188,6 +188,20 @@ Test(motion_ik, joint_limits_respected, .init = setup, .fini = teardown) {
   q[a] = 0.5;
   ik_solve(&ik, x, NULL, 0, q, &o);
   cr_assert_float_eq(q[a], g_m->jnt_range[2 * knee], 1e-9, "knee %g at its lower limit", q[a]);
+  /* a locked joint keeps its value whatever the markers say */
+  int sub = mj_name2id(g_m, mjOBJ_JOINT, "subtalar_angle_r"), sa = g_m->jnt_qposadr[sub];
+  mju_copy(q, g_m->key_qpos, g_m->nq);
+  ik_project(&ik, q); /* keyframe 0 may sit a hair outside a range; the truth must be reachable */
+  q[sa] = 0.2;
+  ik_marker_pos(&ik, q, x);
+  q[sa] = -0.1;
+  cr_assert_eq(ik_lock(&ik, "subtalar,mtp", q), 4);
+  q[sa] = 0.3;
+  ik_solve(&ik, x, NULL, 0, q, &o);
+  cr_assert_float_eq(q[sa], -0.1, 1e-12, "locked subtalar moved to %g", q[sa]);
+  cr_assert_eq(ik_lock(&ik, "none", q), 0);
+  ik_solve(&ik, x, NULL, 0, q, &o);
+  cr_assert_float_eq(q[sa], 0.2, 1e-3, "unlocked subtalar back to the markers' 0.2: %g", q[sa]);
   free(q);
   free(x);
   ik_free(&ik);
@@ -420,6 +434,17 @@ Test(motion_ik, opensim_gait2354_walk1, .init = setup, .fini = teardown, .timeou
   for (int f = 0; f < r.nframes; f++) mx = fmax(mx, r.rms[f]), mean += r.rms[f] / r.nframes;
   cr_log_info("marker RMS error: mean %.1f mm, max %.1f mm over %d frames", 1e3 * mean, 1e3 * mx, r.nframes);
   cr_assert_leq(mx, 0.02, "per-frame marker RMS error up to %.1f mm", 1e3 * mx);
+  ik_result_free(&r);
+  /* for information: subtalar locked too, as OpenSim's gait2354 setup does */
+  o.lock = "subtalar,mtp";
+  cr_assert_eq(ik_import(&w, &s, &g_set, &o, &r, &e), 0, "%s", e.msg);
+  for (int i = 0; i < 6; i++) {
+    double mean2, rms = rms_vs(&r, &os, names[i], i == 2 || i == 3 ? -1 : 1, &mean2);
+    cr_log_info("lock subtalar,mtp: %-14s RMS difference vs OpenSim %.2f deg (mean offset %+.2f)", names[i], rms, mean2);
+  }
+  mean = 0;
+  for (int f = 0; f < r.nframes; f++) mean += r.rms[f] / r.nframes;
+  cr_log_info("lock subtalar,mtp: marker RMS error mean %.1f mm", 1e3 * mean);
   ik_result_free(&r);
   mot_free(&os);
   mk_free(&w);
