@@ -311,6 +311,33 @@ static mjModel *load_subject(model_subject *sub, double height, double mass, d2m
   return model_load(sub, err);
 }
 
+static void result_alloc(ik_result *r, const mk_markers *trial, const markerset *set, const int *present) {
+  r->nframes = trial->nframes;
+  r->nq = r->model->nq;
+  r->rate = trial->rate;
+  r->first_time = trial->first_time;
+  r->qpos = xcalloc((size_t)r->nframes * r->nq, sizeof(double));
+  r->err = xcalloc((size_t)r->nframes * r->nmk + 1, sizeof(double));
+  r->rms = xcalloc((size_t)r->nframes + 1, sizeof(double));
+  r->mk_name = xcalloc((size_t)r->nmk, sizeof *r->mk_name);
+  r->mk_fixed = xcalloc((size_t)r->nmk, sizeof(int));
+  for (int j = 0; j < r->nmk; j++) {
+    snprintf(r->mk_name[j], MK_NAME_MAX, "%s", set->m[present[j]].name);
+    r->mk_fixed[j] = set->m[present[j]].fixed;
+  }
+}
+
+/* Lock values: the mean of the calibration poses (hinges only, so a plain mean is fine). */
+static void lock_from_calib(ik_solver *s, const calib *c, const char *lock, ik_result *r) {
+  int nq = s->m->nq;
+  double *qm = xcalloc((size_t)nq, sizeof(double));
+  for (int k = 0; k < c->n; k++)
+    for (int i = 0; i < nq; i++) qm[i] += c->q[(size_t)k * nq + i] / c->n;
+  snprintf(r->locked, sizeof r->locked, "%s", lock ? lock : "none");
+  ik_lock(s, r->locked, qm);
+  free(qm);
+}
+
 int ik_import(const mk_markers *trial, const mk_markers *stat, const markerset *set, const ik_import_opts *o,
               ik_result *r, d2m_err *err) {
   memset(r, 0, sizeof *r);
@@ -357,28 +384,8 @@ int ik_import(const mk_markers *trial, const mk_markers *stat, const markerset *
   /* marker placement on the scaled model */
   calib_solve(&s, &c, fixed, &o->ik);
   place_free(&s, set, &c, o->place_all);
-  {
-    /* lock values: mean of the calibration poses (hinges only, so a plain mean is fine) */
-    double *qm = xcalloc((size_t)r->model->nq, sizeof(double));
-    for (int k = 0; k < c.n; k++)
-      for (int i = 0; i < r->model->nq; i++) qm[i] += c.q[(size_t)k * r->model->nq + i] / c.n;
-    snprintf(r->locked, sizeof r->locked, "%s", o->lock ? o->lock : "none");
-    ik_lock(&s, r->locked, qm);
-    free(qm);
-  }
-  r->nframes = trial->nframes;
-  r->nq = r->model->nq;
-  r->rate = trial->rate;
-  r->first_time = trial->first_time;
-  r->qpos = xcalloc((size_t)r->nframes * r->nq, sizeof(double));
-  r->err = xcalloc((size_t)r->nframes * r->nmk + 1, sizeof(double));
-  r->rms = xcalloc((size_t)r->nframes + 1, sizeof(double));
-  r->mk_name = xcalloc((size_t)r->nmk, sizeof *r->mk_name);
-  r->mk_fixed = xcalloc((size_t)r->nmk, sizeof(int));
-  for (int j = 0; j < r->nmk; j++) {
-    snprintf(r->mk_name[j], MK_NAME_MAX, "%s", set->m[present[j]].name);
-    r->mk_fixed[j] = set->m[present[j]].fixed;
-  }
+  lock_from_calib(&s, &c, o->lock, r);
+  result_alloc(r, trial, set, present);
   solve_trial(&s, trial, col, present, r->R, &o->ik, r);
   rc = 0;
 done:
