@@ -248,6 +248,68 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
   res->frames += t;
 }
 
+/* Playback: contact force on each foot (subtrees of talus_r / talus_l) from MuJoCo's contacts of the
+ * prescribed state (mj_forward ran), rotated into the frame of the reference's direction of
+ * progression, in body weights; written over the observation's foot_force block. */
+static void playback_grf(eval_ctx *c) {
+  const mjModel *m = env_model(c->env);
+  mjData *d = env_data(c->env);
+  const refmotion *ref = env_ref(c->env);
+  int talus[2] = {mj_name2id(m, mjOBJ_BODY, "talus_r"), mj_name2id(m, mjOBJ_BODY, "talus_l")};
+  double F[2][3] = {{0}}, psi = atan2(ref->cycle_shift[1], ref->cycle_shift[0]);
+  for (int i = 0; i < d->ncon; i++) {
+    const mjContact *k = d->contact + i;
+    int side[2] = {-1, -1}, g[2] = {k->geom1, k->geom2};
+    for (int q = 0; q < 2; q++)
+      for (int b = m->geom_bodyid[g[q]]; b > 0 && side[q] < 0; b = m->body_parentid[b])
+        if (b == talus[0] || b == talus[1]) side[q] = b == talus[1];
+    if (side[0] < 0 && side[1] < 0) continue;
+    mjtNum fc[6], fw[3];
+    mj_contactForce(m, d, i, fc);
+    mju_mulMatTVec(fw, k->frame, fc, 3, 3); /* force of geom1 on geom2, world frame */
+    for (int a = 0; a < 3; a++) {
+      if (side[1] >= 0) F[side[1]][a] += fw[a];
+      if (side[0] >= 0) F[side[0]][a] -= fw[a];
+    }
+  }
+  for (int s = 0; s < 2; s++) {
+    float *o = c->obs + c->off_foot + 3 * s;
+    o[0] = (float)((cos(psi) * F[s][0] + sin(psi) * F[s][1]) / c->weight);
+    o[1] = (float)((-sin(psi) * F[s][0] + cos(psi) * F[s][1]) / c->weight);
+    o[2] = (float)(F[s][2] / c->weight);
+  }
+}
+
+/* The reference motion played back kinematically (no policy, no dynamics): a known gait that checks
+ * the analysis end to end. Muscle columns hold the passive state (excitation 0). */
+static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE *js, rowbuf *rb, float *exc,
+                          double *ref_qpos, eval_result *res) {
+  const mjModel *m = env_model(c->env);
+  mjData *d = env_data(c->env);
+  long T = o->max_steps > 0 ? o->max_steps : (long)(c->ep.episode_s[ENV_TASK_IMITATE] / c->ep.dt + 0.5);
+  double ret = 0;
+  memset(exc, 0, (size_t)m->nu * sizeof(float));
+  for (long t = 0; t < T; t++) {
+    env_set_ref_state(c->env, t);
+    env_observe(c->env, c->obs);
+    playback_grf(c);
+    mju_copy(ref_qpos, d->qpos, m->nq);
+    record_state(c, rb, ref_qpos);
+    if (c->gl) video_frame(c, o, NULL);
+    double r = env_eval_reward(c->env, NULL);
+    ret += r;
+    size_t n = rb->n;
+    record_muscles(c, rb, exc, d->act, d->actuator_force);
+    fprintf(f, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, r, rb->p);
+    rb->n = n;
+  }
+  fprintf(js, "%s    {\"episode\": %d, \"playback\": 1, \"return\": %.6g, \"length\": %ld, \"duration_s\": %.4f}",
+          ep ? ",\n" : "", ep, ret, T, T * c->ep.dt);
+  res->mean_return += ret / o->episodes;
+  res->mean_length += (double)T / o->episodes;
+  res->frames += T;
+}
+
 static void eval_free(eval_ctx *c) {
   if (c->ffmpeg) pclose(c->ffmpeg);
   model_gl_close(c->gl);
@@ -269,6 +331,7 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   int rc = load_policy(&c, o, &f, err) || find_layout(&c, err);
   ckpt_close(&f);
   if (!rc && mkdir(o->out_dir, 0755) && errno != EEXIST) rc = err_set(err, "%s: %s", o->out_dir, strerror(errno));
+  if (!rc && o->playback && !env_ref(c.env)) rc = err_set(err, "--playback needs the imitate task (--task imitate)");
   if (!rc && o->video) rc = video_open(&c, o, err);
   char fp[4200];
   snprintf(fp, sizeof fp, "%s/frames.csv", o->out_dir);
@@ -293,7 +356,9 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   float *exc = xcalloc((size_t)m->nu, sizeof(float));
   rng_t pol;
   rng_seed(&pol, o->seed, 0, RNG_POLICY, 0);
-  for (int ep = 0; ep < o->episodes; ep++) eval_episode(&c, o, ep, &pol, csv, js, &rb, act0, frc0, exc, ref_qpos, res);
+  for (int ep = 0; ep < o->episodes; ep++)
+    if (o->playback) eval_playback(&c, o, ep, csv, js, &rb, exc, ref_qpos, res);
+    else eval_episode(&c, o, ep, &pol, csv, js, &rb, act0, frc0, exc, ref_qpos, res);
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? c.rendered / c.render_s : 0;
   fprintf(js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g\n}\n",
@@ -313,9 +378,11 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
 static void eval_usage(FILE *f) {
   fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
-             "                     [--max-steps N] [--seed S]\n"
+             "                     [--max-steps N] [--seed S] [--playback]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
-             "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n");
+             "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
+             "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
+             "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n");
 }
 
 int eval_cli(int argc, char **argv) {
@@ -328,6 +395,7 @@ int eval_cli(int argc, char **argv) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return eval_usage(stdout), 0;
     else if (!strcmp(a, "--deterministic")) o.deterministic = 1;
     else if (!strcmp(a, "--video")) o.video = 1;
+    else if (!strcmp(a, "--playback")) o.playback = 1;
     else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
     else if (!strcmp(a, "--episodes") && has) o.episodes = atoi(argv[++i]);
     else if (!strcmp(a, "--task") && has) o.task = argv[++i];

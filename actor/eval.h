@@ -38,6 +38,7 @@ typedef struct eval_opts {
   int episodes;           /* >= 1 */
   long max_steps;         /* per episode; 0: the task's episode length */
   int deterministic;
+  int playback;           /* imitate: reference played back kinematically instead of the policy */
   int video, width, height;
   uint64_t seed;
 } eval_opts;

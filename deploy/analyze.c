@@ -92,18 +92,41 @@ static int an_load(an_ctx *c, d2m_err *err) {
   return 0;
 }
 
+/* Foot AP position relative to the root along each episode's direction of progression (first to
+ * last root position of the episode), for kinematic events. */
+static void foot_ap(const an_ctx *c, double *const *fx, double *const *fy, double **ap) {
+  double *ep = an_col(c, "episode"), *rx = an_col(c, "root_x"), *ry = an_col(c, "root_y");
+  for (int s = 0; s < 2; s++) ap[s] = xmalloc((size_t)c->n * sizeof(double));
+  for (int a = 0, b; ep && rx && ry && fx[0] && fx[1] && fy[0] && fy[1] && a < c->n; a = b) {
+    for (b = a; b < c->n && ep[b] == ep[a]; b++) {}
+    double ux = rx[b - 1] - rx[a], uy = ry[b - 1] - ry[a], L = hypot(ux, uy);
+    ux = L > 0 ? ux / L : 1, uy = L > 0 ? uy / L : 0;
+    for (int i = a; i < b; i++)
+      for (int s = 0; s < 2; s++) ap[s][i] = (fx[s][i] - rx[i]) * ux + (fy[s][i] - ry[i]) * uy;
+  }
+  free(ep), free(rx), free(ry);
+}
+
 static void an_gait(an_ctx *c) {
   double *fz[2] = {an_col(c, "grf_r_v"), an_col(c, "grf_l_v")};
   double *fx[2] = {an_col(c, "foot_r_x"), an_col(c, "foot_l_x")}, *fy[2] = {an_col(c, "foot_r_y"), an_col(c, "foot_l_y")};
-  gait_input in = {.n = c->n, .t = c->t, .thresh = c->o.thresh_bw, .min_s = c->o.min_s, .max_stride_s = 3.0};
-  for (int s = 0; s < 2; s++) in.fz[s] = fz[s], in.foot_x[s] = fx[s], in.foot_y[s] = fy[s];
+  double *ap[2];
+  foot_ap(c, fx, fy, ap);
+  gait_input in = {.n = c->n, .t = c->t, .thresh = c->o.thresh_bw, .min_s = c->o.min_s, .max_stride_s = 3.0,
+                   .kinematic = c->o.kinematic};
+  for (int s = 0; s < 2; s++) in.fz[s] = fz[s], in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s];
   gait_metrics *g = &c->gm;
   report_heading(&c->rep, "Gait events and spatio-temporal metrics");
-  report_text(&c->rep, "Events: vertical GRF of each foot crossing %.3g body weights (heel strike rising, toe off falling; "
-                       "a new contact state must last %.0f ms). Cycles run from heel strike to the next heel strike of the "
-                       "same foot; cycles longer than 3 s and those outside mean +- 2 SD of duration are dropped. "
-                       "Symmetry index SI = 100 (R - L) / (0.5 (R + L)) (Robinson et al. 1987).",
-              c->o.thresh_bw, 1000 * c->o.min_s);
+  if (c->o.kinematic)
+    report_text(&c->rep, "Events from kinematics (Zeni, Richards & Higginson 2008): heel strike where the foot (calcn) is "
+                         "farthest ahead of the pelvis along the direction of progression, toe off where it is farthest "
+                         "behind; events alternate and are at least %.0f ms apart.", 1000 * c->o.min_s);
+  else
+    report_text(&c->rep, "Events: vertical GRF of each foot crossing %.3g body weights (heel strike rising, toe off "
+                         "falling; a new contact state must last %.0f ms).", c->o.thresh_bw, 1000 * c->o.min_s);
+  report_text(&c->rep, "Cycles run from heel strike to the next heel strike of the same foot; cycles longer than 3 s and "
+                       "those outside mean +- 2 SD of duration are dropped. Double support: both feet between their heel "
+                       "strike and toe off. Symmetry index SI = 100 (R - L) / (0.5 (R + L)) (Robinson et al. 1987).");
   gait_analyse(&in, c->cyc, AN_MAXCYC, &c->nc, g);
   char p[4400];
   snprintf(p, sizeof p, "%s/metrics.csv", c->o.out);
@@ -136,7 +159,7 @@ static void an_gait(an_ctx *c) {
   if (g->nkept[0] + g->nkept[1] == 0)
     report_text(&c->rep, "No complete gait cycle in this rollout (the model did not walk: stands, falls, or episodes too "
                          "short). The per-cycle sections below are empty.");
-  for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]);
+  for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
 }
 
 /* Reference curves for the three sagittal joints from a .mot table taken as one cycle starting at
@@ -185,9 +208,10 @@ static void an_kinematics(an_ctx *c) {
       snprintf(name, sizeof name, "ref_%s_%c", joints[jn], sc);
       double *rx = an_col(c, name);
       int m = x ? gait_curve(c->t, x, c->n, c->cyc, c->nc, s, cc[0], cc[1]) : 0;
-      const char *refname = "task reference";
-      int have_ref = rx && gait_curve(c->t, rx, c->n, c->cyc, c->nc, s, cc[2], sd) > 0;
-      if (!have_ref && c->o.ref_mot) have_ref = !mot_ref(c, joints[jn], s, cc[2]), refname = c->o.ref_mot;
+      /* an explicit --ref wins over the task's own reference (imitate's ref_* columns) */
+      const char *refname = c->o.ref_mot ? c->o.ref_mot : "task reference";
+      int have_ref = c->o.ref_mot ? !mot_ref(c, joints[jn], s, cc[2])
+                                  : rx && gait_curve(c->t, rx, c->n, c->cyc, c->nc, s, cc[2], sd) > 0;
       if (!have_ref)
         for (int k = 0; k < GAIT_NPTS; k++) cc[2][k] = NAN;
       if (m)
@@ -334,12 +358,13 @@ static void analyze_usage(FILE *f) {
   fprintf(f,
           "usage: drl2move analyze DIR [--out DIR] [--ref FILE.mot] [--grf FILE] [--grf-rate HZ]\n"
           "                        [--emg FILE.c3d|FILE.csv --emg-map FILE] [--threshold BW] [--debounce S]\n"
+          "                        [--events force|kinematic]\n"
           "DIR: an eval output (frames.csv) or a run dir (RUN/eval/frames.csv, RUN/progress.csv).\n"
           "Writes OUT (default DIR/analysis): metrics.csv, per-cycle curves (.csv), gnuplot scripts (.gp), PNG and\n"
           "SVG pictures, and report.html (open it from the file system).\n"
           "  --ref FILE.mot   joint-angle reference, taken as one gait cycle from right heel strike (e.g.\n"
-          "                   gait-reference/opensim_crouch_gait_tutorial/normal.mot); the task's own reference\n"
-          "                   (imitate: ref_* columns) is used when present\n"
+          "                   gait-reference/opensim_crouch_gait_tutorial/normal.mot); without it the task's own\n"
+          "                   reference (imitate: ref_* columns) is used when present\n"
           "  --grf FILE       reference GRF, Fukuchi et al. 2018 treadmill layout (Fx1 Fy1 .. Fx2 Fy2, N, y up)\n"
           "  --grf-rate HZ    its sampling rate (default 300)\n"
           "  --emg FILE       EMG: C3D analog channels (raw: band-pass, rectify, low-pass) or a CSV of envelopes\n"
@@ -348,7 +373,9 @@ static void analyze_usage(FILE *f) {
           "                   optional 'cycle = T0 T1' lines (s) giving gait cycles of the EMG record (default: the\n"
           "                   whole record is one cycle)\n"
           "  --threshold BW   contact threshold on vertical GRF in body weights (default 0.05)\n"
-          "  --debounce S     a contact change must last this long (default 0.05 s)\n");
+          "  --debounce S     a contact change must last this long (default 0.05 s)\n"
+          "  --events K       force (default): GRF threshold; kinematic: foot position relative to the pelvis\n"
+          "                   (Zeni et al. 2008), e.g. for --playback rollouts whose contact forces are not dynamics\n");
 }
 
 int analyze_cli(int argc, char **argv) {
@@ -367,6 +394,11 @@ int analyze_cli(int argc, char **argv) {
     else if (!strcmp(a, "--emg-map") && has) o->emg_map = argv[++i];
     else if (!strcmp(a, "--threshold") && has) o->thresh_bw = atof(argv[++i]);
     else if (!strcmp(a, "--debounce") && has) o->min_s = atof(argv[++i]);
+    else if (!strcmp(a, "--events") && has) {
+      const char *v = argv[++i];
+      if (strcmp(v, "force") && strcmp(v, "kinematic")) return analyze_usage(stderr), free(c), 2;
+      o->kinematic = !strcmp(v, "kinematic");
+    }
     else if (a[0] != '-' && !o->in) o->in = a;
     else {
       fprintf(stderr, "drl2move analyze: bad or incomplete option '%s'\n", a);

@@ -14,6 +14,7 @@ typedef struct an_opts {
   double min_s;      /* debounce (s) */
   double grf_rate;   /* Hz of the --grf file */
   double max_shift_pct; /* EMG time-shift search range (% of the cycle) */
+  int kinematic;     /* events from foot kinematics (Zeni et al. 2008) instead of the GRF threshold */
 } an_opts;
 
 typedef struct an_ctx {

@@ -36,6 +36,34 @@ int gait_events(const double *t, const double *fz, int n, double thresh, double 
   return 0;
 }
 
+int gait_events_zeni(const double *t, const double *ap, int n, double min_s, double *hs, int *nhs, double *to,
+                     int *nto, int max) {
+  *nhs = *nto = 0;
+  int last_kind = -1; /* 1 HS (max), 0 TO (min) */
+  double last_t = -INFINITY, last_v = 0;
+  for (int i = 1; i + 1 < n; i++) {
+    double a = ap[i - 1], b = ap[i], c = ap[i + 1];
+    int kind = b >= a && b > c ? 1 : b <= a && b < c ? 0 : -1;
+    if (kind < 0) continue;
+    double den = a - 2 * b + c, off = den != 0 ? 0.5 * (a - c) / den : 0; /* vertex of the parabola */
+    double te = t[i] + off * (off > 0 ? t[i + 1] - t[i] : t[i] - t[i - 1]);
+    if (kind == last_kind) { /* same kind again: keep the more extreme one */
+      if ((kind && b > last_v) || (!kind && b < last_v)) {
+        if (kind) hs[*nhs - 1] = te;
+        else to[*nto - 1] = te;
+        last_t = te, last_v = b;
+      }
+      continue;
+    }
+    if (te - last_t < min_s) continue;
+    if (kind && *nhs < max) hs[(*nhs)++] = te;
+    else if (!kind && *nto < max) to[(*nto)++] = te;
+    else continue;
+    last_kind = kind, last_t = te, last_v = b;
+  }
+  return 0;
+}
+
 int gait_cycles(const double *hs, int nhs, const double *to, int nto, int side, gait_cycle *c, int max) {
   int n = 0;
   for (int i = 0; i + 1 < nhs && n < max; i++) {
@@ -102,13 +130,24 @@ static double side_mean(const gait_cycle *c, const double *v, int nc, int side) 
 
 static double at(const gait_input *in, const double *x, double tq) { return stats_interp(in->t, x, in->n, tq); }
 
-/* Fraction of [t0, t1) in which both feet are loaded, on the samples. */
-static double double_support(const gait_input *in, double t0, double t1) {
+/* In stance at time tq: the latest event of the side before tq is a heel strike. */
+static int in_stance(const double *hs, int nhs, const double *to, int nto, double tq) {
+  double lh = -INFINITY, lt = -INFINITY;
+  for (int k = 0; k < nhs && hs[k] <= tq; k++) lh = hs[k];
+  for (int k = 0; k < nto && to[k] <= tq; k++) lt = to[k];
+  if (lh == -INFINITY && lt == -INFINITY) /* before the first event: in stance if that is a toe off */
+    return nto > 0 && (nhs == 0 || to[0] < hs[0]);
+  return lh > lt;
+}
+
+/* Fraction of [t0, t1) in which both feet are in stance, on the samples. */
+static double double_support(const gait_input *in, double *const *hs, const int *nhs, double *const *to,
+                             const int *nto, double t0, double t1) {
   int both = 0, all = 0;
   for (int i = 0; i < in->n; i++) {
     if (in->t[i] < t0 || in->t[i] >= t1) continue;
     all++;
-    both += in->fz[0][i] > in->thresh && in->fz[1][i] > in->thresh;
+    both += in_stance(hs[0], nhs[0], to[0], nto[0], in->t[i]) && in_stance(hs[1], nhs[1], to[1], nto[1], in->t[i]);
   }
   return all ? (double)both / all : NAN;
 }
@@ -120,7 +159,8 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
   *nc = 0;
   for (int s = 0; s < 2; s++) {
     hs[s] = xmalloc(MAXEV * sizeof(double)), to[s] = xmalloc(MAXEV * sizeof(double));
-    gait_events(in->t, in->fz[s], in->n, in->thresh, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
+    if (in->kinematic) gait_events_zeni(in->t, in->ap[s], in->n, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
+    else gait_events(in->t, in->fz[s], in->n, in->thresh, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
     int k = gait_cycles(hs[s], nhs[s], to[s], nto[s], s, c + *nc, max - *nc), kk = 0;
     for (int i = 0; i < k; i++) /* drop non-strides before the outlier statistics see them */
       if (in->max_stride_s <= 0 || c[*nc + i].t1 - c[*nc + i].t0 <= in->max_stride_s) c[*nc + kk++] = c[*nc + i];
@@ -140,7 +180,7 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
     double dy = at(in, in->foot_y[s], y->t1) - at(in, in->foot_y[s], y->t0);
     len[i] = hypot(dx, dy);
     stance[i] = 100 * (y->to - y->t0) / dur[i];
-    ds[i] = 100 * double_support(in, y->t0, y->t1);
+    ds[i] = 100 * double_support(in, hs, nhs, to, nto, y->t0, y->t1);
     /* step at this HS: separation from the other foot along the stride's direction of progression */
     double ux = len[i] > 0 ? dx / len[i] : 1, uy = len[i] > 0 ? dy / len[i] : 0;
     double sx = at(in, in->foot_x[s], y->t0) - at(in, in->foot_x[o], y->t0);

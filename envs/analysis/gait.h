@@ -26,6 +26,14 @@ typedef struct gait_cycle {
 /* Heel strikes and toe offs of one foot from fz[n] sampled at t[n]. Up to max of each; returns 0. */
 int gait_events(const double *t, const double *fz, int n, double thresh, double min_s, double *hs, int *nhs,
                 double *to, int *nto, int max);
+/* Kinematic events (Zeni, Richards & Higginson 2008, Gait Posture 27:710): heel strike at the maxima
+ * and toe off at the minima of the foot's anterior position relative to the pelvis, ap[n] =
+ * (foot - pelvis) . direction of progression. Extrema are located to sub-sample time by a parabola
+ * through three samples; events must alternate (of a run of same-kind extrema the most extreme one
+ * counts), and an extremum within min_s of the previous event is ignored. Zeni et al. use a heel
+ * marker for HS and a toe marker for TO; with one point per foot (calcn) both come from it. */
+int gait_events_zeni(const double *t, const double *ap, int n, double min_s, double *hs, int *nhs, double *to,
+                     int *nto, int max);
 /* Cycles from events; returns how many were written (<= max). */
 int gait_cycles(const double *hs, int nhs, const double *to, int nto, int side, gait_cycle *c, int max);
 /* Marks cycles outside mean +- 2 SD of duration (and cycles without TO) keep = 0; returns kept count. */
@@ -43,6 +51,8 @@ typedef struct gait_input {
   const double *fz[2];      /* vertical GRF per foot (any unit consistent with thresh) */
   const double *foot_x[2], *foot_y[2]; /* horizontal foot positions (m), world */
   double thresh, min_s;
+  const double *ap[2];      /* kinematic: foot AP position relative to the pelvis (m) */
+  int kinematic;            /* 1: events by gait_events_zeni on ap; 0: force threshold on fz */
   double max_stride_s;      /* longer "cycles" are not strides (standing, or a gap between episodes
                                laid end to end); 0: no limit */
 } gait_input;
@@ -55,7 +65,8 @@ typedef struct gait_metrics {
                                                the direction of progression of the stride */
   double step_time[2];                      /* s, from the other foot's previous HS */
   double stance_pct[2], swing_pct[2];       /* % of the cycle */
-  double double_support_pct;                /* % of the cycle with both feet in contact (mean over cycles) */
+  double double_support_pct;                /* % of the cycle with both feet in stance (between their HS and
+                                               TO events; mean over cycles) */
   double speed;                             /* m/s, stride length / stride time */
   double cadence;                           /* steps/min = 120 / stride time */
   double si_step_len, si_stance_time;       /* symmetry indices (%), right vs left */

@@ -33,7 +33,7 @@ Test(gait, events_half_sine_known_crossings) {
 
 typedef struct synth {
   int n;
-  double *t, *fz[2], *fx[2], *fy[2], *knee;
+  double *t, *fz[2], *fx[2], *fy[2], *knee, *ap[2];
 } synth;
 
 /* Walking at stride T with duty D; right HS at kT, left HS at kT + T/2. Each foot is planted at
@@ -46,7 +46,7 @@ static synth make_gait(double T, double D, double L, double off, double ang, int
   g.knee = malloc(g.n * sizeof(double));
   for (int s = 0; s < 2; s++)
     g.fz[s] = malloc(g.n * sizeof(double)), g.fx[s] = malloc(g.n * sizeof(double)),
-    g.fy[s] = malloc(g.n * sizeof(double));
+    g.fy[s] = malloc(g.n * sizeof(double)), g.ap[s] = malloc(g.n * sizeof(double));
   for (int i = 0; i < g.n; i++) {
     double t = i * DT;
     g.t[i] = t;
@@ -57,6 +57,8 @@ static synth make_gait(double T, double D, double L, double off, double ang, int
       double base = (k - 1) * L + (s ? off * L : 0), x;
       if (u < D) x = base, g.fz[s][i] = 1.0;
       else x = base + L * 0.5 * (1 - cos(M_PI * (u - D) / (1 - D))), g.fz[s][i] = 0.0;
+      /* foot relative to the pelvis: most anterior at HS, most posterior at TO */
+      g.ap[s][i] = u < D ? 0.3 * cos(M_PI * u / D) : -0.3 * cos(M_PI * (u - D) / (1 - D));
       g.fx[s][i] = x * cos(ang), g.fy[s][i] = x * sin(ang);
     }
   }
@@ -65,12 +67,15 @@ static synth make_gait(double T, double D, double L, double off, double ang, int
 
 static void free_gait(synth *g) {
   free(g->t), free(g->knee);
-  for (int s = 0; s < 2; s++) free(g->fz[s]), free(g->fx[s]), free(g->fy[s]);
+  for (int s = 0; s < 2; s++) free(g->fz[s]), free(g->fx[s]), free(g->fy[s]), free(g->ap[s]);
 }
 
+static int g_kinematic; /* analyse() with Zeni's kinematic events instead of force */
+
 static void analyse(synth *g, gait_cycle *c, int *nc, gait_metrics *m) {
-  gait_input in = {.n = g->n, .t = g->t, .thresh = 0.05, .min_s = 0.02};
-  for (int s = 0; s < 2; s++) in.fz[s] = g->fz[s], in.foot_x[s] = g->fx[s], in.foot_y[s] = g->fy[s];
+  gait_input in = {.n = g->n, .t = g->t, .thresh = 0.05, .min_s = 0.02, .kinematic = g_kinematic};
+  for (int s = 0; s < 2; s++)
+    in.fz[s] = g->fz[s], in.foot_x[s] = g->fx[s], in.foot_y[s] = g->fy[s], in.ap[s] = g->ap[s];
   gait_analyse(&in, c, 64, nc, m);
 }
 
@@ -132,4 +137,33 @@ Test(gait, outlier_cycle_dropped) {
   c[2].to = NAN, c[2].keep = 1;
   gait_drop_outliers(c, 10);
   cr_assert_eq(c[2].keep, 0, "a cycle without toe off is not used");
+}
+
+Test(gait, zeni_kinematic_events_known_times_and_metrics) {
+  double T = 1.1, D = 0.6, L = 1.4, hs[32], to[32];
+  synth g = make_gait(T, D, L, 0.5, 0, 6);
+  int nhs, nto;
+  gait_events_zeni(g.t, g.ap[0], g.n, 0.05, hs, &nhs, to, &nto, 32);
+  cr_assert_geq(nhs, 4);
+  for (int k = 0; k < nhs; k++) {
+    double want = round(hs[k] / T) * T;
+    cr_assert(fabs(hs[k] - want) < 2e-4, "HS %d at %g, expected %g", k, hs[k], want);
+  }
+  for (int k = 0; k < nto; k++) {
+    double want = (round(to[k] / T - D) + D) * T;
+    cr_assert(fabs(to[k] - want) < 2e-4, "TO %d at %g, expected %g", k, to[k], want);
+  }
+  gait_cycle c[64];
+  int nc;
+  gait_metrics m;
+  g_kinematic = 1;
+  analyse(&g, c, &nc, &m);
+  g_kinematic = 0;
+  for (int s = 0; s < 2; s++) {
+    NEAR(m.stride_time[s], T, 1e-3);
+    NEAR(m.stance_pct[s], 100 * D, 0.1);
+    NEAR(m.step_len[s], L / 2, 1e-3);
+  }
+  NEAR(m.double_support_pct, 20, 0.3);
+  free_gait(&g);
 }
