@@ -1,6 +1,7 @@
 /* common/ac.c: see ac.h. */
 #include "common/ac.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,10 @@ void ac_ws_init(ac_ws *ws, const ac_net *n, int max_batch, int with_grad) {
     int H = ac_head_hidden(n);
     lattice_cov_init(&ws->cov, n->cfg.act_dim, H, n->cfg.lat_alpha);
     lattice_noise_init(&ws->noise, max_batch, n->cfg.act_dim, H, n->cfg.lat_resample);
-    ws->scratch = xcalloc((size_t)H, sizeof(float));
+    ws->lat_x = xaligned((size_t)max_batch * H * sizeof(float));
+    ws->lat_y = xaligned((size_t)max_batch * n->cfg.act_dim * sizeof(float));
+    ws->lat_s = xcalloc((size_t)H + n->cfg.act_dim, sizeof(float));
+    ws->lat_zero = xcalloc((size_t)n->cfg.act_dim, sizeof(float));
   }
 }
 
@@ -59,7 +63,10 @@ void ac_ws_free(ac_ws *ws) {
   if (ws->lattice) {
     lattice_cov_free(&ws->cov);
     lattice_noise_free(&ws->noise);
-    free(ws->scratch);
+    free(ws->lat_x);
+    free(ws->lat_y);
+    free(ws->lat_s);
+    free(ws->lat_zero);
     ws->lattice = 0;
   }
 }
@@ -86,18 +93,26 @@ static void act_lattice(const ac_net *n, const float *params, ac_ws *ws, const f
   int A = n->cfg.act_dim, H = ac_head_hidden(n);
   const float *W = ac_head_w(n, params), *ls_act = params + n->log_std_off, *ls_lat = params + n->log_std_lat_off;
   if (logp) lattice_cov_update(&ws->cov, W, ls_lat, ls_act);
-  for (int e = 0; e < E; e++) {
-    const float *m = mu + (size_t)e * A;
-    float *a = act + (size_t)e * A;
-    if (deterministic) {
-      memcpy(a, m, (size_t)A * sizeof(float));
-    } else {
+  if (deterministic) {
+    memcpy(act, mu, (size_t)E * A * sizeof(float));
+  } else { /* lattice_perturb for all rows at once: the latent term is one GEMM [E][H] x W^T */
+    float *s_lat = ws->lat_s, *s_act = ws->lat_s + H;
+    for (int h = 0; h < H; h++) s_lat[h] = n->cfg.lat_alpha * expf(ls_lat[h]);
+    for (int i = 0; i < A; i++) s_act[i] = expf(ls_act[i]);
+    for (int e = 0; e < E; e++) {
       lattice_noise_next(&ws->noise, e, r);
-      lattice_perturb(W, ls_lat, ls_act, n->cfg.lat_alpha, A, H, ws->noise.z_lat + (size_t)e * H,
-                      ws->noise.z_act + (size_t)e * A, m, a, ws->scratch);
+      const float *z = ws->noise.z_lat + (size_t)e * H;
+      float *x = ws->lat_x + (size_t)e * H;
+      for (int h = 0; h < H; h++) x[h] = s_lat[h] * z[h];
     }
-    if (logp) logp[e] = (float)lattice_logp(&ws->cov, m, a);
+    nn_linear_forward(ws->lat_y, NULL, ws->lat_x, W, ws->lat_zero, E, H, A, -1, 0);
+    for (int e = 0; e < E; e++) {
+      const float *m = mu + (size_t)e * A, *y = ws->lat_y + (size_t)e * A, *z = ws->noise.z_act + (size_t)e * A;
+      float *a = act + (size_t)e * A;
+      for (int i = 0; i < A; i++) a[i] = m[i] + y[i] + s_act[i] * z[i];
+    }
   }
+  for (int e = 0; logp && e < E; e++) logp[e] = (float)lattice_logp(&ws->cov, mu + (size_t)e * A, act + (size_t)e * A);
 }
 
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,

@@ -43,7 +43,8 @@ typedef struct ac_ws {
   lattice_cov cov;     /* Sigma's factors, cached while the weights stay the same */
   lattice_noise noise; /* per-row time-correlated noise: row e = env e of the actor; part of the
                         * actor's state (ac_noise_* below) for exact resume */
-  float *scratch;      /* [h_last] */
+  float *lat_x, *lat_y; /* [max_batch][h_last] latent perturbations, [max_batch][act_dim] W times them */
+  float *lat_s, *lat_zero; /* [h_last + act_dim] alpha s_lat and s_act; [act_dim] zero bias for the GEMM */
 } ac_ws;
 
 void ac_init(ac_net *n, const ac_config *c);

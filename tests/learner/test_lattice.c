@@ -332,3 +332,29 @@ Test(lattice, noise_state_round_trip_continues_exactly) {
   ac_ws_free(&ws);
   free(params);
 }
+
+/* ac_act's batched path (one BLIS GEMM for all rows) against the naive lattice_perturb. */
+Test(lattice, batched_sampling_matches_the_reference_kernel) {
+  rng_t r;
+  rng_seed(&r, 8, 0, RNG_TEST, 0);
+  ac_net net;
+  float *params;
+  sampling_net(&net, &params, 2, &r);
+  enum { E = 7 };
+  ac_ws ws;
+  ac_ws_init(&ws, &net, E, 0);
+  float obs[E * 4], act[E * A], mu[E * A], ref[A], scr[H];
+  for (int i = 0; i < E * 4; i++) obs[i] = (float)rng_normal(&r);
+  ac_act(&net, params, &ws, obs, E, NULL, 1, mu, NULL, NULL);
+  const float *W = ac_head_w(&net, params);
+  for (int t = 0; t < 3; t++) {
+    ac_act(&net, params, &ws, obs, E, &r, 0, act, NULL, NULL);
+    for (int e = 0; e < E; e++) {
+      lattice_perturb(W, params + net.log_std_lat_off, params + net.log_std_off, net.cfg.lat_alpha, A, H,
+                      ws.noise.z_lat + e * H, ws.noise.z_act + e * A, mu + e * A, ref, scr);
+      for (int i = 0; i < A; i++) cr_expect_float_eq(act[e * A + i], ref[i], 1e-5, "step %d env %d muscle %d", t, e, i);
+    }
+  }
+  ac_ws_free(&ws);
+  free(params);
+}
