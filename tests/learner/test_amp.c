@@ -86,6 +86,7 @@ Test(amp, gradient_penalty_parameter_gradient_by_finite_differences) {
   gp_ctx ctx = {x, 5};
   double e = fd_compare(&a, g, gp_value, &ctx);
   cr_assert(e < 2e-3, "penalty gradient vs finite differences: relative error %g", e);
+  cr_log_info("penalty P = %g, gradient vs finite differences: relative error %g", P, e);
   free(g);
   amp_free(&a);
 }
@@ -133,6 +134,7 @@ Test(amp, full_loss_gradient_by_finite_differences) {
   memcpy(g, a.grads, a.layout.total * sizeof(float));
   double e = fd_compare(&a, g, loss_value, &ctx);
   cr_assert(e < 2e-3, "loss gradient vs finite differences: relative error %g", e);
+  cr_log_info("whole loss gradient vs finite differences: relative error %g", e);
   free(g);
   amp_free(&a);
 }
@@ -282,4 +284,15 @@ Test(amp, checkpoint_round_trip_trains_identically) {
   cr_assert(a.rlen == b.rlen && a.rpos == b.rpos && memcmp(a.replay, b.replay, (size_t)a.rlen * 6 * 4) == 0);
   amp_free(&a);
   amp_free(&b);
+}
+
+Test(amp, hidden_widths_parse) {
+  amp_config c;
+  d2m_err err;
+  cr_assert(amp_parse_hidden("256,128", &c, &err) == 0 && c.nhidden == 2 && c.hidden[0] == 256 && c.hidden[1] == 128);
+  cr_assert(amp_parse_hidden("64", &c, &err) == 0 && c.nhidden == 1 && c.hidden[0] == 64);
+  cr_assert(amp_parse_hidden("", &c, &err) != 0);
+  cr_assert(amp_parse_hidden("1,2,3,4,5", &c, &err) != 0 && strstr(err.msg, "amp.hidden"));
+  cr_assert(amp_parse_hidden("64;64", &c, &err) != 0 && strstr(err.msg, "amp.hidden"));
+  cr_assert(amp_parse_hidden("0", &c, &err) != 0);
 }
