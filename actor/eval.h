@@ -30,6 +30,8 @@
 
 #include "common/log.h"
 
+#define EVAL_MAX_SET 16
+
 typedef struct eval_opts {
   const char *checkpoint; /* checkpoint file, or a run dir (its newest checkpoint) */
   const char *out_dir;
@@ -40,7 +42,10 @@ typedef struct eval_opts {
   int deterministic;
   int playback;           /* imitate: reference played back kinematically instead of the policy */
   int video, width, height;
+  int video_hq;           /* keep the model's visual quality (multisampling, shadows, reflection) */
   uint64_t seed;
+  int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
+  const char *set[EVAL_MAX_SET];
 } eval_opts;
 
 typedef struct eval_result {

@@ -222,7 +222,7 @@ void an_emg(an_ctx *c) {
   report_table(&c->rep, "EMG channel|model muscle|EMG cycles|model cycles|r|best shift (% cycle)|r at best shift");
   double *cols[2 * AN_MAXMAP] = {0};
   char header[2 * AN_MAXMAP * 72] = "";
-  int nplot = 0;
+  int nplot = 0, which[AN_MAXMAP];
   double *x = xmalloc((size_t)c->n * sizeof(double)), sd[GAIT_NPTS];
   for (int j = 0; j < m.n; j++) {
     char col[80];
@@ -246,19 +246,24 @@ void an_emg(an_ctx *c) {
                shift, rbest);
     size_t o = strlen(header);
     snprintf(header + o, sizeof header - o, "%smodel_%s,emg_%s", nplot ? "," : "", m.muscle[j], m.muscle[j]);
-    nplot++;
+    which[nplot++] = j;
   }
   report_table_end(&c->rep);
   if (nplot) {
     an_write_curves(c, "emg", header, cols, 2 * nplot);
     int ncol = nplot < 4 ? nplot : 4, nrow = (nplot + 3) / 4;
-    char *body = xmalloc(512 + (size_t)nplot * 400), *p = body;
+    char *body = xmalloc(512 + (size_t)nplot * 640), *p = body;
     p += sprintf(p, "  set multiplot layout %d,%d\n  set grid\n  set xlabel 'gait cycle (%%)'\n  set yrange [0:1.1]\n"
                     "  set key top right font ',7'\n", nrow, ncol);
-    for (int k = 0; k < nplot; k++)
-      p += sprintf(p, "  set title columnhead(%d) noenhanced\n  plot 'emg.csv' using 1:%d with lines lw 2 lc rgb '#1f77b4' "
+    for (int k = 0; k < nplot; k++) {
+      char title[140];
+      snprintf(title, sizeof title, "%s (%s)", m.muscle[which[k]], m.label[which[k]]);
+      for (char *q = title; *q; q++)
+        if (*q == '\'' || *q == '\\') *q = ' '; /* inside a gnuplot single-quoted string */
+      p += sprintf(p, "  set title '%s' noenhanced\n  plot 'emg.csv' using 1:%d with lines lw 2 lc rgb '#1f77b4' "
                       "title 'model excitation', '' using 1:%d with lines lw 2 lc rgb 'black' dt 2 title 'EMG envelope'\n",
-                   2 + 2 * k, 2 + 2 * k, 3 + 2 * k);
+                   title, 2 + 2 * k, 3 + 2 * k);
+    }
     report_plot(&c->rep, "emg", 300 * ncol, 260 * nrow,
                 "Model excitation vs EMG envelope per muscle over the gait cycle (each divided by its peak)", body);
     free(body);

@@ -67,6 +67,8 @@ void emg_envelope(const double *raw, int n, double fs, double *env) {
   if (EMG_BP_HI_HZ < 0.5 * fs) emg_filtfilt4(env, n, EMG_BP_HI_HZ, fs, 0);
   for (int i = 0; i < n; i++) env[i] = fabs(env[i]);
   emg_filtfilt4(env, n, EMG_ENV_HZ, fs, 0);
+  for (int i = 0; i < n; i++) /* the low-pass of a rectified signal rings slightly below 0 at sharp onsets */
+    if (env[i] < 0) env[i] = 0;
 }
 
 void emg_normalise_peak(double *x, int n) {

@@ -8,7 +8,7 @@
  *      phase; the effective order doubles and the -3 dB point moves to where the single pass is
  *      -1.5 dB);
  *   2. full-wave rectification (absolute value);
- *   3. low-pass 6 Hz, 4th-order Butterworth, forward and backward;
+ *   3. low-pass 6 Hz, 4th-order Butterworth, forward and backward; negative ringing set to 0;
  *   4. normalisation (emg_normalise_peak): divided by the peak of the mean gait-cycle curve, so
  *      envelope and model excitation are compared in shape (Pearson r), not in amplitude.
  * Butterworth sections are designed by the bilinear transform with frequency pre-warping (second-
