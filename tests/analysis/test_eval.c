@@ -11,6 +11,7 @@
 #include "common/ac_config.h"
 #include "common/ckpt.h"
 #include "common/config.h"
+#include "envs/analysis/gait.h"
 #include "envs/analysis/stats.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
@@ -137,5 +138,69 @@ Test(eval, video_has_one_frame_per_step, .timeout = 180) {
   cr_assert_eq(fscanf(p, "%ld", &frames), 1);
   pclose(p);
   cr_assert_eq(frames, r.frames, "video has %ld frames, the rollout %ld steps", frames, r.frames);
+  remove(ck);
+}
+
+/* Column by name as a malloc'd array. */
+static double *col(const stats_table *t, const char *name) {
+  int j = stats_table_col(t, name);
+  cr_assert_geq(j, 0, "column %s missing", name);
+  double *x = malloc((size_t)t->nrows * sizeof(double));
+  stats_table_column(t, j, x);
+  return x;
+}
+
+Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
+  /* The default gait played back: the analysis must find its cycle period and speed. */
+  const char *dir = "/tmp/d2m_test_eval_playback";
+  char ck[256], p[256];
+  snprintf(ck, sizeof ck, "%s.ckpt", dir);
+  write_fresh_checkpoint(ck, "imitate");
+  eval_opts o;
+  eval_opts_default(&o);
+  o.checkpoint = ck, o.out_dir = dir, o.playback = 1, o.max_steps = 180;
+  eval_result r;
+  d2m_err err = {{0}};
+  cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
+  snprintf(p, sizeof p, "%s/frames.csv", dir);
+  stats_table t;
+  cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
+  double *q = col(&t, "q_knee_angle_r"), *rq = col(&t, "ref_knee_angle_r");
+  for (int i = 0; i < t.nrows; i++) cr_assert(fabs(q[i] - rq[i]) < 1e-3, "playback follows the reference");
+  double *tm = col(&t, "time"), *rx = col(&t, "root_x"), *ry = col(&t, "root_y");
+  double *fx[2] = {col(&t, "foot_r_x"), col(&t, "foot_l_x")}, *fy[2] = {col(&t, "foot_r_y"), col(&t, "foot_l_y")};
+  int n = t.nrows;
+  double ux = rx[n - 1] - rx[0], uy = ry[n - 1] - ry[0], L = hypot(ux, uy), *ap[2];
+  for (int s = 0; s < 2; s++) {
+    ap[s] = malloc((size_t)n * sizeof(double));
+    for (int i = 0; i < n; i++) ap[s][i] = ((fx[s][i] - rx[i]) * ux + (fy[s][i] - ry[i]) * uy) / L;
+  }
+  gait_input in = {.n = n, .t = tm, .min_s = 0.05, .kinematic = 1, .max_stride_s = 3};
+  for (int s = 0; s < 2; s++) in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s], in.fz[s] = q;
+  gait_cycle c[64];
+  int nc;
+  gait_metrics g;
+  gait_analyse(&in, c, 64, &nc, &g);
+  /* the reference, as the env builds it */
+  model_subject s;
+  model_subject_default(&s);
+  cfg_t cfg;
+  cfg_defaults(&cfg);
+  s.timestep = cfg.env_sim_dt;
+  mjModel *m = model_load(&s, &err);
+  refmotion ref;
+  cr_assert_eq(refmotion_default_gait(&ref, m, cfg.env_sim_dt * cfg.env_substeps, &err), 0, "%s", err.msg);
+  double period = ref.nframes * ref.dt;
+  for (int k = 0; k < 2; k++) {
+    cr_assert_geq(g.nkept[k], 3, "side %d: %d cycles", k, g.nkept[k]);
+    cr_assert(fabs(g.stride_time[k] - period) < ref.dt, "stride %g s, reference cycle %g s", g.stride_time[k], period);
+    cr_assert(g.stance_pct[k] > 50 && g.stance_pct[k] < 70, "stance %g %%", g.stance_pct[k]);
+  }
+  cr_assert(fabs(g.speed - ref.speed) < 0.03 * ref.speed, "speed %g, reference %g m/s", g.speed, ref.speed);
+  refmotion_free(&ref);
+  mj_deleteModel(m);
+  for (int k = 0; k < 2; k++) free(fx[k]), free(fy[k]), free(ap[k]);
+  free(q), free(rq), free(tm), free(rx), free(ry);
+  stats_table_free(&t);
   remove(ck);
 }
