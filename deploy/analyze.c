@@ -33,6 +33,19 @@ int an_write_curves(const an_ctx *c, const char *name, const char *header, doubl
   return fclose(f);
 }
 
+/* mkdir -p: each missing parent too; 0 or -1 (errno set). */
+static int make_dirs(const char *path) {
+  char p[4200];
+  snprintf(p, sizeof p, "%s", path);
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/') {
+      *s = 0;
+      if (mkdir(p, 0755) && errno != EEXIST) return -1;
+      *s = '/';
+    }
+  return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
+}
+
 static int file_exists(const char *p) {
   struct stat st;
   return !stat(p, &st) && S_ISREG(st.st_mode);
@@ -416,7 +429,7 @@ int analyze_cli(int argc, char **argv) {
     LOG_E("analyze: %s has neither frames.csv (drl2move eval) nor progress.csv (a run)", o->in);
     return free(c), 1;
   }
-  if (mkdir(o->out, 0755) && errno != EEXIST) {
+  if (make_dirs(o->out)) {
     LOG_E("analyze: %s: %s", o->out, strerror(errno));
     return free(c), 1;
   }
