@@ -94,11 +94,25 @@ double stats_symmetry_index(double right, double left) {
   return m != 0 ? 100.0 * (right - left) / m : NAN;
 }
 
-static int split_cells(char *line, char **cells, int max) {
+/* Cells separated by `sep` (comma or tab: empty cells count, spaces around a cell are trimmed) or,
+ * for sep == ' ', by runs of blanks. */
+static int split_cells(char *line, char sep, char **cells, int max) {
   int n = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(line, ",\t \r\n", &save); tok && n < max; tok = strtok_r(NULL, ",\t \r\n", &save))
-    cells[n++] = tok;
+  line[strcspn(line, "\r\n")] = 0;
+  if (sep == ' ') {
+    char *save = NULL;
+    for (char *tok = strtok_r(line, " \t", &save); tok && n < max; tok = strtok_r(NULL, " \t", &save)) cells[n++] = tok;
+    return n;
+  }
+  for (char *s = line; n < max;) {
+    char *e = strchr(s, sep);
+    if (e) *e = 0;
+    while (*s == ' ') s++;
+    for (char *q = s + strlen(s); q > s && q[-1] == ' ';) *--q = 0;
+    cells[n++] = s;
+    if (!e) break;
+    s = e + 1;
+  }
   return n;
 }
 
@@ -112,10 +126,12 @@ int stats_table_read(const char *path, stats_table *t, d2m_err *err) {
   size_t cap = 0, rows_cap = 0;
   long lineno = 0;
   int rc = 0;
+  char sep = ' ';
   while (getline(&line, &cap, f) > 0) {
     lineno++;
     if (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0) continue;
-    int n = split_cells(line, cells, MAXC);
+    if (!t->names) sep = strchr(line, ',') ? ',' : strchr(line, '\t') ? '\t' : ' ';
+    int n = split_cells(line, sep, cells, MAXC);
     if (!t->names) {
       t->ncols = n;
       t->names = xcalloc((size_t)n, sizeof *t->names);

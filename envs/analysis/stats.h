@@ -23,7 +23,8 @@ int stats_best_shift(const double *a, const double *b, int n, int max_shift, int
  * SI = 100 (R - L) / (0.5 (R + L)); 0 = perfect symmetry; NaN if R + L = 0. */
 double stats_symmetry_index(double right, double left);
 
-/* A numeric CSV table with a header line (comma, tab or space separated; '#' lines skipped). */
+/* A numeric table with a header line; the header decides the separator (comma, else tab, else runs
+ * of blanks); '#' lines skipped. */
 typedef struct stats_table {
   int nrows, ncols;
   char **names;
