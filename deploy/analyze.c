@@ -62,6 +62,24 @@ static void find_inputs(an_ctx *c) {
   if (!file_exists(c->progress)) c->progress[0] = 0;
 }
 
+/* Eval's summary.json and video.mp4 beside frames.csv. The video is linked relative to the report
+ * when the report is in the default place (so the folder can be moved), else by absolute path. */
+static void an_eval_outputs(an_ctx *c, int default_out) {
+  char dir[4200], p[4300], rel[4400];
+  snprintf(dir, sizeof dir, "%s", c->frames);
+  *strrchr(dir, '/') = 0;
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  report_heading(&c->rep, "Rollout");
+  report_file(&c->rep, p, "Task metrics of the evaluated episodes (summary.json of drl2move eval):");
+  snprintf(p, sizeof p, "%s/video.mp4", dir);
+  if (!file_exists(p)) return;
+  const char *sub = strlen(dir) > strlen(c->o.in) ? dir + strlen(c->o.in) + 1 : "";
+  if (default_out) snprintf(rel, sizeof rel, "../%s%svideo.mp4", sub, *sub ? "/" : "");
+  else if (!realpath(p, rel)) snprintf(rel, sizeof rel, "%s", p);
+  report_video(&c->rep, rel, "Rollout video (tracking camera; the reference as a translucent green ghost where the task "
+                             "has one)");
+}
+
 static void an_learning(an_ctx *c) {
   if (!c->progress[0]) return;
   report_heading(&c->rep, "Training");
@@ -421,6 +439,7 @@ int analyze_cli(int argc, char **argv) {
   if (!o->in || o->grf_rate <= 0 || o->thresh_bw <= 0 || o->min_s < 0 || (o->emg && !o->emg_map))
     return analyze_usage(stderr), free(c), 2;
   char outbuf[4200];
+  int default_out = !o->out;
   if (!o->out) snprintf(outbuf, sizeof outbuf, "%s/analysis", o->in), o->out = outbuf;
   find_inputs(c);
   int rc = 0;
@@ -440,6 +459,7 @@ int analyze_cli(int argc, char **argv) {
   report_text(&c->rep, "Input: %s%s%s", c->frames[0] ? c->frames : "", c->frames[0] && c->progress[0] ? " and " : "",
               c->progress);
   an_learning(c);
+  if (c->frames[0]) an_eval_outputs(c, default_out);
   if (c->frames[0]) {
     if (an_load(c, &err)) {
       LOG_E("analyze: %s", err.msg);

@@ -126,3 +126,24 @@ void report_row(report *r, const char *fmt, ...) {
 }
 
 void report_table_end(report *r) { fputs("</table>\n", r->html); }
+
+void report_video(report *r, const char *src, const char *caption) {
+  fprintf(r->html, "<figure><video controls loop muted width=\"640\" src=\"");
+  esc(r->html, src);
+  fprintf(r->html, "\"></video><figcaption>");
+  esc(r->html, caption);
+  fprintf(r->html, "</figcaption></figure>\n");
+}
+
+int report_file(report *r, const char *path, const char *caption) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  fprintf(r->html, "<p>");
+  esc(r->html, caption);
+  fprintf(r->html, "</p><pre>");
+  char buf[4096];
+  while (fgets(buf, sizeof buf, f)) esc(r->html, buf);
+  fprintf(r->html, "</pre>\n");
+  fclose(f);
+  return 0;
+}

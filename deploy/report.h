@@ -29,5 +29,9 @@ int report_plot(report *r, const char *name, int width, int height, const char *
 void report_table(report *r, const char *headers);
 void report_row(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_table_end(report *r);
+/* A video (MP4, H.264) at `src` (relative to the report or absolute). */
+void report_video(report *r, const char *src, const char *caption);
+/* The text file at path, verbatim in a <pre> block (e.g. eval's summary.json); 0 if read. */
+int report_file(report *r, const char *path, const char *caption);
 
 #endif
