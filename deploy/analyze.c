@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "common/log.h"
@@ -352,7 +353,10 @@ static void an_grf(an_ctx *c) {
       if (x) gait_curve(c->t, x, c->n, c->cyc, c->nc, s, cols[6 * a + 2 * s], cols[6 * a + 2 * s + 1]);
       free(x);
     }
-  int have_ref = c->o.grf && grf_ref(c, cols[4], cols[5], cols[10], cols[11]) > 0;
+  size_t gl = c->o.grf ? strlen(c->o.grf) : 0;
+  int is_c3d = gl > 4 && !strcasecmp(c->o.grf + gl - 4, ".c3d");
+  int have_ref = c->o.grf && (is_c3d ? an_grf_c3d(c, cols[4], cols[5], cols[10], cols[11])
+                                     : grf_ref(c, cols[4], cols[5], cols[10], cols[11])) > 0;
   if (have_ref) {
     report_table(&c->rep, "component|side|RMSE (BW)|Pearson r");
     for (int a = 0; a < 2; a++)
@@ -391,13 +395,16 @@ static void analyze_usage(FILE *f) {
           "                        [--emg FILE.c3d|FILE.csv --emg-map FILE] [--threshold BW] [--debounce S]\n"
           "                        [--events force|kinematic]\n"
           "DIR: an eval output (frames.csv) or a run dir (RUN/eval/frames.csv, RUN/progress.csv).\n"
+          "                        [--grf-body-weight N]\n"
           "Writes OUT (default DIR/analysis): metrics.csv, per-cycle curves (.csv), gnuplot scripts (.gp), PNG and\n"
           "SVG pictures, and report.html (open it from the file system).\n"
           "  --ref FILE.mot   joint-angle reference, taken as one gait cycle from right heel strike (e.g.\n"
           "                   gait-reference/opensim_crouch_gait_tutorial/normal.mot); without it the task's own\n"
           "                   reference (imitate: ref_* columns) is used when present\n"
           "  --grf FILE       reference GRF, Fukuchi et al. 2018 treadmill layout (Fx1 Fy1 .. Fx2 Fy2, N, y up)\n"
+          "                   or a C3D with type-2 force plates and Foot Strike events (Vicon/Nexus)\n"
           "  --grf-rate HZ    its sampling rate (default 300)\n"
+          "  --grf-body-weight N   body weight for a C3D (default: 2 x stance impulse / stride time)\n"
           "  --emg FILE       EMG: C3D analog channels (raw: band-pass, rectify, low-pass) or a CSV of envelopes\n"
           "                   (column 'time' plus one column per channel)\n"
           "  --emg-map FILE   lines 'CHANNEL LABEL = model_muscle' (e.g. 'Right Tibialis Anterior = tibant_r') and\n"
@@ -421,6 +428,7 @@ int analyze_cli(int argc, char **argv) {
     else if (!strcmp(a, "--ref") && has) o->ref_mot = argv[++i];
     else if (!strcmp(a, "--grf") && has) o->grf = argv[++i];
     else if (!strcmp(a, "--grf-rate") && has) o->grf_rate = atof(argv[++i]);
+    else if (!strcmp(a, "--grf-body-weight") && has) o->grf_bw = atof(argv[++i]);
     else if (!strcmp(a, "--emg") && has) o->emg = argv[++i];
     else if (!strcmp(a, "--emg-map") && has) o->emg_map = argv[++i];
     else if (!strcmp(a, "--threshold") && has) o->thresh_bw = atof(argv[++i]);

@@ -13,6 +13,7 @@ typedef struct an_opts {
   double thresh_bw;  /* contact threshold (body weights) */
   double min_s;      /* debounce (s) */
   double grf_rate;   /* Hz of the --grf file */
+  double grf_bw;     /* N, body weight for a C3D --grf (0: from the stance impulse) */
   double max_shift_pct; /* EMG time-shift search range (% of the cycle) */
   int kinematic;     /* events from foot kinematics (Zeni et al. 2008) instead of the GRF threshold */
 } an_opts;
@@ -36,6 +37,8 @@ int an_write_curves(const an_ctx *c, const char *name, const char *header, doubl
 /* analyze_emg.c: excitation heat map and the EMG comparison. */
 void an_excitation(an_ctx *c);
 void an_emg(an_ctx *c);
+/* Reference GRF curves (body weights) from a C3D's force plates; returns the stances used. */
+int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
 int analyze_cli(int argc, char **argv);
 
 #endif

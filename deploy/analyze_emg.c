@@ -272,3 +272,88 @@ void an_emg(an_ctx *c) {
   for (int j = 0; j < m.n; j++) free(r.env[j]);
   free(r.t), free(x);
 }
+
+/* Reference GRF from the force plates of a C3D walking trial (type-2 plates: channels Fx Fy Fz Mx My
+ * Mz). Stance on a plate: vertical force above 20 N (a common force-plate threshold) lasting 50 ms.
+ * Its cycle ends at the next "Foot Strike" event (C3D EVENT group) of the side whose foot strike is
+ * nearest the plate's heel strike; the plate force after toe off is set to 0 (the other foot may land
+ * on the same plate). Body weight: --grf-body-weight, else from the stance impulse of steady walking,
+ * BW = 2 * integral(Fz dt over stance) / stride time (each foot carries half the weight over a stride).
+ * AP axis: the horizontal plate axis with the larger force range; signs as in grf_ref. */
+int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd) {
+  c3d_file f;
+  d2m_err err;
+  if (c3d_read(c->o.grf, &f, &err)) return LOG_W("analyze: %s", err.msg), 0;
+  int n = (int)f.analog_nsamples, used = 0;
+  double *t = xmalloc((size_t)n * sizeof(double)), *fz = xmalloc((size_t)n * sizeof(double));
+  double *fh[2] = {xmalloc((size_t)n * sizeof(double)), xmalloc((size_t)n * sizeof(double))};
+  double fs_t[2][64], sum_v[GAIT_NPTS] = {0}, sq_v[GAIT_NPTS] = {0}, sum_a[GAIT_NPTS] = {0}, sq_a[GAIT_NPTS] = {0};
+  double bw_sum = 0, cur_v[GAIT_NPTS], cur_a[GAIT_NPTS];
+  int nfs[2] = {0, 0};
+  for (int i = 0; i < n; i++) t[i] = f.markers.first_time + i / f.analog_rate;
+  for (int e = 0; e < f.markers.nevents; e++) {
+    const mk_event *ev = &f.markers.events[e];
+    int side = !strcasecmp(ev->context, "Left") ? 1 : !strcasecmp(ev->context, "Right") ? 0 : -1;
+    if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && nfs[side] < 64) fs_t[side][nfs[side]++] = ev->time;
+  }
+  for (int s = 0; s < 2; s++) qsort(fs_t[s], (size_t)nfs[s], sizeof(double), cmp_d);
+  for (int p = 0; p < f.nplates; p++) {
+    const c3d_plate *pl = &f.plates[p];
+    if (pl->type != 2 || pl->nchannel < 3) continue;
+    double mz = 0, range[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 2; k++) fh[k][i] = f.analog[(size_t)i * f.nanalog + pl->channel[k] - 1];
+      fz[i] = f.analog[(size_t)i * f.nanalog + pl->channel[2] - 1];
+      mz += fz[i];
+    }
+    if (mz < 0) /* plates measure the force on the plate: make the reaction (upward) positive */
+      for (int i = 0; i < n; i++) fz[i] = -fz[i], fh[0][i] = -fh[0][i], fh[1][i] = -fh[1][i];
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < n; i++) range[k] = fmax(range[k], fabs(fh[k][i]));
+    double *ap = fh[range[1] > range[0]];
+    double hs[8], to[8];
+    int nhs, nto;
+    gait_events(t, fz, n, 20.0, 0.05, hs, &nhs, to, &nto, 8);
+    for (int k = 0; k < nhs; k++) {
+      int side = -1;
+      double best = 0.1, end = NAN, toff = NAN;
+      for (int s = 0; s < 2; s++)
+        for (int j = 0; j < nfs[s]; j++)
+          if (fabs(fs_t[s][j] - hs[k]) < best) best = fabs(fs_t[s][j] - hs[k]), side = s;
+      for (int j = 0; side >= 0 && j < nfs[side] && isnan(end); j++)
+        if (fs_t[side][j] > hs[k] + 0.2) end = fs_t[side][j];
+      for (int j = 0; j < nto && isnan(toff); j++)
+        if (to[j] > hs[k]) toff = to[j];
+      if (isnan(end) || isnan(toff) || toff > end) continue;
+      double imp = 0;
+      for (int i = 1; i < n; i++)
+        if (t[i] > hs[k] && t[i] <= toff) imp += fz[i] * (t[i] - t[i - 1]);
+      bw_sum += 2 * imp / (end - hs[k]);
+      for (int q = 0; q < GAIT_NPTS; q++) {
+        double tq = hs[k] + (end - hs[k]) * q / (GAIT_NPTS - 1);
+        cur_v[q] = tq <= toff ? stats_interp(t, fz, n, tq) : 0;
+        cur_a[q] = tq <= toff ? stats_interp(t, ap, n, tq) : 0;
+      }
+      double early = 0;
+      for (int q = 0; q <= 20; q++) early += cur_a[q];
+      for (int q = 0; q < GAIT_NPTS; q++) {
+        double a = early > 0 ? -cur_a[q] : cur_a[q];
+        sum_v[q] += cur_v[q], sq_v[q] += cur_v[q] * cur_v[q], sum_a[q] += a, sq_a[q] += a * a;
+      }
+      used++;
+    }
+  }
+  double bw = c->o.grf_bw > 0 ? c->o.grf_bw : used ? bw_sum / used : NAN;
+  for (int q = 0; used && q < GAIT_NPTS; q++) {
+    double mv = sum_v[q] / used, ma = sum_a[q] / used;
+    double vv = used > 1 ? (sq_v[q] - used * mv * mv) / (used - 1) : 0, va = used > 1 ? (sq_a[q] - used * ma * ma) / (used - 1) : 0;
+    v_mean[q] = mv / bw, ap_mean[q] = ma / bw;
+    v_sd[q] = sqrt(fmax(vv, 0)) / bw, ap_sd[q] = sqrt(fmax(va, 0)) / bw;
+  }
+  report_text(&c->rep, "Reference GRF: force plates of %s: %d plate stances with a full cycle from the file's foot-strike "
+                       "events; body weight %.1f N (%s).",
+              c->o.grf, used, bw, c->o.grf_bw > 0 ? "--grf-body-weight" : "2 x stance impulse / stride time");
+  free(t), free(fz), free(fh[0]), free(fh[1]);
+  c3d_free(&f);
+  return used;
+}
