@@ -20,6 +20,13 @@ double *an_col(const an_ctx *c, const char *name) {
   return x;
 }
 
+int an_any_finite(double *const *cols, int ncols) {
+  for (int j = 0; j < ncols; j++)
+    for (int k = 0; cols[j] && k < GAIT_NPTS; k++)
+      if (isfinite(cols[j][k])) return 1;
+  return 0;
+}
+
 int an_write_curves(const an_ctx *c, const char *name, const char *header, double *const *cols, int ncols) {
   char p[4400];
   snprintf(p, sizeof p, "%s/%s.csv", c->o.out, name);
@@ -147,6 +154,13 @@ static void an_gait(an_ctx *c) {
   gait_input in = {.n = c->n, .t = c->t, .thresh = c->o.thresh_bw, .min_s = c->o.min_s, .max_stride_s = 3.0,
                    .kinematic = c->o.kinematic};
   for (int s = 0; s < 2; s++) in.fz[s] = fz[s], in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s];
+  /* Walking means the pelvis up: samples below 70 % of the highest pelvis of the record (eval writes the
+   * reset pose, standing or the reference's) do not belong to strides (the env's fall rule, 0.7). */
+  double *rz = an_col(c, "root_z"), zmax = -INFINITY;
+  unsigned char *valid = xcalloc((size_t)c->n + 1, 1);
+  for (int i = 0; rz && i < c->n; i++) zmax = fmax(zmax, rz[i]);
+  for (int i = 0; i < c->n; i++) valid[i] = !rz || rz[i] >= 0.7 * zmax;
+  in.valid = valid;
   gait_metrics *g = &c->gm;
   report_heading(&c->rep, "Gait events and spatio-temporal metrics");
   if (c->o.kinematic)
@@ -156,8 +170,9 @@ static void an_gait(an_ctx *c) {
   else
     report_text(&c->rep, "Events: vertical GRF of each foot crossing %.3g body weights (heel strike rising, toe off "
                          "falling; a new contact state must last %.0f ms).", c->o.thresh_bw, 1000 * c->o.min_s);
-  report_text(&c->rep, "Cycles run from heel strike to the next heel strike of the same foot; cycles longer than 3 s and "
-                       "those outside mean +- 2 SD of duration are dropped. Double support: both feet between their heel "
+  report_text(&c->rep, "Cycles run from heel strike to the next heel strike of the same foot; cycles longer than 3 s, cycles "
+                       "in which the pelvis drops below 70 %% of its highest position, and those outside mean +- 2 SD "
+                       "of duration are dropped. Double support: both feet between their heel "
                        "strike and toe off. Symmetry index SI = 100 (R - L) / (0.5 (R + L)) (Robinson et al. 1987).");
   gait_analyse(&in, c->cyc, AN_MAXCYC, &c->nc, g);
   char p[4400];
@@ -192,6 +207,7 @@ static void an_gait(an_ctx *c) {
     report_text(&c->rep, "No complete gait cycle in this rollout (the model did not walk: stands, falls, or episodes too "
                          "short). The per-cycle sections below are empty.");
   for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
+  free(rz), free(valid);
 }
 
 /* Reference curves for the three sagittal joints from a .mot table taken as one cycle starting at
@@ -254,9 +270,14 @@ static void an_kinematics(an_ctx *c) {
     }
   report_table_end(&c->rep);
   an_write_curves(c, "kinematics", header, cols, 18);
+  int any = an_any_finite(cols, 18);
   for (int k = 0; k < 18; k++) free(cols[k]);
+  if (!any) {
+    report_text(&c->rep, "Nothing to plot: no gait cycle and no reference (kinematics.csv holds NaN).");
+    return;
+  }
   char body[8192];
-  int o = snprintf(body, sizeof body, "  set multiplot layout 1,3\n  set grid\n  set xlabel 'gait cycle (%%)'\n"
+  int o = snprintf(body, sizeof body, "  set multiplot layout 1,3\n  set grid\n  set xlabel 'gait cycle (%%)'\n  set xrange [0:100]\n"
                                       "  set ylabel 'deg'\n  set key top left font ',8'\n");
   for (int jn = 0; jn < 3; jn++) {
     int b = 2 + 6 * jn; /* gnuplot column of this joint's r_mean */
@@ -368,9 +389,14 @@ static void an_grf(an_ctx *c) {
   }
   an_write_curves(c, "grf", "r_v_mean,r_v_sd,l_v_mean,l_v_sd,ref_v_mean,ref_v_sd,r_ap_mean,r_ap_sd,l_ap_mean,l_ap_sd,"
                             "ref_ap_mean,ref_ap_sd", cols, 12);
+  int any = an_any_finite(cols, 12);
   for (int k = 0; k < 12; k++) free(cols[k]);
+  if (!any) {
+    report_text(&c->rep, "Nothing to plot: no gait cycle and no reference GRF (grf.csv holds NaN).");
+    return;
+  }
   char body[4096];
-  int o = snprintf(body, sizeof body, "  set multiplot layout 1,2\n  set grid\n  set xlabel 'gait cycle (%%)'\n"
+  int o = snprintf(body, sizeof body, "  set multiplot layout 1,2\n  set grid\n  set xlabel 'gait cycle (%%)'\n  set xrange [0:100]\n"
                                       "  set ylabel 'body weights'\n  set key top right font ',8'\n");
   for (int a = 0; a < 2; a++) {
     int b = 2 + 6 * a;

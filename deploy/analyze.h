@@ -32,6 +32,8 @@ typedef struct an_ctx {
 
 /* Column `name` of frames.csv, malloc'd [n]; NULL if absent. */
 double *an_col(const an_ctx *c, const char *name);
+/* 1 if any of cols[j][0..GAIT_NPTS) is finite. */
+int an_any_finite(double *const *cols, int ncols);
 /* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */
 int an_write_curves(const an_ctx *c, const char *name, const char *header, double *const *cols, int ncols);
 /* analyze_emg.c: excitation heat map and the EMG comparison. */

@@ -21,7 +21,10 @@ void an_excitation(an_ctx *c) {
   int nm = 0, idx[AN_MAXMUS];
   for (int j = 0; j < c->tab.ncols && nm < AN_MAXMUS; j++)
     if (!strncmp(c->tab.names[j], "exc_", 4)) idx[nm++] = j;
-  if (!nm) return report_text(&c->rep, "No excitation columns (exc_*) in frames.csv.");
+  if (!nm) {
+    report_text(&c->rep, "No excitation columns (exc_*) in frames.csv.");
+    return;
+  }
   double **cur = xmalloc((size_t)nm * sizeof *cur), sd[GAIT_NPTS];
   double *x = xmalloc((size_t)c->n * sizeof(double));
   char *header = xcalloc((size_t)nm * 40 + 1, 1);
@@ -35,6 +38,12 @@ void an_excitation(an_ctx *c) {
     strcat(header, i ? "," : ""), strncat(header, name, 39);
   }
   an_write_curves(c, "excitation", header, cur, nm);
+  if (!an_any_finite(cur, nm)) {
+    report_text(&c->rep, "Nothing to plot: no gait cycle (excitation.csv holds NaN).");
+    for (int i = 0; i < nm; i++) free(cur[i]);
+    free(cur), free(x), free(header);
+    return;
+  }
   /* heat map: one row per muscle of a side (right column: _r muscles, left: _l), pct along x */
   char p[4400];
   snprintf(p, sizeof p, "%s/heatmap.csv", c->o.out);

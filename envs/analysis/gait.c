@@ -152,6 +152,12 @@ static double double_support(const gait_input *in, double *const *hs, const int 
   return all ? (double)both / all : NAN;
 }
 
+static int all_valid(const gait_input *in, const gait_cycle *y) {
+  for (int i = 0; in->valid && i < in->n; i++)
+    if (in->t[i] >= y->t0 && in->t[i] <= y->t1 && !in->valid[i]) return 0;
+  return 1;
+}
+
 void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_metrics *g) {
   enum { MAXEV = 4096 };
   double *hs[2], *to[2];
@@ -163,7 +169,8 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
     else gait_events(in->t, in->fz[s], in->n, in->thresh, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
     int k = gait_cycles(hs[s], nhs[s], to[s], nto[s], s, c + *nc, max - *nc), kk = 0;
     for (int i = 0; i < k; i++) /* drop non-strides before the outlier statistics see them */
-      if (in->max_stride_s <= 0 || c[*nc + i].t1 - c[*nc + i].t0 <= in->max_stride_s) c[*nc + kk++] = c[*nc + i];
+      if ((in->max_stride_s <= 0 || c[*nc + i].t1 - c[*nc + i].t0 <= in->max_stride_s) && all_valid(in, &c[*nc + i]))
+        c[*nc + kk++] = c[*nc + i];
     k = kk;
     g->ncycles[s] = k;
     *nc += k;

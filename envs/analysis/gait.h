@@ -53,6 +53,8 @@ typedef struct gait_input {
   double thresh, min_s;
   const double *ap[2];      /* kinematic: foot AP position relative to the pelvis (m) */
   int kinematic;            /* 1: events by gait_events_zeni on ap; 0: force threshold on fz */
+  const unsigned char *valid; /* [n] or NULL: a cycle containing a sample with valid 0 is no stride
+                               (e.g. the body lying on the floor) and is dropped with the non-strides */
   double max_stride_s;      /* longer "cycles" are not strides (standing, or a gap between episodes
                                laid end to end); 0: no limit */
 } gait_input;
