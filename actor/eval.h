@@ -12,7 +12,6 @@
  *     episode step time reward
  *     root_x root_y root_z root_qw root_qx root_qy root_qz   world (m, unit quaternion)
  *     root_vx root_vy root_vz                                 world linear velocity (m/s)
- *     heading                                                 pelvis heading (rad, about world z)
  *     foot_r_x .. foot_l_z                                    calcn_r/calcn_l origins, world (m)
  *     grf_r_ap grf_r_ml grf_r_v grf_l_ap grf_l_ml grf_l_v     contact force on each foot from
  *                 MuJoCo's contacts (the env's foot_force observation), heading frame, body weights
@@ -22,7 +21,13 @@
  *   summary.json  task metrics per episode and their means (return, length, end reason, success,
  *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt.
  *   video.mp4     with --video: tracking camera, the reference as a translucent ghost (imitate),
- *                 one frame per control step at 1/dt frames/s, H.264 by Debian's ffmpeg. */
+ *                 one frame per control step at 1/dt frames/s, H.264 by Debian's ffmpeg.
+ *                 Rendering speed at 640x480 (Mesa llvmpipe on this 2-core VM, while ffmpeg encodes;
+ *                 measured with `drl2move eval RUN --playback --video --max-steps 120`): 10-17 frames/s
+ *                 with the fast settings (about 12 with the ghost), 0.9-1.6 with --video-hq.
+ *   --playback    (imitate) the reference played back kinematically instead of the policy: a known gait
+ *                 for checking the analysis (its GRF are the contact solver's forces of a prescribed
+ *                 state, not dynamics: use kinematic events). */
 #ifndef D2M_EVAL_H
 #define D2M_EVAL_H
 
