@@ -47,18 +47,6 @@ void eval_opts_default(eval_opts *o) {
   o->seed = 1;
 }
 
-/* mkdir -p: each missing parent too; 0 or -1 (errno set). */
-static int make_dirs(const char *path) {
-  char p[4200];
-  snprintf(p, sizeof p, "%s", path);
-  for (char *s = p + 1; *s; s++)
-    if (*s == '/') {
-      *s = 0;
-      if (mkdir(p, 0755) && errno != EEXIST) return -1;
-      *s = '/';
-    }
-  return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 /* A run dir names its newest checkpoint; a file is taken as is. */
 static void resolve_checkpoint(const char *in, char *path, size_t n) {
@@ -358,7 +346,7 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   memset(&c, 0, sizeof c);
   int rc = load_policy(&c, o, &f, err) || find_layout(&c, err);
   ckpt_close(&f);
-  if (!rc && make_dirs(o->out_dir)) rc = err_set(err, "%s: %s", o->out_dir, strerror(errno));
+  if (!rc && file_mkdirs(o->out_dir, err)) rc = -1;
   if (!rc && o->playback && !env_ref(c.env)) rc = err_set(err, "--playback needs the imitate task (--task imitate)");
   if (!rc && o->video) rc = video_open(&c, o, err);
   char fp[4200];

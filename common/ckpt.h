@@ -43,6 +43,9 @@ int ckpt_get(const ckpt_file *f, const char *name, size_t n, const void **data, 
 /* Copy section `name` of exactly n bytes into dst. */
 int ckpt_copy(const ckpt_file *f, const char *name, void *dst, size_t n, d2m_err *err);
 
+/* mkdir -p: the directory and each missing parent (mode 0755); -1 with err naming the path. */
+int file_mkdirs(const char *path, d2m_err *err);
+
 /* Atomic write of one buffer (also used for small text files of a run directory). */
 int file_write_atomic(const char *path, const void *data, size_t n, d2m_err *err);
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "common/ckpt.h"
 #include "common/log.h"
 #include "envs/motion/mot.h"
 
@@ -41,18 +42,6 @@ int an_write_curves(const an_ctx *c, const char *name, const char *header, doubl
   return fclose(f);
 }
 
-/* mkdir -p: each missing parent too; 0 or -1 (errno set). */
-static int make_dirs(const char *path) {
-  char p[4200];
-  snprintf(p, sizeof p, "%s", path);
-  for (char *s = p + 1; *s; s++)
-    if (*s == '/') {
-      *s = 0;
-      if (mkdir(p, 0755) && errno != EEXIST) return -1;
-      *s = '/';
-    }
-  return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 static int file_exists(const char *p) {
   struct stat st;
@@ -482,8 +471,8 @@ int analyze_cli(int argc, char **argv) {
     LOG_E("analyze: %s has neither frames.csv (drl2move eval) nor progress.csv (a run)", o->in);
     return free(c), 1;
   }
-  if (make_dirs(o->out)) {
-    LOG_E("analyze: %s: %s", o->out, strerror(errno));
+  if (file_mkdirs(o->out, &err)) {
+    LOG_E("analyze: %s", err.msg);
     return free(c), 1;
   }
   if (report_open(&c->rep, o->out, "drl2move analysis")) {

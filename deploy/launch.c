@@ -103,18 +103,6 @@ int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_e
   return 0;
 }
 
-static int mkdir_p(const char *path, d2m_err *err) {
-  char buf[LAUNCH_PATH_MAX];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return err_set(err, "%s: path too long", path);
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
-  return 0;
-}
 
 static char *config_text(const cfg_t *cfg, size_t *n) {
   char *text = NULL;
@@ -136,7 +124,7 @@ static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, siz
     localtime_r(&t, &tm);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    if (mkdir_p(cfg->run_runs_dir, err)) return -1;
+    if (file_mkdirs(cfg->run_runs_dir, err)) return -1;
     /* A fresh directory: add -2, -3, ... when two runs start in the same second. */
     for (int k = 1;; k++) {
       if (k == 1) snprintf(run_dir, n, "%s/%s-%s", cfg->run_runs_dir, stamp, cfg->env_task);
@@ -145,7 +133,7 @@ static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, siz
       if (errno != EEXIST || k > 1000) return err_set(err, "%s: cannot create run directory: %s", run_dir, strerror(errno));
     }
   }
-  if (mkdir_p(run_dir, err)) return -1;
+  if (file_mkdirs(run_dir, err)) return -1;
   char path[LAUNCH_PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/config.resolved.ini", run_dir);
   size_t len;
