@@ -130,6 +130,8 @@ static int parse_buf(char *buf, size_t len, mot_table *t, d2m_err *err) {
   while ((line = next_line(buf, len, &pos))) {
     lineno++;
     while (*line == ' ' || *line == '\t') line++;
+    /* Spreadsheet exports pad header lines with tabs (OpenSim's tutorial files do). */
+    for (char *e = line + strlen(line); e > line && isspace((unsigned char)e[-1]);) *--e = 0;
     if (!strcasecmp(line, "endheader")) {
       have_end = 1;
       break;

@@ -7,6 +7,7 @@
 
 #include "envs/motion/bvh.h"
 #include "envs/motion/c3d.h"
+#include "envs/motion/mot.h"
 #include "envs/motion/trc.h"
 
 static const char *ext_of(const char *path) {
@@ -104,22 +105,37 @@ static int info_bvh(const char *path, FILE *f) {
   return 0;
 }
 
+static int info_mot(const char *path, FILE *f) {
+  mot_table t;
+  d2m_err err;
+  if (mot_read(path, &t, &err)) {
+    fprintf(stderr, "drl2move motion info: %s\n", err.msg);
+    return 1;
+  }
+  double t0 = t.nrows ? mot_at(&t, 0, 0) : 0, t1 = t.nrows ? mot_at(&t, t.nrows - 1, 0) : 0;
+  double rate = t.nrows > 1 && t1 > t0 ? (t.nrows - 1) / (t1 - t0) : 0;
+  fprintf(f, "format: OpenSim table (.mot/.sto), angles in %s\n", t.in_degrees ? "degrees" : "radians");
+  fprintf(f, "rows: %d, time %.4g .. %.4g s (%.4g s), mean rate %.4g Hz\n", t.nrows, t0, t1, t1 - t0, rate);
+  fprintf(f, "columns (%d besides %s):", t.ncols - 1, t.names[0]);
+  for (int c = 1; c < t.ncols; c++) fprintf(f, "%s%s", c % 6 == 1 ? "\n  " : " ", t.names[c]);
+  fputc('\n', f);
+  mot_free(&t);
+  return 0;
+}
+
 int motion_info(const char *path, FILE *f) {
   const char *e = ext_of(path);
   fprintf(f, "file: %s\n", path);
   if (!strcasecmp(e, "c3d")) return info_c3d(path, f);
   if (!strcasecmp(e, "trc")) return info_trc(path, f);
   if (!strcasecmp(e, "bvh")) return info_bvh(path, f);
-  if (!strcasecmp(e, "mot") || !strcasecmp(e, "sto")) {
-    fprintf(f, "format: OpenSim .%s: read by envs/motion/mot.h (mot_read); not summarised here yet\n", e);
-    return 0;
-  }
+  if (!strcasecmp(e, "mot") || !strcasecmp(e, "sto")) return info_mot(path, f);
   fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto)\n", path, e);
   return 1;
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh     print what a motion file holds\n"
+  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto   print what a motion file holds\n"
              "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
              "              [--lock mtp|subtalar,mtp|none] --out DIR\n"

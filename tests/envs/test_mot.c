@@ -27,6 +27,19 @@ Test(mot, good_text) {
   mot_free(&t);
 }
 
+/* Header lines padded with tabs, as in OpenSim's tutorial files (Arnold et al. crouch gait). */
+Test(mot, tab_padded_header) {
+  const char *text = "crouch_gait\t\t\nversion=1\t\t\nnRows=2\t\t\nnColumns=3\t\t\ninDegrees=yes\t\t\nendheader\t\t\n"
+                     "time\thip_flexion_r\tknee_angle_r\n0\t10\t-20\n0.5\t11\t-21\n";
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_parse(text, strlen(text), "tabs.mot", &t, &e), 0, "%s", e.msg);
+  cr_assert_eq(t.nrows, 2);
+  cr_assert_eq(t.ncols, 3);
+  cr_assert(t.in_degrees);
+  mot_free(&t);
+}
+
 static void expect_bad(const char *text, const char *where, const char *what) {
   mot_table t;
   d2m_err e = {{0}};
