@@ -6,8 +6,9 @@
  * Older files use "datarows"/"datacolumns" instead of nRows/nColumns; both are read.
  *
  * Errors (recoverable, d2m_err): missing "endheader", missing column line, a row whose cell count
- * differs from the column count, a non-numeric cell, time not strictly increasing, row count
- * different from nRows. The message names file:line:column (1-based, column = cell index). */
+ * differs from the column count, a non-numeric cell, time not strictly increasing. The message
+ * names file:line:column (1-based, column = cell index). A row count different from nRows only
+ * warns: OpenSim reads every row, and its own tutorial files disagree with their headers. */
 #ifndef D2M_MOT_H
 #define D2M_MOT_H
 
