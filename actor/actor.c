@@ -2,7 +2,6 @@
 #include "actor/actor.h"
 
 #include <math.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,12 +383,6 @@ static void send_batch(actor *a) {
   a->cur ^= 1;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
   actor a;
   d2m_err err;
@@ -405,14 +398,14 @@ int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
   proto_decoder dec;
   proto_decoder_init(&dec);
   for (int r = 0; r < rollouts; r++) {
-    double t0 = now_s();
+    double t0 = log_elapsed();
     for (int t = 0; t < a.T; t++) step_all(&a, t);
-    double t1 = now_s();
+    double t1 = log_elapsed();
     pack_batch(&a, 0);
-    double t2 = now_s();
+    double t2 = log_elapsed();
     proto_msg msg;
     if (proto_decode(&dec, a.sbuf[0].data, a.sbuf[0].size, &msg, &err)) D2M_FATAL("actor bench: %s", err.msg);
-    double t3 = now_s();
+    double t3 = log_elapsed();
     out->rollout_s += t1 - t0;
     out->encode_s += t2 - t1;
     out->decode_s += t3 - t2;

@@ -300,12 +300,6 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   adam_step(&p->adam, &p->adam_cfg, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static double explained_variance(const float *val, const float *ret, int n) {
   double mr = 0, md = 0, vr = 0, vd = 0;
   for (int i = 0; i < n; i++) mr += ret[i], md += ret[i] - val[i];
@@ -331,7 +325,7 @@ static void gather(ppo_learner *p, const ppo_batch *b, const int *idx, int B) {
 }
 
 void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m) {
-  double t0 = now_s();
+  double t0 = log_elapsed();
   memset(m, 0, sizeof *m);
   D2M_CHECK(b->n >= 1 && b->n <= p->perm_cap, "batch larger than the learner was sized for");
   blis_set_threads(p->cfg.threads);
@@ -359,5 +353,5 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
   m->approx_kl = (float)(acc[3] / k), m->clipfrac = (float)(acc[4] / k), m->grad_norm = (float)(acc[5] / k);
   m->explained_var = (float)explained_variance(b->val, b->ret, b->n);
   m->lr = lr;
-  m->seconds = now_s() - t0;
+  m->seconds = log_elapsed() - t0;
 }
