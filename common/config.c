@@ -256,6 +256,7 @@ int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err) 
   char section[64] = "";
   char line[4096];
   int lineno = 0;
+  if (!strncmp(text, "\xEF\xBB\xBF", 3)) text += 3; /* a UTF-8 byte-order mark from some editors */
   for (const char *p = text; *p;) {
     const char *nl = strchr(p, '\n');
     size_t l = nl ? (size_t)(nl - p) : strlen(p);

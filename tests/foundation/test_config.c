@@ -61,6 +61,14 @@ Test(config, parses_sections_keys_comments_quotes) {
   cr_assert_str_eq(c.env_subject, "a#b.ini");
 }
 
+Test(config, windows_editor_files) {
+  /* UTF-8 byte-order mark and CRLF line ends, as a Windows editor writes them. */
+  const char *t = "\xEF\xBB\xBF[ppo]\r\nlr = 2e-4\r\n# note\r\n[env]\r\ntask = walk\r\n";
+  cr_assert_eq(cfg_load_string(&c, "w.ini", t, &e), 0, "%s", e.msg);
+  cr_assert_float_eq(c.ppo_lr, 2e-4, 1e-15);
+  cr_assert_str_eq(c.env_task, "walk");
+}
+
 Test(config, unknown_section) {
   expect_error("[ppo]\nlr=1\n[nosuch]\nx=1\n", (const char *const[]){"t.ini:3", "[nosuch]", "unknown section", "allowed: run", NULL});
 }
