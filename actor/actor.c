@@ -21,6 +21,7 @@ typedef struct actor {
   MPI_Comm comm;
   int rank, E, T, obs_dim, act_dim, sync;
   mjModel *model;
+  motionlib lib;             /* imitate.motion = a .list: the clips every env samples from (else empty) */
   env_t **env;
   ac_net net;
   ac_ws ws;
@@ -81,9 +82,14 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
   subj.timestep = cfg->env_sim_dt;
   if (!(a->model = model_load(&subj, err))) return -1;
+  /* A clip library is loaded once and shared; each env draws its clips with its own stream. */
+  int use_lib = ep.task == ENV_TASK_IMITATE && ep.motion == ENV_MOTION_FILE && env_motion_is_list(ep.motion_path);
+  if (use_lib && motionlib_load_list(&a->lib, a->model, ep.motion_path, ep.dt, err))
+    return err_wrap(err, "imitate.motion = %s", ep.motion_path);
   a->env = xcalloc((size_t)a->E, sizeof *a->env);
   for (int e = 0; e < a->E; e++) {
-    if (!(a->env[e] = env_create(a->model, &ep, NULL, err))) return err_wrap(err, "env %d", e);
+    a->env[e] = use_lib ? env_create_lib(a->model, &ep, &a->lib, err) : env_create(a->model, &ep, NULL, err);
+    if (!a->env[e]) return err_wrap(err, "env %d", e);
     rng_t s;
     rng_seed(&s, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_ENV, (uint64_t)e);
     env_reset(a->env[e], rng_u64(&s));
@@ -135,6 +141,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
 static void actor_free(actor *a) {
   for (int e = 0; a->env && e < a->E; e++) env_free(a->env[e]);
   free(a->env);
+  motionlib_free(&a->lib); /* after the envs that borrow it */
   if (a->model) mj_deleteModel(a->model);
   if (a->net.nparams) ac_ws_free(&a->ws);
   rstat_free(&a->seen);

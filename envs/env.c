@@ -90,7 +90,60 @@ static void key_frame(env_t *e) {
   e->weight = mass * 9.81;
 }
 
-env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d2m_err *err) {
+int env_motion_is_list(const char *path) {
+  size_t n = strlen(path);
+  return n >= 5 && !strcmp(path + n - 5, ".list");
+}
+
+/* Every clip must fit the env's buffers and observation layout, sized from the first clip. */
+static int check_clip(const env_t *e, const refmotion *r, const refmotion *first, const char *name, d2m_err *err) {
+  if (fabs(r->dt - e->p.dt) > 1e-9 || r->nq != e->m->nq)
+    return err_set(err, "env: reference motion %s has dt %g / nq %d, env has dt %g / nq %d", name, r->dt, r->nq,
+                   e->p.dt, e->m->nq);
+  int same = r->ntrack == first->ntrack;
+  for (int i = 0; same && i < r->ntrack; i++) same = r->track_body[i] == first->track_body[i];
+  if (!same) return err_set(err, "env: clip %s tracks other bodies than clip %s", name, first->source);
+  return 0;
+}
+
+/* Imitate: the reference is a given clip, a given library, or built (and owned) from the params. */
+static int setup_reference(env_t *e, const refmotion *ref, const motionlib *lib, d2m_err *err) {
+  const env_params *p = &e->p;
+  if (!ref && !lib && p->motion == ENV_MOTION_FILE && env_motion_is_list(p->motion_path)) {
+    e->lib_owned = xcalloc(1, sizeof *e->lib_owned);
+    motionlib_init(e->lib_owned);
+    if (motionlib_load_list(e->lib_owned, e->m, p->motion_path, p->dt, err))
+      return err_wrap(err, "env: clip library");
+    lib = e->lib_owned;
+  }
+  if (lib) {
+    if (lib->n < 1 || !(lib->total > 0)) return err_set(err, "env: clip library has no clip of positive weight");
+    e->lib = lib;
+    for (int i = 0; i < lib->n; i++)
+      if (check_clip(e, &lib->clips[i].ref, &lib->clips[0].ref, lib->clips[i].name, err)) return -1;
+    e->clip = 0;
+    e->ref = &lib->clips[0].ref;
+    return 0;
+  }
+  if (ref) {
+    e->ref = ref;
+  } else {
+    e->ref_owned = xcalloc(1, sizeof *e->ref_owned);
+    int rc = p->motion == ENV_MOTION_FILE
+                 ? refmotion_load(e->ref_owned, e->m, p->motion_path, p->dt, p->motion_cyclic, err)
+                 : refmotion_default_gait(e->ref_owned, e->m, p->dt, err);
+    if (rc) {
+      free(e->ref_owned);
+      e->ref_owned = NULL;
+      return err_wrap(err, "env: reference motion");
+    }
+    e->ref = e->ref_owned;
+  }
+  return check_clip(e, e->ref, e->ref, e->ref->source, err);
+}
+
+static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref, const motionlib *lib,
+                     d2m_err *err) {
   if (env_params_check(p, err)) return NULL;
   env_t *e = xcalloc(1, sizeof *e);
   e->p = *p;
@@ -105,28 +158,7 @@ env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d
   e->d = mj_makeData(e->m);
   if (find_indices(e, err)) goto fail;
   key_frame(e);
-  if (p->task == ENV_TASK_IMITATE) {
-    if (ref) {
-      e->ref = ref;
-    } else {
-      e->ref_owned = xcalloc(1, sizeof *e->ref_owned);
-      int rc = p->motion == ENV_MOTION_FILE
-                   ? refmotion_load(e->ref_owned, e->m, p->motion_path, p->dt, p->motion_cyclic, err)
-                   : refmotion_default_gait(e->ref_owned, e->m, p->dt, err);
-      if (rc) {
-        free(e->ref_owned);
-        e->ref_owned = NULL;
-        err_wrap(err, "env: reference motion");
-        goto fail;
-      }
-      e->ref = e->ref_owned;
-    }
-    if (fabs(e->ref->dt - p->dt) > 1e-9 || e->ref->nq != e->m->nq) {
-      err_set(err, "env: reference motion has dt %g / nq %d, env has dt %g / nq %d", e->ref->dt, e->ref->nq, p->dt,
-              e->m->nq);
-      goto fail;
-    }
-  }
+  if (p->task == ENV_TASK_IMITATE && setup_reference(e, ref, lib, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
   e->ref_qvel = e->ref_qpos + e->m->nq;
@@ -144,6 +176,22 @@ fail:
   return NULL;
 }
 
+env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d2m_err *err) {
+  return create(m, p, ref, NULL, err);
+}
+
+env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *lib, d2m_err *err) {
+  if (!lib) {
+    err_set(err, "env_create_lib: no clip library");
+    return NULL;
+  }
+  if (p->task != ENV_TASK_IMITATE) {
+    err_set(err, "env_create_lib: a clip library needs the imitate task");
+    return NULL;
+  }
+  return create(m, p, NULL, lib, err);
+}
+
 void env_free(env_t *e) {
   if (!e) return;
   if (e->d) mj_deleteData(e->d);
@@ -151,6 +199,10 @@ void env_free(env_t *e) {
   if (e->ref_owned) {
     refmotion_free(e->ref_owned);
     free(e->ref_owned);
+  }
+  if (e->lib_owned) {
+    motionlib_free(e->lib_owned);
+    free(e->lib_owned);
   }
   free(e->geom_side);
   free(e->qpos_key);
@@ -350,6 +402,16 @@ const mjModel *env_model(const env_t *e) { return e->m; }
 mjData *env_data(env_t *e) { return e->d; }
 const refmotion *env_ref(const env_t *e) { return e->ref; }
 long env_ref_frame(const env_t *e) { return e->ref_k0 + e->t; }
+int env_num_clips(const env_t *e) { return e->lib ? e->lib->n : 1; }
+int env_clip(const env_t *e) { return e->clip; }
+
+void env_set_clip(env_t *e, int i) {
+  D2M_CHECK(e->ref && i >= 0 && i < env_num_clips(e), "env_set_clip: clip index out of range");
+  if (e->lib) e->ref = &e->lib->clips[i].ref;
+  e->clip = i;
+  e->t = e->ref_k0 = 0;
+  env_task_frame(e, 0);
+}
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
 
 void env_set_ref_state(env_t *e, long k) {

@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "envs/env_params.h"
+#include "envs/motion/motionlib.h"
 #include "envs/motion/refmotion.h"
 
 typedef struct env_t env_t;
@@ -58,8 +59,22 @@ typedef struct env_step_out {
 } env_step_out;
 
 /* ref: the reference motion for imitate (NULL: the env builds it from p->motion / p->motion_path
- * and owns it); ignored by stand/walk. Returns NULL with err set on failure. */
+ * and owns it; a motion_path ending in ".list" is a clip library, motionlib_load_list, loaded and
+ * owned by this env); ignored by stand/walk. Returns NULL with err set on failure. */
 env_t *env_create(const mjModel *m, const env_params *p, const refmotion *ref, d2m_err *err);
+/* Imitate over a clip library (borrowed: the caller keeps lib alive and its weights fixed or
+ * changed only between steps, until env_free). Every episode start draws a clip by weight from
+ * the env's own random stream (before the reference-state-initialisation draw), so runs stay
+ * reproducible. The clips must share dt, nq and tracked bodies (the observation size depends on
+ * them); p->motion / motion_path are ignored. */
+env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *lib, d2m_err *err);
+/* True when the path names a clip library (ends in ".list"). */
+int env_motion_is_list(const char *path);
+/* Imitate: the number of clips (1 without a library) and the current episode's clip index. */
+int env_num_clips(const env_t *e);
+int env_clip(const env_t *e);
+/* For tools (AMP reference, playback): make clip i current, reference frame 0 (not a reset). */
+void env_set_clip(env_t *e, int i);
 void env_free(env_t *e);
 /* Start a new episode; the env's random stream is rng_seed(seed, 0, RNG_ENV, 0). */
 void env_reset(env_t *e, uint64_t seed);

@@ -2,9 +2,11 @@
  *
  * Layout (native byte order, no padding, written and read with memcpy so any alignment works):
  *   u32 magic "D2ES", u32 version, u32 total size;
- *   shape: i32 task, nq, nv, na, nu, nbody, nmocap, nuserdata, obs_size, substeps, ref nframes;
+ *   shape: i32 task, nq, nv, na, nu, nbody, nmocap, nuserdata, obs_size, substeps, ref nframes
+ *          (clip library: the sum over its clips), [library only: i32 clips];
  *          f64 dt, timestep; i64 max_steps          (must equal the loading env's)
- *   env:   u64 rng[4]; i64 t, ref_k0, ep_joint_n, numerical_total;
+ *   env:   u64 rng[4]; [library only: i64 clip]; i64 t, ref_k0 (at most that clip's nframes),
+ *          ep_joint_n, numerical_total;
  *          f64 ep_ret, ep_pos_err, ep_joint_sq, ep_speed, target_speed, target_heading,
  *              push_next (+inf = none), push_end (-1 = none), push_dir[2], excite_msq,
  *              foot_force[6], last_track_dist; f32 last_obs[obs_size]
@@ -71,8 +73,9 @@ static void w_f32(walker *c, float *x, int n, const char *name) {
   w_bytes(c, x, 4 * (size_t)n);
 }
 
-/* A long field kept as i64; W_CHECK requires lo <= value <= hi. */
-static void w_i64(walker *c, long *x, long lo, long hi, const char *name) {
+/* A long field kept as i64; W_CHECK requires lo <= value <= hi. Returns the value walked (the
+ * buffer's under W_CHECK), so later checks can depend on it. */
+static long w_i64(walker *c, long *x, long lo, long hi, const char *name) {
   int64_t v = *x;
   if (c->mode == W_CHECK && !c->bad) {
     memcpy(&v, c->r + c->off, 8);
@@ -83,6 +86,7 @@ static void w_i64(walker *c, long *x, long lo, long hi, const char *name) {
   }
   w_bytes(c, &v, 8);
   if (c->mode == W_LOAD) *x = (long)v;
+  return (long)v;
 }
 
 /* A shape field: saved from the env, and on load it must equal the env's own value. */
@@ -124,7 +128,13 @@ static void shape_walk(env_t *e, walker *c) {
   w_shape_i32(c, m->nuserdata, "nuserdata");
   w_shape_i32(c, e->obs_size, "obs_size");
   w_shape_i32(c, e->p.substeps, "substeps");
-  w_shape_i32(c, e->ref ? e->ref->nframes : 0, "reference frames");
+  long frames = e->ref ? e->ref->nframes : 0;
+  if (e->lib) {
+    frames = 0;
+    for (int i = 0; i < e->lib->n; i++) frames += e->lib->clips[i].ref.nframes;
+  }
+  w_shape_i32(c, (int32_t)frames, "reference frames");
+  if (e->lib) w_shape_i32(c, e->lib->n, "clips");
   w_shape_f64(c, e->p.dt, "dt");
   w_shape_f64(c, m->opt.timestep, "timestep");
   w_shape_f64(c, (double)e->max_steps, "max_steps");
@@ -135,9 +145,21 @@ static void state_walk(env_t *e, walker *c) {
   mjData *d = e->d;
   shape_walk(e, c);
   w_bytes(c, e->rng.s, sizeof e->rng.s);
+  /* The clip comes before the frame fields, which are checked against that clip's length. */
+  const refmotion *r = e->ref;
+  if (e->lib) {
+    long clip = e->clip;
+    clip = w_i64(c, &clip, 0, e->lib->n - 1, "clip");
+    if (c->bad) clip = 0; /* out of range: the walk goes on only to stop at the first error */
+    r = &e->lib->clips[clip].ref;
+    if (c->mode == W_LOAD) {
+      e->clip = (int)clip;
+      e->ref = r;
+    }
+  }
   /* An episode ends (and restarts at t = 0) when t reaches max_steps, so a saved t is below it. */
   w_i64(c, &e->t, 0, e->max_steps - 1, "t");
-  w_i64(c, &e->ref_k0, 0, e->ref ? e->ref->nframes : 0, "ref_k0");
+  w_i64(c, &e->ref_k0, 0, r ? r->nframes : 0, "ref_k0");
   w_i64(c, &e->ep_joint_n, 0, 0x7fffffffffffffffL, "ep_joint_n");
   long nt = e->numerical_total;
   w_i64(c, &nt, 0, 0x7fffffff, "numerical_total");

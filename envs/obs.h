@@ -17,8 +17,11 @@ struct env_t {
   mjModel *m;
   int m_owned;
   mjData *d;
-  const refmotion *ref;
+  const refmotion *ref;      /* the current episode's clip */
   refmotion *ref_owned;
+  const motionlib *lib;      /* clip library (NULL: one clip) */
+  motionlib *lib_owned;
+  int clip;                  /* index of ref in lib (0 without one) */
   rng_t rng;
 
   /* model indices, found by name at create */

@@ -27,6 +27,11 @@ static void noisy_keyframe(env_t *e) {
 void env_task_reset(env_t *e) {
   mjData *d = e->d;
   if (e->p.task == ENV_TASK_IMITATE) {
+    if (e->lib) { /* the clip first, then the start frame within it, both from the env's stream */
+      int c = motionlib_sample(e->lib, &e->rng);
+      if (c >= 0) e->clip = c; /* -1: every weight set to 0 since create; keep the last clip */
+      e->ref = &e->lib->clips[e->clip].ref;
+    }
     const refmotion *r = e->ref;
     long n = r->cyclic ? r->nframes : r->nframes - 1;
     e->ref_k0 = e->p.im_rsi ? (long)rng_below(&e->rng, (uint64_t)(n > 0 ? n : 1)) : 0;

@@ -39,10 +39,20 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
     mj_deleteModel(m);
     return err_wrap(err, "amp reference (imitate.motion = %s)", cfg->imitate_motion);
   }
+  /* A clip library (imitate.motion = a .list): every clip's transitions, concatenated (each clip
+   * once, whatever its weight; pairs never straddle two clips). */
   *feat = env_amp_size(e);
-  *n = amp_reference_rows(e, NULL);
+  *n = 0;
+  for (int c = 0; c < env_num_clips(e); c++) {
+    env_set_clip(e, c);
+    *n += amp_reference_rows(e, NULL);
+  }
   *out = xmalloc((size_t)*n * 2 * (size_t)*feat * sizeof(float));
-  amp_reference_rows(e, *out);
+  long at = 0;
+  for (int c = 0; c < env_num_clips(e); c++) {
+    env_set_clip(e, c);
+    at += amp_reference_rows(e, *out + (size_t)at * 2 * (size_t)*feat);
+  }
   env_free(e);
   mj_deleteModel(m);
   return 0;

@@ -91,15 +91,28 @@ int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double
   const char *slash = strrchr(path, '/');
   if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
   int line = 0, rc = 0;
-  char *save = NULL;
-  for (char *s = strtok_r((char *)buf, "\n", &save); s && !rc; s = strtok_r(NULL, "\n", &save)) {
-    line++; /* blank lines are skipped by strtok_r: line numbers count non-empty lines */
+  char *next = (char *)buf;
+  for (char *s = next; s && !rc; s = next) {
+    line++; /* every line counts, blank or comment, so file:line points at the right one */
+    next = strchr(s, '\n');
+    if (next) *next++ = 0;
     char *hash = strchr(s, '#');
     if (hash) *hash = 0;
     char file[512];
     double w = 1;
     int cyc = 0, k = sscanf(s, "%511s %lf %d", file, &w, &cyc);
     if (k <= 0) continue;
+    int ntok = 0;
+    for (const char *q = s; *q;) {
+      while (*q == ' ' || *q == '\t' || *q == '\r') q++;
+      if (!*q) break;
+      ntok++;
+      while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
+    }
+    if (ntok > 3 || k < ntok || (cyc != 0 && cyc != 1)) {
+      rc = err_set(err, "%s:%d: expected 'PATH [weight] [cyclic 0|1]', got '%s'", path, line, s);
+      break;
+    }
     char full[1100];
     if (file[0] == '/') snprintf(full, sizeof full, "%s", file);
     else snprintf(full, sizeof full, "%s/%s", dir, file);
