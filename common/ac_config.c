@@ -28,8 +28,12 @@ int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out,
     out->hidden[out->nhidden++] = (int)w;
     p = end;
     while (*p == ' ') p++;
-    if (*p == ',') p++;
-    else if (*p) return err_set(err, "nn.hidden: '%s': unexpected '%c'", c->nn_hidden, *p);
+    if (*p == ',') {
+      p++;
+      if (!*p) return err_set(err, "nn.hidden: '%s': a width must follow the last comma", c->nn_hidden);
+    } else if (*p) {
+      return err_set(err, "nn.hidden: '%s': unexpected '%c'", c->nn_hidden, *p);
+    }
   }
   if (out->nhidden == 0) return err_set(err, "nn.hidden: empty: give at least one width, e.g. 256,256");
   return 0;

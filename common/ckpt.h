@@ -49,6 +49,12 @@ int file_mkdirs(const char *path, d2m_err *err);
 /* Atomic write of one buffer (also used for small text files of a run directory). */
 int file_write_atomic(const char *path, const void *data, size_t n, d2m_err *err);
 
+/* Files of a run directory. A resumed run writes its resolved config under RUN_CONFIG_PENDING and
+ * the learner renames it over RUN_CONFIG only once a checkpoint was restored: a resume that fails
+ * (another network, rank count...) leaves the run as it was, still resumable. */
+#define RUN_CONFIG "config.resolved.ini"
+#define RUN_CONFIG_PENDING "config.resolved.ini.resume"
+
 /* Checkpoints of a run live in DIR/checkpoints/ckpt-UUUUUUUU.d2m (U = update number). */
 void ckpt_path(char *out, size_t n, const char *run_dir, long update);
 /* Update numbers of the checkpoints present, newest first; returns how many (<= max). */

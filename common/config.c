@@ -355,7 +355,8 @@ void cfg_write(const cfg_t *c, FILE *f) {
 void cfg_write_documented(const cfg_t *c, FILE *f) {
   fprintf(f,
           "# drl2move configuration: every key with its meaning and allowed values.\n"
-          "# Written by `drl2move train --print-config`; the values here are the embedded defaults.\n"
+          "# Written by `drl2move train --print-config`: the embedded defaults with any --config, --set,\n"
+          "# --steps and --time-limit given applied (configs/default.ini: none given).\n"
           "# Use: drl2move train --config FILE [--set section.key=value ...]\n");
   write_ini(c, f, 1);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ac_config.h"
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
 
@@ -75,7 +76,7 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
   cfg_defaults(cfg);
   if (o->resume_dir) {
     char path[LAUNCH_PATH_MAX];
-    snprintf(path, sizeof path, "%s/config.resolved.ini", o->resume_dir);
+    snprintf(path, sizeof path, "%s/" RUN_CONFIG, o->resume_dir);
     if (cfg_load_file(cfg, path, err)) return err_wrap(err, "--resume");
   }
   if (o->config_path && cfg_load_file(cfg, o->config_path, err)) return -1;
@@ -83,6 +84,9 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
     if (cfg_apply_override(cfg, o->sets[i], err)) return -1;
   if (o->steps > 0) cfg->run_total_steps = o->steps;
   if (o->time_limit_min > 0) cfg->run_time_limit_min = o->time_limit_min;
+  /* Keys whose text has its own grammar are checked here too, before any rank starts work. */
+  ac_config ac;
+  if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return -1;
   return 0;
 }
 
@@ -135,7 +139,7 @@ static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, siz
   }
   if (file_mkdirs(run_dir, err)) return -1;
   char path[LAUNCH_PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/config.resolved.ini", run_dir);
+  snprintf(path, sizeof path, "%s/%s", run_dir, o->resume_dir ? RUN_CONFIG_PENDING : RUN_CONFIG);
   size_t len;
   char *text = config_text(cfg, &len);
   int rc = file_write_atomic(path, text, len, err);

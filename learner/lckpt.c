@@ -2,7 +2,9 @@
  * reward-scaling state of every actor's envs, the minibatch RNG, counters and the resolved config.
  * Written every run.checkpoint_every updates and when the run stops; the newest run.keep_checkpoints
  * stay. --resume takes the newest valid one and skips corrupted or truncated files with a warning. */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -69,6 +71,17 @@ static int collect_actor_states(learner *L) {
   }
   L->collecting_states = 0;
   return got;
+}
+
+void lckpt_commit_config(learner *L, int ok) {
+  char pending[4200], final_[4200];
+  snprintf(pending, sizeof pending, "%s/" RUN_CONFIG_PENDING, L->run_dir);
+  snprintf(final_, sizeof final_, "%s/" RUN_CONFIG, L->run_dir);
+  if (!ok) {
+    unlink(pending);
+    return;
+  }
+  if (rename(pending, final_)) LOG_W("%s: could not replace %s: %s", pending, final_, strerror(errno));
 }
 
 void lckpt_send_actor_states(learner *L) {

@@ -240,10 +240,15 @@ static int gather(learner *L) {
 }
 
 static int run_loop(learner *L) {
-  double start = log_elapsed();
+  double start = 0; /* the time limit counts from process start (log_init), set-up included */
   ppo_metrics m;
-  const char *why = NULL;
+  const char *why = stop_reason(L, start);
   int rc = 0;
+  if (why) { /* e.g. resuming a run whose budget is already spent */
+    LOG_I("nothing to do at update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+    stop_actors(L, why);
+    return 0;
+  }
   publish(L);
   for (;;) {
     ppo_batch_clear(&L->batch);
@@ -319,6 +324,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     return 1;
   }
   int restored = resume ? lckpt_restore(&L) : 0;
+  if (resume) lckpt_commit_config(&L, restored > 0);
   if (restored < 0) {
     stop_actors(&L, "resume failed");
     learner_free(&L);

@@ -82,6 +82,8 @@ void intake_reset_update_stats(learner *L);
 /* lckpt.c */
 /* with_actors: also ask every live actor for its state (so a resume continues their episodes exactly). */
 int lckpt_save(learner *L, const char *reason, int with_actors);
+/* Resume: the new resolved config replaces the run's (ok) or is discarded (the resume failed). */
+void lckpt_commit_config(learner *L, int ok);
 /* Send each actor the state restored from the checkpoint (before the first weights). */
 void lckpt_send_actor_states(learner *L);
 /* Restore from the newest valid checkpoint; 1 restored, 0 none present, -1 error (message logged). */

@@ -3,8 +3,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/ckpt.h"
 #include "learner/learner_int.h"
 
 /* Field names, in row order. */
@@ -16,16 +19,42 @@ static const char *k_fields[] = {
     "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
+/* Keep only the rows of updates <= last: a run resumed from an older checkpoint must not carry rows
+ * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. */
+static void progress_truncate(const char *path, long last, int json) {
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char *out = NULL, line[16384];
+  size_t n = 0;
+  FILE *mem = open_memstream(&out, &n);
+  int first = 1;
+  while (fgets(line, sizeof line, f)) {
+    long u;
+    int keep = json ? sscanf(line, "{\"update\":%ld", &u) == 1 && u <= last
+                    : (first || (sscanf(line, "%ld,", &u) == 1 && u <= last));
+    if (keep) fputs(line, mem);
+    first = 0;
+  }
+  fclose(f);
+  fclose(mem);
+  d2m_err err;
+  if (file_write_atomic(path, out, n, &err)) LOG_W("%s", err.msg);
+  free(out);
+}
+
 int progress_open(learner *L, int append) {
-  char path[4200];
-  const char *mode = append ? "a" : "w";
-  snprintf(path, sizeof path, "%s/progress.csv", L->run_dir);
-  int fresh = !append || access(path, F_OK) != 0;
-  L->csv = fopen(path, fresh ? "w" : mode);
-  snprintf(path, sizeof path, "%s/progress.jsonl", L->run_dir);
-  L->jsonl = fopen(path, fresh ? "w" : mode);
+  char csv[4200], jsonl[4200];
+  snprintf(csv, sizeof csv, "%s/progress.csv", L->run_dir);
+  snprintf(jsonl, sizeof jsonl, "%s/progress.jsonl", L->run_dir);
+  int fresh = !append || access(csv, F_OK) != 0;
+  if (!fresh) {
+    progress_truncate(csv, L->update, 0);
+    progress_truncate(jsonl, L->update, 1);
+  }
+  L->csv = fopen(csv, fresh ? "w" : "a");
+  L->jsonl = fopen(jsonl, fresh ? "w" : "a");
   if (!L->csv || !L->jsonl) {
-    LOG_E("%s: cannot write the progress log", path);
+    LOG_E("%s: cannot write the progress log", csv);
     return -1;
   }
   if (fresh) {
@@ -90,6 +119,12 @@ void progress_plot(const char *run_dir) {
   FILE *f = fopen(path, "w");
   if (!f) return;
   /* Columns by name (gnuplot 5: columnheader lookups), so the script survives new fields. */
+  /* The run's folder name as the title, with quotes and backslashes (gnuplot string syntax) replaced. */
+  const char *base = strrchr(run_dir, '/') && strrchr(run_dir, '/')[1] ? strrchr(run_dir, '/') + 1 : run_dir;
+  char title[256];
+  snprintf(title, sizeof title, "%s", base);
+  for (char *c = title; *c; c++)
+    if (*c == '\'' || *c == '\\' || *c == '"') *c = '_';
   fprintf(f,
           "# Learning curves of this run: gnuplot learning_curves.gp (reads progress.csv)\n"
           "set datafile separator ','\n"
@@ -113,11 +148,22 @@ void progress_plot(const char *run_dir) {
           "set ylabel 'env steps / s'\n"
           "plot 'progress.csv' using 'env_steps':'sps' with lines title 'total'\n"
           "unset multiplot\n",
-          run_dir);
+          title);
   fclose(f);
-  char cmd[8600];
-  snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null 2>&1 && cd '%s' && gnuplot learning_curves.gp 2>plot.err", run_dir);
-  int rc = system(cmd);
+  /* gnuplot runs in the run directory, without a shell: any path is safe. */
+  int rc = -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    snprintf(path, sizeof path, "%s/plot.err", run_dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) dup2(fd, 2);
+    if (chdir(run_dir) == 0) execlp("gnuplot", "gnuplot", "learning_curves.gp", (char *)NULL);
+    _exit(127);
+  }
+  if (pid > 0) {
+    int st = 0;
+    if (waitpid(pid, &st, 0) == pid && WIFEXITED(st)) rc = WEXITSTATUS(st);
+  }
   if (rc == 0) {
     snprintf(path, sizeof path, "%s/plot.err", run_dir);
     unlink(path);

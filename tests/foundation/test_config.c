@@ -61,6 +61,21 @@ Test(config, parses_sections_keys_comments_quotes) {
   cr_assert_str_eq(c.env_subject, "a#b.ini");
 }
 
+Test(config, network_widths_checked_before_start) {
+  /* nn.hidden has its own grammar: launch_resolve_local checks it on rank 0 like any other key. */
+  const char *bad[] = {"32,,32", "0", "", "a", "32,32,", "32;32"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    launch_opts o;
+    char set[64];
+    snprintf(set, sizeof set, "nn.hidden=%s", bad[i]);
+    char *argv[] = {"drl2move", "--set", set, NULL};
+    cr_assert_eq(launch_parse_args(3, argv, &o, &e), 0, "%s", e.msg);
+    cfg_t r;
+    cr_assert_eq(launch_resolve_local(&o, &r, &e), -1, "nn.hidden='%s' accepted", bad[i]);
+    cr_assert(strstr(e.msg, "nn.hidden"), "%s", e.msg);
+  }
+}
+
 Test(config, windows_editor_files) {
   /* UTF-8 byte-order mark and CRLF line ends, as a Windows editor writes them. */
   const char *t = "\xEF\xBB\xBF[ppo]\r\nlr = 2e-4\r\n# note\r\n[env]\r\ntask = walk\r\n";

@@ -62,6 +62,11 @@ resume | resume_lattice | resume_amp)
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
     params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" || fail "resumed run differs from the uninterrupted one"
+  # A resume that cannot work (another network) fails clearly and leaves the run resumable.
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/part" --set nn.hidden=64,64 >"$work/out.x" 2>&1 &&
+    fail "a resume with another network ran"
+  grep -q "^hidden = 32,32" "$work/part/config.resolved.ini" || fail "a failed resume changed config.resolved.ini"
+  [ ! -e "$work/part/config.resolved.ini.resume" ] || fail "a failed resume left its pending config"
   # A corrupted newest checkpoint is reported and skipped for the previous one.
   ck=$(newest "$work/part")
   printf 'garbage' | dd of="$ck" bs=1 seek=100 conv=notrunc status=none
@@ -69,6 +74,14 @@ resume | resume_lattice | resume_amp)
     { cat "$work/out.c"; fail "resume past a corrupted checkpoint failed"; }
   grep -q "skipping checkpoint.*checksum mismatch" "$work/part/train.log" || fail "the corrupted checkpoint was not reported"
   grep -q "resumed from .*ckpt-00000002.d2m" "$work/part/train.log" || fail "did not fall back to the previous checkpoint"
+  # The progress log holds each update once: rows past the restored checkpoint were dropped.
+  dups=$(tail -n +2 "$work/part/progress.csv" | cut -d, -f1 | sort | uniq -d | wc -l)
+  [ "$dups" -eq 0 ] || fail "progress.csv repeats $dups updates after falling back to an older checkpoint"
+  [ "$(tail -n +2 "$work/part/progress.csv" | wc -l)" -eq 5 ] || fail "progress.csv should hold updates 1..5"
+  # Resuming a run whose budget is spent does no further update.
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/part" --steps $((5 * steps_per_update)) >"$work/out.d" 2>&1 ||
+    { cat "$work/out.d"; fail "resume of a finished run failed"; }
+  [ "$(tail -n +2 "$work/part/progress.csv" | wc -l)" -eq 5 ] || fail "a finished run did more updates on resume"
   ;;
 sigterm)
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --steps 100000000 --run-dir "$work/s" >"$work/out" 2>&1 &
