@@ -147,6 +147,11 @@ int motion_cli(int argc, char **argv) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  /* `motion info --help` / `motion import --help`: usage, not "unknown extension" or "needs a value". */
+  if (!strcmp(argv[1], "info") || !strcmp(argv[1], "import")) {
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+  }
   if (!strcmp(argv[1], "info")) {
     if (argc < 3) return usage(stderr), 2;
     int rc = 0;

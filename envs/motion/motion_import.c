@@ -137,6 +137,20 @@ static int write_outputs(const char *dir, const ik_result *r, d2m_err *err) {
   return rc;
 }
 
+/* A numeric option, whole string, within [lo, hi] (the same limits model_subject_check applies): atof
+ * would turn "1.8m" or "abc" into a silent 1.8 or 0 and the import would scale to nonsense. */
+static int opt_number(const char *opt, const char *v, double lo, double hi, const char *unit, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(x))
+    return fprintf(stderr, "drl2move motion import: %s '%s' is not a number\n", opt, v), -1;
+  if (!(x >= lo && x <= hi))
+    return fprintf(stderr, "drl2move motion import: %s %g %s outside %g..%g\n", opt, x, unit, lo, hi), -1;
+  *out = x;
+  return 0;
+}
+
 int motion_import(int argc, char **argv) {
   const char *in = NULL, *stat = NULL, *set_path = NULL, *out = NULL;
   ik_import_opts o;
@@ -153,9 +167,15 @@ int motion_import(int argc, char **argv) {
     else if (!strcmp(a, "--markers")) set_path = v;
     else if (!strcmp(a, "--out")) out = v;
     else if (!strcmp(a, "--axes")) o.axes = v;
-    else if (!strcmp(a, "--height")) o.height_m = atof(v);
-    else if (!strcmp(a, "--mass")) o.mass_kg = atof(v);
-    else if (!strcmp(a, "--place")) o.place_all = strcmp(v, "free") != 0;
+    else if (!strcmp(a, "--height")) {
+      if (opt_number(a, v, 0.5, 2.5, "m", &o.height_m)) return 2;
+    } else if (!strcmp(a, "--mass")) {
+      if (opt_number(a, v, 10, 250, "kg", &o.mass_kg)) return 2;
+    } else if (!strcmp(a, "--place")) {
+      if (strcmp(v, "all") && strcmp(v, "free"))
+        return fprintf(stderr, "drl2move motion import: --place '%s': expected all or free\n", v), 2;
+      o.place_all = !strcmp(v, "all");
+    }
     else if (!strcmp(a, "--lock")) o.lock = v;
     else return fprintf(stderr, "drl2move motion import: unknown option %s\n", a), 2;
   }
