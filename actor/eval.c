@@ -48,12 +48,42 @@ void eval_opts_default(eval_opts *o) {
 }
 
 
-/* A run dir names its newest checkpoint; a file is taken as is. */
-static void resolve_checkpoint(const char *in, char *path, size_t n) {
+/* A file is read as is. A run dir means its newest valid checkpoint: a truncated or corrupted newest
+ * one (a run killed while writing) is skipped with a warning, as `train --resume` does. */
+static int open_checkpoint(const char *in, char *path, size_t n, ckpt_file *f, d2m_err *err) {
   struct stat st;
-  long up[1];
-  if (!stat(in, &st) && S_ISDIR(st.st_mode) && ckpt_list(in, up, 1) == 1) ckpt_path(path, n, in, up[0]);
-  else snprintf(path, n, "%s", in);
+  if (stat(in, &st) || !S_ISDIR(st.st_mode)) {
+    snprintf(path, n, "%s", in);
+    return ckpt_read(path, f, err);
+  }
+  long ups[1024];
+  int nc = ckpt_list(in, ups, 1024);
+  if (nc <= 0) return err_set(err, "%s: no checkpoint in %s/checkpoints", in, in);
+  for (int i = 0; i < nc; i++) {
+    ckpt_path(path, n, in, ups[i]);
+    d2m_err e;
+    if (!ckpt_read(path, f, &e)) return 0;
+    LOG_W("eval: skipping checkpoint: %s", e.msg);
+  }
+  return err_set(err, "%s: none of the %d checkpoints is valid", in, nc);
+}
+
+/* --set may change how the policy is run (env and task keys), but not what its outputs mean or the net's
+ * shape: env.action_mode turns excitations into PD targets, nn.* rebuilds another net around the
+ * checkpoint's parameters. Either would play a different (wrong) policy without any error. */
+static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err) {
+  for (int i = 0; i < cfg_nkeys; i++) {
+    const cfg_key *k = &cfg_keys[i];
+    if (strcmp(k->section, "nn") && !(!strcmp(k->section, "env") && !strcmp(k->name, "action_mode"))) continue;
+    char a[CFG_STR_MAX + 64], b[CFG_STR_MAX + 64];
+    cfg_format_value(ckpt_cfg, k, a, sizeof a);
+    cfg_format_value(c, k, b, sizeof b);
+    if (strcmp(a, b))
+      return err_set(err, "--set %s.%s=%s: the checkpoint was trained with %s.%s=%s; it cannot be changed at eval "
+                     "(it changes what the policy's outputs mean or the net's shape)", k->section, k->name, b,
+                     k->section, k->name, a);
+  }
+  return 0;
 }
 
 static int load_policy(eval_ctx *c, const eval_opts *o, ckpt_file *f, d2m_err *err) {
@@ -67,8 +97,12 @@ static int load_policy(eval_ctx *c, const eval_opts *o, ckpt_file *f, d2m_err *e
   free(s);
   if (rc) return -1;
   if (o->task && cfg_set(&c->cfg, "--task", "env", "task", o->task, err)) return -1;
-  for (int i = 0; i < o->nset; i++)
-    if (cfg_apply_override(&c->cfg, o->set[i], err)) return -1;
+  cfg_t *trained = xmalloc(sizeof *trained);
+  *trained = c->cfg;
+  for (int i = 0; i < o->nset && !rc; i++) rc = cfg_apply_override(&c->cfg, o->set[i], err);
+  if (!rc) rc = check_fixed_keys(trained, &c->cfg, err);
+  free(trained);
+  if (rc) return -1;
   if (o->subject) snprintf(c->cfg.env_subject, sizeof c->cfg.env_subject, "%s", o->subject);
   if (env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
   model_subject subj;
@@ -339,9 +373,8 @@ static void eval_free(eval_ctx *c) {
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   memset(res, 0, sizeof *res);
   char path[4200];
-  resolve_checkpoint(o->checkpoint, path, sizeof path);
   ckpt_file f;
-  if (ckpt_read(path, &f, err)) return -1;
+  if (open_checkpoint(o->checkpoint, path, sizeof path, &f, err)) return -1;
   eval_ctx c;
   memset(&c, 0, sizeof c);
   int rc = load_policy(&c, o, &f, err) || find_layout(&c, err);
@@ -406,6 +439,52 @@ static void eval_usage(FILE *f) {
              "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
 }
 
+/* Whole-string integer options: atoi would read "10x" as 10 and "ten" as 0 without a word. */
+static int opt_long(const char *opt, const char *v, long lo, long hi, const char *why, long *out) {
+  char *end;
+  errno = 0;
+  long x = strtol(v, &end, 10);
+  if (end == v || *end || errno == ERANGE) {
+    fprintf(stderr, "drl2move eval: %s '%s' is not an integer\n", opt, v);
+    return -1;
+  }
+  if (x < lo || x > hi) {
+    fprintf(stderr, "drl2move eval: %s %ld outside %ld..%ld (%s)\n", opt, x, lo, hi, why);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+/* "--seed N": any 64-bit unsigned, whole string, no sign (strtoull would wrap "-1"). */
+static int opt_seed(const char *v, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long x = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+  if (!(v[0] >= '0' && v[0] <= '9') || *end || errno == ERANGE) {
+    fprintf(stderr, "drl2move eval: --seed '%s' is not an unsigned 64-bit integer\n", v);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+/* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
+static int opt_size(const char *v, int *w, int *h) {
+  const char *x = strchr(v, 'x');
+  char ws[32];
+  long a, b;
+  if (!x || (size_t)(x - v) >= sizeof ws) {
+    fprintf(stderr, "drl2move eval: --size '%s': expected WIDTHxHEIGHT, e.g. 640x480\n", v);
+    return -1;
+  }
+  memcpy(ws, v, (size_t)(x - v)), ws[x - v] = 0;
+  if (opt_long("--size width", ws, 16, 8192, "pixels", &a) || opt_long("--size height", x + 1, 16, 8192, "pixels", &b))
+    return -1;
+  *w = (int)a, *h = (int)b;
+  return 0;
+}
+
 int eval_cli(int argc, char **argv) {
   eval_opts o;
   eval_opts_default(&o);
@@ -419,14 +498,24 @@ int eval_cli(int argc, char **argv) {
     else if (!strcmp(a, "--video-hq")) o.video = o.video_hq = 1;
     else if (!strcmp(a, "--playback")) o.playback = 1;
     else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
-    else if (!strcmp(a, "--episodes") && has) o.episodes = atoi(argv[++i]);
+    else if (!strcmp(a, "--episodes") && has) {
+      long n;
+      if (opt_long(a, argv[++i], 1, 1000000, "episodes to run", &n)) return 2;
+      o.episodes = (int)n;
+    }
     else if (!strcmp(a, "--task") && has) o.task = argv[++i];
     else if (!strcmp(a, "--subject") && has) o.subject = argv[++i];
     else if (!strcmp(a, "--out") && has) o.out_dir = argv[++i];
-    else if (!strcmp(a, "--max-steps") && has) o.max_steps = atol(argv[++i]);
-    else if (!strcmp(a, "--seed") && has) o.seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(a, "--max-steps") && has) {
+      if (opt_long(a, argv[++i], 0, 1000000000L, "steps per episode; 0: the task's episode length", &o.max_steps))
+        return 2;
+    } else if (!strcmp(a, "--seed") && has) {
+      if (opt_seed(argv[++i], &o.seed)) return 2;
+    }
     else if (!strcmp(a, "--set") && has && o.nset < EVAL_MAX_SET) o.set[o.nset++] = argv[++i];
-    else if (!strcmp(a, "--size") && has && sscanf(argv[++i], "%dx%d", &o.width, &o.height) == 2) continue;
+    else if (!strcmp(a, "--size") && has) {
+      if (opt_size(argv[++i], &o.width, &o.height)) return 2;
+    }
     else if (a[0] != '-' && !o.checkpoint) o.checkpoint = a;
     else {
       fprintf(stderr, "drl2move eval: bad or incomplete option '%s'\n", a);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actor/eval.h"
 #include "common/ac.h"
@@ -203,4 +204,82 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
   free(q), free(rq), free(tm), free(rx), free(ry);
   stats_table_free(&t);
   remove(ck);
+}
+
+Test(eval, run_dir_skips_a_corrupt_newest_checkpoint_and_fixed_keys_are_refused, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_eval_rundir";
+  char cmd[256], good[512], bad[512], out[512];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/checkpoints", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+  ckpt_path(good, sizeof good, dir, 10);
+  ckpt_path(bad, sizeof bad, dir, 20);
+  write_fresh_checkpoint(good, "stand");
+  /* the newest one: the valid file cut in half, as a run killed while writing leaves it */
+  FILE *f = fopen(good, "rb");
+  cr_assert(f);
+  char *buf = malloc(1 << 22);
+  size_t n = fread(buf, 1, 1 << 22, f);
+  fclose(f);
+  f = fopen(bad, "wb");
+  cr_assert(f);
+  fwrite(buf, 1, n / 2, f);
+  fclose(f);
+  free(buf);
+  snprintf(out, sizeof out, "%s/eval", dir);
+  eval_opts o;
+  eval_opts_default(&o);
+  o.checkpoint = dir, o.out_dir = out, o.episodes = 1, o.max_steps = 4, o.deterministic = 1;
+  eval_result r;
+  d2m_err err = {{0}};
+  cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
+  cr_assert_eq(r.frames, 4);
+  /* keys that change what the outputs mean or the net's shape are refused when they differ */
+  const char *fixed[] = {"env.action_mode=muscle_pd", "nn.hidden=64,64", "nn.head=lattice"};
+  for (size_t k = 0; k < 3; k++) {
+    o.set[0] = fixed[k], o.nset = 1;
+    cr_assert_eq(eval_run(&o, &r, &err), -1, "%s accepted", fixed[k]);
+    cr_assert(strstr(err.msg, "cannot be changed at eval"), "%s: %s", fixed[k], err.msg);
+  }
+  o.set[0] = "nn.hidden=32,32"; /* the checkpoint's own value is fine */
+  cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
+  /* no valid checkpoint left: a clear error */
+  remove(good);
+  o.nset = 0;
+  cr_assert_eq(eval_run(&o, &r, &err), -1);
+  cr_assert(strstr(err.msg, "none of the 1 checkpoints is valid"), "%s", err.msg);
+}
+
+/* eval_cli in-process with stdout and stderr in one file; returns the exit code and the text. */
+static int eval_cli_run(char *text, size_t cap, int argc, char **argv) {
+  char path[] = "/tmp/d2m_eval_cli_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  fflush(stdout), fflush(stderr);
+  int o1 = dup(1), o2 = dup(2);
+  dup2(fd, 1), dup2(fd, 2);
+  int rc = eval_cli(argc, argv);
+  fflush(stdout), fflush(stderr);
+  dup2(o1, 1), dup2(o2, 2);
+  close(o1), close(o2);
+  ssize_t n = pread(fd, text, cap - 1, 0);
+  text[n > 0 ? n : 0] = 0;
+  close(fd);
+  unlink(path);
+  return rc;
+}
+
+Test(eval, cli_numbers_parsed_strictly) {
+  struct {
+    const char *opt, *val, *want;
+  } bad[] = {{"--episodes", "0", "--episodes 0 outside 1..1000000"}, {"--episodes", "3x", "--episodes '3x' is not an integer"},
+             {"--max-steps", "ten", "--max-steps 'ten' is not an integer"}, {"--max-steps", "-5", "--max-steps -5 outside"},
+             {"--seed", "-1", "--seed '-1' is not"}, {"--seed", "12abc", "--seed '12abc' is not"},
+             {"--size", "0x0", "--size width 0 outside 16..8192"}, {"--size", "640x", "--size height '' is not"},
+             {"--size", "640", "--size '640': expected WIDTHxHEIGHT"}};
+  char text[8192];
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    char *argv[] = {"eval", "/nonexistent/ckpt", (char *)bad[k].opt, (char *)bad[k].val};
+    cr_assert_eq(eval_cli_run(text, sizeof text, 4, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, text);
+    cr_assert(strstr(text, bad[k].want), "%s %s: got '%s'", bad[k].opt, bad[k].val, text);
+  }
 }
