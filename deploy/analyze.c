@@ -431,6 +431,21 @@ static void analyze_usage(FILE *f) {
           "                   (Zeni et al. 2008), e.g. for --playback rollouts whose contact forces are not dynamics\n");
 }
 
+/* A real option, whole string, in lo..hi (lo excluded where lo_open): atof would turn "0.05bw" or
+ * "fast" into 0.05 or 0 without a word, and a zero threshold finds contact everywhere. */
+static int opt_real(const char *opt, const char *v, double lo, int lo_open, double hi, const char *unit, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end || errno == ERANGE || !isfinite(x))
+    return fprintf(stderr, "drl2move analyze: %s '%s' is not a number\n", opt, v), -1;
+  if (x < lo || (lo_open && x == lo) || x > hi)
+    return fprintf(stderr, "drl2move analyze: %s %g outside %s%g..%g] %s\n", opt, x, lo_open ? "(" : "[", lo, hi, unit),
+           -1;
+  *out = x;
+  return 0;
+}
+
 int analyze_cli(int argc, char **argv) {
   an_ctx *c = xcalloc(1, sizeof *c);
   an_opts *o = &c->o;
@@ -442,12 +457,18 @@ int analyze_cli(int argc, char **argv) {
     else if (!strcmp(a, "--out") && has) o->out = argv[++i];
     else if (!strcmp(a, "--ref") && has) o->ref_mot = argv[++i];
     else if (!strcmp(a, "--grf") && has) o->grf = argv[++i];
-    else if (!strcmp(a, "--grf-rate") && has) o->grf_rate = atof(argv[++i]);
-    else if (!strcmp(a, "--grf-body-weight") && has) o->grf_bw = atof(argv[++i]);
+    else if (!strcmp(a, "--grf-rate") && has) {
+      if (opt_real(a, argv[++i], 0, 1, 1e6, "Hz", &o->grf_rate)) return free(c), 2;
+    } else if (!strcmp(a, "--grf-body-weight") && has) {
+      if (opt_real(a, argv[++i], 0, 1, 1e4, "N", &o->grf_bw)) return free(c), 2;
+    }
     else if (!strcmp(a, "--emg") && has) o->emg = argv[++i];
     else if (!strcmp(a, "--emg-map") && has) o->emg_map = argv[++i];
-    else if (!strcmp(a, "--threshold") && has) o->thresh_bw = atof(argv[++i]);
-    else if (!strcmp(a, "--debounce") && has) o->min_s = atof(argv[++i]);
+    else if (!strcmp(a, "--threshold") && has) {
+      if (opt_real(a, argv[++i], 0, 1, 2, "body weights", &o->thresh_bw)) return free(c), 2;
+    } else if (!strcmp(a, "--debounce") && has) {
+      if (opt_real(a, argv[++i], 0, 0, 2, "s", &o->min_s)) return free(c), 2;
+    }
     else if (!strcmp(a, "--events") && has) {
       const char *v = argv[++i];
       if (strcmp(v, "force") && strcmp(v, "kinematic")) return analyze_usage(stderr), free(c), 2;

@@ -1,6 +1,7 @@
 /* envs/analysis/stats.c: see stats.h. */
 #include "envs/analysis/stats.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ int stats_table_read(const char *path, stats_table *t, d2m_err *err) {
   if (!f) return err_set(err, "%s: cannot open", path);
   enum { MAXC = 4096 };
   char **cells = xmalloc(MAXC * sizeof *cells);
-  char *line = NULL;
+  char *line = NULL, *kind = NULL; /* per column: 0 not yet known, 'n' numbers, 't' text */
   size_t cap = 0, rows_cap = 0;
   long lineno = 0;
   int rc = 0;
@@ -136,6 +137,7 @@ int stats_table_read(const char *path, stats_table *t, d2m_err *err) {
       t->ncols = n;
       t->names = xcalloc((size_t)n, sizeof *t->names);
       for (int j = 0; j < n; j++) t->names[j] = strdup(cells[j]);
+      kind = xcalloc((size_t)n, 1);
       continue;
     }
     if (n != t->ncols) {
@@ -147,15 +149,25 @@ int stats_table_read(const char *path, stats_table *t, d2m_err *err) {
       t->data = realloc(t->data, rows_cap * (size_t)t->ncols * sizeof(double));
       D2M_CHECK(t->data != NULL, "out of memory reading a table");
     }
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && !rc; j++) {
       char *end;
       double v = strtod(cells[j], &end);
-      t->data[(size_t)t->nrows * t->ncols + j] = end == cells[j] ? NAN : v;
+      while (isspace((unsigned char)*end)) end++;
+      /* An empty cell is a missing value (NaN). A column whose first non-empty cell is text is a label
+       * column (metrics.csv's 'metric' and 'unit') and reads as NaN; text such as 'abc92' or '92abc' in a
+       * numeric column is a broken file, which NaN or 92 would hide inside the statistics. */
+      int empty = !cells[j][strspn(cells[j], " \t")], num = end != cells[j] && !*end;
+      if (!empty && !kind[j]) kind[j] = num ? 'n' : 't'; /* a column's first non-empty cell decides */
+      if (!empty && !num && kind[j] == 'n')
+        rc = err_set(err, "%s:%ld: column '%s': '%s' is not a number", path, lineno, t->names[j], cells[j]);
+      t->data[(size_t)t->nrows * t->ncols + j] = empty || !num ? NAN : v;
     }
+    if (rc) break;
     t->nrows++;
   }
   free(line);
   free(cells);
+  free(kind);
   fclose(f);
   if (!rc && !t->names) rc = err_set(err, "%s: no header line", path);
   if (rc) stats_table_free(t);

@@ -28,7 +28,7 @@ double stats_symmetry_index(double right, double left);
 typedef struct stats_table {
   int nrows, ncols;
   char **names;
-  double *data; /* [nrows * ncols] row-major; empty or non-numeric cells are NaN */
+  double *data; /* [nrows * ncols] row-major; empty cells and text columns NaN; text in a number column: error */
 } stats_table;
 
 int stats_table_read(const char *path, stats_table *t, d2m_err *err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "envs/analysis/stats.h"
 
@@ -92,4 +93,31 @@ Test(cli, analyze_synthetic_gait_and_shifted_emg, .timeout = 60) {
     snprintf(p, sizeof p, "%s/an/%s.csv", dir, pic);
     cr_assert(fopen(p, "r") != NULL, "%s missing", p);
   }
+}
+
+/* Numeric options are parsed whole and range-checked; the error names the option (exit 2). */
+Test(cli, analyze_numeric_options_strict) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  struct {
+    const char *opt, *val, *want;
+  } bad[] = {{"--threshold", "0.05bw", "--threshold '0.05bw' is not a number"},
+             {"--threshold", "0", "--threshold 0 outside (0..2]"},
+             {"--debounce", "-1", "--debounce -1 outside [0..2]"},
+             {"--grf-rate", "fast", "--grf-rate 'fast' is not a number"},
+             {"--grf-body-weight", "700N", "--grf-body-weight '700N' is not a number"}};
+  const char *log = "/tmp/d2m_test_analyze_opts.log";
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    char cmd[1024], text[4096] = "";
+    snprintf(cmd, sizeof cmd, "%s analyze /tmp %s %s >%s 2>&1", bin, bad[k].opt, bad[k].val, log);
+    int st = system(cmd);
+    FILE *f = fopen(log, "r");
+    cr_assert(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s %s: status %d: %s", bad[k].opt, bad[k].val, st, text);
+    cr_assert(strstr(text, bad[k].want), "%s %s: got '%s'", bad[k].opt, bad[k].val, text);
+  }
+  remove(log);
 }

@@ -54,19 +54,29 @@ Test(stats, symmetry_index_and_resample) {
 Test(stats, table_read_by_name) {
   const char *p = "/tmp/d2m_test_stats_table.csv";
   FILE *f = fopen(p, "w");
-  fprintf(f, "# comment\ntime,a,b\n0,1,2\n0.5,3,x\n");
+  fprintf(f, "# comment\ntime,a,b,label\n0,1,2,\n0.5,3,,x 1\n"); /* empty: missing; label: a text column */
   fclose(f);
   stats_table t;
   d2m_err err;
   cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
   cr_assert_eq(t.nrows, 2);
   cr_assert_eq(stats_table_col(&t, "b"), 2);
-  cr_assert(isnan(t.data[5]));
+  cr_assert(isnan(t.data[6]) && isnan(t.data[7]));
   stats_table_free(&t);
   f = fopen(p, "w");
   fprintf(f, "a,b\n1,2,3\n");
   fclose(f);
   cr_assert_eq(stats_table_read(p, &t, &err), -1);
   cr_assert(strstr(err.msg, ":2:") != NULL, "names the line: %s", err.msg);
+  const char *junk[] = {"abc92", "92abc", "1.5.2"};
+  for (int k = 0; k < 3; k++) { /* text in a cell is an error naming file, line and column, not NaN or 92 */
+    f = fopen(p, "w");
+    fprintf(f, "time,NAME\n0,1\n0.1,%s\n", junk[k]);
+    fclose(f);
+    cr_assert_eq(stats_table_read(p, &t, &err), -1, "'%s' accepted", junk[k]);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3: column 'NAME': '%s' is not a number", p, junk[k]);
+    cr_assert_str_eq(err.msg, want);
+  }
   remove(p);
 }
