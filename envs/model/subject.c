@@ -116,7 +116,13 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
   FILE *f = fopen(path, "r");
   if (!f) return err_set(err, "%s: cannot open: %s", path, strerror(errno));
   char buf[512];
-  int line = 0, rc = 0;
+  int line = 0, rc = 0, nseen = 0, cap = 0;
+  /* keys seen so far, with their lines: a key given twice is an error (as in config files), since the
+   * second silently winning hides an edit made in the wrong place */
+  struct seen_key {
+    char key[128];
+    int line;
+  } *seen = NULL;
   while (!rc && fgets(buf, sizeof buf, f)) {
     line++;
     char *hash = strpbrk(buf, "#;");
@@ -129,8 +135,18 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
       break;
     }
     *eq = 0;
-    rc = apply_line(s, path, line, trim(p), trim(eq + 1), err);
+    char *key = trim(p);
+    for (int i = 0; i < nseen && !rc; i++)
+      if (!strcmp(seen[i].key, key))
+        rc = err_set(err, "%s:%d: %s: duplicate key (set earlier on line %d)", path, line, key, seen[i].line);
+    if (rc) break;
+    if (nseen == cap) seen = realloc(seen, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *seen);
+    D2M_CHECK(seen != NULL, "out of memory reading a subject file");
+    snprintf(seen[nseen].key, sizeof seen[nseen].key, "%s", key);
+    seen[nseen++].line = line;
+    rc = apply_line(s, path, line, key, trim(eq + 1), err);
   }
+  free(seen);
   fclose(f);
   return rc;
 }

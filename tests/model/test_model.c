@@ -166,6 +166,13 @@ Test(model, subject_file) {
   fclose(f);
   cr_assert_eq(model_subject_load(path, &s, &e), -1);
   cr_assert(strstr(e.msg, ":1:") && strstr(e.msg, "mass_kg"), "message: %s", e.msg);
+  f = fopen(path, "w"); /* a key given twice: an error naming the second line (patterns may still overlap) */
+  fprintf(f, "mass_kg = 70\nstrength.*_r = 0.6\nstrength.soleus_r = 0.5\n# again\nmass_kg = 80\n");
+  fclose(f);
+  cr_assert_eq(model_subject_load(path, &s, &e), -1);
+  char want[256];
+  snprintf(want, sizeof want, "%s:5: mass_kg: duplicate key (set earlier on line 1)", path);
+  cr_assert_str_eq(e.msg, want);
   remove(path);
 }
 
