@@ -83,6 +83,37 @@ int motionlib_find(const motionlib *l, const char *name) {
   return -1;
 }
 
+/* Splits one list line (comment already cut) into at most 4 blank-separated tokens; returns the count. */
+static int split_tokens(char *s, char **tok) {
+  int n = 0;
+  for (char *q = s; *q;) {
+    while (*q == ' ' || *q == '\t' || *q == '\r') *q++ = 0;
+    if (!*q) break;
+    if (n < 4) tok[n] = q;
+    n++;
+    while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
+  }
+  return n;
+}
+
+/* One line: PATH [weight [cyclic]] -> *w, *cyc; -1 if malformed (a weight "2abc" or a cyclic "1.5"
+ * would otherwise be read as 2 and 1). */
+static int parse_line(char **tok, int ntok, double *w, int *cyc) {
+  *w = 1, *cyc = 0;
+  if (ntok < 1 || ntok > 3 || strlen(tok[0]) > 511) return -1;
+  char *end;
+  if (ntok >= 2) {
+    errno = 0;
+    *w = strtod(tok[1], &end);
+    if (end == tok[1] || *end || errno) return -1;
+  }
+  if (ntok == 3) {
+    if (strcmp(tok[2], "0") && strcmp(tok[2], "1")) return -1;
+    *cyc = tok[2][0] == '1';
+  }
+  return 0;
+}
+
 int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double dt, d2m_err *err) {
   uint8_t *buf;
   size_t n;
@@ -98,34 +129,32 @@ int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double
     if (next) *next++ = 0;
     char *hash = strchr(s, '#');
     if (hash) *hash = 0;
-    char file[512];
-    double w = 1;
-    int cyc = 0, k = sscanf(s, "%511s %lf %d", file, &w, &cyc);
-    if (k <= 0) continue;
-    int ntok = 0;
-    for (const char *q = s; *q;) {
-      while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-      if (!*q) break;
-      ntok++;
-      while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
-    }
-    if (ntok > 3 || k < ntok || (cyc != 0 && cyc != 1)) {
-      rc = err_set(err, "%s:%d: expected 'PATH [weight] [cyclic 0|1]', got '%s'", path, line, s);
+    char shown[600], *tok[4];
+    snprintf(shown, sizeof shown, "%s", s);
+    int ntok = split_tokens(s, tok), cyc;
+    double w;
+    if (ntok == 0) continue;
+    if (parse_line(tok, ntok, &w, &cyc)) {
+      rc = err_set(err, "%s:%d: expected 'PATH [WEIGHT [CYCLIC 0|1]]', got '%s'", path, line, shown);
       break;
     }
     char full[1100];
-    if (file[0] == '/') snprintf(full, sizeof full, "%s", file);
-    else snprintf(full, sizeof full, "%s/%s", dir, file);
+    if (tok[0][0] == '/') snprintf(full, sizeof full, "%s", tok[0]);
+    else snprintf(full, sizeof full, "%s/%s", dir, tok[0]);
     refmotion ref;
     if (refmotion_load(&ref, m, full, dt, cyc, err)) {
       rc = err_wrap(err, "%s:%d", path, line);
       break;
     }
-    if (motionlib_add(l, file, &ref, w, err)) {
+    if (motionlib_add(l, tok[0], &ref, w, err)) {
       refmotion_free(&ref);
       rc = err_wrap(err, "%s:%d", path, line);
     }
   }
   free(buf);
+  /* an empty or all-zero list would only fail later, in the env, without naming this file */
+  if (!rc && l->n == 0) rc = err_set(err, "%s: no clips (every line is blank or a comment)", path);
+  else if (!rc && !(l->total > 0))
+    rc = err_set(err, "%s: all %d clips have weight 0; at least one needs a weight > 0 to be drawn", path, l->n);
   return rc ? -1 : 0;
 }

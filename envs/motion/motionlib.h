@@ -5,8 +5,14 @@
  * weight 0 is never drawn). The cumulative table is rebuilt on every weight change (O(n)); a draw
  * is one uniform number and a binary search (O(log n)), no allocation.
  *
- * A list file (motionlib_load_list) has one clip per line: PATH [weight=1] [cyclic=0]; '#' starts a
- * comment; relative paths are relative to the list file's folder. */
+ * A list file (motionlib_load_list) has one clip per line, fields separated by spaces or tabs:
+ *   PATH [WEIGHT [CYCLIC]]
+ * PATH: no blanks and no '#', at most 511 bytes, relative to the list file's folder unless it starts
+ * with '/'. WEIGHT: a number >= 0 and finite, the whole field (strtod syntax, e.g. 2, 0.5, 1e-3);
+ * default 1. CYCLIC: exactly 0 or 1 (default 0), and only after a WEIGHT. '#' starts a comment anywhere
+ * on a line; blank lines are skipped; CRLF line ends are fine. Anything else (a fourth field, "2abc",
+ * "1.5" as CYCLIC) is an error naming LIST:LINE, as is a clip that does not load; a list with no clip,
+ * or with no weight > 0, is an error naming the list. */
 #ifndef D2M_MOTIONLIB_H
 #define D2M_MOTIONLIB_H
 

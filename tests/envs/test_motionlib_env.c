@@ -222,4 +222,9 @@ Test(motionlib_env, bad_list_line_names_file_and_line) {
   expect_bad_list("bad.list", "# clips\n\na.mot 1\n\na.mot heavy\n", "bad.list:5");
   expect_bad_list("bad.list", "a.mot 1 0 extra\n", "bad.list:1");
   expect_bad_list("bad.list", "a.mot 1 2\n", "bad.list:1");
+  expect_bad_list("bad.list", "a.mot 2abc\n", "bad.list:1"); /* not read as weight 2 */
+  expect_bad_list("bad.list", "a.mot 1 1.5\n", "bad.list:1"); /* not read as cyclic 1 */
+  /* an empty list and one with no positive weight fail here, naming the list, not later in the env */
+  expect_bad_list("bad.list", "# nothing yet\n\n", "bad.list: no clips");
+  expect_bad_list("badw.list", "a.mot 0\na.mot 0 1\n", "badw.list: all 2 clips have weight 0");
 }
