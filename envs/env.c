@@ -167,6 +167,8 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->sim_xvel = e->ref_xvel + 3 * (nt + 1);
   env_layout(e);
   e->last_obs = xcalloc((size_t)e->obs_size, sizeof(float));
+  e->qpos_in = xcalloc(2 * (size_t)e->m->nq, sizeof(double));
+  e->qpos_out = e->qpos_in + e->m->nq;
   e->max_steps = (long)llround(p->episode_s[p->task] / p->dt);
   if (e->max_steps < 1) e->max_steps = 1;
   env_reset(e, 0);
@@ -208,6 +210,7 @@ void env_free(env_t *e) {
   free(e->qpos_key);
   free(e->ref_qpos);
   free(e->last_obs);
+  free(e->qpos_in);
   free(e);
 }
 
@@ -250,6 +253,17 @@ void env_reset_physics(const mjModel *m, mjData *d) {
   }
 }
 
+/* mj_step1 (step1 = 1) or mj_forward on the env's data, keeping the qpos it was given and the one
+ * it left (see qpos_in in obs.h): a restored state must give mj_step1 the same input to reproduce
+ * the uninterrupted env bit for bit. */
+void env_forward_qpos(env_t *e, int step1) {
+  int nq = e->m->nq;
+  memcpy(e->qpos_in, e->d->qpos, sizeof(double) * (size_t)nq);
+  if (step1) mj_step1(e->m, e->d);
+  else mj_forward(e->m, e->d);
+  memcpy(e->qpos_out, e->d->qpos, sizeof(double) * (size_t)nq);
+}
+
 /* New episode from the env's stream (no reseeding). */
 static void episode_start(env_t *e) {
   mjData *d = e->d;
@@ -262,7 +276,7 @@ static void episode_start(env_t *e) {
   e->push_end = -1;
   env_task_reset(e);
   schedule_push(e, 0);
-  mj_forward(e->m, d); /* full forward once so contact forces are consistent for the first obs */
+  env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
   env_foot_forces(e);
   if (e->p.task == ENV_TASK_IMITATE) env_task_reward(e); /* sets last_track_dist, discarded */
   e->ep_pos_err = e->ep_joint_sq = 0;
@@ -364,7 +378,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   for (int s = 0; s < e->p.substeps && ok; s++) {
     mj_step2(m, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
-    mj_step1(m, d);
+    env_forward_qpos(e, 1);
     ok = finite_state(e);
   }
   e->t++;
@@ -420,7 +434,7 @@ void env_set_ref_state(env_t *e, long k) {
   mju_copy(e->d->qpos, e->ref_qpos, e->m->nq);
   mju_copy(e->d->qvel, e->ref_qvel, e->m->nv);
   e->t = k - e->ref_k0;
-  mj_forward(e->m, e->d);
+  env_forward_qpos(e, 0);
 }
 
 double env_eval_reward(env_t *e, int *reason) {

@@ -17,6 +17,8 @@
  * cannot disagree on the layout. The rest of mjData is derived: env_step ends each substep with
  * mj_step1, so a load runs mj_step1 on the restored state, which recomputes bit-identically every
  * quantity the next mj_step2 and the env read (contacts, kinematics, actuator lengths/velocities).
+ * For that the saved qpos is the one the env's last mj_step1 was given, not the one it left
+ * (mj_step1 renormalises quaternions in qpos in place; see qpos_in in obs.h).
  * The env's foot forces and observation come from the saved fields, not from recomputation. */
 #include <math.h>
 #include <string.h>
@@ -178,7 +180,12 @@ static void state_walk(env_t *e, walker *c) {
   w_f64(c, &e->last_track_dist, 1, "last_track_dist", 0);
   w_f32(c, e->last_obs, e->obs_size, "last_obs");
   w_f64(c, &d->time, 1, "time", 0);
-  w_f64(c, d->qpos, m->nq, "qpos", 0);
+  /* The qpos the last mj_step1 / mj_forward was given, where d->qpos is still what that call left:
+   * the load runs mj_step1 on it, which renormalises the quaternions exactly as the uninterrupted
+   * env's call did (running it on the already renormalised qpos can move them by an ulp). */
+  double *qpos = d->qpos;
+  if (c->mode == W_SAVE && !memcmp(d->qpos, e->qpos_out, sizeof(double) * (size_t)m->nq)) qpos = e->qpos_in;
+  w_f64(c, qpos, m->nq, "qpos", 0);
   w_f64(c, d->qvel, m->nv, "qvel", 0);
   w_f64(c, d->act, m->na, "act", 0);
   w_f64(c, d->ctrl, m->nu, "ctrl", 0);
@@ -231,7 +238,7 @@ int env_state_load(env_t *e, const void *buf, size_t n, d2m_err *err) {
    * last mj_step1, the reference buffers at the current frame. */
   memset(e->d->warning, 0, sizeof e->d->warning);
   e->d->pstack = 0;
-  mj_step1(e->m, e->d);
+  env_forward_qpos(e, 1);
   if (e->ref) env_task_frame(e, e->ref_k0 + e->t);
   return 0;
 }

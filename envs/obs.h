@@ -49,6 +49,10 @@ struct env_t {
 
   /* buffers (allocated once) */
   float *last_obs;
+  /* [2 nq] qpos as the env's last mj_step1 / mj_forward got it and as that call left it: they
+   * renormalise the free joint's quaternion in qpos in place, and renormalising an already
+   * normalised quaternion can move it by an ulp, so a checkpoint saves the former (env_state.c) */
+  double *qpos_in, *qpos_out;
   double *ref_qpos, *ref_qvel, *ref_xpos, *ref_xvel, *sim_xvel;
 
   /* observation layout */
@@ -68,6 +72,8 @@ void env_body_vel(const env_t *e, int b, double *lin, double *ang);
 void env_layout(env_t *e);
 void env_write_obs(env_t *e, float *obs);
 void env_foot_forces(env_t *e);
+/* env.c: mj_step1 (step1 = 1) or mj_forward, recording qpos_in / qpos_out. */
+void env_forward_qpos(env_t *e, int step1);
 
 /* tasks.c */
 int env_task_obs_size(const env_t *e);
