@@ -98,6 +98,7 @@ static int parse_int(const char *v, int64_t *out) {
   errno = 0;
   long long x = strtoll(v, &end, 10);
   if (*v && !*end && errno == 0) { *out = x; return 0; }
+  if (strpbrk(v, "xXpP")) return -1; /* strtod would read hexadecimal (0x10) */
   errno = 0;
   double d = strtod(v, &end);
   if (!*v || *end || errno || !isfinite(d) || d != floor(d) || fabs(d) > 9.2e18) return -1;

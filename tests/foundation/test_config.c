@@ -94,6 +94,7 @@ Test(config, unknown_key_lists_allowed) {
 
 Test(config, wrong_type) {
   expect_error("[ppo]\nepochs = 2.5\n", (const char *const[]){"t.ini:2", "ppo.epochs", "not an integer", "allowed: integer", NULL});
+  expect_error("[env]\nnum_envs = 0x10\n", (const char *const[]){"env.num_envs", "not an integer", NULL});
   expect_error("[ppo]\nlr = fast\n", (const char *const[]){"ppo.lr", "not a finite real", NULL});
   expect_error("[ppo]\nlr = nan\n", (const char *const[]){"ppo.lr", "not a finite real", NULL});
   expect_error("[ppo]\nanneal_lr = maybe\n", (const char *const[]){"ppo.anneal_lr", "allowed: true|false", NULL});
