@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "envs/motion/ik_import.h"
+#include "envs/motion/refmotion.h"
 
 static const char *root_cols[6] = {"pelvis_tilt", "pelvis_list", "pelvis_rotation", "pelvis_tx", "pelvis_ty", "pelvis_tz"};
 
@@ -15,35 +16,8 @@ static int slaved(const mjModel *m, int j) {
   return 0;
 }
 
-/* The frames refmotion.h uses: Rg (OpenSim ground -> world), C (pelvis in the free body's frame),
- * cp (pelvis origin in the free body's frame), p0 (keyframe-0 pelvis position). */
-typedef struct rootmap {
-  double Rg[9], C[9], cp[3], p0[3];
-  int qadr;
-} rootmap;
-
-static int root_map(const mjModel *m, rootmap *rm, d2m_err *err) {
-  int fj = -1, pel = mj_name2id(m, mjOBJ_BODY, "pelvis");
-  for (int j = 0; j < m->njnt && fj < 0; j++)
-    if (m->jnt_type[j] == mjJNT_FREE) fj = j;
-  if (fj < 0 || pel < 0) return err_set(err, "model has no free joint or no body 'pelvis'");
-  int fb = m->jnt_bodyid[fj];
-  mjData *d = mj_makeData(m);
-  if (m->nkey > 0) mju_copy(d->qpos, m->key_qpos, m->nq);
-  mj_kinematics(m, d);
-  mju_copy(rm->Rg, d->xmat + 9 * pel, 9);
-  mju_mulMatTMat(rm->C, d->xmat + 9 * fb, d->xmat + 9 * pel, 3, 3, 3);
-  double dp[3];
-  for (int k = 0; k < 3; k++) dp[k] = d->xpos[3 * pel + k] - d->xpos[3 * fb + k];
-  mju_rotVecMatT(rm->cp, dp, d->xmat + 9 * fb);
-  mju_copy3(rm->p0, d->xpos + 3 * pel);
-  rm->qadr = m->jnt_qposadr[fj];
-  mj_deleteData(d);
-  return 0;
-}
-
 /* Root qpos (7) -> OpenSim tilt, list, rotation (rad; body-fixed Z-X-Y) and tx, ty, tz (m). */
-static void root_coords(const rootmap *rm, const double *q, double *v) {
+static void root_coords(const ref_rootframe *rm, const double *q, double *v) {
   double Rr[9], Rp[9], B[9], off[3], pp[3], dpw[3];
   mju_quat2Mat(Rr, q + 3);
   mju_mulMatMat(Rp, Rr, rm->C, 3, 3, 3);
@@ -62,8 +36,11 @@ static void root_coords(const rootmap *rm, const double *q, double *v) {
 int ik_to_mot(const mjModel *m, const double *qpos, int nframes, double rate, double first_time, mot_table *t,
               d2m_err *err) {
   memset(t, 0, sizeof *t);
-  rootmap rm;
-  if (root_map(m, &rm, err)) return -1;
+  ref_rootframe rm;
+  mjData *scratch = mj_makeData(m);
+  int bad = ref_rootframe_init(m, scratch, &rm, err);
+  mj_deleteData(scratch);
+  if (bad) return -1;
   int *jn = xcalloc((size_t)m->njnt + 1, sizeof *jn), nj = 0;
   for (int j = 0; j < m->njnt; j++)
     if (m->jnt_type[j] == mjJNT_HINGE && !slaved(m, j)) jn[nj++] = j;

@@ -153,15 +153,6 @@ static double lerp_col(const mot_table *t, int c, double time, int *hint) {
   return (1 - w) * mot_at(t, i, c) + w * mot_at(t, i + 1, c);
 }
 
-typedef struct rootframe {
-  double Rg[9];      /* OpenSim ground -> world */
-  double C[9];       /* pelvis orientation in the free body's frame */
-  double cp[3];      /* pelvis origin in the free body's frame */
-  double p0[3];      /* keyframe-0 pelvis position (world) */
-  double fwd[3];     /* world facing direction (OpenSim x), horizontal unit */
-  int qadr;
-} rootframe;
-
 static void mat_mul(double *r, const double *a, const double *b) { mju_mulMatMat(r, a, b, 3, 3, 3); }
 
 static void rot_axis(double *R, int axis, double a) {
@@ -176,7 +167,7 @@ static void rot_axis(double *R, int axis, double a) {
 }
 
 /* OpenSim coordinates of one frame -> root qpos (7). v: tilt, list, rot (rad), dx, dy, dz (m). */
-static void root_qpos(const rootframe *rf, const double *v, double treadmill, double *q) {
+static void root_qpos(const ref_rootframe *rf, const double *v, double treadmill, double *q) {
   double Rz[9], Rx[9], Ry[9], A[9], B[9], Rp[9], Rr[9];
   rot_axis(Rz, 2, v[0]);
   rot_axis(Rx, 0, v[1]);
@@ -193,7 +184,7 @@ static void root_qpos(const rootframe *rf, const double *v, double treadmill, do
   mju_mat2Quat(q + 3, Rr);
 }
 
-static int root_setup(const mjModel *m, mjData *d, rootframe *rf, d2m_err *err) {
+int ref_rootframe_init(const mjModel *m, mjData *d, ref_rootframe *rf, d2m_err *err) {
   int fj = free_joint(m), pel = mj_name2id(m, mjOBJ_BODY, "pelvis");
   if (fj < 0 || pel < 0) return err_set(err, "model has no free joint or no body 'pelvis'");
   int fb = m->jnt_bodyid[fj];
@@ -274,9 +265,9 @@ int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const
   if (t->nrows < 2) return err_set(err, "%s: need at least 2 rows, have %d", t->path, t->nrows);
   colmap *map = xcalloc((size_t)t->ncols, sizeof *map);
   mjData *d = mj_makeData(m);
-  rootframe rf;
+  ref_rootframe rf;
   int rc = -1;
-  if (map_columns(m, t, map, err) || root_setup(m, d, &rf, err) || setup_tracks(r, m, o->track, err)) goto done;
+  if (map_columns(m, t, map, err) || ref_rootframe_init(m, d, &rf, err) || setup_tracks(r, m, o->track, err)) goto done;
   r->nq = m->nq;
   r->nv = m->nv;
   r->dt = o->dt;

@@ -73,6 +73,20 @@ static inline long refmotion_last(const refmotion *r) { return r->nframes - 1; }
 /* Set every joint that a joint-equality constraint slaves to another (joint1 = poly(joint2)) from
  * its master, so that kinematic poses satisfy the model's couplings. */
 void ref_apply_joint_eq(const mjModel *m, double *qpos);
+
+/* The frames that map OpenSim pelvis coordinates (tilt, list, rotation, tx, ty, tz) onto the model's
+ * free root and back (refmotion reads .mot files with them, the IK's .mot writer inverts them),
+ * taken from keyframe 0. */
+typedef struct ref_rootframe {
+  double Rg[9];  /* OpenSim ground -> world */
+  double C[9];   /* pelvis orientation in the free body's frame */
+  double cp[3];  /* pelvis origin in the free body's frame */
+  double p0[3];  /* keyframe-0 pelvis position (world) */
+  double fwd[3]; /* world facing direction (OpenSim x), horizontal unit */
+  int qadr;      /* qpos address of the free joint */
+} ref_rootframe;
+/* Uses d as scratch (it is reset). Errors when the model has no free joint or no body 'pelvis'. */
+int ref_rootframe_init(const mjModel *m, mjData *d, ref_rootframe *rf, d2m_err *err);
 /* Lowest z (m) over the collision geoms of the feet (subtrees of talus_r/talus_l) after kinematics. */
 double ref_lowest_foot_point(const mjModel *m, const mjData *d);
 
