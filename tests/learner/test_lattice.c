@@ -12,6 +12,7 @@
 #include "common/lattice.h"
 #include "common/log.h"
 #include "learner/ppo.h"
+#include "tests/learner/fd_views.h"
 
 enum { A = 3, H = 5 };
 
@@ -186,23 +187,7 @@ Test(lattice, ppo_minibatch_gradient_matches_finite_differences) {
   ppo_minibatch_step(&p, obs, act, lo, vo, adv, ret, B, 0.f, &st);
   cr_expect_eq(memcmp(w, p.params, net.nparams * 4), 0, "lr 0 leaves the parameters alone");
   cr_expect_float_eq(st.grad_norm, adam_grad_norm(p.grads, net.nparams), 1e-5 * st.grad_norm);
-  const float h = 2e-3f;
-  for (int v = 0; v < net.layout.nviews; v++) {
-    const nn_view *vw = &net.layout.view[v];
-    double worst = 0;
-    for (size_t i = vw->off; i < vw->off + vw->n; i++) {
-      float s = w[i];
-      w[i] = s + h;
-      double lp = ac_loss_lat(&p, w, obs, act, lo, vo, adv, ret, B);
-      w[i] = s - h;
-      double lm = ac_loss_lat(&p, w, obs, act, lo, vo, adv, ret, B);
-      w[i] = s;
-      double fd = (lp - lm) / (2 * h);
-      worst = fmax(worst, fabs(fd - p.grads[i]) / fmax(0.05, fabs(fd)));
-    }
-    cr_expect_lt(worst, 5e-3, "block %s: worst relative error %g", vw->name, worst);
-    if (getenv("D2M_TEST_VERBOSE")) fprintf(stderr, "%s %g\n", vw->name, worst);
-  }
+  fd_check_views(&p, &net, w, ac_loss_lat, obs, act, lo, vo, adv, ret, B);
   free(w);
   ppo_free(&p);
 }

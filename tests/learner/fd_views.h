@@ -1,0 +1,41 @@
+/* tests/learner/fd_views.h: central finite differences of a PPO loss over every parameter view of the
+ * actor-critic arena, against the gradients ppo_minibatch_step left in p->grads (shared by the
+ * Gaussian and Lattice head tests). */
+#ifndef D2M_TEST_FD_VIEWS_H
+#define D2M_TEST_FD_VIEWS_H
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "learner/ppo.h"
+
+typedef double (*fd_loss_fn)(ppo_learner *p, const float *params, const float *obs, const float *act,
+                             const float *lo, const float *vo, const float *adv, const float *ret, int B);
+
+/* w: a copy of the parameters (perturbed and restored entry by entry). Worst relative error per view
+ * must stay below 5e-3 (relative to max(0.05, |fd|)); D2M_TEST_VERBOSE prints it. */
+static inline void fd_check_views(ppo_learner *p, const ac_net *net, float *w, fd_loss_fn loss, const float *obs,
+                                  const float *act, const float *lo, const float *vo, const float *adv,
+                                  const float *ret, int B) {
+  const float h = 2e-3f;
+  for (int v = 0; v < net->layout.nviews; v++) {
+    const nn_view *vw = &net->layout.view[v];
+    double worst = 0;
+    for (size_t i = vw->off; i < vw->off + vw->n; i++) {
+      float s = w[i];
+      w[i] = s + h;
+      double lp = loss(p, w, obs, act, lo, vo, adv, ret, B);
+      w[i] = s - h;
+      double lm = loss(p, w, obs, act, lo, vo, adv, ret, B);
+      w[i] = s;
+      double fd = (lp - lm) / (2 * h);
+      worst = fmax(worst, fabs(fd - p->grads[i]) / fmax(0.05, fabs(fd)));
+    }
+    cr_expect_lt(worst, 5e-3, "block %s: worst relative error %g", vw->name, worst);
+    if (getenv("D2M_TEST_VERBOSE")) fprintf(stderr, "%s %g\n", vw->name, worst);
+  }
+}
+
+#endif
