@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ac.h"
-#include "common/ac_config.h"
+#include "nn/ac.h"
+#include "nn/ac_config.h"
 #include "common/mpi_util.h"
 #include "common/rng.h"
-#include "common/rstat.h"
+#include "nn/rstat.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/blis_util.h"
-#include "common/gauss.h"
+#include "nn/blis_util.h"
+#include "nn/gauss.h"
 #include "common/log.h"
 #include "learner/ppo.h"
 

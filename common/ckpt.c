@@ -68,19 +68,6 @@ static int write_chunks_atomic(const char *path, const void *const *chunk, const
   return 0;
 }
 
-int file_mkdirs(const char *path, d2m_err *err) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return err_set(err, "%s: path too long", path);
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create directory: %s", buf, strerror(errno));
-  return 0;
-}
-
 int file_write_atomic(const char *path, const void *data, size_t n, d2m_err *err) {
   const void *c[1] = {data};
   size_t l[1] = {n};

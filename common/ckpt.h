@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/files.h"
 #include "common/log.h"
 
 #define CKPT_NAME_LEN 32
@@ -42,9 +43,6 @@ void ckpt_close(ckpt_file *f);
 int ckpt_get(const ckpt_file *f, const char *name, size_t n, const void **data, size_t *len, d2m_err *err);
 /* Copy section `name` of exactly n bytes into dst. */
 int ckpt_copy(const ckpt_file *f, const char *name, void *dst, size_t n, d2m_err *err);
-
-/* mkdir -p: the directory and each missing parent (mode 0755); -1 with err naming the path. */
-int file_mkdirs(const char *path, d2m_err *err);
 
 /* Atomic write of one buffer (also used for small text files of a run directory). */
 int file_write_atomic(const char *path, const void *data, size_t n, d2m_err *err);

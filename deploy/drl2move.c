@@ -2,14 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "actor/eval.h"
+#include "analysis/eval.h"
 #include "bench/bench.h"
 #include "common/log.h"
-#include "deploy/analyze.h"
+#include "analysis/analyze.h"
 #include "d2m_build.h"
 #include "envs/model/model.h"
 #include "deploy/train.h"
-#include "envs/motion/motion_cli.h"
+#include "mocap/motion_cli.h"
 
 typedef struct {
   const char *name;

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ac_config.h"
+#include "nn/ac_config.h"
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
 

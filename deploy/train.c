@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "actor/actor.h"
-#include "common/blis_util.h"
+#include "nn/blis_util.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/mpi_util.h"

@@ -35,10 +35,10 @@
 
 #include <stdint.h>
 
-#include "common/adam.h"
+#include "nn/adam.h"
 #include "common/ckpt.h"
 #include "common/config.h"
-#include "common/nn.h"
+#include "nn/nn.h"
 #include "common/rng.h"
 #include "envs/env.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ac_config.h"
+#include "nn/ac_config.h"
 #include "common/mpi_util.h"
 #include "common/signals.h"
 #include "learner/learner_int.h"

@@ -5,9 +5,9 @@
 #include <mpi.h>
 #include <stdio.h>
 
-#include "common/ac.h"
+#include "nn/ac.h"
 #include "common/config.h"
-#include "common/rstat.h"
+#include "nn/rstat.h"
 #include "learner/amp.h"
 #include "learner/gae.h"
 #include "learner/ppo.h"

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/blis_util.h"
-#include "common/gauss.h"
+#include "nn/blis_util.h"
+#include "nn/gauss.h"
 #include "common/log.h"
 
 void ppo_config_defaults(ppo_config *c) {

@@ -1,5 +1,5 @@
 /* learner/ppo.h: proximal policy optimisation (Schulman et al. 2017) for the actor-critic of
- * common/ac.h, with the continuous-control details of CleanRL / "37 implementation details":
+ * nn/ac.h, with the continuous-control details of CleanRL / "37 implementation details":
  * per-minibatch advantage normalisation, clipped surrogate, clipped value loss, entropy bonus,
  * global grad-norm clipping, Adam eps 1e-5, linear LR annealing, early stop at a target KL.
  *
@@ -13,8 +13,8 @@
 
 #include <stdint.h>
 
-#include "common/ac.h"
-#include "common/adam.h"
+#include "nn/ac.h"
+#include "nn/adam.h"
 #include "learner/gae.h"
 
 #define PPO_MAX_ACT 1024 /* action dimensions the loss supports (stack scratch) */
@@ -93,7 +93,7 @@ double ppo_loss(const ppo_config *c, int B, int A, const float *mu, const float 
                 const float *act, const float *logp_old, const float *v_old, const float *adv, const float *ret,
                 float *dmu, float *dv, double *dlog_std, ppo_mb_stats *st);
 
-/* The same for the Lattice head (common/lattice.h) with Sigma's factors in cov (updated for the
+/* The same for the Lattice head (nn/lattice.h) with Sigma's factors in cov (updated for the
  * current parameters): writes dmu[B][A], dv[B] and G[A][A] = d(total loss)/dSigma (entropy bonus
  * included; lattice_cov_backward turns it into the W and std gradients). u[A] is scratch. */
 double ppo_loss_lattice(const ppo_config *c, const lattice_cov *cov, int B, const float *mu, const float *v,

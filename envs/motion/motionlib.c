@@ -1,5 +1,6 @@
 /* envs/motion/motionlib.c: weighted clip library (see motionlib.h). */
 #include "envs/motion/motionlib.h"
+#include "common/files.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/motion/markers.h"
 
 void motionlib_init(motionlib *l) { memset(l, 0, sizeof *l); }
 
@@ -117,7 +117,7 @@ static int parse_line(char **tok, int ntok, double *w, int *cyc) {
 int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double dt, d2m_err *err) {
   uint8_t *buf;
   size_t n;
-  if (mk_slurp(path, 1 << 20, &buf, &n, err)) return -1;
+  if (file_slurp(path, 1 << 20, &buf, &n, err)) return -1;
   char dir[512] = ".";
   const char *slash = strrchr(path, '/');
   if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "envs/analysis/stats.h"
+#include "analysis/stats.h"
 
 #define T 1.0  /* stride time (s) */
 #define D 0.6  /* duty factor */

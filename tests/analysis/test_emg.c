@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "common/rng.h"
-#include "envs/analysis/emg.h"
-#include "envs/analysis/stats.h"
+#include "analysis/emg.h"
+#include "analysis/stats.h"
 
 /* Amplitude (sqrt 2 RMS) of a filtered unit sinusoid over whole periods in the middle of the record. */
 static double gain(double f, double fc, double fs, int hp) {

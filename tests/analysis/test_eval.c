@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "actor/eval.h"
-#include "common/ac.h"
-#include "common/ac_config.h"
+#include "analysis/eval.h"
+#include "nn/ac.h"
+#include "nn/ac_config.h"
 #include "common/ckpt.h"
 #include "common/config.h"
-#include "envs/analysis/gait.h"
-#include "envs/analysis/stats.h"
+#include "analysis/gait.h"
+#include "analysis/stats.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"

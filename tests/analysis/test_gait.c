@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "envs/analysis/gait.h"
+#include "analysis/gait.h"
 
 #define DT 0.001
 

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "envs/analysis/stats.h"
+#include "analysis/stats.h"
 
 #define NEAR(a, b, tol) cr_assert(fabs((a) - (b)) < (tol), #a " = %g, expected %g", (double)(a), (double)(b))
 

@@ -23,6 +23,6 @@ fuzz() {
 }
 
 fuzz fuzz_proto tests/fuzz/proto/fuzz_proto.c tests/proto/tp_util.c proto/proto_*.c common/crc32c.c common/log.c common/rng.c -lmsgpackc -lm -lpthread
-fuzz fuzz_c3d tests/fuzz/c3d/fuzz_c3d.c envs/motion/c3d.c envs/motion/markers.c common/log.c -lm
-fuzz fuzz_trc tests/fuzz/trc/fuzz_trc.c envs/motion/trc.c envs/motion/markers.c common/log.c -lm
-fuzz fuzz_bvh tests/fuzz/bvh/fuzz_bvh.c envs/motion/bvh.c envs/motion/markers.c common/log.c -lm
+fuzz fuzz_c3d tests/fuzz/c3d/fuzz_c3d.c mocap/c3d.c mocap/markers.c common/files.c common/log.c -lm
+fuzz fuzz_trc tests/fuzz/trc/fuzz_trc.c mocap/trc.c mocap/markers.c common/files.c common/log.c -lm
+fuzz fuzz_bvh tests/fuzz/bvh/fuzz_bvh.c mocap/bvh.c mocap/markers.c common/files.c common/log.c -lm

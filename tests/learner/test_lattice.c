@@ -1,4 +1,4 @@
-/* tests/learner/test_lattice.c: the Lattice head (common/lattice.h) against the diagonal Gaussian,
+/* tests/learner/test_lattice.c: the Lattice head (nn/lattice.h) against the diagonal Gaussian,
  * Monte-Carlo estimates, finite differences (covariance alone and the whole PPO minibatch step), the
  * empirical covariance of sampled actions, and the time structure of the held noise. */
 #include <criterion/criterion.h>
@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ac.h"
-#include "common/adam.h"
-#include "common/gauss.h"
-#include "common/lattice.h"
+#include "nn/ac.h"
+#include "nn/adam.h"
+#include "nn/gauss.h"
+#include "nn/lattice.h"
 #include "common/log.h"
 #include "learner/ppo.h"
 #include "tests/learner/fd_views.h"

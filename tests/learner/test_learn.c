@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ac.h"
+#include "nn/ac.h"
 #include "common/log.h"
-#include "common/rstat.h"
+#include "nn/rstat.h"
 #include "learner/ppo.h"
 
 typedef struct task {

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ac.h"
-#include "common/blis_util.h"
-#include "common/gauss.h"
+#include "nn/ac.h"
+#include "nn/blis_util.h"
+#include "nn/gauss.h"
 #include "common/log.h"
-#include "common/nn.h"
+#include "nn/nn.h"
 #include "common/rng.h"
 
 static void fill(float *x, size_t n, rng_t *r, float s) {

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/adam.h"
-#include "common/blis_util.h"
-#include "common/gauss.h"
+#include "nn/adam.h"
+#include "nn/blis_util.h"
+#include "nn/gauss.h"
 #include "common/log.h"
-#include "common/rstat.h"
+#include "nn/rstat.h"
 #include "learner/gae.h"
 #include "learner/ppo.h"
 #include "tests/learner/fd_views.h"

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "envs/motion/c3d.h"
+#include "mocap/c3d.h"
 
 const double c3d_synth_event_time[SYN_NEVENTS] = {0.02, 0.035};
 static const double k_scale[SYN_NANALOG] = {0.5, 2.0}, k_offset[SYN_NANALOG] = {10, -5}, k_gen = 0.1;

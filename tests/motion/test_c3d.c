@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "envs/motion/c3d.h"
+#include "mocap/c3d.h"
 #include "tests/motion/c3d_synth.h"
 
 static uint8_t g_buf[8192];

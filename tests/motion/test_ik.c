@@ -12,12 +12,12 @@
 #include "common/rng.h"
 #include "envs/env.h"
 #include "envs/model/model.h"
-#include "envs/motion/c3d.h"
-#include "envs/motion/ik.h"
-#include "envs/motion/ik_import.h"
-#include "envs/motion/markerset.h"
+#include "mocap/c3d.h"
+#include "mocap/ik.h"
+#include "mocap/ik_import.h"
+#include "mocap/markerset.h"
 #include "envs/motion/motionlib.h"
-#include "envs/motion/trc.h"
+#include "mocap/trc.h"
 
 static mjModel *g_m;
 static markerset g_set;
@@ -46,14 +46,14 @@ Test(motion_ik, markerset_embedded_equals_file) {
   const char *root = getenv("D2M_SOURCE_ROOT");
   if (!root) cr_skip_test("D2M_SOURCE_ROOT not set");
   char p[1024];
-  snprintf(p, sizeof p, "%s/envs/motion/markersets/lowerbody.markers", root);
+  snprintf(p, sizeof p, "%s/mocap/markersets/lowerbody.markers", root);
   FILE *f = fopen(p, "rb");
   cr_assert(f, "%s", p);
   static char buf[1 << 16];
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = 0;
-  cr_assert_str_eq(buf, markerset_default_text(), "regenerate with: sh envs/motion/markersets/embed.sh > envs/motion/markerset_text.c");
+  cr_assert_str_eq(buf, markerset_default_text(), "regenerate with: sh mocap/markersets/embed.sh > mocap/markerset_text.c");
 }
 
 Test(motion_ik, markerset_parse_and_errors, .init = setup, .fini = teardown) {

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/motion/bvh.h"
-#include "envs/motion/c3d.h"
-#include "envs/motion/trc.h"
+#include "mocap/bvh.h"
+#include "common/files.h"
+#include "mocap/c3d.h"
+#include "mocap/trc.h"
 
 /* Path of a reference file, or skip the test. */
 static void ref_path(char *out, size_t cap, const char *rel) {
@@ -142,7 +143,7 @@ static void truncated(const char *rel, size_t keep, int kind, const char *needle
   uint8_t *buf;
   size_t n;
   d2m_err err = {{0}};
-  cr_assert_eq(mk_slurp(p, (size_t)1 << 30, &buf, &n, &err), 0, "%s", err.msg);
+  cr_assert_eq(file_slurp(p, (size_t)1 << 30, &buf, &n, &err), 0, "%s", err.msg);
   cr_assert(keep < n);
   int rc;
   if (kind == 0) {
@@ -185,7 +186,7 @@ static int replay_dir(const char *fmt, const char *sub) {
     uint8_t *buf;
     size_t n;
     d2m_err err = {{0}};
-    if (mk_slurp(p, (size_t)1 << 24, &buf, &n, &err)) continue;
+    if (file_slurp(p, (size_t)1 << 24, &buf, &n, &err)) continue;
     int rc;
     if (!strcmp(fmt, "c3d")) {
       c3d_file c;

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "envs/motion/bvh.h"
-#include "envs/motion/motion_cli.h"
-#include "envs/motion/trc.h"
+#include "mocap/bvh.h"
+#include "mocap/motion_cli.h"
+#include "mocap/trc.h"
 
 static const char k_trc[] =
     "PathFileType\t4\t(X/Y/Z)\ttest.trc\n"

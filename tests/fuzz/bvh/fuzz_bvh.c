@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "envs/motion/bvh.h"
+#include "mocap/bvh.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bvh_file b;

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "envs/motion/c3d.h"
+#include "mocap/c3d.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   c3d_file c;

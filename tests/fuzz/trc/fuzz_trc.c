@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "envs/motion/trc.h"
+#include "mocap/trc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mk_markers m;

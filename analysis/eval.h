@@ -1,0 +1,67 @@
+/* analysis/eval.h: `drl2move eval`: roll out a trained policy in one process and record everything a
+ * gait analysis needs.
+ *
+ * Reads a checkpoint (learner/lckpt.c: sections "params", "obs_stats", "config"), rebuilds the env
+ * and the net from the resolved config it carries, normalises observations with the saved running
+ * statistics exactly as the actors do (rstat_export eps 1e-8, clip ppo.obs_clip) and runs ac_act
+ * (mean action with --deterministic, else sampled from the policy's Gaussian).
+ *
+ * Outputs in the out dir:
+ *   frames.csv    one row per control step (the state before the action, the excitation the policy
+ *                 chose for it), columns:
+ *     episode step time reward
+ *     root_x root_y root_z root_qw root_qx root_qy root_qz   world (m, unit quaternion)
+ *     root_vx root_vy root_vz                                 world linear velocity (m/s)
+ *     foot_r_x .. foot_l_z                                    calcn_r/calcn_l origins, world (m)
+ *     grf_r_ap grf_r_ml grf_r_v grf_l_ap grf_l_ml grf_l_v     contact force on each foot from
+ *                 MuJoCo's contacts (the env's foot_force observation), heading frame, body weights
+ *     q_<joint> qd_<joint>                                    every hinge joint (deg, deg/s)
+ *     ref_<joint>                                             imitate only: reference angle (deg)
+ *     exc_<muscle> act_<muscle> frc_<muscle>                  excitation, activation (0..1), tension (N)
+ *   summary.json  task metrics per episode and their means (return, length, end reason, success,
+ *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt.
+ *   video.mp4     with --video: tracking camera, the reference as a translucent ghost (imitate),
+ *                 one frame per control step at 1/dt frames/s, H.264 by Debian's ffmpeg.
+ *                 Rendering speed at 640x480 (Mesa llvmpipe on this 2-core VM, while ffmpeg encodes;
+ *                 measured with `drl2move eval RUN --playback --video --max-steps 120`): 10-17 frames/s
+ *                 with the fast settings (about 12 with the ghost), 0.9-1.6 with --video-hq.
+ *   --playback    (imitate) the reference played back kinematically instead of the policy: a known gait
+ *                 for checking the analysis (its GRF are the contact solver's forces of a prescribed
+ *                 state, not dynamics: use kinematic events). */
+#ifndef D2M_EVAL_H
+#define D2M_EVAL_H
+
+#include <stdint.h>
+
+#include "common/log.h"
+
+#define EVAL_MAX_SET 16
+
+typedef struct eval_opts {
+  const char *checkpoint; /* checkpoint file, or a run dir (its newest checkpoint) */
+  const char *out_dir;
+  const char *task;       /* NULL: the checkpoint's task */
+  const char *subject;    /* NULL: the checkpoint's subject */
+  int episodes;           /* >= 1 */
+  long max_steps;         /* per episode; 0: the task's episode length */
+  int deterministic;
+  int playback;           /* imitate: reference played back kinematically instead of the policy */
+  int video, width, height;
+  int video_hq;           /* keep the model's visual quality (multisampling, shadows, reflection) */
+  uint64_t seed;
+  int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
+  const char *set[EVAL_MAX_SET];
+} eval_opts;
+
+typedef struct eval_result {
+  int episodes;
+  long frames;
+  double mean_return, mean_length;
+  double render_fps;      /* frames rendered per second of wall time (video only), 0 otherwise */
+} eval_result;
+
+void eval_opts_default(eval_opts *o);
+int eval_run(const eval_opts *o, eval_result *res, d2m_err *err);
+int eval_cli(int argc, char **argv);
+
+#endif

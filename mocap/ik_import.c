@@ -1,0 +1,401 @@
+/* mocap/ik_import.c: axes, calibration (scale, marker placement) and whole-trial IK (see ik_import.h). */
+#include "mocap/ik_import.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ik_import_opts_default(ik_import_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->calib_frames = 20;
+  o->place_all = 1;
+  o->lock = "mtp";
+  ik_opts_default(&o->ik);
+}
+
+void ik_result_free(ik_result *r) {
+  if (!r) return;
+  if (r->model) mj_deleteModel(r->model);
+  free(r->qpos);
+  free(r->mk_name);
+  free(r->mk_fixed);
+  free(r->err);
+  free(r->rms);
+  memset(r, 0, sizeof *r);
+}
+
+static int parse_axis(const char *s, double e[3]) {
+  if ((s[0] != '+' && s[0] != '-') || s[1] < 'x' || s[1] > 'z') return -1;
+  e[0] = e[1] = e[2] = 0;
+  e[s[1] - 'x'] = s[0] == '+' ? 1 : -1;
+  return 0;
+}
+
+static void rows_from_axes(const double f[3], const double u[3], double P[9]) {
+  double z[3];
+  mju_cross(z, f, u);
+  for (int k = 0; k < 3; k++) P[k] = f[k], P[3 + k] = u[k], P[6 + k] = z[k];
+}
+
+int ik_parse_axes(const char *s, double P[9], d2m_err *err) {
+  double f[3], u[3];
+  if (strlen(s) != 4 || parse_axis(s, f) || parse_axis(s + 2, u) || fabs(mju_dot3(f, u)) > 0.5)
+    return err_set(err, "axes '%s': want the lab's forward then up axis, two different signed axes like +x+y or -y+z", s);
+  rows_from_axes(f, u, P);
+  return 0;
+}
+
+/* Marker groups for axis detection: 1 upper (pelvis, upper thigh), 2 foot, and side +1 right / -1 left. */
+static int group_of(const ms_marker *m, int *side) {
+  size_t n = strlen(m->body);
+  *side = 0;
+  if (n > 2 && !strcmp(m->body + n - 2, "_r")) *side = 1;
+  if (n > 2 && !strcmp(m->body + n - 2, "_l")) *side = -1;
+  if (!strcmp(m->body, "pelvis")) {
+    *side = m->offset[2] > 0.02 ? 1 : m->offset[2] < -0.02 ? -1 : 0;
+    return 1;
+  }
+  if (!strncmp(m->body, "femur", 5) && m->offset[1] > -0.2) return 1;
+  if (!strncmp(m->body, "calcn", 5) || !strncmp(m->body, "toes", 4) || !strncmp(m->body, "talus", 5)) return 2;
+  return 0;
+}
+
+/* Signed lab axis closest to v, skipping axis `skip` (-1 none). */
+static void closest_axis(const double v[3], int skip, double e[3], char out[3]) {
+  int best = -1;
+  for (int k = 0; k < 3; k++)
+    if (k != skip && (best < 0 || fabs(v[k]) > fabs(v[best]))) best = k;
+  e[0] = e[1] = e[2] = 0;
+  e[best] = v[best] >= 0 ? 1 : -1;
+  out[0] = v[best] >= 0 ? '+' : '-';
+  out[1] = (char)('x' + best);
+  out[2] = 0;
+}
+
+static int detect_axes(const mk_markers *t, const markerset *set, const int *col, double P[9], char axes[16],
+                       d2m_err *err) {
+  double up[3] = {0}, right[3] = {0};
+  for (int f = 0; f < t->nframes; f++) {
+    double s[3][3] = {{0}}, rl[2][3] = {{0}};
+    int n[3] = {0}, nrl[2] = {0};
+    for (int i = 0; i < set->n; i++) {
+      if (col[i] < 0) continue;
+      const double *x = mk_at(t, f, col[i]);
+      if (!isfinite(x[0]) || !isfinite(x[1]) || !isfinite(x[2])) continue;
+      int side, g = group_of(&set->m[i], &side);
+      for (int k = 0; k < 3; k++) s[g][k] += x[k];
+      n[g]++;
+      if (side) {
+        for (int k = 0; k < 3; k++) rl[side > 0][k] += x[k];
+        nrl[side > 0]++;
+      }
+    }
+    for (int k = 0; k < 3 && n[1] && n[2]; k++) up[k] += s[1][k] / n[1] - s[2][k] / n[2];
+    for (int k = 0; k < 3 && nrl[0] && nrl[1]; k++) right[k] += rl[1][k] / nrl[1] - rl[0][k] / nrl[0];
+  }
+  if (mju_norm3(up) == 0 || mju_norm3(right) == 0)
+    return err_set(err, "cannot detect the lab axes (need pelvis/hip and foot markers of both sides); give --axes");
+  double u[3], fwd[3], f[3];
+  char cu[3], cf[3];
+  closest_axis(up, -1, u, cu);
+  mju_cross(fwd, u, right); /* OpenSim: x = y cross z (forward = up cross right) */
+  int iu = u[0] != 0 ? 0 : u[1] != 0 ? 1 : 2;
+  closest_axis(fwd, iu, f, cf);
+  rows_from_axes(f, u, P);
+  snprintf(axes, 16, "%s%s", cf, cu);
+  return 0;
+}
+
+/* OpenSim ground -> world: keyframe 0's pelvis orientation (as refmotion.h). */
+static void ground_to_world(const mjModel *m, double Rg[9]) {
+  mjData *d = mj_makeData(m);
+  if (m->nkey > 0) mju_copy(d->qpos, m->key_qpos, m->nq);
+  mj_kinematics(m, d);
+  int pel = mj_name2id(m, mjOBJ_BODY, "pelvis");
+  mju_copy(Rg, d->xmat + 9 * (pel >= 0 ? pel : 0), 9);
+  mj_deleteData(d);
+}
+
+/* Targets of one frame for every set marker (world, NaN when absent). */
+static void frame_targets(const mk_markers *t, int f, const int *col, int n, const double R[9], double *out) {
+  for (int i = 0; i < n; i++) {
+    double *o = out + 3 * i;
+    if (col[i] < 0) {
+      o[0] = o[1] = o[2] = NAN;
+      continue;
+    }
+    mju_rotVecMat(o, mk_at(t, f, col[i]), R);
+  }
+}
+
+/* Keyframe 0 moved so that the model's present markers have the data's centroid. */
+static void init_pose(ik_solver *s, const double *target, double *q) {
+  const mjModel *m = s->m;
+  mju_copy(q, m->nkey > 0 ? m->key_qpos : m->qpos0, m->nq);
+  double *p = xmalloc(sizeof(double) * 3 * s->nmk), c[3] = {0};
+  ik_marker_pos(s, q, p);
+  int n = 0;
+  for (int i = 0; i < s->nmk; i++) {
+    if (!isfinite(target[3 * i])) continue;
+    for (int k = 0; k < 3; k++) c[k] += target[3 * i + k] - p[3 * i + k];
+    n++;
+  }
+  free(p);
+  for (int j = 0; j < m->njnt && n; j++)
+    if (m->jnt_type[j] == mjJNT_FREE)
+      for (int k = 0; k < 3; k++) q[m->jnt_qposadr[j] + k] += c[k] / n;
+}
+
+static double solve_cold(ik_solver *s, const double *target, const unsigned char *use, double *q, const ik_opts *o) {
+  init_pose(s, target, q);
+  ik_solve(s, target, use, 1, q, o);
+  return ik_solve(s, target, use, 0, q, o);
+}
+
+typedef struct calib {
+  int n;          /* frames */
+  double *target; /* [n][nset*3] world */
+  double *q;      /* [n][nq] fitted poses */
+} calib;
+
+static void calib_frames(calib *c, const mk_markers *trial, const mk_markers *stat, const int *col_t, const int *col_s,
+                         int nset, const double R[9], int want) {
+  if (stat) {
+    /* average the static trial into one frame */
+    c->n = 1;
+    c->target = xcalloc((size_t)nset * 3, sizeof(double));
+    for (int i = 0; i < nset; i++) {
+      double sum[3] = {0};
+      int n = 0;
+      for (int f = 0; f < stat->nframes && col_s[i] >= 0; f++) {
+        const double *x = mk_at(stat, f, col_s[i]);
+        if (!isfinite(x[0]) || !isfinite(x[1]) || !isfinite(x[2])) continue;
+        for (int k = 0; k < 3; k++) sum[k] += x[k];
+        n++;
+      }
+      double mean[3] = {sum[0] / n, sum[1] / n, sum[2] / n};
+      if (n) mju_rotVecMat(c->target + 3 * i, mean, R);
+      else c->target[3 * i] = c->target[3 * i + 1] = c->target[3 * i + 2] = NAN;
+    }
+    return;
+  }
+  c->n = want < trial->nframes ? want : trial->nframes;
+  c->target = xcalloc((size_t)c->n * nset * 3, sizeof(double));
+  for (int k = 0; k < c->n; k++) {
+    int f = c->n > 1 ? (int)((long)k * (trial->nframes - 1) / (c->n - 1)) : 0;
+    frame_targets(trial, f, col_t, nset, R, c->target + (size_t)k * nset * 3);
+  }
+}
+
+static void calib_solve(ik_solver *s, calib *c, const unsigned char *use, const ik_opts *o) {
+  const mjModel *m = s->m;
+  free(c->q);
+  c->q = xcalloc((size_t)c->n * m->nq, sizeof(double));
+  for (int k = 0; k < c->n; k++) solve_cold(s, c->target + (size_t)k * s->nmk * 3, use, c->q + (size_t)k * m->nq, o);
+}
+
+/* Segment ratios measured / model over the calibration frames; returns the mean factor (1 if none). */
+static double estimate_scale(ik_solver *s, const markerset *set, const calib *c, ik_result *r) {
+  double *p = xmalloc(sizeof(double) * 3 * s->nmk), meas[IKI_MAX_SEG] = {0}, mod[IKI_MAX_SEG] = {0};
+  double segsum[IKI_MAX_SEG] = {0};
+  int segn[IKI_MAX_SEG] = {0};
+  r->nseg = 0;
+  for (int pi = 0; pi < set->npairs; pi++) {
+    const ms_pair *pr = &set->pairs[pi];
+    if (!set->m[pr->a].fixed || !set->m[pr->b].fixed) continue;
+    double dm = 0, dd = 0;
+    for (int k = 0; k < c->n; k++) {
+      const double *t = c->target + (size_t)k * s->nmk * 3;
+      const double *xa = t + 3 * pr->a, *xb = t + 3 * pr->b;
+      if (!isfinite(xa[0]) || !isfinite(xb[0])) continue;
+      ik_marker_pos(s, c->q + (size_t)k * s->m->nq, p);
+      double v[3], w[3];
+      for (int e = 0; e < 3; e++) v[e] = xa[e] - xb[e], w[e] = p[3 * pr->a + e] - p[3 * pr->b + e];
+      dd += mju_norm3(v);
+      dm += mju_norm3(w);
+    }
+    if (dm <= 0) continue;
+    int sg = 0;
+    while (sg < r->nseg && strcmp(r->seg_name[sg], pr->segment)) sg++;
+    if (sg == r->nseg) {
+      if (r->nseg == IKI_MAX_SEG) continue;
+      snprintf(r->seg_name[r->nseg++], 32, "%s", pr->segment);
+    }
+    segsum[sg] += dd / dm;
+    segn[sg]++;
+    meas[sg] += dd;
+    mod[sg] += dm;
+  }
+  free(p);
+  double f = 0;
+  for (int sg = 0; sg < r->nseg; sg++) {
+    r->seg_ratio[sg] = segsum[sg] / segn[sg];
+    f += r->seg_ratio[sg];
+  }
+  return r->nseg ? f / r->nseg : 1.0;
+}
+
+/* Free markers: offset = mean body-frame position over the calibration frames. */
+static void place_free(ik_solver *s, const markerset *set, const calib *c, int all) {
+  mjData *d = s->d;
+  for (int i = 0; i < set->n; i++) {
+    if (set->m[i].fixed && !all) continue;
+    double sum[3] = {0};
+    int n = 0;
+    for (int k = 0; k < c->n; k++) {
+      const double *x = c->target + ((size_t)k * s->nmk + i) * 3;
+      if (!isfinite(x[0]) || !isfinite(x[1]) || !isfinite(x[2])) continue;
+      mju_copy(d->qpos, c->q + (size_t)k * s->m->nq, s->m->nq);
+      mj_kinematics(s->m, d);
+      int b = s->body[i];
+      double dx[3], loc[3];
+      for (int e = 0; e < 3; e++) dx[e] = x[e] - d->xpos[3 * b + e];
+      mju_rotVecMatT(loc, dx, d->xmat + 9 * b);
+      for (int e = 0; e < 3; e++) sum[e] += loc[e];
+      n++;
+    }
+    if (n)
+      for (int e = 0; e < 3; e++) s->off[3 * i + e] = sum[e] / n;
+  }
+}
+
+static int *bind_columns(const markerset *set, const mk_markers *t) {
+  int *col = xmalloc(sizeof(int) * (size_t)(set->n + 1));
+  for (int i = 0; i < set->n; i++) col[i] = t ? mk_find(t, set->m[i].name) : -1;
+  return col;
+}
+
+/* IK of every frame of the trial with all markers, warm-started. */
+static void solve_trial(ik_solver *s, const mk_markers *t, const int *col, const int *present, const double R[9],
+                        const ik_opts *o, ik_result *r) {
+  const mjModel *m = s->m;
+  double *target = xmalloc(sizeof(double) * 3 * s->nmk), *p = xmalloc(sizeof(double) * 3 * s->nmk);
+  int started = 0;
+  for (int f = 0; f < t->nframes; f++) {
+    double *q = r->qpos + (size_t)f * m->nq;
+    frame_targets(t, f, col, s->nmk, R, target);
+    if (!started) {
+      solve_cold(s, target, NULL, q, o);
+    } else {
+      mju_copy(q, q - m->nq, m->nq);
+      ik_solve(s, target, NULL, 0, q, o);
+    }
+    ik_marker_pos(s, q, p);
+    double ss = 0;
+    int n = 0;
+    for (int j = 0; j < r->nmk; j++) {
+      int i = present[j];
+      const double *x = target + 3 * i;
+      double e = NAN;
+      if (isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2])) {
+        double v[3] = {p[3 * i] - x[0], p[3 * i + 1] - x[1], p[3 * i + 2] - x[2]};
+        e = mju_norm3(v);
+        ss += e * e;
+        n++;
+      }
+      r->err[(size_t)f * r->nmk + j] = e;
+    }
+    r->rms[f] = n ? sqrt(ss / n) : NAN;
+    started |= n > 0;
+  }
+  free(target);
+  free(p);
+}
+
+static mjModel *load_subject(model_subject *sub, double height, double mass, d2m_err *err) {
+  model_subject_default(sub);
+  if (height > 0) sub->height_m = height;
+  if (mass > 0) sub->mass_kg = mass;
+  snprintf(sub->name, sizeof sub->name, "ik subject %.3f m", sub->height_m);
+  if (model_subject_check(sub, err)) return NULL;
+  return model_load(sub, err);
+}
+
+static void result_alloc(ik_result *r, const mk_markers *trial, const markerset *set, const int *present) {
+  r->nframes = trial->nframes;
+  r->nq = r->model->nq;
+  r->rate = trial->rate;
+  r->first_time = trial->first_time;
+  r->qpos = xcalloc((size_t)r->nframes * r->nq, sizeof(double));
+  r->err = xcalloc((size_t)r->nframes * r->nmk + 1, sizeof(double));
+  r->rms = xcalloc((size_t)r->nframes + 1, sizeof(double));
+  r->mk_name = xcalloc((size_t)r->nmk, sizeof *r->mk_name);
+  r->mk_fixed = xcalloc((size_t)r->nmk, sizeof(int));
+  for (int j = 0; j < r->nmk; j++) {
+    snprintf(r->mk_name[j], MK_NAME_MAX, "%s", set->m[present[j]].name);
+    r->mk_fixed[j] = set->m[present[j]].fixed;
+  }
+}
+
+/* Lock values: the mean of the calibration poses (hinges only, so a plain mean is fine). */
+static void lock_from_calib(ik_solver *s, const calib *c, const char *lock, ik_result *r) {
+  int nq = s->m->nq;
+  double *qm = xcalloc((size_t)nq, sizeof(double));
+  for (int k = 0; k < c->n; k++)
+    for (int i = 0; i < nq; i++) qm[i] += c->q[(size_t)k * nq + i] / c->n;
+  snprintf(r->locked, sizeof r->locked, "%s", lock ? lock : "none");
+  ik_lock(s, r->locked, qm);
+  free(qm);
+}
+
+int ik_import(const mk_markers *trial, const mk_markers *stat, const markerset *set, const ik_import_opts *o,
+              ik_result *r, d2m_err *err) {
+  memset(r, 0, sizeof *r);
+  int *col = bind_columns(set, trial), *col_s = bind_columns(set, stat), *present = xcalloc((size_t)set->n + 1, sizeof(int));
+  unsigned char *fixed = xcalloc((size_t)set->n + 1, 1);
+  calib c = {0};
+  ik_solver s = {0};
+  int rc = -1, nfixed = 0;
+  for (int i = 0; i < set->n; i++) {
+    if (col[i] >= 0) present[r->nmk++] = i;
+    fixed[i] = (unsigned char)set->m[i].fixed;
+    nfixed += set->m[i].fixed && (stat ? col_s[i] : col[i]) >= 0;
+  }
+  if (r->nmk < 3) {
+    err_set(err, "the trial has %d markers of the marker set %s (need 3 or more)", r->nmk, set->source);
+    goto done;
+  }
+  if (nfixed < 3) memset(fixed, 1, (size_t)set->n); /* too few landmarks: calibrate with everything */
+  double P[9], Rg[9];
+  if (o->axes && strcmp(o->axes, "auto")) {
+    if (ik_parse_axes(o->axes, P, err)) goto done;
+    snprintf(r->axes, sizeof r->axes, "%s", o->axes);
+  } else if (detect_axes(stat ? stat : trial, set, stat ? col_s : col, P, r->axes, err)) {
+    goto done;
+  }
+  /* scaling on the reference model (or the given height) */
+  r->model = load_subject(&r->subject, o->height_m, o->mass_kg, err);
+  if (!r->model) goto done;
+  ground_to_world(r->model, Rg);
+  mju_mulMatMat(r->R, Rg, P, 3, 3, 3);
+  calib_frames(&c, trial, stat, col, col_s, set->n, r->R, o->calib_frames > 0 ? o->calib_frames : 20);
+  r->scale = model_length_scale(&r->subject);
+  if (ik_init(&s, r->model, set, r->scale, err)) goto done;
+  if (o->height_m <= 0) {
+    calib_solve(&s, &c, fixed, &o->ik);
+    double f = estimate_scale(&s, set, &c, r);
+    ik_free(&s);
+    mj_deleteModel(r->model);
+    r->model = load_subject(&r->subject, MODEL_REF_HEIGHT_M * f, o->mass_kg, err);
+    if (!r->model) goto done;
+    r->scale = model_length_scale(&r->subject);
+    if (ik_init(&s, r->model, set, r->scale, err)) goto done;
+  }
+  /* marker placement on the scaled model */
+  calib_solve(&s, &c, fixed, &o->ik);
+  place_free(&s, set, &c, o->place_all);
+  lock_from_calib(&s, &c, o->lock, r);
+  result_alloc(r, trial, set, present);
+  solve_trial(&s, trial, col, present, r->R, &o->ik, r);
+  rc = 0;
+done:
+  ik_free(&s);
+  free(c.target);
+  free(c.q);
+  free(col);
+  free(col_s);
+  free(present);
+  free(fixed);
+  if (rc) ik_result_free(r);
+  return rc;
+}

@@ -1,0 +1,167 @@
+/* mocap/motion_cli.c: `drl2move motion info FILE` prints what a motion file holds. */
+#include "mocap/motion_cli.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mocap/bvh.h"
+#include "mocap/c3d.h"
+#include "envs/motion/mot.h"
+#include "mocap/trc.h"
+
+static const char *ext_of(const char *path) {
+  const char *d = strrchr(path, '.');
+  return d ? d + 1 : "";
+}
+
+static void print_markers(FILE *f, const mk_markers *m, const unsigned char *kind) {
+  fprintf(f, "rate: %g Hz, frames: %d, duration: %.4g s, first frame time: %.4g s, units: %s (read as metres)\n",
+          m->rate, m->nframes, m->nframes / m->rate, m->first_time, m->units);
+  int nm = 0;
+  for (int j = 0; j < m->nmarkers; j++) nm += !kind || kind[j] == C3D_POINT_MARKER;
+  fprintf(f, "markers: %d (present in %% of frames)\n", nm);
+  for (int j = 0, col = 0; j < m->nmarkers; j++) {
+    if (kind && kind[j] != C3D_POINT_MARKER) continue;
+    double pct = m->nframes ? 100.0 * mk_count_present(m, j) / m->nframes : 0;
+    fprintf(f, "  %-20s %5.1f%%%s", m->names[j], pct, ++col % 3 == 0 ? "\n" : "  ");
+  }
+  if (nm % 3) fputc('\n', f);
+  if (!kind) return;
+  for (int k = 1; k < C3D_POINT_NKINDS; k++) {
+    int n = 0;
+    for (int j = 0; j < m->nmarkers; j++) n += kind[j] == k;
+    if (!n) continue;
+    fprintf(f, "model outputs (%s, not scaled): %d:", c3d_point_kind_name[k], n);
+    for (int j = 0; j < m->nmarkers; j++)
+      if (kind[j] == k) fprintf(f, " %s", m->names[j]);
+    fputc('\n', f);
+  }
+}
+
+static void print_events(FILE *f, const mk_markers *m) {
+  fprintf(f, "events: %d\n", m->nevents);
+  for (int i = 0; i < m->nevents; i++)
+    fprintf(f, "  %8.3f s  %-8s %s\n", m->events[i].time, m->events[i].context, m->events[i].label);
+}
+
+static int info_c3d(const char *path, FILE *f) {
+  c3d_file c;
+  d2m_err err;
+  if (c3d_read(path, &c, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+  static const char *proc[] = {"Intel", "DEC (VAX floats)", "MIPS (big-endian)"};
+  fprintf(f, "format: C3D, %s, %s storage (POINT:SCALE %g), %d groups, %d parameters, first frame %ld\n",
+          proc[c.proc_type - C3D_PROC_INTEL], c.is_float ? "float" : "integer", c.point_scale, c.ngroups, c.nparams,
+          c.first_frame);
+  print_markers(f, &c.markers, c.point_kind);
+  fprintf(f, "analog: %d channels at %g Hz (%d samples per frame, %ld samples each, %s)\n", c.nanalog, c.analog_rate,
+          c.analog_per_frame, c.analog_nsamples, c.analog_unsigned ? "unsigned" : "signed");
+  for (int i = 0; i < c.nanalog; i++)
+    fprintf(f, "  %3d %-24s %-6s %s\n", i + 1, c.channels[i].label, c.channels[i].unit, c.channels[i].description);
+  fprintf(f, "force plates: %d\n", c.nplates);
+  for (int i = 0; i < c.nplates; i++) {
+    const c3d_plate *p = &c.plates[i];
+    double ctr[3] = {0};
+    for (int k = 0; k < 4; k++)
+      for (int d = 0; d < 3; d++) ctr[d] += p->corners[k][d] / 4;
+    fprintf(f, "  %d: type %d, centre (%.3f, %.3f, %.3f) m, channels", i + 1, p->type, ctr[0], ctr[1], ctr[2]);
+    for (int k = 0; k < p->nchannel; k++) fprintf(f, " %d", p->channel[k]);
+    if (p->cal_rows) fprintf(f, ", calibration matrix %dx%d", p->cal_rows, p->cal_cols);
+    fputc('\n', f);
+  }
+  print_events(f, &c.markers);
+  c3d_free(&c);
+  return 0;
+}
+
+static int info_trc(const char *path, FILE *f) {
+  mk_markers m;
+  trc_info ti;
+  d2m_err err;
+  if (trc_read(path, &m, &ti, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+  fprintf(f, "format: TRC, camera rate %g Hz, original rate %g Hz, original start frame %ld, original frames %ld\n",
+          ti.camera_rate, ti.orig_rate, ti.orig_start_frame, ti.orig_nframes);
+  print_markers(f, &m, NULL);
+  mk_free(&m);
+  return 0;
+}
+
+static int info_bvh(const char *path, FILE *f) {
+  bvh_file b;
+  d2m_err err;
+  if (bvh_read(path, &b, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+  fprintf(f, "format: BVH, rate %g Hz (frame time %g s), frames %d, duration %.4g s, %d channels per frame\n",
+          1.0 / b.frame_time, b.frame_time, b.nframes, b.nframes * b.frame_time, b.nchannels);
+  fprintf(f, "joints: %d (including End Sites)\n", b.njoints);
+  for (int i = 0; i < b.njoints; i++) {
+    const bvh_joint *j = &b.joints[i];
+    int depth = 0;
+    for (int p = j->parent; p >= 0; p = b.joints[p].parent) depth++;
+    fprintf(f, "  %*s%s offset (%g, %g, %g)", 2 * depth, "", j->name, j->offset[0], j->offset[1], j->offset[2]);
+    for (int c = 0; c < j->nchan; c++) fprintf(f, "%s%s", c ? " " : "  channels: ", bvh_channel_name[j->chan[c]]);
+    fputc('\n', f);
+  }
+  bvh_free(&b);
+  return 0;
+}
+
+static int info_mot(const char *path, FILE *f) {
+  mot_table t;
+  d2m_err err;
+  if (mot_read(path, &t, &err)) {
+    fprintf(stderr, "drl2move motion info: %s\n", err.msg);
+    return 1;
+  }
+  double t0 = t.nrows ? mot_at(&t, 0, 0) : 0, t1 = t.nrows ? mot_at(&t, t.nrows - 1, 0) : 0;
+  double rate = t.nrows > 1 && t1 > t0 ? (t.nrows - 1) / (t1 - t0) : 0;
+  fprintf(f, "format: OpenSim table (.mot/.sto), angles in %s\n", t.in_degrees ? "degrees" : "radians");
+  fprintf(f, "rows: %d, time %.4g .. %.4g s (%.4g s), mean rate %.4g Hz\n", t.nrows, t0, t1, t1 - t0, rate);
+  fprintf(f, "columns (%d besides %s):", t.ncols - 1, t.names[0]);
+  for (int c = 1; c < t.ncols; c++) fprintf(f, "%s%s", c % 6 == 1 ? "\n  " : " ", t.names[c]);
+  fputc('\n', f);
+  mot_free(&t);
+  return 0;
+}
+
+int motion_info(const char *path, FILE *f) {
+  const char *e = ext_of(path);
+  fprintf(f, "file: %s\n", path);
+  if (!strcasecmp(e, "c3d")) return info_c3d(path, f);
+  if (!strcasecmp(e, "trc")) return info_trc(path, f);
+  if (!strcasecmp(e, "bvh")) return info_bvh(path, f);
+  if (!strcasecmp(e, "mot") || !strcasecmp(e, "sto")) return info_mot(path, f);
+  fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto)\n", path, e);
+  return 1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto   print what a motion file holds\n"
+             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
+             "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
+             "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
+             "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n");
+}
+
+int motion_cli(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  /* `motion info --help` / `motion import --help`: usage, not "unknown extension" or "needs a value". */
+  if (!strcmp(argv[1], "info") || !strcmp(argv[1], "import")) {
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+  }
+  if (!strcmp(argv[1], "info")) {
+    if (argc < 3) return usage(stderr), 2;
+    int rc = 0;
+    for (int i = 2; i < argc; i++) rc |= motion_info(argv[i], stdout);
+    return rc;
+  }
+  if (!strcmp(argv[1], "import")) {
+    return motion_import(argc - 2, argv + 2);
+  }
+  fprintf(stderr, "drl2move motion: unknown subcommand '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,40 @@
+/* nn/ac_config.c: see ac_config.h. */
+#include "nn/ac_config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out, d2m_err *err) {
+  memset(out, 0, sizeof *out);
+  out->obs_dim = obs_dim;
+  out->act_dim = act_dim;
+  out->init_log_std = (float)c->nn_init_log_std;
+  if (nn_act_parse(c->nn_activation, &out->act)) return err_set(err, "nn.activation: unknown '%s'", c->nn_activation);
+  if (!strcmp(c->nn_head, "lattice")) out->head = AC_HEAD_LATTICE;
+  else if (strcmp(c->nn_head, "gaussian")) return err_set(err, "nn.head: unknown '%s' (gaussian|lattice)", c->nn_head);
+  out->lat_alpha = (float)c->lattice_alpha;
+  out->lat_resample = (int)c->lattice_resample_every;
+  out->init_log_std_lat = (float)c->lattice_init_log_std_lat;
+  const char *p = c->nn_hidden;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long w = strtol(p, &end, 10);
+    if (end == p || errno || w < 1 || w > 65536)
+      return err_set(err, "nn.hidden: '%s': widths must be integers in [1, 65536], comma-separated", c->nn_hidden);
+    if (out->nhidden == NN_MAX_LAYERS - 1)
+      return err_set(err, "nn.hidden: '%s': at most %d hidden layers", c->nn_hidden, NN_MAX_LAYERS - 1);
+    out->hidden[out->nhidden++] = (int)w;
+    p = end;
+    while (*p == ' ') p++;
+    if (*p == ',') {
+      p++;
+      if (!*p) return err_set(err, "nn.hidden: '%s': a width must follow the last comma", c->nn_hidden);
+    } else if (*p) {
+      return err_set(err, "nn.hidden: '%s': unexpected '%c'", c->nn_hidden, *p);
+    }
+  }
+  if (out->nhidden == 0) return err_set(err, "nn.hidden: empty: give at least one width, e.g. 256,256");
+  return 0;
+}

@@ -1,0 +1,35 @@
+/* nn/adam.h: Adam (Kingma & Ba 2015) with global gradient-norm clipping, PyTorch semantics:
+ *   g <- g * min(1, max_norm / (||g||_2 + 1e-6))                    (torch.nn.utils.clip_grad_norm_)
+ *   m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  t <- t + 1
+ *   p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)  (torch.optim.Adam)
+ * m and v have the layout of the parameter arena they update (one array each). */
+#ifndef D2M_ADAM_H
+#define D2M_ADAM_H
+
+#include <stddef.h>
+
+typedef struct adam_config {
+  float beta1, beta2, eps; /* defaults 0.9, 0.999, 1e-5 (PPO practice, not torch's 1e-8) */
+} adam_config;
+
+typedef struct adam_state {
+  size_t n;
+  long t; /* steps taken */
+  float *m, *v;
+} adam_state;
+
+void adam_config_defaults(adam_config *c);
+void adam_init(adam_state *s, size_t n); /* zeroed moments, 64-byte aligned */
+void adam_free(adam_state *s);
+void adam_reset(adam_state *s);
+
+/* g[0..n) = 0, split over BLIS's threads (gradients are zeroed before every backward pass). */
+void adam_zero(float *g, size_t n);
+/* Global L2 norm of g[n] (accumulated in double). */
+double adam_grad_norm(const float *g, size_t n);
+/* Scale to apply so that the norm is at most max_norm (1 when max_norm <= 0 or already small). */
+float adam_clip_scale(double norm, float max_norm);
+/* One step with gradients g * grad_scale (the clip factor is fused here: no extra pass). */
+void adam_step(adam_state *s, const adam_config *c, float lr, float *params, const float *g, float grad_scale);
+
+#endif
