@@ -56,25 +56,39 @@ void ppo_batch_free(ppo_batch *b) {
 
 void ppo_batch_clear(ppo_batch *b) { b->n = 0; }
 
+ppo_segment ppo_batch_tail(ppo_batch *b, int T, int E) {
+  size_t N = (size_t)T * E, o = (size_t)b->n;
+  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
+  ppo_segment s = {b->obs + o * b->obs_dim, b->act + o * b->act_dim, b->logp + o, b->val + o, b->adv + o};
+  return s;
+}
+
+void ppo_batch_commit(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const uint8_t *term,
+                      const uint8_t *trunc, const float *final_val, const float *boot) {
+  size_t N = (size_t)T * E, o = (size_t)b->n;
+  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
+  float *rew = b->adv + o, *ret = b->ret + o;
+  if (rs) { /* scaled rewards go through ret back into the advantage storage */
+    D2M_CHECK(rs->E == E, "reward scaler sized for another number of envs");
+    gae_rscale_apply(rs, T, rew, term, trunc, ret);
+    memcpy(rew, ret, N * sizeof(float));
+  }
+  /* gae_compute reads rew[i] before it writes adv[i], index by index: the rewards may sit in adv. */
+  gae_compute(T, E, c->gamma, c->lambda, rew, b->val + o, term, trunc, final_val, boot, b->adv + o, ret);
+  b->n += (int)N;
+}
+
 void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
                            const float *act, const float *logp, const float *val, const float *rew,
                            const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot) {
   size_t N = (size_t)T * E;
-  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
-  size_t o = (size_t)b->n;
-  memcpy(b->obs + o * b->obs_dim, obs, N * b->obs_dim * sizeof(float));
-  memcpy(b->act + o * b->act_dim, act, N * b->act_dim * sizeof(float));
-  memcpy(b->logp + o, logp, N * sizeof(float));
-  memcpy(b->val + o, val, N * sizeof(float));
-  const float *r = rew;
-  if (rs) { /* scaled rewards go into ret first, GAE reads them from there before overwriting */
-    D2M_CHECK(rs->E == E, "reward scaler sized for another number of envs");
-    gae_rscale_apply(rs, T, rew, term, trunc, b->ret + o);
-    memcpy(b->adv + o, b->ret + o, N * sizeof(float));
-    r = b->adv + o; /* gae_compute reads rew[i] before writing adv[i], index by index */
-  }
-  gae_compute(T, E, c->gamma, c->lambda, r, val, term, trunc, final_val, boot, b->adv + o, b->ret + o);
-  b->n += (int)N;
+  ppo_segment s = ppo_batch_tail(b, T, E);
+  memcpy(s.obs, obs, N * b->obs_dim * sizeof(float));
+  memcpy(s.act, act, N * b->act_dim * sizeof(float));
+  memcpy(s.logp, logp, N * sizeof(float));
+  memcpy(s.val, val, N * sizeof(float));
+  memcpy(s.rew, rew, N * sizeof(float));
+  ppo_batch_commit(b, c, rs, T, E, term, trunc, final_val, boot);
 }
 
 /* ---- learner ---- */

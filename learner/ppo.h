@@ -59,8 +59,19 @@ typedef struct ppo_batch {
 void ppo_batch_init(ppo_batch *b, int cap, int obs_dim, int act_dim);
 void ppo_batch_free(ppo_batch *b);
 void ppo_batch_clear(ppo_batch *b);
-/* Append a segment of T steps x E envs (arrays as in learner/gae.h, obs[T*E][obs_dim] and
- * act[T*E][act_dim] time-major): rewards scaled by rs when non-NULL, then GAE. Aborts past cap. */
+/* A segment of T steps x E envs goes into the batch in two steps, so that the learner copies each
+ * array once, from the received message straight into its place here: ppo_batch_tail gives the
+ * rows after the last segment (obs[T*E][obs_dim], act[T*E][act_dim], logp, val and rew[T*E],
+ * time-major; rew is the advantage storage, overwritten by GAE), the caller fills them, and
+ * ppo_batch_commit scales the rewards by rs when non-NULL and runs GAE (arrays as in
+ * learner/gae.h). Aborts past cap. */
+typedef struct ppo_segment {
+  float *obs, *act, *logp, *val, *rew;
+} ppo_segment;
+ppo_segment ppo_batch_tail(ppo_batch *b, int T, int E);
+void ppo_batch_commit(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const uint8_t *term,
+                      const uint8_t *trunc, const float *final_val, const float *boot);
+/* Both steps for a segment held in arrays of its own (tests, benchmarks). */
 void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
                            const float *act, const float *logp, const float *val, const float *rew,
                            const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot);
