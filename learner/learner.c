@@ -12,25 +12,6 @@
 #include "learner/learner_int.h"
 #include "proto/wire.h"
 
-static void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
-  ppo_config_defaults(p);
-  p->gamma = (float)c->ppo_gamma;
-  p->lambda = (float)c->ppo_lambda;
-  p->clip = (float)c->ppo_clip;
-  p->vclip = (float)c->ppo_value_clip;
-  p->ent_coef = (float)c->ppo_ent_coef;
-  p->vf_coef = (float)c->ppo_vf_coef;
-  p->lr = (float)c->ppo_lr;
-  p->anneal_lr = c->ppo_anneal_lr;
-  p->max_grad_norm = (float)c->ppo_max_grad_norm;
-  p->target_kl = (float)c->ppo_target_kl;
-  p->epochs = (int)c->ppo_epochs;
-  p->minibatch = (int)c->ppo_minibatch;
-  p->norm_adv = c->ppo_norm_adv;
-  p->reward_scale = c->ppo_reward_scaling;
-  p->threads = (int)c->nn_threads;
-}
-
 /* Actors report (ok, obs_dim, act_dim); all must agree. */
 static int gather_actor_reports(learner *L, d2m_err *err) {
   int size = L->nactors + 1;
@@ -76,10 +57,8 @@ static int amp_setup(learner *L, d2m_err *err) {
   const cfg_t *c = L->cfg;
   float *ref = NULL;
   long nref = 0;
-  amp_config ac = {.lr = (float)c->amp_lr, .grad_penalty = (float)c->amp_grad_penalty,
-                   .logit_reg = (float)c->amp_logit_reg, .weight_decay = (float)c->amp_weight_decay,
-                   .epochs = (int)c->amp_epochs, .minibatch = (int)c->amp_minibatch, .replay_size = (long)c->amp_replay_size};
-  if (amp_parse_hidden(c->amp_hidden, &ac, err)) return -1;
+  amp_config ac;
+  if (amp_config_from_cfg(c, &ac, err)) return -1;
   if (amp_reference_from_cfg(c, &ref, &nref, &ac.feat, err)) return -1;
   long TE = (long)L->T * L->E;
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);

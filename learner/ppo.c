@@ -10,23 +10,24 @@
 #include "nn/gauss.h"
 #include "common/log.h"
 
-void ppo_config_defaults(ppo_config *c) {
-  c->gamma = 0.99f;
-  c->lambda = 0.95f;
-  c->clip = 0.2f;
-  c->vclip = 0.2f;
-  c->ent_coef = 0.0f;
-  c->vf_coef = 0.5f;
-  c->lr = 3e-4f;
-  c->anneal_lr = 1;
-  c->max_grad_norm = 0.5f;
-  c->target_kl = 0.0f;
-  c->adam_eps = 1e-5f;
-  c->epochs = 10;
-  c->minibatch = 64;
-  c->norm_adv = 1;
-  c->reward_scale = 1;
-  c->threads = 1;
+void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
+  memset(p, 0, sizeof *p);
+  p->gamma = (float)c->ppo_gamma;
+  p->lambda = (float)c->ppo_lambda;
+  p->clip = (float)c->ppo_clip;
+  p->vclip = (float)c->ppo_value_clip;
+  p->ent_coef = (float)c->ppo_ent_coef;
+  p->vf_coef = (float)c->ppo_vf_coef;
+  p->lr = (float)c->ppo_lr;
+  p->anneal_lr = c->ppo_anneal_lr;
+  p->max_grad_norm = (float)c->ppo_max_grad_norm;
+  p->target_kl = (float)c->ppo_target_kl;
+  adam_config_from_cfg(c, &p->adam);
+  p->epochs = (int)c->ppo_epochs;
+  p->minibatch = (int)c->ppo_minibatch;
+  p->norm_adv = c->ppo_norm_adv;
+  p->reward_scale = c->ppo_reward_scaling;
+  p->threads = (int)c->nn_threads;
 }
 
 /* ---- batch ---- */
@@ -97,8 +98,6 @@ void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_ba
   memset(p, 0, sizeof *p);
   p->net = net;
   p->cfg = *c;
-  adam_config_defaults(&p->adam_cfg);
-  p->adam_cfg.eps = c->adam_eps;
   p->params = xaligned(net->nparams * sizeof(float));
   p->grads = xaligned(net->nparams * sizeof(float));
   adam_init(&p->adam, net->nparams);
@@ -311,7 +310,7 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   }
   double norm = sqrt(ss);
   st->grad_norm = norm;
-  adam_step(&p->adam, &p->adam_cfg, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
+  adam_step(&p->adam, &p->cfg.adam, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
 }
 
 static double explained_variance(const float *val, const float *ret, int n) {

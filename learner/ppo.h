@@ -13,32 +13,35 @@
 
 #include <stdint.h>
 
+#include "common/config.h"
 #include "nn/ac.h"
 #include "nn/adam.h"
 #include "learner/gae.h"
 
 #define PPO_MAX_ACT 1024 /* action dimensions the loss supports (stack scratch) */
 
+/* Filled only by ppo_config_from_cfg: defaults, bounds and meanings are the config table's [ppo]
+ * keys (common/config.h); tests and benchmarks override keys with cfg_set, not fields. */
 typedef struct ppo_config {
-  float gamma;         /* discount, 0.99 */
-  float lambda;        /* GAE lambda, 0.95 */
-  float clip;          /* surrogate clip c, 0.2 */
-  float vclip;         /* value clip vc, 0.2; <= 0: plain value loss */
-  float ent_coef;      /* entropy bonus, 0 */
-  float vf_coef;       /* value loss weight, 0.5 */
-  float lr;            /* Adam learning rate, 3e-4 */
-  int anneal_lr;       /* 1: lr * (1 - progress), progress passed to ppo_update */
-  float max_grad_norm; /* global clip, 0.5; <= 0: off */
-  float target_kl;     /* stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
-  float adam_eps;      /* 1e-5 */
-  int epochs;          /* passes over the batch, 10 */
-  int minibatch;       /* samples per gradient step, 64 */
-  int norm_adv;        /* 1: normalise advantages per minibatch */
-  int reward_scale;    /* 1: intake divides rewards by the std of the discounted return (gae_rscale) */
-  int threads;         /* BLIS threads for the update, 1 */
+  float gamma;         /* ppo.gamma: discount */
+  float lambda;        /* ppo.lambda: GAE lambda */
+  float clip;          /* ppo.clip: surrogate clip c */
+  float vclip;         /* ppo.value_clip: value clip vc; <= 0: plain value loss */
+  float ent_coef;      /* ppo.ent_coef: entropy bonus */
+  float vf_coef;       /* ppo.vf_coef: value loss weight */
+  float lr;            /* ppo.lr: Adam learning rate */
+  int anneal_lr;       /* ppo.anneal_lr, 1: lr * (1 - progress), progress passed to ppo_update */
+  float max_grad_norm; /* ppo.max_grad_norm: global clip; <= 0: off */
+  float target_kl;     /* ppo.target_kl: stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
+  adam_config adam;    /* [adam] */
+  int epochs;          /* ppo.epochs: passes over the batch */
+  int minibatch;       /* ppo.minibatch: samples per gradient step */
+  int norm_adv;        /* ppo.norm_adv, 1: normalise advantages per minibatch */
+  int reward_scale;    /* ppo.reward_scaling, 1: intake divides rewards by the std of the discounted return */
+  int threads;         /* nn.threads: BLIS threads for the update */
 } ppo_config;
 
-void ppo_config_defaults(ppo_config *c);
+void ppo_config_from_cfg(const cfg_t *c, ppo_config *p);
 
 typedef struct ppo_metrics {
   float pg_loss, v_loss, entropy; /* means over the minibatches run */
@@ -79,7 +82,6 @@ void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, in
 typedef struct ppo_learner {
   const ac_net *net;
   ppo_config cfg;
-  adam_config adam_cfg;
   float *params, *grads; /* arenas of net->nparams floats (ac_params layout) */
   adam_state adam;
   ac_ws ws;
