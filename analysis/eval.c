@@ -11,12 +11,12 @@
 
 #include "nn/ac.h"
 #include "nn/ac_config.h"
-#include "common/ckpt.h"
 #include "common/config.h"
 #include "nn/rstat.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "nn/policy_file.h"
 
 #define RAD2DEG (180.0 / M_PI)
 
@@ -48,26 +48,6 @@ void eval_opts_default(eval_opts *o) {
 }
 
 
-/* A file is read as is. A run dir means its newest valid checkpoint: a truncated or corrupted newest
- * one (a run killed while writing) is skipped with a warning, as `train --resume` does. */
-static int open_checkpoint(const char *in, char *path, size_t n, ckpt_file *f, d2m_err *err) {
-  struct stat st;
-  if (stat(in, &st) || !S_ISDIR(st.st_mode)) {
-    snprintf(path, n, "%s", in);
-    return ckpt_read(path, f, err);
-  }
-  long ups[1024];
-  int nc = ckpt_list(in, ups, 1024);
-  if (nc <= 0) return err_set(err, "%s: no checkpoint in %s/checkpoints", in, in);
-  for (int i = 0; i < nc; i++) {
-    ckpt_path(path, n, in, ups[i]);
-    d2m_err e;
-    if (!ckpt_read(path, f, &e)) return 0;
-    LOG_W("eval: skipping checkpoint: %s", e.msg);
-  }
-  return err_set(err, "%s: none of the %d checkpoints is valid", in, nc);
-}
-
 /* --set may change how the policy is run (env and task keys), but not what its outputs mean or the net's
  * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads) and lattice.* rebuild
  * another policy around the checkpoint's parameters. Either would play a different (wrong) policy without any error. */
@@ -88,46 +68,35 @@ static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err)
   return 0;
 }
 
-static int load_policy(eval_ctx *c, const eval_opts *o, ckpt_file *f, d2m_err *err) {
-  const void *text;
-  size_t len;
-  if (ckpt_get(f, "config", 0, &text, &len, err)) return -1;
-  char *s = xmalloc(len + 1);
-  memcpy(s, text, len), s[len] = 0;
-  cfg_defaults(&c->cfg);
-  int rc = cfg_load_string(&c->cfg, "checkpoint config", s, err);
-  free(s);
-  if (rc) return -1;
-  if (o->task && cfg_set(&c->cfg, "--task", "env", "task", o->task, err)) return -1;
-  cfg_t *trained = xmalloc(sizeof *trained);
-  *trained = c->cfg;
-  for (int i = 0; i < o->nset && !rc; i++) rc = cfg_apply_override(&c->cfg, o->set[i], err);
-  if (!rc) rc = check_fixed_keys(trained, &c->cfg, err);
-  free(trained);
-  if (rc) return -1;
-  if (o->subject) snprintf(c->cfg.env_subject, sizeof c->cfg.env_subject, "%s", o->subject);
-  if (env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
-  model_subject subj;
-  model_subject_default(&subj);
-  if (c->cfg.env_subject[0] && model_subject_load(c->cfg.env_subject, &subj, err)) return -1;
-  subj.timestep = c->cfg.env_sim_dt;
-  if (!(c->model = model_load(&subj, err))) return -1;
+/* The config the policy runs with: the checkpoint's, then --task, --set (refusing fixed keys), --subject. */
+static int eval_config(cfg_t *c, const cfg_t *trained, const eval_opts *o, d2m_err *err) {
+  *c = *trained;
+  if (o->task && cfg_set(c, "--task", "env", "task", o->task, err)) return -1;
+  for (int i = 0; i < o->nset; i++)
+    if (cfg_apply_override(c, o->set[i], err)) return -1;
+  if (check_fixed_keys(trained, c, err)) return -1; /* env.task is not a fixed key */
+  if (o->subject) snprintf(c->env_subject, sizeof c->env_subject, "%s", o->subject);
+  return 0;
+}
+
+static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d2m_err *err) {
+  if (eval_config(&c->cfg, &pf->cfg, o, err) || env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
+  if (!(c->model = env_model_from_cfg(&c->cfg, err))) return -1;
   if (!(c->env = env_create(c->model, &c->ep, NULL, err))) return -1;
   c->O = env_obs_size(c->env), c->A = env_act_size(c->env);
   ac_config ac;
   if (ac_config_from_cfg(&c->cfg, c->O, c->A, &ac, err)) return -1;
   ac_init(&c->net, &ac);
   ac_ws_init(&c->ws, &c->net, 1, 0);
+  if (pf->nparams != c->net.nparams || pf->obs.dim != c->O)
+    return err_set(err, "%s: the checkpoint's net (%zu parameters, observation size %d) does not fit task '%s' "
+                   "(%zu parameters, observation size %d)", pf->path, pf->nparams, pf->obs.dim, c->cfg.env_task,
+                   c->net.nparams, c->O);
   c->params = xaligned(c->net.nparams * sizeof(float));
-  if (ckpt_copy(f, "params", c->params, c->net.nparams * sizeof(float), err))
-    return err_wrap(err, "the checkpoint's net does not fit task '%s' (observation size %d)", c->cfg.env_task, c->O);
-  double *st = xmalloc((1 + 2 * (size_t)c->O) * sizeof(double));
-  if (ckpt_copy(f, "obs_stats", st, (1 + 2 * (size_t)c->O) * sizeof(double), err)) return free(st), -1;
-  rstat rs = {.dim = c->O, .count = st[0], .mean = st + 1, .m2 = st + 1 + c->O};
+  memcpy(c->params, pf->params, c->net.nparams * sizeof(float));
   c->mean = xmalloc((size_t)c->O * sizeof(float));
   c->inv_std = xmalloc((size_t)c->O * sizeof(float));
-  rstat_export(&rs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
-  free(st);
+  rstat_export(&pf->obs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
   c->obs = xaligned((size_t)c->O * sizeof(float));
   c->obs_norm = xaligned((size_t)c->O * sizeof(float));
   c->act = xaligned((size_t)c->A * sizeof(float));
@@ -374,13 +343,14 @@ static void eval_free(eval_ctx *c) {
 
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   memset(res, 0, sizeof *res);
-  char path[4200];
-  ckpt_file f;
-  if (open_checkpoint(o->checkpoint, path, sizeof path, &f, err)) return -1;
+  policy_file pf;
+  if (policy_load(o->checkpoint, &pf, err)) return -1;
   eval_ctx c;
   memset(&c, 0, sizeof c);
-  int rc = load_policy(&c, o, &f, err) || find_layout(&c, err);
-  ckpt_close(&f);
+  int rc = load_policy(&c, o, &pf, err) || find_layout(&c, err);
+  char path[sizeof pf.path];
+  snprintf(path, sizeof path, "%s", pf.path);
+  policy_free(&pf);
   if (!rc && file_mkdirs(o->out_dir, err)) rc = -1;
   if (!rc && o->playback && !env_ref(c.env)) rc = err_set(err, "--playback needs the imitate task (--task imitate)");
   if (!rc && o->video) rc = video_open(&c, o, err);

@@ -1,5 +1,5 @@
-/* tests/analysis/test_eval.c: `drl2move eval` on a freshly initialised policy: the checkpoint is
- * written with ckpt_write as learner/lckpt.c lays it out (params, obs_stats, config). */
+/* tests/analysis/test_eval.c: `drl2move eval` on a freshly initialised policy, written as a policy
+ * file by policy_write (nn/policy_file.h), whose sections the learner's checkpoints carry too. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,8 +17,11 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "nn/policy_file.h"
+#include "nn/rstat.h"
 
-/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). */
+/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). Written by
+ * policy_write, the code that lays out the policy sections of the learner's checkpoints too. */
 static void write_fresh_checkpoint(const char *path, const char *task) {
   cfg_t c;
   cfg_defaults(&c);
@@ -27,10 +30,7 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   cr_assert_eq(cfg_set(&c, "test", "nn", "hidden", "32,32", &err), 0, "%s", err.msg);
   env_params ep;
   cr_assert_eq(env_params_from_cfg(&c, &ep, &err), 0, "%s", err.msg);
-  model_subject s;
-  model_subject_default(&s);
-  s.timestep = c.env_sim_dt;
-  mjModel *m = model_load(&s, &err);
+  mjModel *m = env_model_from_cfg(&c, &err);
   cr_assert(m, "%s", err.msg);
   env_t *e = env_create(m, &ep, NULL, &err);
   cr_assert(e, "%s", err.msg);
@@ -43,19 +43,41 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   rng_t r;
   rng_seed(&r, 3, 0, RNG_INIT, 0);
   ac_init_params(&net, params, &r);
-  double *obs = calloc(1 + 2 * (size_t)O, sizeof(double));
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  cfg_write(&c, mem);
-  fclose(mem);
-  ckpt_section sec[] = {{"params", params, net.nparams * sizeof(float)},
-                        {"obs_stats", obs, (1 + 2 * (size_t)O) * sizeof(double)},
-                        {"config", text, len}};
-  cr_assert_eq(ckpt_write(path, sec, 3, &err), 0, "%s", err.msg);
-  free(params), free(obs), free(text);
+  rstat obs;
+  rstat_init(&obs, O);
+  cr_assert_eq(policy_write(path, params, net.nparams, &obs, &c, &err), 0, "%s", err.msg);
+  rstat_free(&obs);
+  free(params);
   env_free(e);
   mj_deleteModel(m);
+}
+
+/* policy export round trip: what policy_load reads back is what was written, bit for bit. */
+Test(eval, policy_export_round_trip) {
+  const char *a = "/tmp/d2m_test_policy_a.d2m", *b = "/tmp/d2m_test_policy_b.d2m";
+  write_fresh_checkpoint(a, "stand");
+  d2m_err err = {{0}};
+  policy_file p, q;
+  cr_assert_eq(policy_load(a, &p, &err), 0, "%s", err.msg);
+  p.obs.count = 7, p.obs.mean[3] = 0.25, p.obs.m2[p.obs.dim - 1] = 1.5; /* statistics that are not all zero */
+  cr_assert_eq(policy_write(a, p.params, p.nparams, &p.obs, &p.cfg, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_export(a, b, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_load(b, &q, &err), 0, "%s", err.msg);
+  cr_assert_eq(q.nparams, p.nparams);
+  cr_assert_eq(q.obs.dim, p.obs.dim);
+  cr_assert_eq(memcmp(q.params, p.params, p.nparams * sizeof(float)), 0);
+  cr_assert_eq(q.obs.count, 7);
+  cr_assert_eq(memcmp(q.obs.mean, p.obs.mean, (size_t)p.obs.dim * sizeof(double)), 0);
+  cr_assert_eq(memcmp(q.obs.m2, p.obs.m2, (size_t)p.obs.dim * sizeof(double)), 0);
+  cr_assert_str_eq(q.cfg.env_task, "stand");
+  cr_assert_str_eq(q.cfg.nn_hidden, "32,32");
+  policy_free(&p), policy_free(&q);
+  /* a file that is not a policy: the error names the file and the missing section */
+  ckpt_section junk = {"params", "abcd", 4};
+  cr_assert_eq(ckpt_write(b, &junk, 1, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_load(b, &q, &err), -1);
+  cr_assert(strstr(err.msg, b) && strstr(err.msg, "config"), "%s", err.msg);
+  remove(a), remove(b);
 }
 
 /* frames.csv: every cell finite, the expected rows and the named columns. */
