@@ -4,6 +4,13 @@
 #ifndef D2M_CLI_H
 #define D2M_CLI_H
 
+#include <stdint.h>
+
+int eval_cli(int argc, char **argv);
 int policy_cli(int argc, char **argv);
+
+/* Option values, whole string or an error printed as "drl2move CMD: OPT ..." (-1). */
+int cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, const char *why, long *out);
+int cli_u64(const char *cmd, const char *opt, const char *v, uint64_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analysis/eval.h"
+#include "deploy/cli.h"
 #include "nn/ac.h"
 #include "nn/ac_config.h"
 #include "common/ckpt.h"
@@ -118,7 +119,7 @@ Test(eval, fresh_policy_writes_complete_finite_csv, .timeout = 120) {
   write_fresh_checkpoint(ck, "imitate");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.episodes = 2, o.max_steps = 12, o.deterministic = 1;
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 2, o.max_steps = 12, o.drive = EVAL_MEAN;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
@@ -145,7 +146,7 @@ Test(eval, video_has_one_frame_per_step, .timeout = 180) {
   write_fresh_checkpoint(ck, "stand");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.episodes = 1, o.max_steps = 8, o.video = 1, o.width = 160, o.height = 120;
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 1, o.max_steps = 8, o.video = EVAL_VIDEO_FAST, o.width = 160, o.height = 120;
   eval_result r;
   d2m_err err = {{0}};
   if (eval_run(&o, &r, &err)) {
@@ -181,7 +182,7 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
   write_fresh_checkpoint(ck, "imitate");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.playback = 1, o.max_steps = 180;
+  o.checkpoint = ck, o.out_dir = dir, o.drive = EVAL_PLAYBACK, o.max_steps = 180;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
@@ -250,7 +251,7 @@ Test(eval, run_dir_skips_a_corrupt_newest_checkpoint_and_fixed_keys_are_refused,
   snprintf(out, sizeof out, "%s/eval", dir);
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = dir, o.out_dir = out, o.episodes = 1, o.max_steps = 4, o.deterministic = 1;
+  o.checkpoint = dir, o.out_dir = out, o.episodes = 1, o.max_steps = 4, o.drive = EVAL_MEAN;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
