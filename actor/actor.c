@@ -13,7 +13,6 @@
 #include "common/rng.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
-#include "envs/model/model.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
 
@@ -66,11 +65,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   a->sync = !strcmp(cfg->learner_mode, "sync");
   env_params ep;
   if (env_params_from_cfg(cfg, &ep, err)) return -1;
-  model_subject subj;
-  model_subject_default(&subj);
-  if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
-  subj.timestep = cfg->env_sim_dt;
-  if (!(a->model = model_load(&subj, err))) return -1;
+  if (!(a->model = env_model_from_cfg(cfg, err))) return -1;
   /* A clip library is loaded once and shared; each env draws its clips with its own stream. */
   int use_lib = ep.task == ENV_TASK_IMITATE && ep.motion == ENV_MOTION_FILE && env_motion_is_list(ep.motion_path);
   if (use_lib && motionlib_load_list(&a->lib, a->model, ep.motion_path, ep.dt, err))

@@ -2,6 +2,7 @@
 #include "deploy/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,3 +36,18 @@ int cli_u64(const char *cmd, const char *opt, const char *v, uint64_t *out) {
   return 0;
 }
 
+
+/* A real option, whole string, in lo..hi (lo excluded where lo_open): atof would turn "0.05bw" or
+ * "fast" into 0.05 or 0 without a word, and a zero threshold finds contact everywhere. */
+int cli_real(const char *cmd, const char *opt, const char *v, double lo, int lo_open, double hi, const char *unit, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end || errno == ERANGE || !isfinite(x))
+    return fprintf(stderr, "drl2move %s: %s '%s' is not a number\n", cmd, opt, v), -1;
+  if (x < lo || (lo_open && x == lo) || x > hi)
+    return fprintf(stderr, "drl2move %s: %s %g outside %s%g..%g] %s\n", cmd, opt, x, lo_open ? "(" : "[", lo, hi, unit),
+           -1;
+  *out = x;
+  return 0;
+}

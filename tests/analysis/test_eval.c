@@ -206,12 +206,10 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
   gait_metrics g;
   gait_analyse(&in, c, 64, &nc, &g);
   /* the reference, as the env builds it */
-  model_subject s;
-  model_subject_default(&s);
   cfg_t cfg;
   cfg_defaults(&cfg);
-  s.timestep = cfg.env_sim_dt;
-  mjModel *m = model_load(&s, &err);
+  mjModel *m = env_model_from_cfg(&cfg, &err);
+  cr_assert(m, "%s", err.msg);
   refmotion ref;
   cr_assert_eq(refmotion_default_gait(&ref, m, cfg.env_sim_dt * cfg.env_substeps, &err), 0, "%s", err.msg);
   double period = ref.nframes * ref.dt;
