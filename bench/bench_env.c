@@ -3,6 +3,8 @@
  * lookup, automatic resets) vs a bare loop of mj_step on the same model with the same substeps and
  * timestep, random excitations, reset (keyframe 0; imitate: a random reference frame, as RSI) when
  * the pelvis drops below 0.7 x its standing height. Rounds alternate env and bare; the best round of each counts. */
+#include "bench/bench.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,6 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
-
-int bench_env(int argc, char **argv);
 
 static double now_s(void) {
   struct timespec ts;

@@ -4,6 +4,8 @@
  * for each (threads, minibatch) the two sides alternate `rounds` times and the best of each counts.
  * Also measures the sgemm peak (a large bli_sgemm) in the same run and prints GFLOP/s against it. */
 #define _GNU_SOURCE /* pipe2 */
+#include "bench/bench.h"
+
 #include <blis.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "envs/model/model.h"
+
 int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   memset(p, 0, sizeof *p);
   if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
@@ -52,4 +54,12 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
     snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
   }
   return env_params_check(p, err);
+}
+
+mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
+  model_subject subj;
+  model_subject_default(&subj);
+  if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
+  subj.timestep = c->env_sim_dt;
+  return model_load(&subj, err);
 }

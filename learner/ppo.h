@@ -123,7 +123,4 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
 /* Epochs of shuffled minibatches over the batch. progress in [0,1] drives LR annealing. */
 void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m);
 
-/* `drl2move bench learner` (defined in bench/bench_learner.c; declared here for bench/bench.c). */
-int bench_learner(int argc, char **argv);
-
 #endif
