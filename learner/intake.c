@@ -23,7 +23,7 @@ void intake_reset_update_stats(learner *L) {
 /* The queue entry the next message of this actor is received into, with room for n bytes. */
 static intake_msg *slot_next(learner *L, actor_slot *s, int n) {
   intake_msg *m = &s->q[(s->q_head + s->q_n) % (INTAKE_QUEUE + 1)];
-  if (n > m->cap) { /* grows to the batch size once, at the first batches */
+  if (n > m->cap) { /* grows while batches grow (episode records vary), then stays */
     m->buf = realloc(m->buf, (size_t)n);
     D2M_CHECK(m->buf != NULL, "out of memory for an actor's batch");
     m->cap = n;
