@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 int analyze_cli(int argc, char **argv);
+int bench_cli(int argc, char **argv);
 int eval_cli(int argc, char **argv);
+int model_cli(int argc, char **argv);
 int policy_cli(int argc, char **argv);
 
 /* Option values, whole string or an error printed as "drl2move CMD: OPT ..." (-1). */

@@ -2,13 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/eval.h"
-#include "bench/bench.h"
 #include "common/log.h"
-#include "analysis/analyze.h"
 #include "d2m_build.h"
 #include "deploy/cli.h"
-#include "envs/model/model.h"
 #include "deploy/train.h"
 #include "mocap/motion_cli.h"
 
