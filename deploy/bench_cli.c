@@ -84,23 +84,17 @@ static int system_cmd(int argc, char **argv) {
   return bench_system(&o);
 }
 
-typedef struct {
-  const char *name;
-  int (*run)(int argc, char **argv);
-  const char *what;
-} bench_entry;
-
-static const bench_entry k_benches[] = {
+static const cli_command k_benches[] = {
     {"model", model_cmd, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", env_cmd, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", learner_cmd, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"system", system_cmd, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
+enum { NBENCHES = sizeof k_benches / sizeof *k_benches };
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move bench WHAT [options]\n\nWHAT:\n");
-  for (size_t i = 0; i < sizeof k_benches / sizeof *k_benches; i++)
-    fprintf(f, "  %-8s %s\n", k_benches[i].name, k_benches[i].what);
+  cli_list(f, k_benches, NBENCHES);
 }
 
 int bench_cli(int argc, char **argv) {
@@ -108,8 +102,8 @@ int bench_cli(int argc, char **argv) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  for (size_t i = 0; i < sizeof k_benches / sizeof *k_benches; i++)
-    if (!strcmp(argv[1], k_benches[i].name)) return k_benches[i].run(argc - 1, argv + 1);
+  const cli_command *b = cli_find(k_benches, NBENCHES, argv[1]);
+  if (b) return b->run(argc - 1, argv + 1);
   fprintf(stderr, "drl2move bench: unknown benchmark '%s'\n", argv[1]);
   usage(stderr);
   return 2;
