@@ -7,6 +7,7 @@
 
 #include "actor/rollout.h"
 #include "nn/ac.h"
+#include "tests/learner/learner_cfg.h"
 
 /* obs (k, id): k = steps since the episode began; the reward is the action's first component;
  * truncated after 3 steps (final obs (3, id)), then k restarts at 0. */
@@ -47,7 +48,7 @@ typedef struct fixture {
 
 static void setup(fixture *f, rollout_action action) {
   memset(f, 0, sizeof *f);
-  ac_config ac = {.obs_dim = NO, .act_dim = NA, .nhidden = 1, .hidden = {8}, .act = NN_ACT_TANH, .init_log_std = -1};
+  ac_config ac = TEST_AC(NO, NA, "nn.hidden=8", "nn.activation=tanh", "nn.init_log_std=-1");
   ac_init(&f->net, &ac);
   f->params = xaligned(f->net.nparams * sizeof(float));
   rng_t init;
