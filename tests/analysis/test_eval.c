@@ -200,7 +200,7 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
     ap[s] = malloc((size_t)n * sizeof(double));
     for (int i = 0; i < n; i++) ap[s][i] = ((fx[s][i] - rx[i]) * ux + (fy[s][i] - ry[i]) * uy) / L;
   }
-  gait_input in = {.n = n, .t = tm, .min_s = 0.05, .kinematic = 1, .max_stride_s = 3};
+  gait_input in = {.n = n, .t = tm, .min_s = 0.05, .events = GAIT_EVENTS_KINEMATIC, .max_stride_s = 3};
   for (int s = 0; s < 2; s++) in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s], in.fz[s] = q;
   gait_cycle c[64];
   int nc;
