@@ -141,7 +141,7 @@ static void usage(FILE *f) {
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
              "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
              "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n"
-             "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts on|off] ... --out DIR\n"
+             "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts feet|mujoco|off] ... --out DIR\n"
              "              static optimisation: activations.sto, inverse_dynamics.sto, residuals.sto, plots\n");
 }
 

@@ -1,5 +1,5 @@
 /* mocap/motion_so.c: `drl2move motion so FILE.mot|default [--subject FILE] [--dt S] [--cyclic 0|1]
- * [--reserve NM] [--contacts on|off] --out DIR`: static optimisation (envs/motion/so.h) of a reference
+ * [--reserve NM] [--contacts feet|mujoco|off] --out DIR`: static optimisation (envs/motion/so.h) of a reference
  * motion, written as OpenSim users expect:
  *   DIR/activations.sto       muscle activations, then the reserve actuators' controls r/R0 (the
  *                             layout of OpenSim's *_StaticOptimization_activation.sto)
@@ -97,20 +97,20 @@ static int write_plots(const char *dir, d2m_err *err) {
   FILE *f = fopen(path, "w");
   if (!f) return err_set(err, "%s: cannot write: %s", path, strerror(errno));
   fprintf(f, "# re-plot: gnuplot activations.gp (reads activations.sto)\n"
-             "set terminal pngcairo size 1200,800\nset output 'activations.png'\n"
+             "set terminal pngcairo size 1200,800 noenhanced\nset output 'activations.png'\n"
              "set datafile separator '\\t'\nset key outside right\nset xlabel 'time (s)'\n"
              "set ylabel 'activation'\nset yrange [0:1]\nset title 'Static optimisation: right-leg activations'\n"
              "plot ");
   for (size_t i = 0; i < sizeof mus / sizeof *mus; i++)
-    fprintf(f, "%s'activations.sto' skip 6 using 'time':'%s' with lines lw 2 title '%s'", i ? ", \\\n     " : "",
-            mus[i], mus[i]);
+    fprintf(f, "%s'activations.sto' skip 6 using 'time':'%s' with lines lw 2 dt %d title '%s'", i ? ", \\\n     " : "",
+            mus[i], (int)(i / 8) + 1, mus[i]);
   fprintf(f, "\n");
   fclose(f);
   snprintf(path, sizeof path, "%s/residuals.gp", dir);
   f = fopen(path, "w");
   if (!f) return err_set(err, "%s: cannot write: %s", path, strerror(errno));
   fprintf(f, "# re-plot: gnuplot residuals.gp (reads residuals.sto)\n"
-             "set terminal pngcairo size 1200,800\nset output 'residuals.png'\n"
+             "set terminal pngcairo size 1200,800 noenhanced\nset output 'residuals.png'\n"
              "set datafile separator '\\t'\nset key outside right\nset xlabel 'time (s)'\nset multiplot layout 2,1\n"
              "set ylabel 'force (N)'\nset title 'Pelvis residual forces and total contact force'\n"
              "plot for [c in 'pelvis_FX pelvis_FY pelvis_FZ contact_FZ'] 'residuals.sto' skip 6 using 'time':c with lines "
@@ -155,9 +155,11 @@ static void summary(const mjModel *m, const so_result *s, const char *src) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion so FILE.mot|.sto|default [--subject FILE] [--dt S] [--cyclic 0|1]\n"
-             "              [--reserve NM] [--contacts on|off] --out DIR\n"
+             "              [--reserve NM] [--contacts feet|mujoco|off] --out DIR\n"
              "  static optimisation: inverse dynamics (mj_inverse), then per frame the activations minimising\n"
              "  sum a^2 that meet the joint moments, with reserve actuators of optimal torque NM (1)\n"
+             "  ground contact: feet (default: estimated ground reaction at the feet), mujoco (the model's soft\n"
+             "  contacts in mj_inverse) or off (the pelvis residual carries all external force)\n"
              "  writes DIR/activations.sto, inverse_dynamics.sto, residuals.sto and gnuplot plots\n");
 }
 
@@ -185,9 +187,10 @@ int motion_so(int argc, char **argv) {
       if (strcmp(v, "0") && strcmp(v, "1")) return fprintf(stderr, "drl2move motion so: --cyclic '%s': 0 or 1\n", v), 2;
       cyc = v[0] - '0';
     } else if (!strcmp(a, "--contacts")) {
-      if (strcmp(v, "on") && strcmp(v, "off"))
-        return fprintf(stderr, "drl2move motion so: --contacts '%s': on or off\n", v), 2;
-      o.contacts = !strcmp(v, "on");
+      if (!strcmp(v, "feet")) o.contacts = SO_CONTACT_FEET;
+      else if (!strcmp(v, "mujoco")) o.contacts = SO_CONTACT_MUJOCO;
+      else if (!strcmp(v, "off")) o.contacts = SO_CONTACT_NONE;
+      else return fprintf(stderr, "drl2move motion so: --contacts '%s': feet, mujoco or off\n", v), 2;
     } else return fprintf(stderr, "drl2move motion so: unknown option %s\n", a), 2;
   }
   if (!in || !out) return usage(stderr), fprintf(stderr, "drl2move motion so: need FILE (or default) and --out DIR\n"), 2;

@@ -7,7 +7,8 @@
 
 void so_opts_default(so_opts *o) {
   o->reserve_nm = 1.0;
-  o->contacts = 1;
+  o->contacts = SO_CONTACT_FEET;
+  o->ground_on = 0.03;
 }
 
 void so_ws_init(so_ws *w, int nu, int nv) {
@@ -26,11 +27,13 @@ void so_ws_init(so_ws *w, int nu, int nv) {
   w->y = xcalloc(a, sizeof(double));
   w->grad = xcalloc(a, sizeof(double));
   w->state = xcalloc(a, sizeof(int));
+  w->lo = xcalloc(a, sizeof(double));
+  w->hi = xcalloc(a, sizeof(double));
   w->idx = xcalloc(a, sizeof(int));
 }
 
 void so_ws_free(so_ws *w) {
-  void *p[] = {w->A, w->H, w->L, w->g, w->gain, w->bias, w->tau, w->x, w->y, w->grad, w->state, w->idx};
+  void *p[] = {w->A, w->H, w->L, w->g, w->gain, w->bias, w->tau, w->x, w->y, w->grad, w->state, w->idx, w->lo, w->hi};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) free(p[i]);
   memset(w, 0, sizeof *w);
 }
@@ -55,14 +58,14 @@ static int free_solve(so_ws *w, const double *H, const double *g, int n, const d
   return nf;
 }
 
-int so_qp_box(so_ws *w, const double *H, const double *g, double lo, double hi, int n, double *x) {
+int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, const double *hi, int n, double *x) {
   D2M_CHECK(n <= w->nu, "so_qp_box: n larger than the workspace");
   double scale = 1;
   for (int i = 0; i < n; i++) scale = fmax(scale, fabs(g[i]));
   const double tol = 1e-12 * scale;
   for (int i = 0; i < n; i++) {
-    x[i] = x[i] != x[i] ? lo : fmin(hi, fmax(lo, x[i]));
-    w->state[i] = x[i] <= lo ? -1 : x[i] >= hi ? 1 : 0;
+    x[i] = x[i] != x[i] ? fmax(lo[i], fmin(hi[i], 0)) : fmin(hi[i], fmax(lo[i], x[i]));
+    w->state[i] = x[i] <= lo[i] ? -1 : x[i] >= hi[i] ? 1 : 0;
   }
   int maxit = 10 * n + 50;
   for (int it = 0; it < maxit; it++) {
@@ -73,15 +76,15 @@ int so_qp_box(so_ws *w, const double *H, const double *g, double lo, double hi, 
     for (int a = 0; a < nf; a++) {
       int i = w->idx[a];
       double y = w->y[a], dx = y - x[i];
-      if (y < lo && dx < 0 && (lo - x[i]) / dx < alpha) alpha = (lo - x[i]) / dx, block = i, side = -1;
-      if (y > hi && dx > 0 && (hi - x[i]) / dx < alpha) alpha = (hi - x[i]) / dx, block = i, side = 1;
+      if (y < lo[i] && dx < 0 && (lo[i] - x[i]) / dx < alpha) alpha = (lo[i] - x[i]) / dx, block = i, side = -1;
+      if (y > hi[i] && dx > 0 && (hi[i] - x[i]) / dx < alpha) alpha = (hi[i] - x[i]) / dx, block = i, side = 1;
     }
     for (int a = 0; a < nf; a++) {
       int i = w->idx[a];
       x[i] += alpha * (w->y[a] - x[i]);
     }
     if (block >= 0) {
-      x[block] = side < 0 ? lo : hi;
+      x[block] = side < 0 ? lo[block] : hi[block];
       w->state[block] = side;
       continue;
     }
@@ -176,7 +179,11 @@ int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, con
     }
   }
   for (int i = 0; i < nu; i++) w->H[i * nu + i] += 1.0;
-  int it = so_qp_box(w, w->H, w->g, 0.0, 1.0, nu, act);
+  for (int i = 0; i < nu; i++) {
+    w->lo[i] = 0;
+    w->hi[i] = 1;
+  }
+  int it = so_qp_box(w, w->H, w->g, w->lo, w->hi, nu, act);
   for (int j = 0; j < nv; j++) {
     double r = 0;
     if (driven_dof(m, j)) {
@@ -205,6 +212,76 @@ static void contact_total(const mjModel *m, const mjData *d, double *f) {
     mju_mulMatTVec(fw, c->frame, fc, 3, 3);
     int b1 = m->geom_bodyid[c->geom1], b2 = m->geom_bodyid[c->geom2];
     for (int k = 0; k < 3; k++) f[k] += (b2 != 0 ? fw[k] : 0) - (b1 != 0 ? fw[k] : 0);
+  }
+}
+
+/* Bottom points of the collision geoms (spheres: one; capsules: both end caps) on bodies other than
+ * the world, into p [SO_MAX_POINTS][3] and their bodies; returns how many are below ground_on. */
+static int ground_points(const mjModel *m, const mjData *d, double ground_on, double *p, int *body) {
+  int n = 0;
+  for (int g = 0; g < m->ngeom && n + 2 <= SO_MAX_POINTS; g++) {
+    if ((!m->geom_contype[g] && !m->geom_conaffinity[g]) || m->geom_bodyid[g] == 0) continue;
+    const double *c = d->geom_xpos + 3 * g, *R = d->geom_xmat + 9 * g, *sz = m->geom_size + 3 * g;
+    double ends[2][3];
+    int ne = 0;
+    if (m->geom_type[g] == mjGEOM_SPHERE) {
+      mju_copy3(ends[ne++], c);
+    } else if (m->geom_type[g] == mjGEOM_CAPSULE) {
+      for (int s = -1; s <= 1; s += 2, ne++)
+        for (int k = 0; k < 3; k++) ends[ne][k] = c[k] + s * sz[1] * R[3 * k + 2];
+    }
+    for (int e = 0; e < ne; e++) {
+      ends[e][2] -= sz[0];
+      if (ends[e][2] > ground_on) continue;
+      mju_copy3(p + 3 * n, ends[e]);
+      body[n++] = m->geom_bodyid[g];
+    }
+  }
+  return n;
+}
+
+/* Ground reaction forces at the points near the floor that best supply the free joint's generalised
+ * force. Each point's force lies in a friction pyramid, f = sum_b c_b e_b with c_b >= 0 and
+ * e_b = (+-mu, 0, 1), (0, +-mu, 1) (mu = SO_GROUND_MU): min ||G c - tau_root||^2 + 1e-6 ||c||^2
+ * (G: the root rows of each point's Jacobian transposed, times the e_b). The forces' generalised
+ * forces are taken out of tau (all dofs); the total force goes to fsum. */
+static void ground_forces(so_ws *cw, const mjModel *m, const mjData *d, int root, double ground_on, double *tau,
+                          double *fsum, double *jac) {
+  static const double e[4][3] = {{SO_GROUND_MU, 0, 1}, {-SO_GROUND_MU, 0, 1}, {0, SO_GROUND_MU, 1}, {0, -SO_GROUND_MU, 1}};
+  double pts[3 * SO_MAX_POINTS];
+  int body[SO_MAX_POINTS], np = ground_points(m, d, ground_on, pts, body), nv = m->nv, n = 4 * np;
+  fsum[0] = fsum[1] = fsum[2] = 0;
+  if (np == 0) return;
+  double *G = cw->A; /* [6][n] */
+  for (int k = 0; k < np; k++) {
+    mj_jac(m, d, jac, NULL, pts + 3 * k, body[k]);
+    for (int r = 0; r < 6; r++)
+      for (int b = 0; b < 4; b++) {
+        double v = 0;
+        for (int c = 0; c < 3; c++) v += jac[c * nv + root + r] * e[b][c];
+        G[r * n + 4 * k + b] = v;
+      }
+  }
+  for (int i = 0; i < n; i++) {
+    cw->g[i] = 0;
+    for (int r = 0; r < 6; r++) cw->g[i] += G[r * n + i] * tau[root + r];
+    for (int j = 0; j < n; j++) {
+      double h = i == j ? 1e-6 : 0;
+      for (int r = 0; r < 6; r++) h += G[r * n + i] * G[r * n + j];
+      cw->H[i * n + j] = h;
+    }
+    cw->lo[i] = 0;
+    cw->hi[i] = INFINITY;
+    cw->x[i] = 0;
+  }
+  so_qp_box(cw, cw->H, cw->g, cw->lo, cw->hi, n, cw->x);
+  for (int k = 0; k < np; k++) {
+    double f[3] = {0, 0, 0};
+    for (int b = 0; b < 4; b++)
+      for (int c = 0; c < 3; c++) f[c] += cw->x[4 * k + b] * e[b][c];
+    mj_jac(m, d, jac, NULL, pts + 3 * k, body[k]);
+    for (int j = 0; j < nv; j++) tau[j] -= jac[j] * f[0] + jac[nv + j] * f[1] + jac[2 * nv + j] * f[2];
+    for (int c = 0; c < 3; c++) fsum[c] += f[c];
   }
 }
 
@@ -260,7 +337,7 @@ int so_run(so_result *res, const mjModel *m, const refmotion *r, const so_opts *
   double t0 = log_elapsed();
   /* Coupled coordinates are folded in by so_frame, so equality constraints stay out of the inverse. */
   mjModel *mc = mj_copyModel(NULL, m);
-  mc->opt.disableflags |= mjDSBL_EQUALITY | (o->contacts ? 0 : mjDSBL_CONTACT);
+  mc->opt.disableflags |= mjDSBL_EQUALITY | (o->contacts == SO_CONTACT_MUJOCO ? 0 : mjDSBL_CONTACT);
   mjData *d = mj_makeData(mc);
   int n = r->nframes, nu = m->nu, nv = m->nv;
   res->nframes = n;
@@ -273,23 +350,28 @@ int so_run(so_result *res, const mjModel *m, const refmotion *r, const so_opts *
   res->tau = xcalloc((size_t)n * nv, sizeof(double));
   res->contact = xcalloc((size_t)n * 3, sizeof(double));
   res->moment_err = xcalloc((size_t)n, sizeof(double));
-  so_ws w;
+  so_ws w, cw;
   so_ws_init(&w, nu, nv);
+  so_ws_init(&cw, 4 * SO_MAX_POINTS, 6);
   double *tmp = xcalloc((size_t)nv, sizeof(double)), *a = xcalloc((size_t)nu, sizeof(double));
+  double *jac = xcalloc((size_t)3 * nv, sizeof(double));
   for (int k = 0; k < n; k++) {
     frame_state(r, k, d->qpos, d->qvel, d->qacc, tmp);
     mj_inverse(mc, d);
     double *tau = res->tau + (size_t)k * nv, *rsv = res->reserve + (size_t)k * nv;
     mju_copy(tau, d->qfrc_inverse, nv);
-    mju_copy(res->residual + 6 * k, d->qfrc_inverse + root, 6);
-    contact_total(mc, d, res->contact + 3 * k);
+    if (o->contacts == SO_CONTACT_FEET) ground_forces(&cw, mc, d, root, o->ground_on, tau, res->contact + 3 * k, jac);
+    else contact_total(mc, d, res->contact + 3 * k);
+    mju_copy(res->residual + 6 * k, tau + root, 6);
     if (so_frame(&w, mc, d, tau, o, a, rsv) < 0) res->qp_fail++;
     mju_copy(res->act + (size_t)k * nu, a, nu);
     res->moment_err[k] = moment_check(mc, d, a, tau, rsv, tmp);
   }
   free(tmp);
   free(a);
+  free(jac);
   so_ws_free(&w);
+  so_ws_free(&cw);
   mj_deleteData(d);
   mj_deleteModel(mc);
   res->seconds = log_elapsed() - t0;

@@ -2,12 +2,20 @@
  *
  * For each frame of a reference motion:
  *  1. inverse dynamics: qpos and qvel from the reference, qacc by central differences of qvel,
- *     mj_inverse gives qfrc_inverse, the generalised force the actuators (and anything else
- *     applied) must supply. With contacts on (default) the model's soft contacts are part of the
- *     inverse problem: their forces (MuJoCo computes them from the penetration and the
- *     acceleration) are reported, and whatever the free joint still needs is the pelvis residual
- *     (OpenSim's residual actuators FX FY FZ MX MY MZ): forces in world axes at the pelvis origin,
- *     torques in pelvis axes. Without contacts the residual carries every external force.
+ *     mj_inverse (equality constraints and contacts off) gives qfrc_inverse, the generalised force
+ *     that must be supplied. Ground contact, made explicit (so_contact):
+ *       FEET (default): no force plates, so the ground reaction is estimated as OpenSim users do
+ *         when they have none: point forces at the bottoms of the feet's collision geoms that lie
+ *         within ground_on of the floor, each inside a friction pyramid (mu = SO_GROUND_MU),
+ *         chosen to supply the free joint's six generalised forces (least squares, then least
+ *         norm); their moments on every joint are taken out of the joint moments;
+ *       MUJOCO: the model's soft contacts take part in mj_inverse (their forces follow from the
+ *         penetration and acceleration of the kinematic clip, usually far from body weight);
+ *       NONE: no ground forces.
+ *     What the free joint still needs is the pelvis residual (OpenSim's residual actuators FX FY
+ *     FZ MX MY MZ): forces in world axes, torques in pelvis axes, as MuJoCo's free joint counts
+ *     them. Coupled coordinates (joint equalities, e.g. knee translations following the knee
+ *     angle) fold into their master coordinate through dq1/dq2.
  *  2. muscles: with the frame's moment arms R (actuator_moment) and MuJoCo's force-length-velocity
  *     gain g and passive force p at the frame's length and velocity, muscle i adds
  *     R_ij (g_i a_i + p_i) to degree of freedom j. Per frame:
@@ -28,9 +36,18 @@
 #include "common/log.h"
 #include "envs/motion/refmotion.h"
 
+typedef enum {
+  SO_CONTACT_NONE = 0,   /* no ground forces: the pelvis residual carries every external force */
+  SO_CONTACT_MUJOCO = 1, /* the model's soft contacts inside mj_inverse */
+  SO_CONTACT_FEET = 2    /* estimated ground reaction forces at the feet (default) */
+} so_contact;
+#define SO_MAX_POINTS 64
+#define SO_GROUND_MU 0.8 /* friction coefficient of the estimated ground forces (shoe on floor) */
+
 typedef struct so_opts {
   double reserve_nm;   /* R0: optimal torque of the reserve actuators (N m); default 1 */
-  int contacts;        /* 1 (default): the model's contacts take part in the inverse dynamics */
+  so_contact contacts; /* how ground contact enters the inverse dynamics; default SO_CONTACT_FEET */
+  double ground_on;    /* SO_CONTACT_FEET: collision points lower than this (m) may push; 0.03 */
 } so_opts;
 
 void so_opts_default(so_opts *o);
@@ -39,6 +56,7 @@ void so_opts_default(so_opts *o);
 typedef struct so_ws {
   int nu, nv;
   double *A, *H, *g, *gain, *bias, *tau, *L, *x, *y, *grad; /* [nv*nu], [nu*nu], [nu] ... */
+  double *lo, *hi;     /* [max(nu, nv)] bounds for so_qp_box */
   int *state;          /* [nu] 0 free, -1 at lower, +1 at upper bound */
   int *idx;            /* [nu] */
 } so_ws;
@@ -46,13 +64,14 @@ typedef struct so_ws {
 void so_ws_init(so_ws *w, int nu, int nv);
 void so_ws_free(so_ws *w);
 
-/* Minimise 0.5 x'Hx - g'x over lo <= x <= hi (H [n][n] symmetric positive definite, row-major),
+/* Minimise 0.5 x'Hx - g'x over lo_i <= x_i <= hi_i (+-INFINITY allowed; H [n][n] symmetric positive
+ * definite, row-major),
  * starting from the feasible x (clamped first). Primal active set: each iteration solves the
  * free variables' equations (Cholesky), steps to the first bound it crosses and fixes it, or,
  * when the free solution is feasible, releases the bound variable whose multiplier has the wrong
  * sign. Returns the iterations taken (< 0: no convergence within 10 n + 50 iterations, x is the
  * last feasible point). Uses w's L, y, grad, state, idx scratch (n <= w->nu). */
-int so_qp_box(so_ws *w, const double *H, const double *g, double lo, double hi, int n, double *x);
+int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, const double *hi, int n, double *x);
 
 /* One frame: d holds qpos, qvel after a position and velocity stage (mj_inverse or mj_forward);
  * tau [nv] the generalised forces to meet. Writes act [nu] (warm start: act's values on entry,
