@@ -72,6 +72,8 @@
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
+  X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \
+  X(imitate, feedforward, ENUM, "none", 0, 0, "none|so", "excitation mode: none, or so: the policy output x corrects a feed-forward excitation, u = sigmoid(x + logit(a_so)) with a_so the static-optimisation activations of the step's frames (zero output: the static-optimisation solution)") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \

@@ -53,6 +53,8 @@ void env_params_default(env_params *p) {
 int env_params_check(const env_params *p, d2m_err *err) {
   if ((unsigned)p->task > ENV_TASK_IMITATE) return err_set(err, "env.task: unknown task %d", (int)p->task);
   if ((unsigned)p->action_mode > ENV_ACT_MUSCLE_PD) return err_set(err, "env.action_mode: unknown mode %d", (int)p->action_mode);
+  if (p->im_ff_so && p->action_mode != ENV_ACT_EXCITATION)
+    return err_set(err, "imitate.feedforward = so needs env.action_mode = excitation (the policy corrects an excitation)");
   CHECK_RANGE(dt, 1e-4, 0.2);
   CHECK_RANGE(substeps, 1, 100);
   for (int i = 0; i < 3; i++)

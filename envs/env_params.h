@@ -53,6 +53,9 @@ typedef struct env_params {
   env_motion_source motion;   /* default_gait | file */
   char motion_path[256];      /* .mot/.sto path when motion = file */
   int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
+  int im_preload_so;          /* 1: activations at episode start from static optimisation of the start frame */
+  int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
+                               * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */
 } env_params;
 
 void env_params_default(env_params *p);

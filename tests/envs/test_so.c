@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "envs/model/model.h"
+#include "envs/env.h"
 #include "envs/motion/so.h"
 
 Test(so, box_qp_meets_kkt_conditions) {
@@ -162,4 +163,84 @@ Test(so, embedded_gait_residuals_small_activations_bounded, .timeout = 60) {
   cr_assert(rmax < 50, "largest reserve %.1f N m", rmax);
   so_result_free(&s);
   so_result_free(&s0);
+}
+
+/* imitate.act_preload = so: every episode starts with the static-optimisation activations of its
+ * start frame (random start frames, RSI). */
+Test(so, imitate_preload_is_the_start_frames_solution, .timeout = 60) {
+  d2m_err err;
+  mjModel *m = model_load(NULL, &err);
+  cr_assert(m, "%s", err.msg);
+  env_params p;
+  env_params_default(&p);
+  p.task = ENV_TASK_IMITATE;
+  p.im_preload_so = 1;
+  env_t *e = env_create(m, &p, NULL, &err);
+  cr_assert(e, "%s", err.msg);
+  so_result s;
+  so_opts o;
+  so_opts_default(&o);
+  cr_assert(so_run(&s, env_model(e), env_ref(e), &o, &err) == 0, "%s", err.msg);
+  int distinct = 0;
+  long first = -1;
+  for (int ep = 0; ep < 5; ep++) {
+    env_reset(e, 100 + ep);
+    long k = env_ref_frame(e) % s.nframes;
+    distinct += k != first;
+    first = ep == 0 ? k : first;
+    const mjData *d = env_data(e);
+    double sum = 0;
+    for (int i = 0; i < m->nu; i++) {
+      cr_assert(fabs(d->act[i] - s.act[(size_t)k * m->nu + i]) < 1e-12, "episode %d frame %ld muscle %d: act %g vs %g",
+                ep, k, i, d->act[i], s.act[(size_t)k * m->nu + i]);
+      sum += d->act[i];
+    }
+    cr_assert(sum > 1, "frame %ld: activations sum to %g", k, sum);
+  }
+  cr_assert(distinct >= 2, "reference state initialisation gave one start frame");
+  so_result_free(&s);
+  env_free(e);
+  mj_deleteModel(m);
+}
+
+/* Mean episode length (control steps) of imitate episodes with a constant policy output x. */
+static double zero_action_length(const mjModel *m, int preload, int ff, int episodes, float x) {
+  d2m_err err;
+  env_params p;
+  env_params_default(&p);
+  p.task = ENV_TASK_IMITATE;
+  p.im_preload_so = preload;
+  p.im_ff_so = ff;
+  env_t *e = env_create(m, &p, NULL, &err);
+  cr_assert(e, "%s", err.msg);
+  int A = env_act_size(e), O = env_obs_size(e);
+  float *act = calloc((size_t)A, sizeof(float)), *obs = malloc((size_t)O * sizeof(float));
+  for (int i = 0; i < A; i++) act[i] = x;
+  env_reset(e, 7);
+  double len = 0;
+  for (int done = 0; done < episodes;) {
+    env_step_out o = {.obs = obs};
+    env_step(e, act, &o);
+    if (o.done) len += o.ep.length, done++;
+  }
+  free(act);
+  free(obs);
+  env_free(e);
+  return len / episodes;
+}
+
+/* Evidence for the options: with zero policy output (u = 0.5 everywhere without feed-forward),
+ * the static-optimisation feed-forward keeps the body on the reference longer. */
+Test(so, imitate_feedforward_tracks_longer_with_zero_output, .timeout = 120) {
+  d2m_err err;
+  mjModel *m = model_load(NULL, &err);
+  cr_assert(m, "%s", err.msg);
+  double l00 = zero_action_length(m, 0, 0, 20, 0), l10 = zero_action_length(m, 1, 0, 20, 0);
+  double l01 = zero_action_length(m, 0, 1, 20, 0), l11 = zero_action_length(m, 1, 1, 20, 0);
+  /* A resting excitation of 0.05 everywhere (a policy head biased to logit(0.05)) as the other baseline. */
+  double lb = zero_action_length(m, 0, 0, 20, (float)log(0.05 / 0.95));
+  cr_log_info("zero-output imitate episode length (steps): none %.2f, preload %.2f, feed-forward %.2f, both %.2f; "
+              "constant excitation 0.05: %.2f", l00, l10, l01, l11, lb);
+  cr_assert(l11 > l00 && l11 > lb, "feed-forward and preload: %.2f steps, neither: %.2f / %.2f", l11, l00, lb);
+  mj_deleteModel(m);
 }
