@@ -5,7 +5,11 @@
  *    the agonists, antagonists off), saturation with the reserve taking the rest, and the moment
  *    reproduced by MuJoCo's own actuator forces;
  *  - the embedded gait: activations in [0,1], the moment check at rounding level, pelvis residual
- *    and reserves small with the estimated ground forces, far smaller than without them. */
+ *    and reserves small with the estimated ground forces, far smaller than without them;
+ *  - imitate options: the preload equals the start frame's solution; the feed-forward keeps a
+ *    zero-output policy on the reference longer;
+ *  - reference velocities (refmotion): the default gait's hinge velocities match the analytic
+ *    derivative of its Fourier series (instantaneous, as the simulation reports them). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 
 #include "envs/model/model.h"
 #include "envs/env.h"
+#include "envs/motion/gait_default.h"
 #include "envs/motion/so.h"
 
 Test(so, box_qp_meets_kkt_conditions) {
@@ -157,7 +162,11 @@ Test(so, embedded_gait_residuals_small_activations_bounded, .timeout = 60) {
   double rf = rms_residual_force(&s), rf0 = rms_residual_force(&s0);
   cr_log_info("default gait: residual force RMS %.1f N (no ground: %.1f N), contact Fz %.0f N of %.0f N, max reserve "
               "%.1f N m, %.1f ms per frame", rf, rf0, cz, bw, rmax, 1e3 * s.seconds / s.nframes);
-  cr_assert(rf < 0.05 * bw, "residual force RMS %.1f N is above 5%% of body weight", rf);
+  /* Measured: 5.7% of body weight (42.5 N) with the reference's instantaneous velocities (3.9% when
+   * they were +-2-frame differences, which also damp the accelerations inverse dynamics sees). The
+   * embedded gait was fitted on another model (gait2354), so some inconsistency stays, as before
+   * OpenSim's residual reduction. */
+  cr_assert(rf < 0.075 * bw, "residual force RMS %.1f N is above 7.5%% of body weight", rf);
   cr_assert(rf0 > 0.8 * bw, "without ground forces the residual must carry the weight (%.1f N)", rf0);
   cr_assert(fabs(cz - bw) < 0.1 * bw, "mean vertical ground force %.0f N vs body weight %.0f N", cz, bw);
   cr_assert(rmax < 50, "largest reserve %.1f N m", rmax);
@@ -242,5 +251,42 @@ Test(so, imitate_feedforward_tracks_longer_with_zero_output, .timeout = 120) {
   cr_log_info("zero-output imitate episode length (steps): none %.2f, preload %.2f, feed-forward %.2f, both %.2f; "
               "constant excitation 0.05: %.2f", l00, l10, l01, l11, lb);
   cr_assert(l11 > l00 && l11 > lb, "feed-forward and preload: %.2f steps, neither: %.2f / %.2f", l11, l00, lb);
+  mj_deleteModel(m);
+}
+
+/* The reference's velocities are those a simulation would report: against the analytic derivative of
+ * the default gait's Fourier series, hinge by hinge (sign and the cycle's time stretch taken from
+ * the data by a least-squares scale, which must be +-1 within 2%). */
+Test(so, reference_velocities_are_instantaneous) {
+  d2m_err err;
+  mjModel *m = model_load(NULL, &err);
+  cr_assert(m, "%s", err.msg);
+  refmotion r;
+  cr_assert(refmotion_default_gait(&r, m, 1.0 / 30, &err) == 0, "%s", err.msg);
+  const gait_fourier *g = &gait_default;
+  double stretch = g->period / (r.nframes * r.dt); /* table seconds per control second */
+  int checked = 0;
+  for (int c = 0; c < g->ncoord; c++) {
+    int j = mj_name2id(m, mjOBJ_JOINT, g->coord[c].name);
+    if (j < 0 || m->jnt_type[j] != mjJNT_HINGE) continue;
+    double sab = 0, sbb = 0, saa = 0;
+    for (int k = 0; k < r.nframes; k++) {
+      double t = k * g->period / r.nframes, w = 2 * M_PI / g->period, dv = 0;
+      for (int h = 1; h <= GAIT_NHARM; h++)
+        dv += h * w * (-g->coord[c].a[h - 1] * sin(h * w * t) + g->coord[c].b[h - 1] * cos(h * w * t));
+      dv *= M_PI / 180 * stretch;
+      double v = r.qvel[(size_t)k * r.nv + m->jnt_dofadr[j]];
+      sab += v * dv;
+      sbb += dv * dv;
+      saa += v * v;
+    }
+    if (sbb < 1e-6) continue; /* a coordinate the gait keeps still */
+    double s = sab / sbb, res = sqrt(fmax(0, saa - 2 * s * sab + s * s * sbb) / sbb);
+    cr_assert(fabs(fabs(s) - 1) < 0.02 && res < 0.03, "%s: velocity scale %.4f, residual %.4f of the RMS", g->coord[c].name,
+              s, res);
+    checked++;
+  }
+  cr_assert(checked >= 8, "only %d moving hinges compared", checked);
+  refmotion_free(&r);
   mj_deleteModel(m);
 }
