@@ -52,6 +52,8 @@
   X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
   X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
   X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
+  X(walk, start, ENUM, "stand", 0, 0, "stand|reference", "episode start: the standing keyframe with noise, or a random frame of imitate.motion (pose and velocities; a start the AMP reference covers)") \
+  X(walk, speed, ENUM, "range", 0, 0, "range|reference", "commanded speed: uniform in [speed_min, speed_max], or the mean speed of imitate.motion's clip (drawn by weight for a .list; the start clip with walk.start = reference), so that AMP's reference can show the commanded gait") \
   X(walk, heading_range, REAL, "0", 0, 3.15, NULL, "rad, commanded heading uniform in +-this around the initial facing") \
   X(walk, w_vel, REAL, "0.6", 0, 100, NULL, "reward weight: velocity tracking exp(-k_vel |v - v*|^2)") \
   X(walk, k_vel, REAL, "4", 0, 1e4, NULL, "velocity tracking scale, 1/(m/s)^2") \

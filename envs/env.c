@@ -184,7 +184,8 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->d = mj_makeData(e->m);
   if (find_indices(e, err)) goto fail;
   key_frame(e);
-  if (p->task == ENV_TASK_IMITATE && setup_reference(e, ref, lib, err)) goto fail;
+  int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
+  if ((p->task == ENV_TASK_IMITATE || walk_ref) && setup_reference(e, ref, lib, err)) goto fail;
   if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) && setup_so(e, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));

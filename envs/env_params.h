@@ -41,6 +41,8 @@ typedef struct env_params {
   /* walk: target speed drawn per episode, heading offset from the initial facing per episode */
   double walk_speed_min, walk_speed_max;   /* m/s (0.8, 1.4) */
   double walk_heading_range;               /* rad, target heading uniform in +- this (0) */
+  int walk_start_ref;         /* 1: start at a random frame of the reference motion (motion/motion_path) */
+  int walk_speed_ref;         /* 1: commanded speed = the reference clip's mean speed */
   /* walk reward: w_vel*exp(-k_vel |v_xy - v*|^2) + w_up*up + w_heading*(1+cos dpsi)/2 + w_energy*(1-mean u^2) */
   double walk_w_vel, walk_k_vel, walk_w_up, walk_w_heading, walk_w_energy;
 
