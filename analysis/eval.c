@@ -333,7 +333,9 @@ static void playback_grf(eval_ctx *c) {
 }
 
 /* The reference motion played back kinematically (no policy, no dynamics): a known gait that checks
- * the analysis end to end. Muscle columns hold the passive state (excitation 0). */
+ * the analysis end to end. Muscle columns hold the passive state (excitation 0), or, when the env
+ * computed them (imitate.act_preload or imitate.feedforward = so), the static-optimisation
+ * activations of each frame as excitation and activation: OpenSim's baseline for EMG comparison. */
 static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE *js, rowbuf *rb, float *exc,
                           double *ref_qpos, eval_result *res) {
   const mjModel *m = env_model(c->env);
@@ -351,6 +353,12 @@ static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE
     double r = env_eval_reward(c->env, NULL);
     ret += r;
     size_t n = rb->n;
+    const double *so = env_so_activations(c->env, t);
+    if (so) {
+      for (int i = 0; i < m->nu; i++) exc[i] = (float)so[i];
+      for (int i = m->nu - m->na; i < m->nu; i++) d->act[i - (m->nu - m->na)] = so[i];
+      mj_fwdActuation(m, d); /* forces of these activations at the frame's lengths and velocities */
+    }
     record_muscles(c, rb, exc, d->act, d->actuator_force);
     fprintf(f, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, r, rb->p);
     rb->n = n;

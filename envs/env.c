@@ -161,6 +161,13 @@ static int setup_so(env_t *e, d2m_err *err) {
   return 0;
 }
 
+const double *env_so_activations(const env_t *e, long k) {
+  if (!e->so_act) return NULL;
+  long n = e->ref->nframes;
+  k = e->ref->cyclic ? k % n : (k < n ? k : n - 1);
+  return e->so_act[e->clip] + (size_t)k * e->m->nu;
+}
+
 /* The start frame's static-optimisation activations (after the task put the body in that frame). */
 static void preload_so(env_t *e) {
   const mjModel *m = e->m;
