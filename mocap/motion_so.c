@@ -155,11 +155,12 @@ static void summary(const mjModel *m, const so_result *s, const char *src) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion so FILE.mot|.sto|default [--subject FILE] [--dt S] [--cyclic 0|1]\n"
-             "              [--reserve NM] [--contacts feet|mujoco|off] --out DIR\n"
+             "              [--reserve NM] [--contacts feet|mujoco|off] [--ground-on M] --out DIR\n"
              "  static optimisation: inverse dynamics (mj_inverse), then per frame the activations minimising\n"
              "  sum a^2 that meet the joint moments, with reserve actuators of optimal torque NM (1)\n"
              "  ground contact: feet (default: estimated ground reaction at the feet), mujoco (the model's soft\n"
-             "  contacts in mj_inverse) or off (the pelvis residual carries all external force)\n"
+             "  contacts in mj_inverse) or off (the pelvis residual carries all external force); with feet, foot\n"
+             "  points lower than M (0.03 m) may push on the floor\n"
              "  writes DIR/activations.sto, inverse_dynamics.sto, residuals.sto and gnuplot plots\n");
 }
 
@@ -181,6 +182,8 @@ int motion_so(int argc, char **argv) {
     else if (!strcmp(a, "--subject")) subject = v;
     else if (!strcmp(a, "--dt")) {
       if (opt_real(a, v, 1e-3, 0.5, &dt)) return 2;
+    } else if (!strcmp(a, "--ground-on")) {
+      if (opt_real(a, v, 0, 0.2, &o.ground_on)) return 2;
     } else if (!strcmp(a, "--reserve")) {
       if (opt_real(a, v, 1e-3, 1e4, &o.reserve_nm)) return 2;
     } else if (!strcmp(a, "--cyclic")) {
