@@ -442,18 +442,18 @@ int actor_run(const cfg_t *cfg, MPI_Comm comm) {
   CHECK_MPI(MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, comm));
   if (!ok) LOG_E("actor setup failed: %s", err.msg);
   int state = poll_learner(&a, 1); /* first weights, or stop */
-  long batches = 0;
+  long batches = 0; /* sent; the learner's closing "intake:" line accounts for every one */
   while (state != POLL_STOP) {
     for (int t = 0; t < a.T && state != POLL_STOP; t++) {
       if (ok) step_all(&a, t);
       if (!a.sync && poll_learner(&a, 0) == POLL_STOP) state = POLL_STOP;
     }
     if (state == POLL_STOP) break;
-    if (ok) send_batch(&a);
-    batches++;
+    if (ok) send_batch(&a), batches++;
     if (a.sync || !ok) state = poll_learner(&a, 1);
   }
-  LOG_D("actor done: %ld batches, %ld numerical resets", batches, a.numerical_resets);
+  LOG_I("actor done: sent %ld batches, %lld env steps; %ld numerical resets", batches,
+        (long long)batches * a.T * a.E, a.numerical_resets);
   say_bye(&a);
   actor_free(&a);
   return ok ? 0 : 1;

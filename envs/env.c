@@ -149,7 +149,7 @@ static int setup_so(env_t *e, d2m_err *err) {
   int nc = env_num_clips(e);
   e->so_act = xcalloc((size_t)nc, sizeof *e->so_act);
   so_opts o;
-  so_opts_default(&o);
+  so_opts_init(&o);
   for (int c = 0; c < nc; c++) {
     const refmotion *r = e->lib ? &e->lib->clips[c].ref : e->ref;
     so_result s;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
-  env_params_default(p);
+  memset(p, 0, sizeof *p);
   if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
   if (env_action_mode_parse(c->env_action_mode, &p->action_mode))
     return err_set(err, "env.action_mode: unknown mode '%s'", c->env_action_mode);
@@ -55,7 +55,5 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
     p->motion = ENV_MOTION_FILE;
     snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
   }
-  if (c->walk_speed_max < c->walk_speed_min)
-    return err_set(err, "walk.speed_max = %g is below walk.speed_min = %g", c->walk_speed_max, c->walk_speed_min);
   return env_params_check(p, err);
 }

@@ -57,20 +57,3 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
   mj_deleteModel(m);
   return 0;
 }
-
-int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err) {
-  c->nhidden = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || c->nhidden == AMP_MAX_HIDDEN)
-      return err_set(err, "amp.hidden = '%s': 1 to %d comma-separated widths in 1..65536", s, AMP_MAX_HIDDEN);
-    c->hidden[c->nhidden++] = (int)v;
-    p = end;
-    if (*p == ',') p++;
-    else if (*p) return err_set(err, "amp.hidden = '%s': unexpected '%c'", s, *p);
-  }
-  if (c->nhidden == 0) return err_set(err, "amp.hidden is empty");
-  return 0;
-}

@@ -168,7 +168,7 @@ int motion_so(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *subject = NULL;
   double dt = 1.0 / 30, cyc = -1;
   so_opts o;
-  so_opts_default(&o);
+  so_opts_init(&o);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void so_opts_default(so_opts *o) {
+void so_opts_init(so_opts *o) {
   o->reserve_nm = 1.0;
   o->contacts = SO_CONTACT_FEET;
   o->ground_on = 0.03;

@@ -50,7 +50,7 @@ typedef struct so_opts {
   double ground_on;    /* SO_CONTACT_FEET: collision points lower than this (m) may push; 0.03 */
 } so_opts;
 
-void so_opts_default(so_opts *o);
+void so_opts_init(so_opts *o);
 
 /* Workspace for one model (nu muscles, nv dofs). */
 typedef struct so_ws {

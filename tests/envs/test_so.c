@@ -18,6 +18,7 @@
 
 #include "envs/model/model.h"
 #include "envs/env.h"
+#include "tests/envs/env_model_helper.h"
 #include "envs/motion/gait_default.h"
 #include "envs/motion/so.h"
 
@@ -83,7 +84,7 @@ static void solve_tiny(const mjModel *m, mjData *d, double tau, double R0, doubl
   so_ws w;
   so_ws_init(&w, m->nu, m->nv);
   so_opts o;
-  so_opts_default(&o);
+  so_opts_init(&o);
   o.reserve_nm = R0;
   a[0] = a[1] = a[2] = 0.5;
   cr_assert(so_frame(&w, m, d, &tau, &o, a, r) > 0);
@@ -126,7 +127,7 @@ static void gait_so(so_contact c, so_result *s, double *bw) {
   refmotion r;
   cr_assert(refmotion_default_gait(&r, m, 1.0 / 30, &err) == 0, "%s", err.msg);
   so_opts o;
-  so_opts_default(&o);
+  so_opts_init(&o);
   o.contacts = c;
   cr_assert(so_run(s, m, &r, &o, &err) == 0, "%s", err.msg);
   double mass = 0;
@@ -180,15 +181,12 @@ Test(so, imitate_preload_is_the_start_frames_solution, .timeout = 60) {
   d2m_err err;
   mjModel *m = model_load(NULL, &err);
   cr_assert(m, "%s", err.msg);
-  env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_IMITATE;
-  p.im_preload_so = 1;
+  env_params p = TEST_PARAMS(ENV_TASK_IMITATE, "imitate.act_preload=so");
   env_t *e = env_create(m, &p, NULL, &err);
   cr_assert(e, "%s", err.msg);
   so_result s;
   so_opts o;
-  so_opts_default(&o);
+  so_opts_init(&o);
   cr_assert(so_run(&s, env_model(e), env_ref(e), &o, &err) == 0, "%s", err.msg);
   int distinct = 0;
   long first = -1;
@@ -215,11 +213,8 @@ Test(so, imitate_preload_is_the_start_frames_solution, .timeout = 60) {
 /* Mean episode length (control steps) of imitate episodes with a constant policy output x. */
 static double zero_action_length(const mjModel *m, int preload, int ff, int episodes, float x) {
   d2m_err err;
-  env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_IMITATE;
-  p.im_preload_so = preload;
-  p.im_ff_so = ff;
+  env_params p = TEST_PARAMS(ENV_TASK_IMITATE, preload ? "imitate.act_preload=so" : "imitate.act_preload=env",
+                             ff ? "imitate.feedforward=so" : "imitate.feedforward=none");
   env_t *e = env_create(m, &p, NULL, &err);
   cr_assert(e, "%s", err.msg);
   int A = env_act_size(e), O = env_obs_size(e);

@@ -8,16 +8,14 @@
 
 #include "envs/env.h"
 #include "envs/model/model.h"
+#include "tests/envs/env_model_helper.h"
 
 static env_t *walk_env(mjModel **m, int start_ref, int speed_ref) {
   d2m_err err;
   *m = model_load(NULL, &err);
   cr_assert(*m, "%s", err.msg);
-  env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_WALK;
-  p.walk_start_ref = start_ref;
-  p.walk_speed_ref = speed_ref;
+  env_params p = TEST_PARAMS(ENV_TASK_WALK, start_ref ? "walk.start=reference" : "walk.start=stand",
+                             speed_ref ? "walk.speed=reference" : "walk.speed=range");
   env_t *e = env_create(*m, &p, NULL, &err);
   cr_assert(e, "%s", err.msg);
   return e;
@@ -63,8 +61,7 @@ Test(walk_ref, defaults_stand_start_and_speed_range) {
   mjModel *m;
   env_t *e = walk_env(&m, 0, 0);
   cr_assert(env_ref(e) == NULL, "a default walk env loads no reference");
-  env_params p;
-  env_params_default(&p);
+  env_params p = TEST_PARAMS(ENV_TASK_WALK, "walk.start=stand");
   for (int ep = 0; ep < 5; ep++) {
     env_reset(e, 60 + ep);
     float s = commanded_speed(e);

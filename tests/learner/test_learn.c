@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "nn/rstat.h"
 #include "learner/ppo.h"
+#include "tests/learner/learner_cfg.h"
 
 typedef struct task {
   const char *name, *xml;
@@ -140,13 +141,12 @@ static runner *runner_new(const task *tk, uint64_t seed) {
   cr_assert(tk->obs_dim <= MAXO && tk->act_dim <= 2);
   r->tk = tk;
   r->m = load_xml(tk->xml);
-  ac_config ac = {.obs_dim = tk->obs_dim, .act_dim = tk->act_dim, .nhidden = 2, .hidden = {64, 64},
-                  .act = NN_ACT_TANH, .init_log_std = tk->init_log_std};
+  char log_std[64];
+  snprintf(log_std, sizeof log_std, "nn.init_log_std=%.9g", tk->init_log_std);
+  ac_config ac = TEST_AC(tk->obs_dim, tk->act_dim, "nn.hidden=64,64", "nn.activation=tanh", log_std);
   ac_init(&r->net, &ac);
-  ppo_config_defaults(&r->c);
-  r->c.minibatch = 256;
-  r->c.epochs = 10;
-  r->c.lr = 1e-3f;
+  /* tuned for these small tasks: explicit overrides of the table's defaults */
+  r->c = TEST_PPO("ppo.minibatch=256", "ppo.epochs=10", "ppo.lr=1e-3", "ppo.target_kl=0");
   ppo_init(&r->p, &r->net, &r->c, N, seed);
   ac_ws_init(&r->ws, &r->net, E, 0);
   ppo_batch_init(&r->b, N, tk->obs_dim, tk->act_dim);
