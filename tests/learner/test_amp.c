@@ -9,6 +9,7 @@
  *  - checkpoint round trip: the restored discriminator trains on exactly as the original;
  *  - column selection: on the default gait no kept column has zero reference variance and the
  *    joints the gait never moves (subtalar, mtp) are not inputs;
+ *  - the normalisation: one running estimate seeded by the reference and moved by policy rows;
  *  - a perfect replay of the reference (the same frames through the env, with the joints the
  *    reference does not animate moving as a simulation moves them) scores near chance against
  *    the reference, and its style reward stays high. */
@@ -421,6 +422,28 @@ Test(amp, perfect_replay_scores_near_chance, .timeout = 120) {
   free(d);
   free(ref);
   free(pol);
+  amp_free(&a);
+}
+
+/* One running estimate for reference and policy rows: seeded with the reference (count nref), then
+ * every discriminator step adds its M reference and M policy rows, so the mean moves half-way
+ * towards policy rows that sit 4 units away. */
+Test(amp, normalisation_is_shared_by_reference_and_policy_rows) {
+  amp_config c = small_cfg(3);
+  amp_disc a;
+  float ref[64 * 6], pol[40 * 6];
+  random_rows(ref, 64, 6, 21);
+  random_rows(pol, 40, 6, 22);
+  for (int i = 0; i < 40 * 6; i++) pol[i] += 4.f;
+  amp_init(&a, &c, ref, 64, 40, 5);
+  cr_assert_eq(a.norm.count, 64);
+  for (int j = 0; j < a.din; j++) cr_assert(fabsf(a.mean[j]) < 0.5f, "seeded by the reference: mean %g", a.mean[j]);
+  amp_metrics m;
+  amp_add_policy(&a, pol, 40);
+  amp_train(&a, &m);
+  cr_assert_eq(a.norm.count, 64 + m.steps * 2 * c.minibatch, "count %g after %ld steps", a.norm.count, m.steps);
+  for (int j = 0; j < a.din; j++)
+    cr_assert(a.mean[j] > 1.0f && a.mean[j] < 3.0f, "column %d: mean %g", j, a.mean[j]);
   amp_free(&a);
 }
 
