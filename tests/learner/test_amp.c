@@ -425,9 +425,9 @@ Test(amp, perfect_replay_scores_near_chance, .timeout = 120) {
   amp_free(&a);
 }
 
-/* One running estimate for reference and policy rows: seeded with the reference (count nref), then
- * every discriminator step adds its M reference and M policy rows, so the mean moves half-way
- * towards policy rows that sit 4 units away. */
+/* One running estimate for reference and policy rows: seeded with the reference (count nref = 64),
+ * then every discriminator step adds its M reference and M policy rows (5 steps of 8 + 8 here), so
+ * with policy rows 4 units away the mean moves to about 4 x 40 / 144 = 1.1. */
 Test(amp, normalisation_is_shared_by_reference_and_policy_rows) {
   amp_config c = small_cfg(3);
   amp_disc a;
@@ -443,7 +443,7 @@ Test(amp, normalisation_is_shared_by_reference_and_policy_rows) {
   amp_train(&a, &m);
   cr_assert_eq(a.norm.count, 64 + m.steps * 2 * c.minibatch, "count %g after %ld steps", a.norm.count, m.steps);
   for (int j = 0; j < a.din; j++)
-    cr_assert(a.mean[j] > 1.0f && a.mean[j] < 3.0f, "column %d: mean %g", j, a.mean[j]);
+    cr_assert(a.mean[j] > 0.6f && a.mean[j] < 1.6f, "column %d: mean %g (expected about 1.1)", j, a.mean[j]);
   amp_free(&a);
 }
 
