@@ -52,6 +52,8 @@
   X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
   X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
   X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
+  X(walk, start, ENUM, "stand", 0, 0, "stand|reference", "episode start: the standing keyframe with noise, or a random frame of imitate.motion (pose and velocities; a start the AMP reference covers)") \
+  X(walk, speed, ENUM, "range", 0, 0, "range|reference", "commanded speed: uniform in [speed_min, speed_max], or the mean speed of imitate.motion's clip (drawn by weight for a .list; the start clip with walk.start = reference), so that AMP's reference can show the commanded gait") \
   X(walk, heading_range, REAL, "0", 0, 3.15, NULL, "rad, commanded heading uniform in +-this around the initial facing") \
   X(walk, w_vel, REAL, "0.6", 0, 100, NULL, "reward weight: velocity tracking exp(-k_vel |v - v*|^2)") \
   X(walk, k_vel, REAL, "4", 0, 1e4, NULL, "velocity tracking scale, 1/(m/s)^2") \
@@ -72,6 +74,8 @@
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
+  X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \
+  X(imitate, feedforward, ENUM, "none", 0, 0, "none|so", "excitation mode: none, or so: the policy output x corrects a feed-forward excitation, u = sigmoid(x + logit(a_so)) with a_so the static-optimisation activations of the step's frames (zero output: the static-optimisation solution)") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \

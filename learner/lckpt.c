@@ -129,7 +129,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       q += sizes[i];
     }
   unsigned char amp_meta[AMP_META_BYTES];
-  ckpt_section sec[16] = {
+  ckpt_section sec[10 + AMP_NSEC] = {
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -143,7 +143,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   };
   d2m_err err;
   int nsec = 0; /* the named entries above */
-  while (nsec < 16 && sec[nsec].name[0]) nsec++;
+  while (nsec < 10 && sec[nsec].name[0]) nsec++;
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
   int rc = ckpt_write(path, sec, nsec, &err);
   policy_pack_free(&pol);

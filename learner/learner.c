@@ -65,8 +65,9 @@ static int amp_setup(learner *L, d2m_err *err) {
   free(ref);
   L->s_style = xaligned((size_t)TE * sizeof(float));
   L->amp_on = 1;
-  LOG_I("amp: %ld reference transitions of %s, %d features per state, discriminator %s, %zu parameters, "
-        "w_task %g w_style %g", nref, c->imitate_motion, ac.feat, c->amp_hidden, L->amp.layout.total, c->amp_w_task,
+  LOG_I("amp: %ld reference transitions of %s, %d features per state, %d of the %d transition columns animated "
+        "by the reference, discriminator %s, %zu parameters, w_task %g w_style %g",
+        nref, c->imitate_motion, ac.feat, L->amp.din, 2 * ac.feat, c->amp_hidden, L->amp.layout.total, c->amp_w_task,
         c->amp_w_style);
   return 0;
 }

@@ -25,7 +25,8 @@ small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 -
 steps_per_update=64 # 2 actors x 2 envs x 16 steps
 ampsec=()
 [ "$case_" = resume_amp ] && small+=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32
-                                     --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay)
+                                     --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay
+                                     amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
