@@ -10,6 +10,9 @@
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
+#   budget   a fresh run into a non-empty --run-dir is refused (--force-new moves the old run aside);
+#            --time-limit without --steps has no step budget; the annealed learning rate of the last
+#            update is not 0; --steps on resume extends the schedule and says so
 set -uo pipefail
 case_=$1 bin=$2 cmp=$3 fake=$4
 work=$(mktemp -d /tmp/d2m_system_XXXXXX)
@@ -133,6 +136,33 @@ silent)
   grep -q "sync mode cannot go on without it" "$work/ss/train.log" || fail "sync: no clear message"
   grep -q "checkpoint .*silent actor" "$work/ss/train.log" || fail "sync: no checkpoint before the stop"
   echo "silent: async went on and took the actor back; sync checkpointed and stopped"
+  ;;
+budget)
+  anneal=("${small[@]/ppo.anneal_lr=false/ppo.anneal_lr=true}")
+  "${mpi[@]}" -np 3 "$bin" train "${anneal[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/b" >"$work/out" 2>&1 ||
+    { cat "$work/out"; fail "first run failed"; }
+  col=$(head -1 "$work/b/progress.csv" | tr ',' '\n' | grep -n '^lr$' | cut -d: -f1)
+  lr=$(tail -1 "$work/b/progress.csv" | cut -d, -f"$col")
+  awk -v x="$lr" 'BEGIN{exit !(x > 0.000149 && x < 0.000151)}' || fail "last update's lr is $lr, expected 3e-4 / 2"
+  "${mpi[@]}" -np 3 "$bin" train "${anneal[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/b" >"$work/out.x" 2>&1 &&
+    fail "a fresh run into a directory holding a run was not refused"
+  grep -q "is not empty.*--resume.*--force-new" "$work/out.x" || { cat "$work/out.x"; fail "no clear refusal"; }
+  [ "$(rows "$work/b")" -eq 2 ] || fail "the refused run touched progress.csv"
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/b" --steps $((3 * steps_per_update)) >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume with a larger budget failed"; }
+  grep -q "run.total_steps changed on resume from 128 to 192.*learning-rate schedule follow it.*from 0 to 0.0001" \
+    "$work/b/train.log" || fail "the extended schedule was not logged"
+  [ "$(rows "$work/b")" -eq 3 ] || fail "resume to 3 updates left $(rows "$work/b") rows"
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps "$steps_per_update" --force-new --run-dir "$work/b" >"$work/out.n" 2>&1 ||
+    { cat "$work/out.n"; fail "--force-new failed"; }
+  [ "$(rows "$work/b")" -eq 1 ] || fail "--force-new: $(rows "$work/b") rows, expected the new run's 1"
+  old=$(ls -d "$work"/b/replaced-*/)
+  [ "$(rows "$old")" -eq 3 ] && [ -n "$(newest "$old")" ] || fail "--force-new did not keep the old run in replaced-*/"
+  budget_of() { "$bin" train "$@" --print-config | sed -n 's/^total_steps = //p'; }
+  [ "$(budget_of --time-limit 5)" = 0 ] || fail "--time-limit alone kept a step budget"
+  [ "$(budget_of --time-limit 5 --steps 1000)" = 1000 ] || fail "--steps with --time-limit lost"
+  [ "$(budget_of --time-limit 5 --set run.total_steps=7)" = 7 ] || fail "--set budget lost"
+  echo "budget: refusal, --force-new, no step budget under --time-limit, lr $lr at the last update, extension logged"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
