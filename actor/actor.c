@@ -82,6 +82,9 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
   subj.timestep = cfg->env_sim_dt;
   if (!(a->model = model_load(&subj, err))) return -1;
+  /* The MJCF text rounds the timestep; the envs' own (control period / substeps) makes them share this
+   * model instead of each holding a copy (about 1 MB per env). */
+  a->model->opt.timestep = ep.dt / ep.substeps;
   /* A clip library is loaded once and shared; each env draws its clips with its own stream. */
   int use_lib = ep.task == ENV_TASK_IMITATE && ep.motion == ENV_MOTION_FILE && env_motion_is_list(ep.motion_path);
   if (use_lib && motionlib_load_list(&a->lib, a->model, ep.motion_path, ep.dt, err))

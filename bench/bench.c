@@ -3,7 +3,8 @@
 #include "envs/model/model.h"
 #include "learner/ppo.h"
 
-int bench_env(int argc, char **argv); /* bench/bench_env.c */
+int bench_env(int argc, char **argv);    /* bench/bench_env.c */
+int bench_memory(int argc, char **argv); /* bench/bench_memory.c */
 
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const bench_entry k_benches[] = {
     {"model", bench_model, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", bench_env, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", bench_learner, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
+    {"memory", bench_memory, "resident MB per env of an actor, and the MuJoCo arena it reserves vs uses"},
     {"system", bench_system, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
 
