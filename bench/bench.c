@@ -5,6 +5,7 @@
 
 int bench_env(int argc, char **argv);    /* bench/bench_env.c */
 int bench_memory(int argc, char **argv); /* bench/bench_memory.c */
+int bench_scaling(int argc, char **argv); /* bench/bench_scaling.c */
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static const bench_entry k_benches[] = {
     {"env", bench_env, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", bench_learner, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"memory", bench_memory, "resident MB per env of an actor, and the MuJoCo arena it reserves vs uses"},
+    {"scaling", bench_scaling, "per-component costs (env step, policy, messages, learner, allreduce) to CSV for deploy/scaling"},
     {"system", bench_system, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
 
