@@ -113,8 +113,13 @@ done
 column -s, -t <"$out/scaling.csv"
 
 # ---- 4. plot ----
+# One file per curve (gnuplot breaks a line at every filtered-out row); weak curves start at the base.
+for kind in weak strong; do for mode in sync async; do for layout in one group; do
+  awk -F, -v k=$kind -v m=$mode -v l=$layout '($1 == k && $2 == m && ($3 == l || (k == "weak" && $3 == "base"))) { print $4 "," $10 }' \
+    "$out/scaling.csv" >"$out/plot-$kind-$mode-$layout.csv"
+done; done; done
 cat >"$out/scaling.gp" <<'EOF'
-# Scaling efficiencies from scaling.csv (gnuplot scaling.gp)
+# Scaling efficiencies from scaling.csv, one plot-KIND-MODE-LAYOUT.csv per curve (gnuplot scaling.gp)
 set datafile separator ','
 set terminal pngcairo size 1200,500 font ',10'
 set output 'scaling.png'
@@ -124,11 +129,11 @@ set grid
 set xlabel 'MPI ranks'
 set yrange [0:1.1]
 set key bottom left
-sel(k, m, l) = (strcol(1) eq k && strcol(2) eq m && strcol(3) eq l) ? $10 : 1/0
+name(l) = l eq "one" ? "1 learner" : "learner group"
 set ylabel 'weak-scaling efficiency (env steps/s per actor vs 2 ranks)'
-plot for [m in "sync async"] for [l in "one group"] 'scaling.csv' using 4:(sel("weak", m, l)) with linespoints lw 2 title m.', '.(l eq "one" ? "1 learner" : "learner group")
+plot for [m in "sync async"] for [l in "one group"] 'plot-weak-'.m.'-'.l.'.csv' using 1:2 with linespoints lw 2 title m.', '.name(l)
 set ylabel 'strong-scaling efficiency (4096 envs in all, vs the fewest ranks)'
-plot for [m in "sync async"] for [l in "one group"] 'scaling.csv' using 4:(sel("strong", m, l)) with linespoints lw 2 title m.', '.(l eq "one" ? "1 learner" : "learner group")
+plot for [m in "sync async"] for [l in "one group"] 'plot-strong-'.m.'-'.l.'.csv' using 1:2 with linespoints lw 2 title m.', '.name(l)
 unset multiplot
 EOF
 if command -v gnuplot >/dev/null && (cd "$out" && gnuplot scaling.gp); then echo "plot: $out/scaling.png"; fi
