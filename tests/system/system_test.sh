@@ -40,6 +40,9 @@ e2e)
   for f in config.resolved.ini train.log ranks.txt progress.jsonl; do [ -s "$work/a/$f" ] || fail "missing $f"; done
   [ "$(wc -l <"$work/a/progress.jsonl")" -eq 3 ] || fail "progress.jsonl rows"
   grep -q "step budget reached" "$work/a/train.log" || fail "no clean stop in the log"
+  # Set-up lines once per job, not once per rank (3 ranks here).
+  nblis=$(grep -c "BLIS .*kernels" "$work/out")
+  [ "$nblis" -eq 1 ] || { cat "$work/out"; fail "the BLIS set-up line appears $nblis times"; }
   echo "e2e: 3 updates, $(newest "$work/a")"
   # Under SLURM the world size must match SLURM_NTASKS.
   SLURM_NTASKS=7 "${mpi[@]}" -np 2 -x SLURM_NTASKS "$bin" train "${small[@]}" --run-dir "$work/slurm" >"$work/out.s" 2>&1 &&
