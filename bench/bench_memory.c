@@ -3,6 +3,8 @@
  * stepping N envs of the task with random excitations, the MuJoCo arena each env's mjData reserves
  * (buffer + stack, sized by the model's njmax, nconmax and nstack) against the most of it the steps
  * used (maxuse_stack, maxuse_con, maxuse_efc), and the MB per env. */
+#include "bench/bench.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,6 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
-
-int bench_memory(int argc, char **argv);
 
 /* Resident set of this process in MB (VmRSS of /proc/self/status; 0 where there is none). */
 static double rss_mb(void) {
@@ -53,15 +53,11 @@ int bench_memory(int argc, char **argv) {
     return 1;
   }
   double rss0 = rss_mb();
-  model_subject subj;
-  model_subject_default(&subj);
-  subj.timestep = cfg.env_sim_dt;
-  mjModel *m = model_load(&subj, &err);
+  mjModel *m = env_model_from_cfg(&cfg, &err); /* as the actor loads it: its envs share it */
   if (!m) {
     fprintf(stderr, "drl2move bench memory: %s\n", err.msg);
     return 1;
   }
-  m->opt.timestep = ep.dt / ep.substeps; /* as the actor does: the envs share the model */
   double rss_model = rss_mb();
   env_t **env = calloc((size_t)E, sizeof *env);
   float *act = NULL, *obs = NULL;

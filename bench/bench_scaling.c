@@ -5,6 +5,8 @@
  * per sample (all epochs), and MPI_Allreduce per parameter between the ranks it runs on. Rank 0
  * measures everything but the allreduce, which every rank joins; with one rank the allreduce row
  * is left empty. Written as CSV: name,value,unit,what. */
+#include "bench/bench.h"
+
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -22,8 +24,6 @@
 #include "nn/ac.h"
 #include "nn/ac_config.h"
 #include "nn/blis_util.h"
-
-int bench_scaling(int argc, char **argv);
 
 typedef struct cost_row {
   const char *name, *unit, *what;
@@ -119,10 +119,7 @@ static int parse(int argc, char **argv, cfg_t *cfg, const char **out, int *rollo
 static int task_sizes(const cfg_t *cfg, int *obs, int *act, d2m_err *err) {
   env_params ep;
   if (env_params_from_cfg(cfg, &ep, err)) return -1;
-  model_subject s;
-  model_subject_default(&s);
-  s.timestep = cfg->env_sim_dt;
-  mjModel *m = model_load(&s, err);
+  mjModel *m = env_model_from_cfg(cfg, err);
   if (!m) return -1;
   env_t *e = env_create(m, &ep, NULL, err);
   if (e) *obs = env_obs_size(e), *act = env_act_size(e);
@@ -142,9 +139,7 @@ static void measure_local(const cfg_t *cfg, int rollouts, double secs, cost_row 
   ac_net net;
   ac_init(&net, &ac);
   ppo_config pc;
-  ppo_config_defaults(&pc);
-  pc.epochs = (int)cfg->ppo_epochs;
-  pc.minibatch = (int)cfg->ppo_minibatch;
+  ppo_config_from_cfg(cfg, &pc);
   double E = (double)cfg->env_num_envs, T = (double)cfg->actor_rollout_steps;
   c[C_POLICY].value = policy_cost(&net, (int)E, secs);
   c[C_ENV].value = fmax(0, ab.rollout_s / (rollouts * E * T) - c[C_POLICY].value);
