@@ -149,7 +149,7 @@ static void an_gait(an_ctx *c) {
   double *ap[2];
   foot_ap(c, fx, fy, ap);
   gait_input in = {.n = c->n, .t = c->t, .thresh = c->o.thresh_bw, .min_s = c->o.min_s, .max_stride_s = 3.0,
-                   .kinematic = c->o.events == AN_EVENTS_KINEMATIC};
+                   .events = c->o.events};
   for (int s = 0; s < 2; s++) in.fz[s] = fz[s], in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s];
   /* Walking means the pelvis up: samples below 70 % of the highest pelvis of the record (eval writes the
    * reset pose, standing or the reference's) do not belong to strides (the env's fall rule, 0.7). */
@@ -160,7 +160,7 @@ static void an_gait(an_ctx *c) {
   in.valid = valid;
   gait_metrics *g = &c->gm;
   report_heading(&c->rep, "Gait events and spatio-temporal metrics");
-  if (c->o.events == AN_EVENTS_KINEMATIC)
+  if (c->o.events == GAIT_EVENTS_KINEMATIC)
     report_text(&c->rep, "Events from kinematics (Zeni, Richards & Higginson 2008): heel strike where the foot (calcn) is "
                          "farthest ahead of the pelvis along the direction of progression, toe off where it is farthest "
                          "behind; events alternate and are at least %.0f ms apart.", 1000 * c->o.min_s);

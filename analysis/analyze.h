@@ -4,10 +4,7 @@
 #ifndef D2M_ANALYZE_H
 #define D2M_ANALYZE_H
 
-typedef enum {
-  AN_EVENTS_FORCE = 0,     /* gait events from the vertical GRF threshold */
-  AN_EVENTS_KINEMATIC = 1  /* from foot kinematics (Zeni et al. 2008) */
-} an_events;
+#include "analysis/gait.h"
 
 typedef struct an_opts {
   const char *in, *out, *ref_mot, *grf, *emg, *emg_map;
@@ -16,7 +13,7 @@ typedef struct an_opts {
   double grf_rate;   /* Hz of the --grf file */
   double grf_bw;     /* N, body weight for a C3D --grf (0: from the stance impulse) */
   double max_shift_pct; /* EMG time-shift search range (% of the cycle) */
-  an_events events;
+  gait_event_source events; /* force (GRF threshold) or kinematic (Zeni et al. 2008) */
 } an_opts;
 
 void analyze_opts_default(an_opts *o);

@@ -51,16 +51,8 @@ static double run_bare(const mjModel *m, mjData *d, int steps, int substeps, rng
   return steps / (now_s() - t0);
 }
 
-int bench_env(int argc, char **argv) {
-  int steps = 600, rounds = 3;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
-    else {
-      fprintf(stderr, "usage: drl2move bench env [--steps N] [--rounds R]\n");
-      return 2;
-    }
-  }
+int bench_env(const bench_env_opts *o) {
+  int steps = o->steps, rounds = o->rounds;
   d2m_err err;
   mjModel *m0 = model_load(NULL, &err);
   if (!m0) {

@@ -186,13 +186,6 @@ static void print_load(const char *when) {
   printf("load average %s: %s (%ld cores online)\n", when, buf, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-static void usage(void) {
-  printf("usage: drl2move bench learner [--seconds S] [--rounds R] [--no-torch] [--torch-script PATH]\n"
-         "  PPO minibatch update, obs %d, policy %d-%d tanh -> %d, value %d-%d tanh -> 1, minibatch 256 and\n"
-         "  4096 on 1 and 2 threads; ours (BLIS) vs PyTorch interleaved, best of R rounds (3) of >= S seconds (1.5).\n",
-         OBS, HID, HID, ACT, HID, HID);
-}
-
 /* One (threads, minibatch) row: ours and the peer alternate `rounds` times, best of each counts. */
 static void bench_row(const ac_net *net, peer *pr, int t, int B, int rounds, double secs, double *peak) {
   cfg_t cfg; /* what a run uses, with this row's minibatch */
@@ -255,18 +248,10 @@ static int start_peers(peer *peers, const char *script_opt, int avx512) {
   return 2;
 }
 
-int bench_learner(int argc, char **argv) {
-  double secs = 1.5;
-  int rounds = 3, use_torch = 1;
-  const char *script_opt = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--no-torch")) use_torch = 0;
-    else if (!strcmp(argv[i], "--torch-script") && i + 1 < argc) script_opt = argv[++i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(), 0;
-    else return fprintf(stderr, "drl2move bench learner: unknown option '%s'\n", argv[i]), usage(), 2;
-  }
+int bench_learner(const bench_learner_opts *o) {
+  double secs = o->seconds;
+  int rounds = o->rounds, use_torch = o->torch;
+  const char *script_opt = o->torch_script;
   blis_info bi;
   blis_setup(1, 1, &bi); /* before any other BLIS call: selects skx where BLIS would pick haswell */
   signal(SIGPIPE, SIG_IGN);

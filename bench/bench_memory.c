@@ -1,4 +1,4 @@
-/* bench/bench_memory.c: `drl2move bench memory [--envs N] [--steps S] [--task T]`.
+/* bench/bench_memory.c: `drl2move bench memory [--envs N] [--steps S] [--task T]` (argv: deploy/bench_cli.c).
  * Where an actor's memory goes: resident set (VmRSS) after loading the model and after creating and
  * stepping N envs of the task with random excitations, the MuJoCo arena each env's mjData reserves
  * (buffer + stack, sized by the model's njmax, nconmax and nstack) against the most of it the steps
@@ -27,23 +27,9 @@ static double rss_mb(void) {
   return kb / 1024.0;
 }
 
-static int parse(int argc, char **argv, int *envs, int *steps, const char **task) {
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--envs") && i + 1 < argc) *envs = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--steps") && i + 1 < argc) *steps = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--task") && i + 1 < argc) *task = argv[++i];
-    else return -1;
-  }
-  return *envs >= 1 && *envs <= 4096 && *steps >= 0 ? 0 : -1;
-}
-
-int bench_memory(int argc, char **argv) {
-  int E = 8, steps = 300;
-  const char *task = "stand";
-  if (parse(argc, argv, &E, &steps, &task)) {
-    fprintf(stderr, "usage: drl2move bench memory [--envs N (1..4096)] [--steps S] [--task stand|walk|imitate]\n");
-    return 2;
-  }
+int bench_memory(const bench_memory_opts *o) {
+  int E = o->envs, steps = o->steps;
+  const char *task = o->task;
   cfg_t cfg;
   cfg_defaults(&cfg);
   d2m_err err;

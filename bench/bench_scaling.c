@@ -1,5 +1,5 @@
 /* bench/bench_scaling.c: `mpirun -np 2 drl2move bench scaling [--out costs.csv] [--rollouts N]
- * [--seconds S] [--set section.key=value ...]`: this machine's per-component costs, the inputs of
+ * [--seconds S] [--set section.key=value ...]` (argv: deploy/bench_cli.c): this machine's per-component costs, the inputs of
  * the scaling model (deploy/scaling/): an env control step, a policy forward per sample, encoding
  * and decoding a trajectory batch and its bytes, the weights message bytes, the learner's PPO work
  * per sample (all epochs), and MPI_Allreduce per parameter between the ranks it runs on. Rank 0
@@ -102,19 +102,6 @@ static double allreduce_cost(size_t n, double secs) {
   return el / ((double)k * (double)n);
 }
 
-static int parse(int argc, char **argv, cfg_t *cfg, const char **out, int *rollouts, double *secs) {
-  for (int i = 1; i < argc; i++) {
-    d2m_err err;
-    if (!strcmp(argv[i], "--out") && i + 1 < argc) *out = argv[++i];
-    else if (!strcmp(argv[i], "--rollouts") && i + 1 < argc) *rollouts = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) *secs = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
-      if (cfg_apply_override(cfg, argv[++i], &err)) return fprintf(stderr, "bench scaling: %s\n", err.msg), -1;
-    } else return -1;
-  }
-  return *rollouts >= 1 && *secs > 0 ? 0 : -1;
-}
-
 /* Observation and action sizes of the configured task (one env on the project's model). */
 static int task_sizes(const cfg_t *cfg, int *obs, int *act, d2m_err *err) {
   env_params ep;
@@ -161,17 +148,15 @@ static void write_csv(FILE *f, const cost_row *c) {
   }
 }
 
-int bench_scaling(int argc, char **argv) {
+int bench_scaling(const bench_scaling_opts *o) {
   cfg_t cfg;
+  d2m_err err = {{0}};
   cfg_defaults(&cfg);
-  const char *out = "costs.csv";
-  int rollouts = 4;
-  double secs = 1.0;
-  if (parse(argc, argv, &cfg, &out, &rollouts, &secs)) {
-    fprintf(stderr, "usage: mpirun -np 2 drl2move bench scaling [--out costs.csv] [--rollouts N] [--seconds S] "
-                    "[--set section.key=value ...]\n");
-    return 2;
-  }
+  for (int i = 0; i < o->nsets; i++)
+    if (cfg_apply_override(&cfg, o->sets[i], &err)) return fprintf(stderr, "bench scaling: %s\n", err.msg), 2;
+  const char *out = o->out;
+  int rollouts = o->rollouts;
+  double secs = o->seconds;
   MPI_Init(NULL, NULL);
   int rank, size, rc = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -193,7 +178,6 @@ int bench_scaling(int argc, char **argv) {
       [C_EPOCHS] = {"epochs", "", "ppo.epochs", NAN},
       [C_MINIBATCH] = {"minibatch", "", "ppo.minibatch", NAN},
   };
-  d2m_err err = {{0}};
   if (rank == 0) measure_local(&cfg, rollouts, secs, c, &err, &rc);
   CHECK_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD));
   if (!rc && size > 1) {

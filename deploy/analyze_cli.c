@@ -57,7 +57,7 @@ int analyze_cli(int argc, char **argv) {
     else if (!strcmp(a, "--events") && has) {
       const char *v = argv[++i];
       if (strcmp(v, "force") && strcmp(v, "kinematic")) return analyze_usage(stderr), 2;
-      o->events = !strcmp(v, "kinematic") ? AN_EVENTS_KINEMATIC : AN_EVENTS_FORCE;
+      o->events = !strcmp(v, "kinematic") ? GAIT_EVENTS_KINEMATIC : GAIT_EVENTS_FORCE;
     }
     else if (a[0] != '-' && !o->in) o->in = a;
     else {

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Whole-string integer options: atoi would read "10x" as 10 and "ten" as 0 without a word. */
 int cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, const char *why, long *out) {
@@ -50,4 +51,14 @@ int cli_real(const char *cmd, const char *opt, const char *v, double lo, int lo_
            -1;
   *out = x;
   return 0;
+}
+
+void cli_list(FILE *f, const cli_command *cmds, int n) {
+  for (int i = 0; i < n; i++) fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+}
+
+const cli_command *cli_find(const cli_command *cmds, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(cmds[i].name, name)) return &cmds[i];
+  return NULL;
 }

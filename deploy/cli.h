@@ -5,10 +5,25 @@
 #define D2M_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 int analyze_cli(int argc, char **argv);
+int bench_cli(int argc, char **argv);
 int eval_cli(int argc, char **argv);
+int model_cli(int argc, char **argv);
 int policy_cli(int argc, char **argv);
+
+/* A table of subcommands: `PROG NAME ARGS...` runs run(argc - 1, argv + 1) (argv[0] = NAME). */
+typedef struct cli_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *what; /* one line for the usage list */
+} cli_command;
+
+/* "  NAME     WHAT" lines of the table. */
+void cli_list(FILE *f, const cli_command *cmds, int n);
+/* The command named name, or NULL. */
+const cli_command *cli_find(const cli_command *cmds, int n, const char *name);
 
 /* Option values, whole string or an error printed as "drl2move CMD: OPT ..." (-1). */
 int cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, const char *why, long *out);

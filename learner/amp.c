@@ -148,6 +148,13 @@ long amp_add_policy(amp_disc *a, const float *x, long n) {
   return k;
 }
 
+float *amp_policy_tail(amp_disc *a, long n) {
+  D2M_CHECK(a->ncur + n <= a->cur_cap, "amp: more policy rows than max_cur in one update");
+  float *x = a->cur + (size_t)a->ncur * a->din;
+  a->ncur += n;
+  return x;
+}
+
 /* Gradient penalty from the activations of a forward pass whose first n rows are x (see amp.h). */
 static double gp_backprop(amp_disc *a, const float *x, int n, float *const *h, float *grads, double *mean_sq) {
   const nn_mlp *m = &a->mlp;

@@ -109,6 +109,9 @@ void amp_logits(amp_disc *a, const float *x, long n, float *d);
 double amp_rewards(amp_disc *a, const float *x, long n, float *r);
 /* Append n raw policy rows of this update (beyond max_cur they are ignored; returns rows taken). */
 long amp_add_policy(amp_disc *a, const float *x, long n);
+/* The place of the next n policy rows of this update, for a caller that writes them there itself
+ * (the learner copies them from the received batch); aborts beyond max_cur. */
+float *amp_policy_tail(amp_disc *a, long n);
 /* Train on the current rows (epochs x ncur/(M/2) steps), move them into the replay buffer. */
 void amp_train(amp_disc *a, amp_metrics *m);
 

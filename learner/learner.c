@@ -63,7 +63,6 @@ static int amp_setup(learner *L, d2m_err *err) {
   long TE = (long)L->T * L->E;
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
   free(ref);
-  L->s_amp = xaligned((size_t)TE * 2 * ac.feat * sizeof(float));
   L->s_style = xaligned((size_t)TE * sizeof(float));
   L->amp_on = 1;
   LOG_I("amp: %ld reference transitions of %s, %d features per state, discriminator %s, %zu parameters, "
@@ -75,7 +74,6 @@ static int amp_setup(learner *L, d2m_err *err) {
 static void learner_free(learner *L) {
   if (L->amp_on) {
     amp_free(&L->amp);
-    free(L->s_amp);
     free(L->s_style);
     L->amp_on = 0;
   }

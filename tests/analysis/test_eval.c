@@ -9,6 +9,7 @@
 
 #include "analysis/eval.h"
 #include "deploy/cli.h"
+#include "tests/cli_capture.h"
 #include "nn/ac.h"
 #include "nn/ac_config.h"
 #include "common/ckpt.h"
@@ -199,7 +200,7 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
     ap[s] = malloc((size_t)n * sizeof(double));
     for (int i = 0; i < n; i++) ap[s][i] = ((fx[s][i] - rx[i]) * ux + (fy[s][i] - ry[i]) * uy) / L;
   }
-  gait_input in = {.n = n, .t = tm, .min_s = 0.05, .kinematic = 1, .max_stride_s = 3};
+  gait_input in = {.n = n, .t = tm, .min_s = 0.05, .events = GAIT_EVENTS_KINEMATIC, .max_stride_s = 3};
   for (int s = 0; s < 2; s++) in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s], in.fz[s] = q;
   gait_cycle c[64];
   int nc;
@@ -270,25 +271,6 @@ Test(eval, run_dir_skips_a_corrupt_newest_checkpoint_and_fixed_keys_are_refused,
   cr_assert(strstr(err.msg, "none of the 1 checkpoints is valid"), "%s", err.msg);
 }
 
-/* eval_cli in-process with stdout and stderr in one file; returns the exit code and the text. */
-static int eval_cli_run(char *text, size_t cap, int argc, char **argv) {
-  char path[] = "/tmp/d2m_eval_cli_XXXXXX";
-  int fd = mkstemp(path);
-  cr_assert(fd >= 0);
-  fflush(stdout), fflush(stderr);
-  int o1 = dup(1), o2 = dup(2);
-  dup2(fd, 1), dup2(fd, 2);
-  int rc = eval_cli(argc, argv);
-  fflush(stdout), fflush(stderr);
-  dup2(o1, 1), dup2(o2, 2);
-  close(o1), close(o2);
-  ssize_t n = pread(fd, text, cap - 1, 0);
-  text[n > 0 ? n : 0] = 0;
-  close(fd);
-  unlink(path);
-  return rc;
-}
-
 Test(eval, cli_numbers_parsed_strictly) {
   struct {
     const char *opt, *val, *want;
@@ -300,7 +282,7 @@ Test(eval, cli_numbers_parsed_strictly) {
   char text[8192];
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     char *argv[] = {"eval", "/nonexistent/ckpt", (char *)bad[k].opt, (char *)bad[k].val};
-    cr_assert_eq(eval_cli_run(text, sizeof text, 4, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, text);
+    cr_assert_eq(cli_capture(eval_cli, text, sizeof text, 4, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, text);
     cr_assert(strstr(text, bad[k].want), "%s %s: got '%s'", bad[k].opt, bad[k].val, text);
   }
 }

@@ -162,6 +162,8 @@ account)
   [ "$sent" -eq "$recv" ] || fail "actors sent $sent env steps, the learner received $recv"
   [ "$recv" -eq $((used + dropped)) ] || fail "received $recv != used $used + dropped $dropped: steps lost"
   [ "$used" -eq $((updates * 96)) ] || fail "$updates updates of 96 samples each should use $((updates * 96)) steps, not $used"
+  # The case this test is for happened: batches came in while the learner published or checkpointed.
+  [ "$between" -ge 1 ] || fail "no batch arrived between updates: the run did not exercise the queue"
   ;;
 budget)
   anneal=("${small[@]/ppo.anneal_lr=false/ppo.anneal_lr=true}")
