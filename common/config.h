@@ -24,7 +24,7 @@
 #define CONFIG_TABLE(X) \
   X(run, seed, INT, "1", 0, 9.2e18, NULL, "master seed; rank r's streams derive from (seed, r, purpose, index), see common/rng.h") \
   X(run, log_level, ENUM, "info", 0, 0, "debug|info|warn|error", "log level (the environment variable D2M_LOG overrides it)") \
-  X(run, total_steps, INT, "200000", 1, 9.2e18, NULL, "stop after this many environment (control) steps in total; --steps overrides") \
+  X(run, total_steps, INT, "200000", 0, 9.2e18, NULL, "stop after this many environment (control) steps in total (0: no step budget, the time limit or a signal ends the run; set by a fresh --time-limit without --steps); --steps overrides") \
   X(run, time_limit_min, REAL, "0", 0, 1e7, NULL, "checkpoint and stop cleanly after this many minutes of wall time (0: no limit); --time-limit overrides") \
   X(run, runs_dir, STR, "runs", 0, 0, NULL, "parent folder of new run directories (--run-dir names one directly)") \
   X(run, checkpoint_every, INT, "20", 1, 1e9, NULL, "write a checkpoint every this many updates (and always at the end)") \
@@ -88,8 +88,8 @@
   X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
   X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
   X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \
-  X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly to 0 when ppo.anneal_lr)") \
-  X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps") \
+  X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly towards 0 when ppo.anneal_lr; the last update still uses lr / number of updates)") \
+  X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps (held constant when run.total_steps = 0)") \
   X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \
   X(ppo, lambda, REAL, "0.95", 0, 1, NULL, "GAE lambda") \
   X(ppo, clip, REAL, "0.2", 0, 10, NULL, "policy ratio clip") \

@@ -65,5 +65,9 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   model_subject_default(&subj);
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
-  return model_load(&subj, err);
+  mjModel *m = model_load(&subj, err);
+  /* The MJCF text rounds the timestep; the envs' own (control period / substeps, as env.c computes it)
+   * lets them share this model instead of each holding a copy (about 1 MB per env). */
+  if (m) m->opt.timestep = c->env_sim_dt * (double)c->env_substeps / (double)c->env_substeps;
+  return m;
 }
