@@ -319,7 +319,9 @@ static void playback_grf(eval_ctx *c) {
 }
 
 /* The reference motion played back kinematically (no policy, no dynamics): a known gait that checks
- * the analysis end to end. Muscle columns hold the passive state (excitation 0). */
+ * the analysis end to end. Muscle columns hold the passive state (excitation 0), or, when the env
+ * computed them (imitate.act_preload or imitate.feedforward = so), the static-optimisation
+ * activations of each frame as excitation and activation: OpenSim's baseline for EMG comparison. */
 static void eval_playback(eval_ctx *c, int ep) {
   const eval_opts *o = c->o;
   const mjModel *m = env_model(c->env);
@@ -336,6 +338,12 @@ static void eval_playback(eval_ctx *c, int ep) {
     if (c->gl) video_frame(c, o, NULL);
     double r = env_eval_reward(c->env, NULL);
     ret += r;
+    const double *so = env_so_activations(c->env, t);
+    if (so) {
+      for (int i = 0; i < m->nu; i++) c->exc[i] = (float)so[i];
+      for (int i = m->nu - m->na; i < m->nu; i++) d->act[i - (m->nu - m->na)] = so[i];
+      mj_fwdActuation(m, d); /* forces of these activations at the frame's lengths and velocities */
+    }
     write_row(c, ep, t, r, d->act, d->actuator_force);
   }
   fprintf(c->js, "%s    {\"episode\": %d, \"playback\": 1, \"return\": %.6g, \"length\": %ld, \"duration_s\": %.4f}",

@@ -37,4 +37,22 @@ typedef struct bench_system_opts {
 } bench_system_opts;
 int bench_system(const bench_system_opts *o);
 
+/* bench/bench_memory.c: an actor's resident MB per env, and the MuJoCo arena it reserves vs uses. */
+typedef struct bench_memory_opts {
+  int envs, steps;      /* envs created and random control steps each */
+  const char *task;     /* stand | walk | imitate */
+} bench_memory_opts;
+int bench_memory(const bench_memory_opts *o);
+
+/* bench/bench_scaling.c: per-component costs for deploy/scaling (mpirun -np 2: the allreduce). */
+#define BENCH_SCALING_MAX_SETS 32
+typedef struct bench_scaling_opts {
+  const char *out;      /* the CSV */
+  int rollouts;         /* of the actor alone */
+  double seconds;       /* per timed loop */
+  const char *sets[BENCH_SCALING_MAX_SETS]; /* "section.key=value" over the defaults */
+  int nsets;
+} bench_scaling_opts;
+int bench_scaling(const bench_scaling_opts *o);
+
 #endif

@@ -24,7 +24,7 @@
 #define CONFIG_TABLE(X) \
   X(run, seed, INT, "1", 0, 9.2e18, NULL, "master seed; rank r's streams derive from (seed, r, purpose, index), see common/rng.h") \
   X(run, log_level, ENUM, "info", 0, 0, "debug|info|warn|error", "log level (the environment variable D2M_LOG overrides it)") \
-  X(run, total_steps, INT, "200000", 1, 9.2e18, NULL, "stop after this many environment (control) steps in total; --steps overrides") \
+  X(run, total_steps, INT, "200000", 0, 9.2e18, NULL, "stop after this many environment (control) steps in total (0: no step budget, the time limit or a signal ends the run; set by a fresh --time-limit without --steps); --steps overrides") \
   X(run, time_limit_min, REAL, "0", 0, 1e7, NULL, "checkpoint and stop cleanly after this many minutes of wall time (0: no limit); --time-limit overrides") \
   X(run, runs_dir, STR, "runs", 0, 0, NULL, "parent folder of new run directories (--run-dir names one directly)") \
   X(run, checkpoint_every, INT, "20", 1, 1e9, NULL, "write a checkpoint every this many updates (and always at the end)") \
@@ -52,6 +52,8 @@
   X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
   X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
   X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
+  X(walk, start, ENUM, "stand", 0, 0, "stand|reference", "episode start: the standing keyframe with noise, or a random frame of imitate.motion (pose and velocities; a start the AMP reference covers)") \
+  X(walk, speed, ENUM, "range", 0, 0, "range|reference", "commanded speed: uniform in [speed_min, speed_max], or the mean speed of imitate.motion's clip (drawn by weight for a .list; the start clip with walk.start = reference), so that AMP's reference can show the commanded gait") \
   X(walk, heading_range, REAL, "0", 0, 3.15, NULL, "rad, commanded heading uniform in +-this around the initial facing") \
   X(walk, w_vel, REAL, "0.6", 0, 100, NULL, "reward weight: velocity tracking exp(-k_vel |v - v*|^2)") \
   X(walk, k_vel, REAL, "4", 0, 1e4, NULL, "velocity tracking scale, 1/(m/s)^2") \
@@ -72,6 +74,8 @@
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
+  X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \
+  X(imitate, feedforward, ENUM, "none", 0, 0, "none|so", "excitation mode: none, or so: the policy output x corrects a feed-forward excitation, u = sigmoid(x + logit(a_so)) with a_so the static-optimisation activations of the step's frames (zero output: the static-optimisation solution)") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \
@@ -84,8 +88,8 @@
   X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
   X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
   X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \
-  X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly to 0 when ppo.anneal_lr)") \
-  X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps") \
+  X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly towards 0 when ppo.anneal_lr; the last update still uses lr / number of updates)") \
+  X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps (held constant when run.total_steps = 0)") \
   X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \
   X(ppo, lambda, REAL, "0.95", 0, 1, NULL, "GAE lambda") \
   X(ppo, clip, REAL, "0.2", 0, 10, NULL, "policy ratio clip") \

@@ -12,7 +12,8 @@ static struct {
   double t0;
   int started;
   FILE *file;
-} g_log = {0, LOG_INFO, 0.0, 0, NULL};
+  int setup_lines;
+} g_log = {0, LOG_INFO, 0.0, 0, NULL, 1};
 
 static double now_s(void) {
   struct timespec ts;
@@ -67,6 +68,18 @@ void log_msg(log_level level, const char *fmt, ...) {
   if (g_log.file) vemit(g_log.file, level, fmt, ap2);
   va_end(ap2);
   va_end(ap);
+}
+
+void log_set_setup_lines(int on) { g_log.setup_lines = on; }
+
+void log_setup_msg(const char *fmt, ...) {
+  if (!g_log.setup_lines || LOG_INFO < g_log.level) return;
+  char buf[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  log_msg(LOG_INFO, "%s", buf);
 }
 
 void d2m_fatal(const char *file, int line, const char *fmt, ...) {

@@ -27,6 +27,14 @@ double log_elapsed(void); /* seconds since log_init */
 
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Set-up lines (library versions, kernels, sizes) are said once per job, not once per rank: at 256
+ * ranks 256 copies bury the log. A process says them only after log_set_setup_lines(1) (rank 0 and
+ * each learner do so); problems (LOG_W, LOG_E) are said by every rank, with its number. On by default,
+ * so single-process tools and tests are unaffected. */
+void log_set_setup_lines(int on);
+#define LOG_SETUP(...) log_setup_msg(__VA_ARGS__)
+void log_setup_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define LOG_D(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define LOG_I(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define LOG_W(...) log_msg(LOG_WARN, __VA_ARGS__)

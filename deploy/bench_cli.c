@@ -12,6 +12,11 @@ static const char k_learner_usage[] =
     "usage: drl2move bench learner [--seconds S] [--rounds R] [--no-torch] [--torch-script PATH]\n"
     "  one PPO minibatch update (the shapes are printed when it runs), minibatch 256 and 4096 on 1 and 2\n"
     "  threads; ours (BLIS) vs PyTorch interleaved, best of R rounds (3) of >= S seconds (1.5).\n";
+static const char k_memory_usage[] = "usage: drl2move bench memory [--envs N (8)] [--steps S (300)] [--task stand|walk|imitate]\n";
+static const char k_scaling_usage[] =
+    "usage: mpirun -np 2 drl2move bench scaling [--out costs.csv] [--rollouts N (4)] [--seconds S (1)]\n"
+    "                                           [--set section.key=value ...]\n"
+    "  per-component costs for deploy/scaling/run.sh; the allreduce row needs 2 or more ranks.\n";
 static const char k_system_usage[] = "usage: drl2move bench system [--steps N (20000)] [--rollouts N (10)] [--set section.key=value]\n";
 
 /* "--help" anywhere: 0 after the usage; a bad option: 2 after the usage on stderr; else -1. */
@@ -84,10 +89,46 @@ static int system_cmd(int argc, char **argv) {
   return bench_system(&o);
 }
 
+static int memory_cmd(int argc, char **argv) {
+  bench_memory_opts o = {.envs = 8, .steps = 300, .task = "stand"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    long v;
+    if (!strcmp(a, "--envs") && i + 1 < argc) {
+      if (cli_long("bench memory", a, argv[++i], 1, 4096, "envs", &v)) return 2;
+      o.envs = (int)v;
+    } else if (!strcmp(a, "--steps") && i + 1 < argc) {
+      if (cli_long("bench memory", a, argv[++i], 0, 1000000, "control steps per env", &v)) return 2;
+      o.steps = (int)v;
+    } else if (!strcmp(a, "--task") && i + 1 < argc) o.task = argv[++i];
+    else return help_or_bad(k_memory_usage, a);
+  }
+  return bench_memory(&o);
+}
+
+static int scaling_cmd(int argc, char **argv) {
+  bench_scaling_opts o = {.out = "costs.csv", .rollouts = 4, .seconds = 1.0, .nsets = 0};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    long v;
+    if (!strcmp(a, "--out") && i + 1 < argc) o.out = argv[++i];
+    else if (!strcmp(a, "--rollouts") && i + 1 < argc) {
+      if (cli_long("bench scaling", a, argv[++i], 1, 10000, "rollouts", &v)) return 2;
+      o.rollouts = (int)v;
+    } else if (!strcmp(a, "--seconds") && i + 1 < argc) {
+      if (cli_real("bench scaling", a, argv[++i], 0, 1, 3600, "s", &o.seconds)) return 2;
+    } else if (!strcmp(a, "--set") && i + 1 < argc && o.nsets < BENCH_SCALING_MAX_SETS) o.sets[o.nsets++] = argv[++i];
+    else return help_or_bad(k_scaling_usage, a);
+  }
+  return bench_scaling(&o);
+}
+
 static const cli_command k_benches[] = {
     {"model", model_cmd, "mj_step/s of the project's model vs the reference MyoLegs model"},
     {"env", env_cmd, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", learner_cmd, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
+    {"memory", memory_cmd, "resident MB per env of an actor, and the MuJoCo arena it reserves vs uses"},
+    {"scaling", scaling_cmd, "per-component costs (env step, policy, messages, learner, allreduce) for deploy/scaling"},
     {"system", system_cmd, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };
 enum { NBENCHES = sizeof k_benches / sizeof *k_benches };

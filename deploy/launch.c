@@ -1,6 +1,7 @@
 /* deploy/launch.c: see launch.h. */
 #include "deploy/launch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,19 @@
 void launch_usage(FILE *f) {
   fprintf(f,
           "usage: drl2move train [--config FILE] [--set section.key=value ...] [--run-dir DIR]\n"
-          "                      [--resume DIR] [--steps N] [--time-limit MINUTES]\n"
+          "                      [--resume DIR] [--force-new] [--steps N] [--time-limit MINUTES]\n"
           "                      [--help] [--help-config] [--print-config]\n\n"
           "Trains a controller: rank 0 is the learner, ranks 1..N-1 are actors (mpirun -np N drl2move).\n"
           "  --config FILE        INI file over the embedded defaults (see configs/default.ini)\n"
           "  --set s.k=v          override one key after the file (repeatable)\n"
           "  --run-dir DIR        write the run here (default: run.runs_dir/DATE-TIME-TASK)\n"
           "  --resume DIR         continue the run in DIR from its newest valid checkpoint\n"
-          "  --steps N            total environment steps (run.total_steps)\n"
-          "  --time-limit MIN     checkpoint and stop cleanly after MIN minutes (run.time_limit_min)\n"
+          "  --force-new          with --run-dir: start afresh in a directory that holds a run (its files move\n"
+          "                       to DIR/replaced-DATE-TIME/); without it such a directory is refused\n"
+          "  --steps N            total environment steps (run.total_steps); on --resume it extends the budget\n"
+          "                       and the learning-rate schedule (logged)\n"
+          "  --time-limit MIN     checkpoint and stop cleanly after MIN minutes (run.time_limit_min); a fresh run\n"
+          "                       with --time-limit and no --steps has no step budget\n"
           "  --help-config        print every configuration key with type, default, bounds and meaning\n"
           "  --print-config       print the resolved configuration (with the options above) as a documented INI file\n");
 }
@@ -41,6 +46,7 @@ int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { o->help = 1; continue; }
     if (!strcmp(a, "--help-config")) { o->help_config = 1; continue; }
     if (!strcmp(a, "--print-config")) { o->print_config = 1; continue; }
+    if (!strcmp(a, "--force-new")) { o->force_new = 1; continue; }
     int has_value = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--run-dir") ||
                     !strcmp(a, "--resume") || !strcmp(a, "--steps") || !strcmp(a, "--time-limit");
     if (!has_value) return err_set(err, "train: unknown argument '%s' (see drl2move train --help)", a);
@@ -69,6 +75,7 @@ int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
     }
   }
   if (o->run_dir && o->resume_dir) return err_set(err, "train: --run-dir and --resume exclude each other");
+  if (o->force_new && !o->run_dir) return err_set(err, "train: --force-new needs --run-dir DIR (the directory to start afresh in)");
   return 0;
 }
 
@@ -79,11 +86,17 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
     snprintf(path, sizeof path, "%s/" RUN_CONFIG, o->resume_dir);
     if (cfg_load_file(cfg, path, err)) return err_wrap(err, "--resume");
   }
+  int64_t budget_before = cfg->run_total_steps;
   if (o->config_path && cfg_load_file(cfg, o->config_path, err)) return -1;
-  for (int i = 0; i < o->nsets; i++)
+  int budget_set = cfg->run_total_steps != budget_before;
+  for (int i = 0; i < o->nsets; i++) {
     if (cfg_apply_override(cfg, o->sets[i], err)) return -1;
+    budget_set |= !strncmp(o->sets[i], "run.total_steps", 15);
+  }
   if (o->steps > 0) cfg->run_total_steps = o->steps;
   if (o->time_limit_min > 0) cfg->run_time_limit_min = o->time_limit_min;
+  /* A cluster job sized by its time limit must not stop at the default step budget. */
+  if (o->time_limit_min > 0 && o->steps == 0 && !o->resume_dir && !budget_set) cfg->run_total_steps = 0;
   /* Keys whose text has its own grammar are checked here too, before any rank starts work. */
   ac_config ac;
   if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return -1;
@@ -117,10 +130,60 @@ static char *config_text(const cfg_t *cfg, size_t *n) {
   return text;
 }
 
+/* Entries of dir other than "." and "..", and earlier replaced-* folders (those never block a run);
+ * 0 when dir does not exist. */
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strncmp(e->d_name, "replaced-", 9)) n++;
+  closedir(d);
+  return n;
+}
+
+/* --force-new: move the old run's entries into DIR/replaced-STAMP/ (kept, never deleted). */
+static int move_old_run(const char *dir, d2m_err *err) {
+  char stamp[32], dest[LAUNCH_PATH_MAX + 64], from[LAUNCH_PATH_MAX + 512], to[2 * LAUNCH_PATH_MAX];
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  snprintf(dest, sizeof dest, "%s/replaced-%s", dir, stamp);
+  if (mkdir(dest, 0755) && errno != EEXIST) return err_set(err, "%s: cannot create: %s", dest, strerror(errno));
+  DIR *d = opendir(dir);
+  if (!d) return err_set(err, "%s: cannot read: %s", dir, strerror(errno));
+  struct dirent *e;
+  int rc = 0;
+  while (!rc && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strncmp(e->d_name, "replaced-", 9)) continue;
+    snprintf(from, sizeof from, "%s/%s", dir, e->d_name);
+    snprintf(to, sizeof to, "%s/%s", dest, e->d_name);
+    if (rename(from, to)) rc = err_set(err, "--force-new: cannot move %s to %s: %s", from, to, strerror(errno));
+  }
+  closedir(d);
+  if (!rc) LOG_I("--force-new: the previous run in %s moved to %s", dir, dest);
+  return rc;
+}
+
+/* A fresh run into DIR: refused when DIR holds anything (a run, or files the user cares about). */
+static int claim_run_dir(const launch_opts *o, d2m_err *err) {
+  int n = count_entries(o->run_dir);
+  if (n == 0) return 0;
+  if (!o->force_new)
+    return err_set(err,
+                   "--run-dir %s is not empty (%d entries): continue that run with --resume %s, or start "
+                   "afresh with --force-new (its files move to %s/replaced-DATE-TIME/)",
+                   o->run_dir, n, o->run_dir, o->run_dir);
+  return move_old_run(o->run_dir, err);
+}
+
 static int make_local(const launch_opts *o, const cfg_t *cfg, char *run_dir, size_t n, d2m_err *err) {
   if (o->resume_dir) {
     snprintf(run_dir, n, "%s", o->resume_dir);
   } else if (o->run_dir) {
+    if (claim_run_dir(o, err)) return -1;
     snprintf(run_dir, n, "%s", o->run_dir);
   } else {
     time_t t = time(NULL);

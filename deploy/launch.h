@@ -20,6 +20,7 @@ typedef struct launch_opts {
   const char *resume_dir;              /* --resume DIR */
   int64_t steps;                       /* --steps N (0: not given) */
   double time_limit_min;               /* --time-limit MINUTES (<0: not given) */
+  int force_new;                       /* --force-new: a fresh run into a non-empty --run-dir */
   int help, help_config, print_config;
 } launch_opts;
 
@@ -27,14 +28,18 @@ void launch_usage(FILE *f);
 /* Parse `train` arguments (argv[0] is the program). Deterministic, so every rank agrees. */
 int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err);
 
-/* Resolve in this process only: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit. */
+/* Resolve in this process only: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit.
+ * A fresh run given --time-limit and no step budget (no --steps, run.total_steps untouched by --config
+ * and --set) gets run.total_steps = 0: no step budget, the time limit ends it. */
 int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err);
 /* Rank 0 resolves: defaults < resumed run's config.resolved.ini < --config < --set < --steps/--time-limit.
  * The outcome (ok or the error text) and the cfg_t bytes are broadcast: every rank returns the same. */
 int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err);
 
 /* Rank 0 creates the run directory (--run-dir, --resume, or run.runs_dir/YYYYmmdd-HHMMSS-TASK[-n]) and
- * writes config.resolved.ini atomically; the path is broadcast. */
+ * writes config.resolved.ini atomically; the path is broadcast. A fresh run (--run-dir) into a
+ * directory that is not empty is refused, naming --resume and --force-new; with --force-new the old
+ * run's files move into DIR/replaced-YYYYmmdd-HHMMSS/ first, so the two runs never mix. */
 int launch_make_run_dir(const launch_opts *o, const cfg_t *cfg, MPI_Comm comm, char *run_dir, size_t n, d2m_err *err);
 
 /* Under SLURM the world must be SLURM_NTASKS ranks: a mismatch is an error naming both numbers. */

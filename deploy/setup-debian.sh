@@ -18,6 +18,8 @@ packages=(
   libpng-dev libegl-dev libgl1-mesa-dri  # drl2move model --render: PNG writer, headless EGL + Mesa GL
   gnuplot-nox          # learning curves in each run directory (PNG via its cairo terminal)
   ffmpeg               # drl2move eval --video: rendered frames piped in as raw RGB, H.264 MP4 out
+  slurm-wlm munge      # tests/system/slurm_test.sh: train.sbatch on private slurmctld/slurmd/munged daemons
+  libsimgrid-dev       # deploy/scaling: smpicc/smpirun simulate 64..1024 ranks from measured costs
 )
 bench_packages=(
   python3-torch        # drl2move bench learner: the PyTorch peer (run with /usr/bin/python3)

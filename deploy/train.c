@@ -89,6 +89,8 @@ int train_cli(int argc, char **argv) {
   }
   launch_report_in(MPI_COMM_WORLD, run_dir);
 
+  /* Set-up lines once per job (rank 0, the learner); problems stay on every rank (common/log.h). */
+  log_set_setup_lines(rank == 0);
   /* BLIS fixes its kernels at first use: configure before any network exists. Actors use one thread each. */
   blis_setup(rank == 0 ? (int)cfg.nn_threads : 1, 1, NULL);
   signals_install();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/motion/so.h"
 #include "envs/obs.h"
 #include "envs/tasks.h"
 
@@ -143,6 +144,38 @@ static int setup_reference(env_t *e, const refmotion *ref, const motionlib *lib,
   return check_clip(e, e->ref, e->ref, e->ref->source, err);
 }
 
+/* im_preload_so: static optimisation of every clip, once at creation (so.h; the default gait takes
+ * well under a second). */
+static int setup_so(env_t *e, d2m_err *err) {
+  int nc = env_num_clips(e);
+  e->so_act = xcalloc((size_t)nc, sizeof *e->so_act);
+  so_opts o;
+  so_opts_init(&o);
+  for (int c = 0; c < nc; c++) {
+    const refmotion *r = e->lib ? &e->lib->clips[c].ref : e->ref;
+    so_result s;
+    if (so_run(&s, e->m, r, &o, err)) return err_wrap(err, "env: imitate.act_preload = so (%s)", r->source);
+    e->so_act[c] = s.act;
+    s.act = NULL;
+    so_result_free(&s);
+  }
+  return 0;
+}
+
+const double *env_so_activations(const env_t *e, long k) {
+  if (!e->so_act) return NULL;
+  long n = e->ref->nframes;
+  k = e->ref->cyclic ? k % n : (k < n ? k : n - 1);
+  return e->so_act[e->clip] + (size_t)k * e->m->nu;
+}
+
+/* The start frame's static-optimisation activations (after the task put the body in that frame). */
+static void preload_so(env_t *e) {
+  const mjModel *m = e->m;
+  const double *a = e->so_act[e->clip] + (size_t)(e->ref_k0 % e->ref->nframes) * m->nu;
+  for (int i = m->nu - m->na; i < m->nu; i++) e->d->act[i - (m->nu - m->na)] = a[i];
+}
+
 static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref, const motionlib *lib,
                      d2m_err *err) {
   if (env_params_check(p, err)) return NULL;
@@ -159,7 +192,9 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->d = mj_makeData(e->m);
   if (find_indices(e, err)) goto fail;
   key_frame(e);
-  if (p->task == ENV_TASK_IMITATE && setup_reference(e, ref, lib, err)) goto fail;
+  int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
+  if ((p->task == ENV_TASK_IMITATE || walk_ref) && setup_reference(e, ref, lib, err)) goto fail;
+  if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) && setup_so(e, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
   e->ref_qvel = e->ref_qpos + e->m->nq;
@@ -199,6 +234,10 @@ void env_free(env_t *e) {
   if (!e) return;
   if (e->d) mj_deleteData(e->d);
   if (e->m_owned) mj_deleteModel(e->m);
+  if (e->so_act) {
+    for (int c = 0; c < env_num_clips(e); c++) free(e->so_act[c]);
+    free(e->so_act);
+  }
   if (e->ref_owned) {
     refmotion_free(e->ref_owned);
     free(e->ref_owned);
@@ -277,6 +316,7 @@ static void episode_start(env_t *e) {
   e->push_end = -1;
   env_task_reset(e);
   schedule_push(e, 0);
+  if (e->so_act) preload_so(e);
   env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
   env_foot_forces(e);
   if (e->p.task == ENV_TASK_IMITATE) env_task_reward(e); /* sets last_track_dist, discarded */
@@ -292,15 +332,27 @@ void env_reset(env_t *e, uint64_t seed) {
 
 void env_observe(const env_t *e, float *obs) { memcpy(obs, e->last_obs, sizeof(float) * e->obs_size); }
 
+/* im_ff_so: logit of the mean static-optimisation activation of muscle i over frames k, k+1 (the
+ * step about to be taken), clamped away from 0 and 1. */
+static double ff_logit(const env_t *e, int i) {
+  long n = e->ref->nframes, k = env_ref_frame(e);
+  const double *a = e->so_act[e->clip];
+  long k1 = e->ref->cyclic ? (k + 1) % n : (k + 1 < n ? k + 1 : n - 1);
+  double u = 0.5 * (a[(size_t)(k % n) * e->m->nu + i] + a[(size_t)k1 * e->m->nu + i]);
+  u = u < 0.005 ? 0.005 : u > 0.995 ? 0.995 : u;
+  return log(u / (1 - u));
+}
+
 static void apply_action(env_t *e, const float *a) {
   const mjModel *m = e->m;
   mjData *d = e->d;
   double msq = 0;
+  int ff = e->p.im_ff_so && e->so_act;
   for (int i = 0; i < e->nmus; i++) {
     double x = a[i], u;
     if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
     if (e->p.action_mode == ENV_ACT_EXCITATION) {
-      u = 1 / (1 + exp(-x));
+      u = 1 / (1 + exp(-(ff ? x + ff_logit(e, i) : x)));
     } else {
       const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
       double len = d->actuator_length[i], vel = d->actuator_velocity[i];

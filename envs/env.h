@@ -111,6 +111,9 @@ double env_max_reward(const env_t *e);
 /* For tests: the task reward of the current state (no step; kinematic playback) and whether it is
  * terminal (env_end_reason). Updates the episode's tracking metrics like a step would. */
 double env_eval_reward(env_t *e, int *reason);
+/* Imitate with imitate.act_preload = so or imitate.feedforward = so: the static-optimisation
+ * activations [nu] of the current clip's frame k (cyclic: k modulo the cycle); NULL otherwise. */
+const double *env_so_activations(const env_t *e, long k);
 /* Put the model in reference frame k (qpos, qvel) and recompute; the episode clock follows k. */
 void env_set_ref_state(env_t *e, long k);
 

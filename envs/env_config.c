@@ -30,6 +30,8 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->walk_speed_min = c->walk_speed_min;
   p->walk_speed_max = c->walk_speed_max;
   p->walk_heading_range = c->walk_heading_range;
+  p->walk_start_ref = !strcmp(c->walk_start, "reference");
+  p->walk_speed_ref = !strcmp(c->walk_speed, "reference");
   p->walk_w_vel = c->walk_w_vel;
   p->walk_k_vel = c->walk_k_vel;
   p->walk_w_up = c->walk_w_up;
@@ -47,6 +49,8 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->im_rsi = c->imitate_rsi;
   p->im_future = (int)c->imitate_future;
   p->motion_cyclic = c->imitate_cyclic;
+  p->im_preload_so = !strcmp(c->imitate_act_preload, "so");
+  p->im_ff_so = !strcmp(c->imitate_feedforward, "so");
   if (!strcmp(c->imitate_motion, "default")) {
     p->motion = ENV_MOTION_DEFAULT_GAIT;
   } else {
@@ -61,5 +65,9 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   model_subject_default(&subj);
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
-  return model_load(&subj, err);
+  mjModel *m = model_load(&subj, err);
+  /* The MJCF text rounds the timestep; the envs' own (control period / substeps, as env.c computes it)
+   * lets them share this model instead of each holding a copy (about 1 MB per env). */
+  if (m) m->opt.timestep = c->env_sim_dt * (double)c->env_substeps / (double)c->env_substeps;
+  return m;
 }

@@ -21,6 +21,7 @@ struct env_t {
   mjData *d;
   const refmotion *ref;      /* the current episode's clip */
   refmotion *ref_owned;
+  double **so_act;           /* im_preload_so: [clips][nframes][nu] static-optimisation activations; else NULL */
   const motionlib *lib;      /* clip library (NULL: one clip) */
   motionlib *lib_owned;
   int clip;                  /* index of ref in lib (0 without one) */

@@ -43,6 +43,8 @@ typedef struct env_params {
   /* walk: target speed drawn per episode, heading offset from the initial facing per episode */
   double walk_speed_min, walk_speed_max;   /* m/s */
   double walk_heading_range;               /* rad, target heading uniform in +- this */
+  int walk_start_ref;         /* 1: start at a random frame of the reference motion (motion/motion_path) */
+  int walk_speed_ref;         /* 1: commanded speed = the reference clip's mean speed */
   /* walk reward: w_vel*exp(-k_vel |v_xy - v*|^2) + w_up*up + w_heading*(1+cos dpsi)/2 + w_energy*(1-mean u^2) */
   double walk_w_vel, walk_k_vel, walk_w_up, walk_w_heading, walk_w_energy;
 
@@ -55,6 +57,9 @@ typedef struct env_params {
   env_motion_source motion;   /* default_gait | file */
   char motion_path[256];      /* .mot/.sto path when motion = file */
   int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
+  int im_preload_so;          /* 1: activations at episode start from static optimisation of the start frame */
+  int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
+                               * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */
 } env_params;
 
 /* What single keys cannot say (the table bounds each key): known enum values, episodes at least one

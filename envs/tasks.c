@@ -26,25 +26,42 @@ static void noisy_keyframe(env_t *e) {
   ref_apply_joint_eq(e->m, d->qpos);
 }
 
+/* The clip (a library: drawn by weight), then the start frame within it (random when rsi), both
+ * from the env's stream; the body is put in that frame. */
+static void reference_start(env_t *e, int rsi) {
+  mjData *d = e->d;
+  if (e->lib) {
+    int c = motionlib_sample(e->lib, &e->rng);
+    if (c >= 0) e->clip = c; /* -1: every weight set to 0 since create; keep the last clip */
+    e->ref = &e->lib->clips[e->clip].ref;
+  }
+  const refmotion *r = e->ref;
+  long n = r->cyclic ? r->nframes : r->nframes - 1;
+  e->ref_k0 = rsi ? (long)rng_below(&e->rng, (uint64_t)(n > 0 ? n : 1)) : 0;
+  env_task_frame(e, e->ref_k0);
+  mju_copy(d->qpos, e->ref_qpos, e->m->nq);
+  mju_copy(d->qvel, e->ref_qvel, e->m->nv);
+}
+
 void env_task_reset(env_t *e) {
   mjData *d = e->d;
   if (e->p.task == ENV_TASK_IMITATE) {
-    if (e->lib) { /* the clip first, then the start frame within it, both from the env's stream */
-      int c = motionlib_sample(e->lib, &e->rng);
-      if (c >= 0) e->clip = c; /* -1: every weight set to 0 since create; keep the last clip */
-      e->ref = &e->lib->clips[e->clip].ref;
-    }
-    const refmotion *r = e->ref;
-    long n = r->cyclic ? r->nframes : r->nframes - 1;
-    e->ref_k0 = e->p.im_rsi ? (long)rng_below(&e->rng, (uint64_t)(n > 0 ? n : 1)) : 0;
-    env_task_frame(e, e->ref_k0);
-    mju_copy(d->qpos, e->ref_qpos, e->m->nq);
-    mju_copy(d->qvel, e->ref_qvel, e->m->nv);
+    reference_start(e, e->p.im_rsi);
     return;
   }
-  noisy_keyframe(e);
+  /* walk.start = reference: a frame of the reference (what AMP's discriminator knows as walking). */
+  if (e->p.task == ENV_TASK_WALK && e->p.walk_start_ref) reference_start(e, 1);
+  else noisy_keyframe(e);
   if (e->p.task == ENV_TASK_WALK) {
-    e->target_speed = e->p.walk_speed_min + (e->p.walk_speed_max - e->p.walk_speed_min) * rng_uniform(&e->rng);
+    if (e->p.walk_speed_ref) {
+      if (e->lib && !e->p.walk_start_ref) { /* the clip whose speed is commanded */
+        int c = motionlib_sample(e->lib, &e->rng);
+        if (c >= 0) e->clip = c;
+        e->ref = &e->lib->clips[e->clip].ref;
+      }
+      e->target_speed = e->ref->speed;
+    } else
+      e->target_speed = e->p.walk_speed_min + (e->p.walk_speed_max - e->p.walk_speed_min) * rng_uniform(&e->rng);
     mj_kinematics(e->m, d); /* for the heading of the reset pose */
     e->target_heading = env_heading(e) + e->p.walk_heading_range * (2 * rng_uniform(&e->rng) - 1);
   }

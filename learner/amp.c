@@ -14,6 +14,36 @@ static void mm(int ta, int tb, int m, int n, int k, const float *A, const float 
             lda, 1, (float *)B, ldb, 1, &beta, C, n, 1);
 }
 
+int amp_select_columns(const float *ref, long nref, int draw, int *sel) {
+  int ns = 0;
+  for (int j = 0; j < draw; j++) {
+    double s = 0, s2 = 0;
+    for (long i = 0; i < nref; i++) s += ref[(size_t)i * draw + j];
+    double mu = s / (double)nref;
+    for (long i = 0; i < nref; i++) {
+      double d = ref[(size_t)i * draw + j] - mu;
+      s2 += d * d;
+    }
+    if (sqrt(s2 / (double)nref) < AMP_SEL_MIN_STD) continue;
+    if (sel) sel[ns] = j;
+    ns++;
+  }
+  return ns;
+}
+
+void amp_select(const amp_disc *a, const float *x, long n, float *out) {
+  for (long i = 0; i < n; i++)
+    for (int j = 0; j < a->din; j++) out[(size_t)i * a->din + j] = x[(size_t)i * a->draw + a->sel[j]];
+}
+
+void amp_norm_export(amp_disc *a) {
+  for (int j = 0; j < a->din; j++) {
+    double sd = sqrt(rstat_var(&a->norm, j));
+    a->mean[j] = (float)a->norm.mean[j];
+    a->istd[j] = 1.f / fmaxf((float)sd, AMP_STD_FLOOR);
+  }
+}
+
 /* amp.hidden ("256,256") into c->hidden / c->nhidden; the error names the key. */
 static int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err) {
   c->nhidden = 0;
@@ -50,7 +80,10 @@ void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, lon
   D2M_CHECK(c->feat > 0 && c->nhidden >= 1 && c->nhidden <= AMP_MAX_HIDDEN, "amp: features and 1..4 hidden layers");
   D2M_CHECK(nref >= 1 && c->minibatch >= 2 && c->replay_size >= 1, "amp: reference rows, minibatch >= 2, replay");
   a->c = *c;
-  a->din = 2 * c->feat;
+  a->draw = 2 * c->feat;
+  a->sel = xcalloc((size_t)a->draw, sizeof(int));
+  a->din = amp_select_columns(ref, nref, a->draw, a->sel);
+  D2M_CHECK(a->din >= 1, "amp: the reference transitions are constant in every feature (a motionless clip?)");
   a->L = c->nhidden + 1;
   int dim[NN_MAX_LAYERS + 1];
   dim[0] = a->din;
@@ -68,25 +101,21 @@ void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, lon
   adam_init(&a->adam, np);
   nn_mlp_ws_init(&a->ws, &a->mlp, (int)(2 * M), 1);
   a->ref = xaligned((size_t)nref * din * sizeof(float));
-  memcpy(a->ref, ref, (size_t)nref * din * sizeof(float));
+  amp_select(a, ref, nref, a->ref);
   a->nref = nref;
-  /* Normalisation from the reference rows: the discriminator sees the style data at unit scale. */
+  /* Shared normalisation, seeded with the reference rows (the first rewards, before any training,
+   * see the style data at unit scale). */
   a->mean = xcalloc(din, sizeof(float));
   a->istd = xcalloc(din, sizeof(float));
-  for (size_t j = 0; j < din; j++) {
-    double s = 0, s2 = 0;
-    for (long i = 0; i < nref; i++) s += ref[(size_t)i * din + j];
-    double mu = s / (double)nref;
-    for (long i = 0; i < nref; i++) s2 += (ref[(size_t)i * din + j] - mu) * (ref[(size_t)i * din + j] - mu);
-    double sd = sqrt(s2 / (double)nref);
-    a->mean[j] = (float)mu;
-    a->istd[j] = 1.f / fmaxf((float)sd, AMP_STD_FLOOR);
-  }
+  rstat_init(&a->norm, a->din);
+  for (long i0 = 0; i0 < nref; i0 += 4096) rstat_update(&a->norm, a->ref + (size_t)i0 * din, (int)(nref - i0 < 4096 ? nref - i0 : 4096));
+  amp_norm_export(a);
   a->replay = xaligned((size_t)c->replay_size * din * sizeof(float));
   a->cur_cap = max_cur > 0 ? max_cur : 1;
   a->cur = xaligned((size_t)a->cur_cap * din * sizeof(float));
   a->perm = xcalloc((size_t)a->cur_cap, sizeof(int));
   a->x = xaligned(2 * M * din * sizeof(float));
+  a->xraw = xaligned(2 * M * din * sizeof(float));
   a->dout = xaligned(2 * M * sizeof(float));
   int mx = nn_mlp_max_dim(&a->mlp);
   for (int l = 0; l <= a->L; l++) {
@@ -108,22 +137,28 @@ void amp_free(amp_disc *a) {
     free(a->gp_u[l]);
     free(a->gp_zb[l]);
   }
-  void *b[] = {a->params, a->grads, a->mean, a->istd, a->ref, a->replay, a->cur, a->perm, a->x, a->dout, a->gp_a, a->gp_b};
+  rstat_free(&a->norm);
+  void *b[] = {a->params, a->grads, a->mean,  a->istd, a->ref,  a->replay, a->cur,
+               a->perm,   a->x,     a->xraw,  a->dout, a->gp_a, a->gp_b,   a->sel};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
   memset(a, 0, sizeof *a);
 }
 
+/* Compact rows x[n][din] (x may equal out). */
+static void norm_rows(const amp_disc *a, const float *x, long n, float *out) {
+  rstat_normalize(a->mean, a->istd, a->din, x, out, (int)n, AMP_NORM_CLIP);
+}
+
 void amp_normalize(const amp_disc *a, const float *x, long n, float *out) {
-  size_t din = (size_t)a->din;
-  for (long i = 0; i < n; i++)
-    for (size_t j = 0; j < din; j++) out[(size_t)i * din + j] = (x[(size_t)i * din + j] - a->mean[j]) * a->istd[j];
+  amp_select(a, x, n, out);
+  norm_rows(a, out, n, out);
 }
 
 void amp_logits(amp_disc *a, const float *x, long n, float *d) {
   long cap = a->ws.max_batch;
   for (long i0 = 0; i0 < n; i0 += cap) {
     int b = (int)(n - i0 < cap ? n - i0 : cap);
-    amp_normalize(a, x + (size_t)i0 * a->din, b, a->x);
+    amp_normalize(a, x + (size_t)i0 * a->draw, b, a->x);
     const float *y = nn_mlp_forward(&a->mlp, a->params, &a->ws, a->x, b);
     memcpy(d + i0, y, (size_t)b * sizeof(float));
   }
@@ -143,9 +178,16 @@ double amp_rewards(amp_disc *a, const float *x, long n, float *r) {
 
 long amp_add_policy(amp_disc *a, const float *x, long n) {
   long k = a->cur_cap - a->ncur < n ? a->cur_cap - a->ncur : n;
-  memcpy(a->cur + (size_t)a->ncur * a->din, x, (size_t)k * a->din * sizeof(float));
+  amp_select(a, x, k, a->cur + (size_t)a->ncur * a->din);
   a->ncur += k;
   return k;
+}
+
+float *amp_policy_tail(amp_disc *a, long n) {
+  D2M_CHECK(a->ncur + n <= a->cur_cap, "amp: more policy rows than max_cur in one update");
+  float *x = a->cur + (size_t)a->ncur * a->din;
+  a->ncur += n;
+  return x;
 }
 
 /* Gradient penalty from the activations of a forward pass whose first n rows are x (see amp.h). */
@@ -273,13 +315,18 @@ void amp_train(amp_disc *a, amp_metrics *m) {
     for (long s = 0; s < steps; s++) {
       for (int i = 0; i < M; i++) {
         long k = (long)rng_below(&a->rng, (uint64_t)a->nref);
-        amp_normalize(a, a->ref + (size_t)k * din, 1, xr + (size_t)i * din);
+        memcpy(a->xraw + (size_t)i * din, a->ref + (size_t)k * din, din * sizeof(float));
       }
       for (int i = 0; i < M; i++) {
         const float *row = i < half ? a->cur + (size_t)a->perm[(s * half + i) % a->ncur] * din
                                     : a->replay + (size_t)rng_below(&a->rng, (uint64_t)a->rlen) * din;
-        amp_normalize(a, row, 1, xp + (size_t)i * din);
+        memcpy(a->xraw + (size_t)(M + i) * din, row, din * sizeof(float));
       }
+      /* One running estimate for reference, current and replay rows (IsaacGymEnvs updates its
+       * RunningMeanStd with each of them in training mode), then this minibatch is normalised. */
+      rstat_update(&a->norm, a->xraw, 2 * M);
+      amp_norm_export(a);
+      norm_rows(a, a->xraw, 2 * M, a->x);
       double lsq, gp, ar, ap;
       amp_loss_grad(a, xr, M, xp, M, &lsq, &gp, &ar, &ap);
       adam_step(&a->adam, &a->c.adam, a->c.lr, a->params, a->grads, 1.f);
@@ -306,18 +353,23 @@ void amp_train(amp_disc *a, amp_metrics *m) {
 typedef struct amp_meta {
   int64_t nparams, din, replay_size, adam_t, rlen, rpos;
   rng_t rng;
+  double norm_count;
 } amp_meta;
 _Static_assert(sizeof(amp_meta) <= AMP_META_BYTES, "raise AMP_META_BYTES");
 
 int amp_ckpt_sections(const amp_disc *a, ckpt_section *sec, void *meta_buf) {
-  amp_meta meta = {(int64_t)a->layout.total, a->din, a->c.replay_size, a->adam.t, a->rlen, a->rpos, a->rng};
+  amp_meta meta = {(int64_t)a->layout.total, a->din, a->c.replay_size, a->adam.t, a->rlen, a->rpos, a->rng,
+                   a->norm.count};
   memcpy(meta_buf, &meta, sizeof meta);
   size_t nb = a->layout.total * sizeof(float);
   ckpt_section s[] = {{"amp_meta", meta_buf, sizeof meta},
                       {"amp_params", a->params, nb},
                       {"amp_adam_m", a->adam.m, nb},
                       {"amp_adam_v", a->adam.v, nb},
-                      {"amp_replay", a->replay, (uint64_t)a->rlen * a->din * sizeof(float)}};
+                      {"amp_replay", a->replay, (uint64_t)a->rlen * a->din * sizeof(float)},
+                      {"amp_norm_mean", a->norm.mean, (uint64_t)a->din * sizeof(double)},
+                      {"amp_norm_m2", a->norm.m2, (uint64_t)a->din * sizeof(double)}};
+  _Static_assert(sizeof s / sizeof *s == AMP_NSEC, "AMP_NSEC");
   memcpy(sec, s, sizeof s);
   return (int)(sizeof s / sizeof *s);
 }
@@ -335,8 +387,13 @@ int amp_ckpt_restore(amp_disc *a, const ckpt_file *f, d2m_err *err) {
   size_t nb = a->layout.total * sizeof(float);
   if (ckpt_copy(f, "amp_params", a->params, nb, err) || ckpt_copy(f, "amp_adam_m", a->adam.m, nb, err) ||
       ckpt_copy(f, "amp_adam_v", a->adam.v, nb, err) ||
-      ckpt_copy(f, "amp_replay", a->replay, (size_t)meta.rlen * a->din * sizeof(float), err))
+      ckpt_copy(f, "amp_replay", a->replay, (size_t)meta.rlen * a->din * sizeof(float), err) ||
+      ckpt_copy(f, "amp_norm_mean", a->norm.mean, (size_t)a->din * sizeof(double), err) ||
+      ckpt_copy(f, "amp_norm_m2", a->norm.m2, (size_t)a->din * sizeof(double), err))
     return -1;
+  if (!(meta.norm_count > 0)) return err_set(err, "amp_meta: normalisation count %g is not positive", meta.norm_count);
+  a->norm.count = meta.norm_count;
+  amp_norm_export(a);
   a->adam.t = meta.adam_t;
   a->rlen = meta.rlen;
   a->rpos = meta.rpos;

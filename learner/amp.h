@@ -2,9 +2,20 @@
  * Stylized Physics-Based Character Control", ACM TOG 40(4)).
  *
  * A discriminator D (MLP, tanh hidden layers, linear scalar output) on transitions x = (s, s') of
- * AMP features (env_amp_features: 2F inputs). Inputs are normalised with the mean and std of the
- * reference transitions (fixed at start, std floored at AMP_STD_FLOOR), as IsaacGymEnvs'
- * reference AMP implementation normalises them (normalize_amp_input).
+ * AMP features (env_amp_features: 2F raw columns).
+ *
+ * Inputs: only the columns the reference animates. A column whose standard deviation over the
+ * reference transitions is below AMP_SEL_MIN_STD (a joint the clip never moves, e.g. subtalar and
+ * mtp in the default gait, and its velocity) is dropped: the reference says nothing about it, and
+ * any simulated movement of it would let D tell policy from reference on that column alone. The
+ * kept columns (din of them, indices sel[]) are the discriminator's inputs; stored rows (reference,
+ * replay, current) are kept compact.
+ *
+ * Normalisation: one running mean/variance (rstat, Chan merge) shared by reference, current policy
+ * and replay rows, as IsaacGymEnvs' AMP normalises all three with one RunningMeanStd: seeded with
+ * the reference rows at start, updated with each discriminator minibatch (its M reference and M
+ * policy rows) before that minibatch is normalised. x_n = clip((x - mean) / max(std,
+ * AMP_STD_FLOOR), +-AMP_NORM_CLIP). The statistics are checkpointed (resume is exact).
  *
  * Objective (least squares, Peng et al. 2021 eq. 8), on a minibatch of n_r reference rows and n_p
  * policy rows:
@@ -39,11 +50,14 @@
 #include "common/ckpt.h"
 #include "common/config.h"
 #include "nn/nn.h"
+#include "nn/rstat.h"
 #include "common/rng.h"
 #include "envs/env.h"
 
 #define AMP_MAX_HIDDEN 4
-#define AMP_STD_FLOOR 0.05f
+#define AMP_STD_FLOOR 0.01f
+#define AMP_NORM_CLIP 5.f
+#define AMP_SEL_MIN_STD 1e-3
 
 /* Filled by amp_config_from_cfg from the config table's [amp] and [adam] keys; feat comes from the
  * environment (env_amp_size). */
@@ -71,14 +85,17 @@ typedef struct amp_metrics {
 
 typedef struct amp_disc {
   amp_config c;
-  int L, din;                    /* linear layers; inputs 2F */
+  int L, din;                    /* linear layers; inputs (kept columns, <= 2F) */
+  int draw;                      /* 2F: columns of a raw row */
+  int *sel;                      /* [din] raw column of each input */
+  rstat norm;                    /* [din] shared running statistics of the kept columns */
   nn_layout layout;
   nn_mlp mlp;
   float *params, *grads;         /* [layout.total] */
   adam_state adam;
   nn_mlp_ws ws;                  /* max batch 2M */
-  float *mean, *istd;            /* [din] input normalisation (from the reference rows) */
-  float *ref;                    /* [nref][din] raw reference transitions */
+  float *mean, *istd;            /* [din] input normalisation, exported from norm */
+  float *ref;                    /* [nref][din] reference transitions (kept columns, unnormalised) */
   long nref;
   float *replay;                 /* [replay_size][din] raw */
   long rlen, rpos;
@@ -86,6 +103,7 @@ typedef struct amp_disc {
   long ncur, cur_cap;
   int *perm;                     /* [cur_cap] shuffle of the current rows */
   float *x, *dout;               /* [2M][din] normalised minibatch (reference rows first), [2M] */
+  float *xraw;                   /* [2M][din] scratch: the minibatch before normalisation */
   float *gp_g[NN_MAX_LAYERS + 1], *gp_u[NN_MAX_LAYERS + 1]; /* [M][dim l] */
   float *gp_a, *gp_b, *gp_zb[NN_MAX_LAYERS + 1];            /* scratch [M][max dim] */
   rng_t rng;
@@ -109,11 +127,21 @@ void amp_logits(amp_disc *a, const float *x, long n, float *d);
 double amp_rewards(amp_disc *a, const float *x, long n, float *r);
 /* Append n raw policy rows of this update (beyond max_cur they are ignored; returns rows taken). */
 long amp_add_policy(amp_disc *a, const float *x, long n);
+/* The place of the next n policy rows of this update, for a caller that writes them there itself
+ * (the learner copies them from the received batch); aborts beyond max_cur. */
+float *amp_policy_tail(amp_disc *a, long n);
 /* Train on the current rows (epochs x ncur/(M/2) steps), move them into the replay buffer. */
 void amp_train(amp_disc *a, amp_metrics *m);
 
-/* For tests and amp_train: normalise n raw rows into out. */
+/* For tests: normalise n raw rows [n][2F] into out [n][din] (kept columns, current statistics). */
 void amp_normalize(const amp_disc *a, const float *x, long n, float *out);
+/* Kept columns of n raw rows [n][2F] into out [n][din]. */
+void amp_select(const amp_disc *a, const float *x, long n, float *out);
+/* The columns of ref [nref][2F] with a standard deviation of at least AMP_SEL_MIN_STD, into sel
+ * (NULL: count only). Returns their number. */
+int amp_select_columns(const float *ref, long nref, int draw, int *sel);
+/* Normalisation statistics: export norm into mean/istd (after tests change norm). */
+void amp_norm_export(amp_disc *a);
 /* Loss and gradient (overwritten into a->grads) on normalised rows: xr[nr] reference, xp[np]
  * policy (nr, np <= M). Fills lsq, gp, acc_ref, acc_pol when non-NULL. Returns the total loss. */
 double amp_loss_grad(amp_disc *a, const float *xr, int nr, const float *xp, int np, double *lsq, double *gp,
@@ -123,9 +151,11 @@ double amp_loss_grad(amp_disc *a, const float *xr, int nr, const float *xp, int 
 double amp_gp_term(amp_disc *a, const float *x, int n, float *grads);
 
 /* Checkpoint: sections amp_params, amp_adam_m, amp_adam_v, amp_meta (adam t, replay fill/position,
- * rng), amp_replay. Appends to sec (needs 5 free entries), returns how many were added; meta_buf is
+ * rng, count of the normalisation statistics), amp_replay, amp_norm_mean, amp_norm_m2. Appends to
+ * sec (needs AMP_NSEC free entries), returns how many were added; meta_buf is
  * caller storage of AMP_META_BYTES that must outlive the write. */
 #define AMP_META_BYTES 128
+#define AMP_NSEC 7
 int amp_ckpt_sections(const amp_disc *a, ckpt_section *sec, void *meta_buf);
 /* Restore what amp_ckpt_sections wrote; -1 with err naming the section on a mismatch. */
 int amp_ckpt_restore(amp_disc *a, const ckpt_file *f, d2m_err *err);

@@ -23,7 +23,7 @@ void intake_reset_update_stats(learner *L) {
 /* The queue entry the next message of this actor is received into, with room for n bytes. */
 static intake_msg *slot_next(learner *L, actor_slot *s, int n) {
   intake_msg *m = &s->q[(s->q_head + s->q_n) % (INTAKE_QUEUE + 1)];
-  if (n > m->cap) { /* grows to the batch size once, at the first batches */
+  if (n > m->cap) { /* grows while batches grow (episode records vary), then stays */
     m->buf = realloc(m->buf, (size_t)n);
     D2M_CHECK(m->buf != NULL, "out of memory for an actor's batch");
     m->cap = n;
@@ -176,15 +176,16 @@ static void add_episodes(learner *L, const proto_traj *t) {
   }
 }
 
-/* AMP: style rewards of the segment's transitions from the discriminator as the previous update left
- * it, mixed into the task rewards rew[T*E] before GAE; the transitions become its next policy samples. */
+/* AMP: the segment's transitions, copied once into the discriminator's policy rows of this update;
+ * their style rewards from the discriminator as the previous update left it, mixed into the task
+ * rewards rew[T*E] before GAE. */
 static void amp_segment(learner *L, const proto_traj *t, float *rew) {
   long TE = (long)L->T * L->E;
-  proto_f32_copy(L->s_amp, t->amp);
-  amp_rewards(&L->amp, L->s_amp, TE, L->s_style);
+  float *rows = amp_policy_tail(&L->amp, TE);
+  proto_f32_copy(rows, t->amp);
+  amp_rewards(&L->amp, rows, TE, L->s_style);
   float wt = (float)L->cfg->amp_w_task, ws = (float)L->cfg->amp_w_style;
   for (long i = 0; i < TE; i++) rew[i] = wt * rew[i] + ws * L->s_style[i];
-  amp_add_policy(&L->amp, L->s_amp, TE);
 }
 
 /* The one copy of a batch: from the received bytes into the PPO batch's rows, then GAE. */

@@ -3,6 +3,7 @@
  * Written every run.checkpoint_every updates and when the run stops; the newest run.keep_checkpoints
  * stay. --resume takes the newest valid one and skips corrupted or truncated files with a warning. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -129,7 +130,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       q += sizes[i];
     }
   unsigned char amp_meta[AMP_META_BYTES];
-  ckpt_section sec[16] = {
+  ckpt_section sec[10 + AMP_NSEC] = {
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -143,7 +144,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   };
   d2m_err err;
   int nsec = 0; /* the named entries above */
-  while (nsec < 16 && sec[nsec].name[0]) nsec++;
+  while (nsec < 10 && sec[nsec].name[0]) nsec++;
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
   int rc = ckpt_write(path, sec, nsec, &err);
   policy_pack_free(&pol);
@@ -190,6 +191,31 @@ static void restore_actor_states(learner *L, const ckpt_file *f) {
   }
 }
 
+/* A budget given on resume (--steps) that differs from the checkpoint's: said once, with what it does
+ * to the learning-rate schedule, which follows run.total_steps (learner.c). */
+static void log_budget_change(const learner *L, const ckpt_file *f) {
+  const void *text;
+  size_t len = 0;
+  d2m_err err;
+  if (ckpt_get(f, "config", 0, &text, &len, &err)) return;
+  char *z = xmalloc(len + 1);
+  memcpy(z, text, len);
+  z[len] = 0;
+  cfg_t *was = xmalloc(sizeof *was);
+  cfg_defaults(was);
+  int64_t before = cfg_load_string(was, "checkpoint config", z, &err) ? -1 : was->run_total_steps;
+  free(was);
+  free(z);
+  int64_t now = L->cfg->run_total_steps;
+  if (before < 0 || before == now) return;
+  double lr = L->cfg->ppo_lr, spent = (double)L->env_steps;
+  double lr_was = before > 0 && L->cfg->ppo_anneal_lr ? lr * (1 - fmin(1, spent / (double)before)) : lr;
+  double lr_now = now > 0 && L->cfg->ppo_anneal_lr ? lr * (1 - fmin(1, spent / (double)now)) : lr;
+  LOG_I("run.total_steps changed on resume from %lld to %lld (0: none): the step budget %s; at %lld env "
+        "steps the learning rate goes from %g to %g", (long long)before, (long long)now,
+        L->cfg->ppo_anneal_lr ? "and the learning-rate schedule follow it" : "follows it", L->env_steps, lr_was, lr_now);
+}
+
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   lckpt_meta meta;
   if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
@@ -224,6 +250,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
     L->ppo.adam.t = meta.adam_t;
     L->wall_before = meta.wall_s;
     restore_actor_states(L, f);
+    log_budget_change(L, f);
   }
   free(obs);
   free(rs);

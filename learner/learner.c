@@ -63,11 +63,11 @@ static int amp_setup(learner *L, d2m_err *err) {
   long TE = (long)L->T * L->E;
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
   free(ref);
-  L->s_amp = xaligned((size_t)TE * 2 * ac.feat * sizeof(float));
   L->s_style = xaligned((size_t)TE * sizeof(float));
   L->amp_on = 1;
-  LOG_I("amp: %ld reference transitions of %s, %d features per state, discriminator %s, %zu parameters, "
-        "w_task %g w_style %g", nref, c->imitate_motion, ac.feat, c->amp_hidden, L->amp.layout.total, c->amp_w_task,
+  LOG_I("amp: %ld reference transitions of %s, %d features per state, %d of the %d transition columns animated "
+        "by the reference, discriminator %s, %zu parameters, w_task %g w_style %g",
+        nref, c->imitate_motion, ac.feat, L->amp.din, 2 * ac.feat, c->amp_hidden, L->amp.layout.total, c->amp_w_task,
         c->amp_w_style);
   return 0;
 }
@@ -75,7 +75,6 @@ static int amp_setup(learner *L, d2m_err *err) {
 static void learner_free(learner *L) {
   if (L->amp_on) {
     amp_free(&L->amp);
-    free(L->s_amp);
     free(L->s_style);
     L->amp_on = 0;
   }
@@ -196,22 +195,33 @@ static const char *stop_reason(const learner *L, double start) {
   if (sig == 15) return "SIGTERM";
   if (sig == 10) return "SIGUSR1";
   if (sig) return "signal";
-  if (L->env_steps >= L->cfg->run_total_steps) return "step budget reached";
+  if (L->cfg->run_total_steps > 0 && L->env_steps >= L->cfg->run_total_steps) return "step budget reached";
   double limit = L->cfg->run_time_limit_min * 60.0;
   /* Leave room for one more update and the checkpoint before the limit. */
   if (limit > 0 && log_elapsed() - start > limit * 0.97 - 10.0) return "time limit";
   return NULL;
 }
 
+/* Fraction of the step budget spent before an update, for the LR schedule; 0 without a budget (the
+ * learning rate is then held constant: a time limit is no schedule a sync run could reproduce). */
+static double lr_progress(const cfg_t *c, long long steps_before) {
+  if (c->run_total_steps <= 0) return 0;
+  return fmin(1.0, (double)steps_before / (double)c->run_total_steps);
+}
+
 /* Wait for the batches of one update; returns 0 when ready, 1 on a stop request. Only here do
- * batches enter the PPO batch (async: those queued first, oldest first); sync consumes in run_loop. */
+ * batches enter the PPO batch (async: those queued first, oldest first); sync consumes in run_loop.
+ * In sync mode a stop request waits for the update's batches (one rollout, the actors never poll
+ * during it): the checkpoint is then written after the update, where every actor's state lines up
+ * with the learner's, so a run preempted by a signal and resumed equals the uninterrupted run bit
+ * for bit. */
 static int gather(learner *L) {
   int target = L->nactors * L->E * L->T, rc = 0;
   L->gathering = 1;
   for (;;) {
     if (!L->sync) intake_consume_queued(L, target);
     if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) break;
-    if (signals_stop_requested()) {
+    if (!L->sync && signals_stop_requested()) {
       rc = 1;
       break;
     }
@@ -236,6 +246,9 @@ static int run_loop(learner *L) {
   publish(L);
   for (;;) {
     ppo_batch_clear(&L->batch);
+    /* The schedule's progress counts the steps before this update's batches: the last update of a
+     * budget still learns (lr / number of updates, as CleanRL's frac = 1 - (update - 1) / updates). */
+    long long steps_before = L->env_steps;
     int g = gather(L);
     if (g == 1) {
       L->steps_dropped += L->batch.n; /* async: gathered for an update that will not run */
@@ -247,7 +260,7 @@ static int run_loop(learner *L) {
       for (int r = 1; r <= L->nactors; r++)
         if (L->slot[r - 1].q_n) intake_consume(L, r);
     L->steps_used += L->batch.n;
-    double progress = fmin(1.0, (double)L->env_steps / (double)L->cfg->run_total_steps);
+    double progress = lr_progress(L->cfg, steps_before);
     ppo_update(&L->ppo, &L->batch, progress, &m);
     if (L->amp_on) amp_train(&L->amp, &L->amp_m);
     L->update++;
@@ -304,6 +317,13 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   learner_alloc(&L);
   LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
         L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
+  if (cfg->run_total_steps > 0)
+    LOG_I("budget: %lld env steps%s; time limit %s", (long long)cfg->run_total_steps,
+          cfg->ppo_anneal_lr ? " (the learning rate anneals over them)" : "",
+          cfg->run_time_limit_min > 0 ? "set" : "none");
+  else
+    LOG_I("budget: no step budget, %s; the learning rate is held at %g", cfg->run_time_limit_min > 0
+          ? "the time limit ends the run" : "no time limit either: only a signal ends the run", cfg->ppo_lr);
   if (cfg->amp_enabled && amp_setup(&L, &err)) {
     LOG_E("amp: %s", err.msg);
     stop_actors(&L, "amp setup failed");

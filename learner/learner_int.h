@@ -62,10 +62,10 @@ typedef struct learner {
    * values and rewards go from the message straight into the PPO batch) */
   float *s_tval, *s_boot;
   double *s_mean, *s_m2;
-  /* AMP (amp.enabled): discriminator, this segment's (s, s') rows and style rewards, last metrics */
+  /* AMP (amp.enabled): discriminator, this segment's style rewards, last metrics */
   int amp_on;
   amp_disc amp;
-  float *s_amp, *s_style;
+  float *s_style;
   amp_metrics amp_m;
   /* counters (checkpointed) */
   long update;

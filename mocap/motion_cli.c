@@ -1,4 +1,5 @@
-/* mocap/motion_cli.c: `drl2move motion info FILE` prints what a motion file holds. */
+/* mocap/motion_cli.c: `drl2move motion info FILE` prints what a motion file holds; import and so
+ * are dispatched to motion_import.c and motion_so.c. */
 #include "mocap/motion_cli.h"
 
 #include <math.h>
@@ -139,7 +140,9 @@ static void usage(FILE *f) {
              "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
              "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
-             "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n");
+             "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n"
+             "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts feet|mujoco|off] ... --out DIR\n"
+             "              static optimisation: activations.sto, inverse_dynamics.sto, residuals.sto, plots\n");
 }
 
 int motion_cli(int argc, char **argv) {
@@ -161,6 +164,7 @@ int motion_cli(int argc, char **argv) {
   if (!strcmp(argv[1], "import")) {
     return motion_import(argc - 2, argv + 2);
   }
+  if (!strcmp(argv[1], "so")) return motion_so(argc - 2, argv + 2);
   fprintf(stderr, "drl2move motion: unknown subcommand '%s'\n", argv[1]);
   usage(stderr);
   return 2;

@@ -12,5 +12,7 @@ int motion_info(const char *path, FILE *f);
 /* `drl2move motion import ...` (mocap/motion_import.c); argv[0] is the first argument after
  * "import". Returns the exit status. */
 int motion_import(int argc, char **argv);
+/* `drl2move motion so ...` (mocap/motion_so.c): static optimisation of a reference motion. */
+int motion_so(int argc, char **argv);
 
 #endif

@@ -56,7 +56,7 @@ void blis_setup(int threads, int select_skx, blis_info *out) {
           info.version, info.arch,
           info.selected_skx ? "; setting it here came too late, BLIS was already initialised" : "");
   else
-    LOG_I("BLIS %s: kernels '%s' (BLIS_ARCH_TYPE=%s%s), AVX-512F %s, %d thread(s)", info.version, info.arch,
+    LOG_SETUP("BLIS %s: kernels '%s' (BLIS_ARCH_TYPE=%s%s), AVX-512F %s, %d thread(s)", info.version, info.arch,
           info.env_arch, info.selected_skx ? ", set at start-up" : "", info.avx512f ? "yes" : "no", info.threads);
   if (out) *out = info;
 }

@@ -37,7 +37,7 @@ static void header(const gen *g) {
           "       Rajagopal et al. 2016 IEEE TBME 63(10):2068. Subject %s: height %.4g m, mass %.4g kg. -->\n"
           "  <compiler angle=\"radian\" autolimits=\"true\" inertiafromgeom=\"false\"/>\n"
           "  <option timestep=\"%.9g\"/>\n"
-          "  <size nconmax=\"400\" njmax=\"1500\" nkey=\"%d\"/>\n"
+          "  <size nconmax=\"100\" njmax=\"500\" nkey=\"%d\"/>\n"
           "  <visual><global offwidth=\"1280\" offheight=\"960\"/><quality shadowsize=\"2048\"/></visual>\n",
           g->sub->name, g->sub->name, g->sub->height_m, g->sub->mass_kg, g->sub->timestep, model_tab_nkey);
   fprintf(f,

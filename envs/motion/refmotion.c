@@ -17,7 +17,7 @@ typedef struct colmap {
 void refmotion_opts_init(refmotion_opts *o, double dt) {
   memset(o, 0, sizeof *o);
   o->dt = dt;
-  o->smooth_s = 0.05;
+  o->smooth_s = 0;
 }
 
 void refmotion_free(refmotion *r) {
@@ -143,6 +143,7 @@ static int map_columns(const mjModel *m, const mot_table *t, colmap *map, d2m_er
 
 static double lerp_col(const mot_table *t, int c, double time, int *hint) {
   int i = *hint;
+  if (i > 0 && time < mot_at(t, i, 0)) i = 0; /* going back in time (velocity poses) */
   while (i + 1 < t->nrows - 1 && mot_at(t, i + 1, 0) <= time) i++;
   *hint = i;
   if (t->nrows == 1) return mot_at(t, 0, c);
@@ -222,36 +223,74 @@ static int setup_tracks(refmotion *r, const mjModel *m, const char *track, d2m_e
   return 0;
 }
 
-/* Central differences of qpos and tracked positions over +-w frames (wrapping for cycles). */
-static void finite_diff(refmotion *r, const mjModel *m, int w, double *qa, double *qb, double *xa, double *xb) {
+/* What a pose at any time of the table needs. */
+typedef struct pose_ctx {
+  const mjModel *m;
+  const mot_table *t;
+  const colmap *map;
+  const ref_rootframe *rf;
+  int *hint;          /* [ncols] */
+  double first[6];    /* root coordinates of the first row (translations are taken relative to it) */
+  double t0, speed;
+} pose_ctx;
+
+/* qpos at table time `time` (clamped to the table by lerp_col): mapped columns, keyframe 0 for the
+ * rest, root through the OpenSim pelvis frame plus the treadmill, joint couplings applied. */
+static void pose_at(const pose_ctx *c, double time, double *q) {
+  const mjModel *m = c->m;
+  mju_copy(q, m->nkey > 0 ? m->key_qpos : m->qpos0, m->nq);
+  double v[6] = {0, 0, 0, 0, 0, 0};
+  for (int k = 1; k < c->t->ncols; k++) {
+    const colmap *mp = c->map + k;
+    if (mp->kind == MAP_IGNORE) continue;
+    double x = mp->scale * lerp_col(c->t, k, time, &c->hint[k]);
+    if (mp->kind == MAP_JOINT) q[mp->adr] = x;
+    else v[mp->kind - MAP_TILT] = mp->kind >= MAP_TX ? x - c->first[mp->kind - MAP_TILT] : x;
+  }
+  root_qpos(c->rf, v, c->speed * (time - c->t0), q + c->rf->qadr);
+  ref_apply_joint_eq(m, q);
+}
+
+/* Velocities at each frame: central differences of poses at the frame's table time +- h (h: half
+ * the table's mean row spacing, or o->smooth_s when set), so they estimate the instantaneous
+ * velocity a simulation reports (a +-2-frame difference at the control rate weakens a gait's
+ * higher harmonics by 5-20%). Cyclic clips wrap with the per-cycle root shift; other clips take
+ * one-sided differences at their ends. Time-stretch of cycles (table time per frame `step` vs dt)
+ * is undone so velocities are per control-time second. Tracked-body velocities from the same two
+ * poses through the kinematics. */
+static void pose_velocities(refmotion *r, const pose_ctx *c, mjData *d, double T, double step, double h,
+                            double *qa, double *qb, double *xa) {
+  const mjModel *m = c->m;
+  double t1 = c->t0 + T;
   for (int k = 0; k < r->nframes; k++) {
-    long ka = k - w, kb = k + w;
+    double tau = c->t0 + k * step, ta = tau - h, tb = tau + h;
     if (!r->cyclic) {
-      /* Near the ends the window shrinks symmetrically (the velocity stays centred on frame k, where
-       * the body Jacobian is evaluated); at the very ends a one-frame difference. */
-      long we = w;
-      if (we > k) we = k;
-      if (we > r->nframes - 1 - k) we = r->nframes - 1 - k;
-      ka = k - we;
-      kb = k + we;
-      if (we == 0) {
-        ka = k > 0 ? k - 1 : k;
-        kb = k > 0 ? k : k + 1;
-      }
-    } else {
-      ka += (long)r->nframes * 4; /* refmotion_frame wants k >= 0; subtract the shift back below */
-      kb += (long)r->nframes * 4;
+      if (ta < c->t0) ta = c->t0;
+      if (tb > t1) tb = t1;
     }
-    double h = (double)(kb - ka) * r->dt;
-    refmotion_frame(r, ka, qa, NULL, xa, NULL);
-    refmotion_frame(r, kb, qb, NULL, xb, NULL);
-    if (h <= 0) {
+    for (int side = 0; side < 2; side++) {
+      double tt = side ? tb : ta, n = r->cyclic ? floor((tt - c->t0) / T) : 0;
+      double *q = side ? qb : qa;
+      pose_at(c, tt - n * T, q);
+      for (int i = 0; i < 2; i++) q[c->rf->qadr + i] += n * r->cycle_shift[i];
+      mju_copy(d->qpos, q, m->nq);
+      mj_kinematics(m, d);
+      for (int i = 0; i < r->ntrack; i++) {
+        double *x = side ? r->xvel + ((size_t)k * r->ntrack + i) * 3 : xa + 3 * i;
+        mju_copy3(x, d->xpos + 3 * r->track_body[i]);
+      }
+    }
+    double hc = (tb - ta) * r->dt / step; /* control time between the two poses */
+    if (!(hc > 0)) {
       memset(r->qvel + (size_t)k * r->nv, 0, r->nv * sizeof(double));
       memset(r->xvel + (size_t)k * r->ntrack * 3, 0, r->ntrack * 3 * sizeof(double));
       continue;
     }
-    mj_differentiatePos(m, r->qvel + (size_t)k * r->nv, h, qa, qb);
-    for (int i = 0; i < 3 * r->ntrack; i++) r->xvel[(size_t)k * r->ntrack * 3 + i] = (xb[i] - xa[i]) / h;
+    mj_differentiatePos(m, r->qvel + (size_t)k * r->nv, hc, qa, qb);
+    for (int i = 0; i < 3 * r->ntrack; i++) {
+      double *x = r->xvel + (size_t)k * r->ntrack * 3 + i;
+      *x = (*x - xa[i]) / hc;
+    }
   }
 }
 
@@ -286,26 +325,16 @@ int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const
   r->qvel = xcalloc((size_t)r->nframes * r->nv, sizeof(double));
   r->xpos = xcalloc((size_t)r->nframes * r->ntrack * 3, sizeof(double));
   r->xvel = xcalloc((size_t)r->nframes * r->ntrack * 3, sizeof(double));
-  double first[6] = {0}, cur[6];
   int *hint = xcalloc((size_t)t->ncols, sizeof *hint);
+  pose_ctx pc = {.m = m, .t = t, .map = map, .rf = &rf, .hint = hint, .t0 = t0, .speed = o->speed};
   for (int c = 1; c < t->ncols; c++)
-    if (map[c].kind >= MAP_TILT) first[map[c].kind - MAP_TILT] = map[c].scale * mot_at(t, 0, c);
+    if (map[c].kind >= MAP_TILT) pc.first[map[c].kind - MAP_TILT] = map[c].scale * mot_at(t, 0, c);
   double *low = xcalloc((size_t)r->nframes + 1, sizeof *low);
   for (int k = 0; k <= r->nframes; k++) { /* frame nframes = end of cycle, for cycle_shift only */
     double time = t0 + k * step;
     if (time > t1) time = t1;
     double *q = k < r->nframes ? r->qpos + (size_t)k * r->nq : d->qpos;
-    mju_copy(q, m->nkey > 0 ? m->key_qpos : m->qpos0, m->nq);
-    double v[6] = {0, 0, 0, 0, 0, 0};
-    for (int c = 1; c < t->ncols; c++) {
-      if (map[c].kind == MAP_IGNORE) continue;
-      double x = map[c].scale * lerp_col(t, c, time, &hint[c]);
-      if (map[c].kind == MAP_JOINT) q[map[c].adr] = x;
-      else v[map[c].kind - MAP_TILT] = map[c].kind >= MAP_TX ? x - first[map[c].kind - MAP_TILT] : x;
-    }
-    memcpy(cur, v, sizeof cur);
-    root_qpos(&rf, cur, o->speed * (time - t0), q + rf.qadr);
-    ref_apply_joint_eq(m, q);
+    pose_at(&pc, time, q);
     if (k == r->nframes) {
       for (int i = 0; i < 2; i++) r->cycle_shift[i] = q[rf.qadr + i] - r->qpos[rf.qadr + i];
       break;
@@ -315,7 +344,6 @@ int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const
     low[k] = ref_lowest_foot_point(m, d);
     for (int i = 0; i < r->ntrack; i++) mju_copy3(r->xpos + ((size_t)k * r->ntrack + i) * 3, d->xpos + 3 * r->track_body[i]);
   }
-  free(hint);
   /* Feet on the floor: median frame touches z=0, no frame below. */
   double *sorted = xmalloc((size_t)r->nframes * sizeof *sorted);
   memcpy(sorted, low, (size_t)r->nframes * sizeof *sorted);
@@ -329,11 +357,11 @@ int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const
   }
   free(low);
   if (!r->cyclic) r->cycle_shift[0] = r->cycle_shift[1] = 0;
-  double *qa = xmalloc(sizeof(double) * 2 * (r->nq + 3 * r->ntrack)), *qb = qa + r->nq, *xa = qb + r->nq,
-         *xb = xa + 3 * r->ntrack;
-  int w = (int)lround(o->smooth_s / o->dt);
-  finite_diff(r, m, w < 1 ? 1 : w, qa, qb, xa, xb);
+  double *qa = xmalloc(sizeof(double) * 2 * (r->nq + 3 * r->ntrack)), *qb = qa + r->nq, *xa = qb + r->nq;
+  double h = o->smooth_s > 0 ? o->smooth_s : 0.5 * T / (t->nrows - 1);
+  pose_velocities(r, &pc, d, T, step, h, qa, qb, xa);
   free(qa);
+  free(hint);
   {
     const double *pa = r->qpos + rf.qadr, *pb = r->qpos + (size_t)(r->nframes - 1) * r->nq + rf.qadr;
     double dist = r->cyclic ? hypot(r->cycle_shift[0], r->cycle_shift[1]) / (r->nframes * r->dt)

@@ -11,8 +11,9 @@
  *     model lacks on purpose (lumbar_*, arm_*, elbow_*, pro_sup_*, wrist_*) are ignored; any other
  *     unknown name is an error naming file:line:column. Joints the table lacks keep keyframe 0.
  *     Joints slaved by joint equality constraints (knee translations, patella) follow their masters.
- *  2. linear resampling to the control period dt; smoothed central-difference velocities over a
- *     window of +-smooth_s; cyclic extension (the clip is one cycle from its first to its last row,
+ *  2. linear resampling to the control period dt; velocities by central differences of the
+ *     interpolated table at the frame's time +- h (h = half the table's row spacing, or smooth_s),
+ *     i.e. close to the instantaneous velocity a simulation reports; cyclic extension (the clip is one cycle from its first to its last row,
  *     repeated with the root advancing by the per-cycle displacement); an optional treadmill speed
  *     is added along the facing direction.
  *  3. forward kinematics through the model for the tracked bodies (world positions and velocities);
@@ -34,7 +35,8 @@
 typedef struct refmotion_opts {
   double dt;          /* control period (s) the clip is resampled to (env.sim_dt x env.substeps) */
   int cyclic;         /* 1: the table is one cycle (first row = start, last row = start of next cycle) */
-  double smooth_s;    /* half-width (s) of the central-difference window for velocities; 0.05 from init */
+  double smooth_s;    /* > 0: half-width (s) of the velocities' central difference; 0 (from init): half
+                       * the table's row spacing */
   double speed;       /* treadmill speed (m/s) added along the facing direction; 0 = none */
   const char *track;  /* comma-separated tracked body names; NULL = REF_DEFAULT_TRACK */
 } refmotion_opts;

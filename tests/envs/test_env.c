@@ -180,3 +180,36 @@ Test(env, truncation_at_episode_length) {
   free(fin);
   env_free(e);
 }
+
+/* The MuJoCo arena (envs/model/mjcf.c: njmax, nconmax, and the stack MuJoCo sizes from them) fits
+ * 64 actors x 8 envs on a 64-GB node with room to spare (<= 20 MB per env, README), yet random
+ * excitations with falls and pushes use at most a third of the contacts and constraints and never
+ * overflow (an overflow would drop contacts and change the physics). */
+Test(env, arena_headroom_and_size, .timeout = 120) {
+  env_task tasks[] = {ENV_TASK_STAND, ENV_TASK_WALK, ENV_TASK_IMITATE};
+  for (int k = 0; k < 3; k++) {
+    env_params p = TEST_PARAMS(tasks[k], "env.push_force=400", "env.push_interval=0.5");
+    env_t *env = make(tasks[k], &p);
+    int A = env_act_size(env);
+    float *act = calloc((size_t)A, sizeof *act), *obs = calloc((size_t)env_obs_size(env), sizeof *obs);
+    env_step_out out = {.obs = obs};
+    rng_t r;
+    rng_seed(&r, 7, 0, RNG_ENV, (uint64_t)k);
+    for (int t = 0; t < 400; t++) {
+      for (int i = 0; i < A; i++) act[i] = (float)(6 * rng_uniform(&r) - 3);
+      env_step(env, act, &out);
+    }
+    const mjModel *m = env_model(env);
+    mjData *d = env_data(env);
+    cr_expect(d->maxuse_con * 3 <= m->nconmax, "%s: %d contacts of nconmax %d", env_task_name(tasks[k]), d->maxuse_con, m->nconmax);
+    cr_expect(d->maxuse_efc * 3 <= m->njmax, "%s: %d constraints of njmax %d", env_task_name(tasks[k]), d->maxuse_efc, m->njmax);
+    cr_expect(d->maxuse_stack * 10 <= m->nstack, "%s: stack %d of %d", env_task_name(tasks[k]), d->maxuse_stack, m->nstack);
+    for (int w = mjWARN_CONTACTFULL; w <= mjWARN_CNSTRFULL; w++)
+      cr_expect(d->warning[w].number == 0, "%s: MuJoCo warning %d raised", env_task_name(tasks[k]), w);
+    double resident_mb = (d->nbuffer + (double)d->maxuse_stack * sizeof(mjtNum)) / 1048576.0;
+    cr_expect(resident_mb <= 10, "%s: the arena's touched part is %.1f MB", env_task_name(tasks[k]), resident_mb);
+    free(act);
+    free(obs);
+    env_free(env);
+  }
+}

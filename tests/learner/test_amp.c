@@ -6,7 +6,13 @@
  *  - style reward in [0, 1] for any logit, and on a disc with large random weights;
  *  - reference transitions of the embedded default gait vs transitions of random muscle excitations
  *    of the walk env: the discriminator separates them above 90% within a bounded number of steps;
- *  - checkpoint round trip: the restored discriminator trains on exactly as the original. */
+ *  - checkpoint round trip: the restored discriminator trains on exactly as the original;
+ *  - column selection: on the default gait no kept column has zero reference variance and the
+ *    joints the gait never moves (subtalar, mtp) are not inputs;
+ *  - the normalisation: one running estimate seeded by the reference and moved by policy rows;
+ *  - a perfect replay of the reference (the same frames through the env, with the joints the
+ *    reference does not animate moving as a simulation moves them) scores near chance against
+ *    the reference, and its style reward stays high. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -293,6 +299,152 @@ Test(amp, checkpoint_round_trip_trains_identically) {
   cr_assert(a.rlen == b.rlen && a.rpos == b.rpos && memcmp(a.replay, b.replay, (size_t)a.rlen * 6 * 4) == 0);
   amp_free(&a);
   amp_free(&b);
+}
+
+/* Raw column index (in a row of 2F) of hinge joint `name`'s angle in the first state, -1 if none.
+ * The env's hinges: model order, without those a joint equality slaves (env.h). */
+static int hinge_column(env_t *e, const char *name) {
+  const mjModel *m = env_model(e);
+  int j = mj_name2id(m, mjOBJ_JOINT, name), k = 0;
+  for (int i = 0; i < m->njnt; i++) {
+    int slave = 0;
+    for (int q = 0; q < m->neq; q++)
+      slave |= m->eq_type[q] == mjEQ_JOINT && m->eq_active[q] && m->eq_obj1id[q] == i && m->eq_obj2id[q] >= 0;
+    if (m->jnt_type[i] != mjJNT_HINGE || slave) continue;
+    if (i == j) return 10 + k; /* after height, up, linear and angular velocity */
+    k++;
+  }
+  return -1;
+}
+
+static env_t *gait_env(mjModel **m) {
+  d2m_err err;
+  *m = model_load(NULL, &err);
+  cr_assert(*m, "%s", err.msg);
+  cfg_t c;
+  env_params p;
+  cr_assert_eq(CFG_WITH(&c, &err, "env.task=imitate"), 0, "%s", err.msg);
+  cr_assert_eq(env_params_from_cfg(&c, &p, &err), 0, "%s", err.msg);
+  env_t *e = env_create(*m, &p, NULL, &err);
+  cr_assert(e, "%s", err.msg);
+  return e;
+}
+
+static const char *still_joints[] = {"subtalar_angle_r", "subtalar_angle_l", "mtp_angle_r", "mtp_angle_l"};
+
+Test(amp, columns_are_those_the_reference_animates, .timeout = 60) {
+  float *ref;
+  int F;
+  long nref = reference_rows(&ref, &F);
+  int *sel = malloc((size_t)2 * F * sizeof(int)), ns = amp_select_columns(ref, nref, 2 * F, sel);
+  mjModel *m;
+  env_t *e = gait_env(&m);
+  int nh = (F - 16) / 2;
+  /* The default gait moves hip (3), knee and ankle on both sides; subtalar and mtp never. */
+  cr_assert_eq(ns, 2 * (F - 2 * 4), "kept %d of %d columns", ns, 2 * F);
+  for (int i = 0; i < ns; i++) {
+    double s = 0, s2 = 0;
+    for (long k = 0; k < nref; k++) s += ref[(size_t)k * 2 * F + sel[i]];
+    for (long k = 0; k < nref; k++) {
+      double d = ref[(size_t)k * 2 * F + sel[i]] - s / nref;
+      s2 += d * d;
+    }
+    cr_assert(sqrt(s2 / nref) >= AMP_SEL_MIN_STD, "column %d kept with reference std %g", sel[i], sqrt(s2 / nref));
+    for (int j = 0; j < 4; j++) {
+      int c = hinge_column(e, still_joints[j]);
+      cr_assert(c >= 10);
+      for (int half = 0; half < 2; half++)
+        cr_assert(sel[i] != c + half * F && sel[i] != c + nh + half * F, "%s (angle or velocity) is an input", still_joints[j]);
+    }
+  }
+  env_free(e);
+  mj_deleteModel(m);
+  free(sel);
+  free(ref);
+}
+
+/* The reference frames played back through the env, the still joints moving as in a simulation
+ * (angles +-0.1 rad, velocities +-1 rad/s, drawn per frame). */
+static long replay_rows(float **out, int F) {
+  mjModel *m;
+  env_t *e = gait_env(&m);
+  cr_assert_eq(env_amp_size(e), F);
+  long n = amp_reference_rows(e, NULL), cycles = 4;
+  float *x = malloc((size_t)(n * cycles) * 2 * F * sizeof(float)), *cur = malloc((size_t)F * sizeof(float));
+  mjData *d = env_data(e);
+  rng_t r;
+  rng_seed(&r, 5, 0, RNG_TEST, 3);
+  for (long k = 0; k <= n * cycles; k++) {
+    env_set_ref_state(e, k);
+    for (int j = 0; j < 4; j++) {
+      int jid = mj_name2id(m, mjOBJ_JOINT, still_joints[j]);
+      d->qpos[m->jnt_qposadr[jid]] = 0.1 * (2 * rng_uniform(&r) - 1);
+      d->qvel[m->jnt_dofadr[jid]] = 2 * rng_uniform(&r) - 1;
+    }
+    mj_forward(m, d);
+    env_amp_features(e, cur);
+    if (k < n * cycles) memcpy(x + (size_t)k * 2 * F, cur, (size_t)F * sizeof(float));
+    if (k > 0) memcpy(x + (size_t)(k - 1) * 2 * F + F, cur, (size_t)F * sizeof(float));
+  }
+  free(cur);
+  env_free(e);
+  mj_deleteModel(m);
+  *out = x;
+  return n * cycles;
+}
+
+Test(amp, perfect_replay_scores_near_chance, .timeout = 120) {
+  float *ref, *pol;
+  int F;
+  long nref = reference_rows(&ref, &F), npol = replay_rows(&pol, F);
+  amp_config c = amp_cfg_with(F, (const char *const[]){"amp.hidden=64,64", "amp.lr=1e-3", "amp.epochs=1",
+                                                        "amp.minibatch=64", "amp.replay_size=4096", NULL});
+  amp_disc a;
+  amp_init(&a, &c, ref, nref, npol, 1);
+  double acc = 0, rew = 0;
+  const int updates = 40; /* as many as the random-excitation test may take to separate */
+  float *d = malloc((size_t)(nref + npol) * sizeof(float));
+  for (int it = 0; it < updates; it++) {
+    amp_metrics m;
+    amp_add_policy(&a, pol, npol);
+    amp_train(&a, &m);
+  }
+  amp_logits(&a, ref, nref, d);
+  amp_logits(&a, pol, npol, d + nref);
+  long okr = 0, okp = 0;
+  for (long i = 0; i < nref; i++) okr += d[i] > 0;
+  for (long i = 0; i < npol; i++) okp += d[nref + i] < 0;
+  acc = 0.5 * ((double)okr / nref + (double)okp / npol);
+  rew = amp_rewards(&a, pol, npol, d) / npol;
+  cr_log_info("perfect replay after %d updates: accuracy %.3f, style reward %.3f", updates, acc, rew);
+  cr_assert(acc < 0.65, "a perfect replay is told from the reference: accuracy %.3f", acc);
+  cr_assert(rew > 0.7, "style reward of a perfect replay %.3f", rew);
+  free(d);
+  free(ref);
+  free(pol);
+  amp_free(&a);
+}
+
+/* One running estimate for reference and policy rows: seeded with the reference (count nref = 64),
+ * then every discriminator step adds its M reference and M policy rows (5 steps of 8 + 8 here), so
+ * with policy rows 4 units away the mean moves to about 4 x 40 / 144 = 1.1. */
+Test(amp, normalisation_is_shared_by_reference_and_policy_rows) {
+  amp_config c = small_cfg(3);
+  amp_disc a;
+  float ref[64 * 6], pol[40 * 6];
+  random_rows(ref, 64, 6, 21);
+  random_rows(pol, 40, 6, 22);
+  for (int i = 0; i < 40 * 6; i++) pol[i] += 4.f;
+  amp_init(&a, &c, ref, 64, 40, 5);
+  cr_assert_eq(a.norm.count, 64);
+  for (int j = 0; j < a.din; j++) cr_assert(fabsf(a.mean[j]) < 0.5f, "seeded by the reference: mean %g", a.mean[j]);
+  amp_metrics m;
+  amp_add_policy(&a, pol, 40);
+  amp_train(&a, &m);
+  cr_assert_eq(a.norm.count, 64 + m.steps * 2 * c.minibatch, "count %g after %ld steps", a.norm.count, m.steps);
+  for (int j = 0; j < a.din; j++)
+    cr_assert(a.mean[j] > 0.6f && a.mean[j] < 1.6f, "column %d: mean %g (expected about 1.1)", j, a.mean[j]);
+  amp_free(&a);
 }
 
 Test(amp, hidden_widths_parse) {

@@ -71,7 +71,8 @@ enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 
 /* Keys with a dedicated check below (text, enums, a derived field). */
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
-                                  "nn.activation", "nn.head", "amp.hidden"};
+                                  "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
+                                  "imitate.feedforward", "walk.start", "walk.speed"};
 /* Keys their users read straight from cfg_t (no module struct carries them). */
 static const char *k_direct[] = {
     "env.num_envs",   /* actor and learner sizes */
@@ -191,6 +192,15 @@ Test(one_table, text_enum_and_derived_keys) {
   cr_expect(a.ac.nhidden == 2 && a.ac.hidden[0] == 256 && a.ac.hidden[1] == 256 && a.ac.act == NN_ACT_TANH);
   cr_expect_eq(a.ac.head, AC_HEAD_GAUSSIAN);
   cr_expect(a.amp.nhidden == 2 && a.amp.hidden[0] == 256 && a.amp.hidden[1] == 256);
+  cr_expect(!a.env.im_preload_so && !a.env.im_ff_so && !a.env.walk_start_ref && !a.env.walk_speed_ref);
+  /* The static-optimisation and walk-reference switches (enums onto flags), each moving its own flag. */
+  const char *sw[4] = {"imitate.act_preload=so", "imitate.feedforward=so", "walk.start=reference", "walk.speed=reference"};
+  for (int i = 0; i < 4; i++) {
+    cr_assert_eq(CFG_WITH(&c, NULL, sw[i]), 0);
+    fill(&c, &a);
+    int got[4] = {a.env.im_preload_so, a.env.im_ff_so, a.env.walk_start_ref, a.env.walk_speed_ref};
+    for (int j = 0; j < 4; j++) cr_expect_eq(got[j], i == j, "%s: flag %d is %d", sw[i], j, got[j]);
+  }
 }
 
 static int listed(const char *full, const char *const *list, int n) {

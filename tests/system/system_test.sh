@@ -14,6 +14,9 @@
 #            exactly one update or counted as dropped (actors' "sent" lines against the learner's
 #            closing "intake:" line), including batches that arrive while the learner publishes
 #            weights or writes a checkpoint
+#   budget   a fresh run into a non-empty --run-dir is refused (--force-new moves the old run aside);
+#            --time-limit without --steps has no step budget; the annealed learning rate of the last
+#            update is not 0; --steps on resume extends the schedule and says so
 set -uo pipefail
 case_=$1 bin=$2 cmp=$3 fake=$4
 work=$(mktemp -d /tmp/d2m_system_XXXXXX)
@@ -25,7 +28,8 @@ small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 -
 steps_per_update=64 # 2 actors x 2 envs x 16 steps
 ampsec=()
 [ "$case_" = resume_amp ] && small+=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32
-                                     --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay)
+                                     --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay
+                                     amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
@@ -41,6 +45,9 @@ e2e)
   for f in config.resolved.ini train.log ranks.txt progress.jsonl; do [ -s "$work/a/$f" ] || fail "missing $f"; done
   [ "$(wc -l <"$work/a/progress.jsonl")" -eq 3 ] || fail "progress.jsonl rows"
   grep -q "step budget reached" "$work/a/train.log" || fail "no clean stop in the log"
+  # Set-up lines once per job, not once per rank (3 ranks here).
+  nblis=$(grep -c "BLIS .*kernels" "$work/out")
+  [ "$nblis" -eq 1 ] || { cat "$work/out"; fail "the BLIS set-up line appears $nblis times"; }
   echo "e2e: 3 updates, $(newest "$work/a")"
   # Under SLURM the world size must match SLURM_NTASKS.
   SLURM_NTASKS=7 "${mpi[@]}" -np 2 -x SLURM_NTASKS "$bin" train "${small[@]}" --run-dir "$work/slurm" >"$work/out.s" 2>&1 &&
@@ -156,6 +163,35 @@ account)
   [ "$sent" -eq "$recv" ] || fail "actors sent $sent env steps, the learner received $recv"
   [ "$recv" -eq $((used + dropped)) ] || fail "received $recv != used $used + dropped $dropped: steps lost"
   [ "$used" -eq $((updates * 96)) ] || fail "$updates updates of 96 samples each should use $((updates * 96)) steps, not $used"
+  # The case this test is for happened: batches came in while the learner published or checkpointed.
+  [ "$between" -ge 1 ] || fail "no batch arrived between updates: the run did not exercise the queue"
+  ;;
+budget)
+  anneal=("${small[@]/ppo.anneal_lr=false/ppo.anneal_lr=true}")
+  "${mpi[@]}" -np 3 "$bin" train "${anneal[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/b" >"$work/out" 2>&1 ||
+    { cat "$work/out"; fail "first run failed"; }
+  col=$(head -1 "$work/b/progress.csv" | tr ',' '\n' | grep -n '^lr$' | cut -d: -f1)
+  lr=$(tail -1 "$work/b/progress.csv" | cut -d, -f"$col")
+  awk -v x="$lr" 'BEGIN{exit !(x > 0.000149 && x < 0.000151)}' || fail "last update's lr is $lr, expected 3e-4 / 2"
+  "${mpi[@]}" -np 3 "$bin" train "${anneal[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/b" >"$work/out.x" 2>&1 &&
+    fail "a fresh run into a directory holding a run was not refused"
+  grep -q "is not empty.*--resume.*--force-new" "$work/out.x" || { cat "$work/out.x"; fail "no clear refusal"; }
+  [ "$(rows "$work/b")" -eq 2 ] || fail "the refused run touched progress.csv"
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/b" --steps $((3 * steps_per_update)) >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume with a larger budget failed"; }
+  grep -q "run.total_steps changed on resume from 128 to 192.*learning-rate schedule follow it.*from 0 to 0.0001" \
+    "$work/b/train.log" || fail "the extended schedule was not logged"
+  [ "$(rows "$work/b")" -eq 3 ] || fail "resume to 3 updates left $(rows "$work/b") rows"
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps "$steps_per_update" --force-new --run-dir "$work/b" >"$work/out.n" 2>&1 ||
+    { cat "$work/out.n"; fail "--force-new failed"; }
+  [ "$(rows "$work/b")" -eq 1 ] || fail "--force-new: $(rows "$work/b") rows, expected the new run's 1"
+  old=$(ls -d "$work"/b/replaced-*/)
+  [ "$(rows "$old")" -eq 3 ] && [ -n "$(newest "$old")" ] || fail "--force-new did not keep the old run in replaced-*/"
+  budget_of() { "$bin" train "$@" --print-config | sed -n 's/^total_steps = //p'; }
+  [ "$(budget_of --time-limit 5)" = 0 ] || fail "--time-limit alone kept a step budget"
+  [ "$(budget_of --time-limit 5 --steps 1000)" = 1000 ] || fail "--steps with --time-limit lost"
+  [ "$(budget_of --time-limit 5 --set run.total_steps=7)" = 7 ] || fail "--set budget lost"
+  echo "budget: refusal, --force-new, no step budget under --time-limit, lr $lr at the last update, extension logged"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
