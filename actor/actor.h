@@ -1,7 +1,8 @@
 /* actor/actor.h: the rollout loop of ranks 1..N-1.
  *
- * Each actor steps cfg.env.num_envs environments, runs the policy on all of them at once (one GEMM
- * per layer), and every actor.rollout_steps control steps ships a trajectory batch to rank 0 with
+ * Each actor steps cfg.env.num_envs environments with the rollout loop (actor/rollout.h: the policy
+ * on all of them at once, one GEMM per layer), and every actor.rollout_steps control steps ships the
+ * trajectory batch it filled to rank 0 with
  * MPI_Isend from one of two buffers (the next rollout runs while the previous batch is in flight).
  * Weights arrive as point-to-point messages (proto WEIGHTS header + raw floats) that the actor picks
  * up with MPI_Iprobe between control steps, so the simulation never stops for them (async), or that

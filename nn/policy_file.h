@@ -9,7 +9,7 @@
  *   "config"     text                    the resolved configuration (cfg_write), which fixes the
  *                                        net's shape, the env and the task
  * The policy of the default net is about 1.7 MB; a full checkpoint holds three times its weights
- * (with Adam's m and v) and the actors' simulation states (5.1 MB for 2 actors x 16 envs). */
+ * (with Adam's m and v) and the actors' simulation states (5.1 MB for 2 actors x 8 envs). */
 #ifndef D2M_POLICY_FILE_H
 #define D2M_POLICY_FILE_H
 
