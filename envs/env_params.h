@@ -52,7 +52,7 @@ typedef struct env_params {
   int im_future;              /* reference frames ahead in the observation (2) */
   env_motion_source motion;   /* default_gait | file */
   char motion_path[256];      /* .mot/.sto path when motion = file */
-  int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
+  int motion_cyclic;          /* 1: the file holds one gait cycle (repeat it); 0: play once; -1: auto (mot_ends_match) */
 } env_params;
 
 void env_params_default(env_params *p);

@@ -195,6 +195,24 @@ static void pstr_cont(const ctx_t *c, const char *g, const char *name, uint64_t 
 }
 
 /* ---- the pieces of the file ---- */
+/* Subject height and mass: Plug-in Gait's PROCESSING:Height (mm) and Bodymass (kg), else
+ * SUBJECTS:HEIGHT and MASS/WEIGHT. A height is read as m (0.5-2.5), cm (50-250) or mm (500-2500) by its
+ * size; anything else, or a mass outside 10-300 kg, is ignored (0: absent). */
+static void read_subject(const ctx_t *c, c3d_file *o) {
+  static const char *hs[][2] = {{"PROCESSING", "Height"}, {"SUBJECTS", "HEIGHT"}};
+  static const char *ms[][2] = {{"PROCESSING", "Bodymass"}, {"SUBJECTS", "MASS"}, {"SUBJECTS", "WEIGHT"}};
+  double v;
+  for (int i = 0; i < 2 && !o->subject_height_m; i++)
+    if (!pnum(c, pfind(c, hs[i][0], hs[i][1]), 0, &v) && isfinite(v)) {
+      double h = v >= 0.5 && v <= 2.5 ? v : v >= 50 && v <= 250 ? v / 100 : v >= 500 && v <= 2500 ? v / 1000 : 0;
+      if (h > 0) o->subject_height_m = h, snprintf(o->subject_height_src, sizeof o->subject_height_src, "%s:%s", hs[i][0], hs[i][1]);
+    }
+  for (int i = 0; i < 3 && !o->subject_mass_kg; i++)
+    if (!pnum(c, pfind(c, ms[i][0], ms[i][1]), 0, &v) && v >= 10 && v <= 300)
+      o->subject_mass_kg = v, snprintf(o->subject_mass_src, sizeof o->subject_mass_src, "%s:%s", ms[i][0], ms[i][1]);
+}
+
+
 static void read_point_kinds(const ctx_t *c, c3d_file *o) {
   static const char *k[] = {NULL, "ANGLES", "FORCES", "MOMENTS", "POWERS", "SCALARS", "REACTIONS"};
   for (int kind = 1; kind < C3D_POINT_NKINDS; kind++) {
@@ -398,6 +416,7 @@ int c3d_parse(const uint8_t *buf, size_t n, const char *name, c3d_file *o, d2m_e
   read_data(c, o, data_off, len_scale);
   read_events(c, o);
   read_plates(c, o, len_scale);
+  read_subject(c, o);
   rc = 0;
 done:
   free(c->p);

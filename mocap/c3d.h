@@ -62,6 +62,9 @@ typedef struct c3d_file {
   double *analog;             /* [analog_nsamples][nanalog], scaled */
   int nplates;
   c3d_plate *plates;          /* [nplates] */
+  double subject_height_m;    /* from PROCESSING:Height or SUBJECTS:HEIGHT; 0 when absent */
+  double subject_mass_kg;     /* from PROCESSING:Bodymass or SUBJECTS:MASS/WEIGHT; 0 when absent */
+  char subject_height_src[40], subject_mass_src[40]; /* GROUP:NAME it came from */
   int nparams;                /* parameters seen (for info) */
   int ngroups;
 } c3d_file;

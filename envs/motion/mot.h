@@ -32,6 +32,13 @@ int mot_parse(const char *text, size_t len, const char *name, mot_table *t, d2m_
 void mot_free(mot_table *t);
 /* Index of the column called `name` (case-sensitive), or -1. */
 int mot_col(const mot_table *t, const char *name);
+/* Whether the table's last row matches its first (a clip that can repeat): every column but time,
+ * pelvis_tx and pelvis_tz within tol_deg (angles; radians converted when inDegrees=no) or tol_m
+ * (columns ending _tx/_ty/_tz). Returns 1 or 0; the worst column (scaled by its tolerance) is
+ * named in worst (cap bytes, may be NULL) with its difference in *diff (deg or m). */
+#define MOT_CYCLIC_TOL_DEG 5.0
+#define MOT_CYCLIC_TOL_M 0.02
+int mot_ends_match(const mot_table *t, double tol_deg, double tol_m, char *worst, size_t cap, double *diff);
 static inline double mot_at(const mot_table *t, int row, int col) { return t->data[(size_t)row * t->ncols + col]; }
 
 #endif

@@ -381,7 +381,7 @@ int refmotion_load(refmotion *r, const mjModel *m, const char *path, double dt, 
   refmotion_opts o;
   refmotion_opts_default(&o);
   o.dt = dt;
-  o.cyclic = cyclic;
+  o.cyclic = cyclic >= 0 ? cyclic : mot_ends_match(&t, MOT_CYCLIC_TOL_DEG, MOT_CYCLIC_TOL_M, NULL, 0, NULL);
   int rc = refmotion_from_mot(r, m, &t, &o, err);
   mot_free(&t);
   return rc;

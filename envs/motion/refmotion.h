@@ -60,7 +60,7 @@ void refmotion_opts_default(refmotion_opts *o);
 int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const refmotion_opts *o, d2m_err *err);
 /* The embedded default gait (gait_default.h), cyclic, with its treadmill speed. */
 int refmotion_default_gait(refmotion *r, const mjModel *m, double dt, d2m_err *err);
-/* Read a .mot/.sto path; cyclic as given. */
+/* Read a .mot/.sto path; cyclic 1 or 0 as given, -1: auto (cyclic when mot_ends_match). */
 int refmotion_load(refmotion *r, const mjModel *m, const char *path, double dt, int cyclic, d2m_err *err);
 void refmotion_free(refmotion *r);
 
