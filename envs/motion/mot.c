@@ -140,6 +140,10 @@ static int parse_buf(char *buf, size_t len, mot_table *t, d2m_err *err) {
     if ((v = header_int(line, "nRows")) >= 0 || (v = header_int(line, "datarows")) >= 0) nrows_hdr = v;
     if ((v = header_int(line, "nColumns")) >= 0 || (v = header_int(line, "datacolumns")) >= 0) ncols_hdr = v;
     if (!strncasecmp(line, "inDegrees", 9)) t->in_degrees = strstr(line, "yes") != NULL;
+    if (!strncasecmp(line, "convention=", 11)) {
+      size_t n = strcspn(line + 11, ": \t");
+      snprintf(t->convention, sizeof t->convention, "%.*s", (int)(n < 31 ? n : 31), line + 11);
+    }
   }
   if (!have_end) return err_set(err, "%s:%d:1: no 'endheader' line: not an OpenSim .mot/.sto file", t->path, lineno);
   while ((line = next_line(buf, len, &pos)) && (lineno++, is_blank(line))) {}
