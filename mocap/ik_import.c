@@ -79,8 +79,10 @@ static int detect_axes(const mk_markers *t, const markerset *set, const int *col
                        d2m_err *err) {
   double up[3] = {0}, right[3] = {0};
   for (int f = 0; f < t->nframes; f++) {
-    double s[3][3] = {{0}}, rl[2][3] = {{0}};
-    int n[3] = {0}, nrl[2] = {0};
+    /* right - left from the pelvis and hip markers when both sides have some: feet and knees swing
+     * fore and aft, so over part of a stride they would tilt "right" forward */
+    double s[3][3] = {{0}}, rl[2][2][3] = {{{0}}};
+    int n[3] = {0}, nrl[2][2] = {{0}};
     for (int i = 0; i < set->n; i++) {
       if (col[i] < 0) continue;
       const double *x = mk_at(t, f, col[i]);
@@ -88,13 +90,15 @@ static int detect_axes(const mk_markers *t, const markerset *set, const int *col
       int side, g = group_of(&set->m[i], &side);
       for (int k = 0; k < 3; k++) s[g][k] += x[k];
       n[g]++;
-      if (side) {
-        for (int k = 0; k < 3; k++) rl[side > 0][k] += x[k];
-        nrl[side > 0]++;
+      for (int u = 0; u < 2 && side; u++) {
+        if (u == 1 && g != 1) continue;
+        for (int k = 0; k < 3; k++) rl[u][side > 0][k] += x[k];
+        nrl[u][side > 0]++;
       }
     }
     for (int k = 0; k < 3 && n[1] && n[2]; k++) up[k] += s[1][k] / n[1] - s[2][k] / n[2];
-    for (int k = 0; k < 3 && nrl[0] && nrl[1]; k++) right[k] += rl[1][k] / nrl[1] - rl[0][k] / nrl[0];
+    int u = nrl[1][0] && nrl[1][1] ? 1 : 0;
+    for (int k = 0; k < 3 && nrl[u][0] && nrl[u][1]; k++) right[k] += rl[u][1][k] / nrl[u][1] - rl[u][0][k] / nrl[u][0];
   }
   if (mju_norm3(up) == 0 || mju_norm3(right) == 0)
     return err_set(err, "cannot detect the lab axes (need pelvis/hip and foot markers of both sides); give --axes");
@@ -484,8 +488,11 @@ int ik_import(const mk_markers *trial_in, const mk_markers *stat_in, const marke
   if (strcmp(r->walk_lab, "none") && r->walk[0] < 0.5 * hypot(r->walk[0], r->walk[2]))
     warn(r, "trial: the pelvis moves %.0f deg away from the subject's forward (walking backwards or sideways?)",
          atan2(fabs(r->walk[2]), r->walk[0]) * 180 / M_PI);
-  for (int w = 0; w < r->nwarn && o->strict; w++) {
-    err_set(err, "--strict: %s", r->warn[w]);
+  if (o->strict && r->nwarn) {
+    char all[1024] = "";
+    for (int w = 0; w < r->nwarn; w++)
+      snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", w ? "; " : "", r->warn[w]);
+    err_set(err, "--strict: %d warning(s): %s", r->nwarn, all);
     goto done;
   }
   ground_to_world(r->model, Rg);

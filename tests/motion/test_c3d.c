@@ -88,6 +88,22 @@ Test(motion, c3d_frames_parameter_overrides_header) {
   c3d_free(&c);
 }
 
+/* Plug-in Gait stores the subject's height (mm) and mass (kg) in PROCESSING; the import uses them. */
+Test(motion, c3d_subject_height_and_mass) {
+  static uint8_t buf[8192];
+  for (int with = 0; with < 2; with++) {
+    c3d_synth_opts o = {.proc = C3D_PROC_INTEL, .is_float = 1, .first_frame = 1, .subject = with};
+    size_t n = c3d_synth(&o, buf, sizeof buf);
+    c3d_file c;
+    d2m_err err;
+    cr_assert_eq(c3d_parse(buf, n, "s.c3d", &c, &err), 0, "%s", err.msg);
+    cr_assert_float_eq(c.subject_height_m, with ? SYN_HEIGHT_MM / 1000 : 0, 1e-6);
+    cr_assert_float_eq(c.subject_mass_kg, with ? SYN_MASS_KG : 0, 1e-6);
+    if (with) cr_assert_str_eq(c.subject_height_src, "PROCESSING:Height");
+    c3d_free(&c);
+  }
+}
+
 Test(motion, c3d_vax_float_known_bytes) {
   /* 1.0 in VAX F is 0x4080 0x0000 (word order high first, each word little-endian): bytes 80 40 00 00 */
   const uint8_t one[4] = {0x80, 0x40, 0x00, 0x00};
