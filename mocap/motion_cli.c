@@ -136,10 +136,12 @@ int motion_info(const char *path, FILE *f) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto   print what a motion file holds\n"
-             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
+             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d]\n"
+             "              [--markers auto|lowerbody|pig|cleveland|gait2354|rajagopal2016|FILE]\n"
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
-             "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
-             "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n");
+             "              [--lock mtp|subtalar,mtp|none] [--max-gap S (0.1)] [--strict] --out DIR\n"
+             "              marker IK onto the model: DIR/motion.mot (OpenSim, Rajagopal2016 convention),\n"
+             "              DIR/ik_report.csv, DIR/subject.ini, DIR/import_report.txt\n");
 }
 
 int motion_cli(int argc, char **argv) {
