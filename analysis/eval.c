@@ -17,6 +17,7 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "analysis/opensim_out.h"
 
 #define RAD2DEG (180.0 / M_PI)
 
@@ -38,7 +39,23 @@ typedef struct eval_ctx {
   FILE *ffmpeg;
   double render_s;
   long rendered;
+  os_writer *os;            /* --opensim */
 } eval_ctx;
+
+/* --opensim: record at the simulation rate (env substep hook) */
+static void os_substep(void *user, const mjData *d) {
+  eval_ctx *c = user;
+  os_record(c->os, d->time, d, NULL);
+}
+
+/* --opensim: the episode's files, then a fresh record */
+static int os_episode_end(eval_ctx *c, const eval_opts *o, int ep, d2m_err *err) {
+  char dir[4400];
+  snprintf(dir, sizeof dir, "%s/opensim/ep%d", o->out_dir, ep);
+  int rc = os_write(c->os, dir, err);
+  os_reset(c->os);
+  return rc;
+}
 
 void eval_opts_default(eval_opts *o) {
   memset(o, 0, sizeof *o);
@@ -265,6 +282,7 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
   double ret = 0;
   long t = 0;
   int done = 0;
+  if (c->os && !o->opensim_sim_rate) os_record(c->os, 0, d, NULL);
   for (; t < cap && !done; t++) {
     if (ref) refmotion_frame(ref, env_ref_frame(c->env), ref_qpos, NULL, NULL, NULL);
     record_state(c, rb, ref ? ref_qpos : NULL);
@@ -285,6 +303,7 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
     fprintf(f, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, out.reward, rb->p);
     rb->n = n;
     if (done) info = out.ep;
+    else if (c->os && !o->opensim_sim_rate) os_record(c->os, (t + 1) * c->ep.dt, d, exc);
   }
   if (!done) { /* cut by --max-steps: the env's own bookkeeping has not closed the episode */
     info.length = (int)t;
@@ -347,6 +366,7 @@ static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE
     playback_grf(c);
     mju_copy(ref_qpos, d->qpos, m->nq);
     record_state(c, rb, ref_qpos);
+    if (c->os) os_record(c->os, t * c->ep.dt, d, exc);
     if (c->gl) video_frame(c, o, NULL);
     double r = env_eval_reward(c->env, NULL);
     ret += r;
@@ -364,6 +384,7 @@ static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE
 
 static void eval_free(eval_ctx *c) {
   if (c->ffmpeg) pclose(c->ffmpeg);
+  if (c->os) os_free(c->os), free(c->os);
   model_gl_close(c->gl);
   if (c->ghost) mj_deleteData(c->ghost);
   if (c->env) env_free(c->env);
@@ -384,6 +405,13 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   if (!rc && file_mkdirs(o->out_dir, err)) rc = -1;
   if (!rc && o->playback && !env_ref(c.env)) rc = err_set(err, "--playback needs the imitate task (--task imitate)");
   if (!rc && o->video) rc = video_open(&c, o, err);
+  if (!rc && o->opensim && o->playback && o->opensim_sim_rate)
+    rc = err_set(err, "--rate sim: a playback is kinematic (one pose per control step); use --rate control");
+  if (!rc && o->opensim) {
+    c.os = xcalloc(1, sizeof *c.os);
+    rc = os_open(c.os, env_model(c.env), err);
+    if (!rc && o->opensim_sim_rate) env_set_substep_hook(c.env, os_substep, &c);
+  }
   char fp[4200];
   snprintf(fp, sizeof fp, "%s/frames.csv", o->out_dir);
   FILE *csv = rc ? NULL : fopen(fp, "w");
@@ -407,14 +435,16 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   float *exc = xcalloc((size_t)m->nu, sizeof(float));
   rng_t pol;
   rng_seed(&pol, o->seed, 0, RNG_POLICY, 0);
-  for (int ep = 0; ep < o->episodes; ep++)
+  for (int ep = 0; ep < o->episodes && !rc; ep++) {
     if (o->playback) eval_playback(&c, o, ep, csv, js, &rb, exc, ref_qpos, res);
     else eval_episode(&c, o, ep, &pol, csv, js, &rb, act0, frc0, exc, ref_qpos, res);
+    if (c.os) rc = os_episode_end(&c, o, ep, err);
+  }
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? (c.rendered - 1) / c.render_s : 0;
   fprintf(js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g\n}\n",
           res->mean_return, res->mean_length, res->frames, res->render_fps);
-  rc = fclose(csv) | fclose(js);
+  rc = fclose(csv) | fclose(js) | rc;
   if (c.ffmpeg) {
     int st = pclose(c.ffmpeg);
     c.ffmpeg = NULL;
@@ -430,13 +460,15 @@ static void eval_usage(FILE *f) {
   fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
              "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
-             "                     [--video-hq]\n"
+             "                     [--video-hq] [--opensim [--rate control|sim]]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
              "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
              "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
              "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n"
              "--set overrides a key of the checkpoint's config (env and task keys only matter here), e.g.\n"
              "imitate.term_dist=100 to watch a policy past the point where training would have ended the episode.\n"
+             "--opensim also writes DIR/opensim/ep<K>/: joint_angles.mot (Rajagopal2016 convention), activations.sto,\n"
+             "excitations.sto, grf.mot and grf.xml (ExternalLoads), per control step or with --rate sim per physics step.\n"
              "--video renders fast (no multisampling, 1024 shadow map, no floor reflection, coarser capsules);\n"
              "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
 }
@@ -499,6 +531,13 @@ int eval_cli(int argc, char **argv) {
     else if (!strcmp(a, "--video")) o.video = 1;
     else if (!strcmp(a, "--video-hq")) o.video = o.video_hq = 1;
     else if (!strcmp(a, "--playback")) o.playback = 1;
+    else if (!strcmp(a, "--opensim")) o.opensim = 1;
+    else if (!strcmp(a, "--rate") && has) {
+      const char *r = argv[++i];
+      if (strcmp(r, "control") && strcmp(r, "sim"))
+        return fprintf(stderr, "drl2move eval: --rate '%s': expected control or sim\n", r), 2;
+      o.opensim_sim_rate = !strcmp(r, "sim");
+    }
     else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
     else if (!strcmp(a, "--episodes") && has) {
       long n;
