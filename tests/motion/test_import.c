@@ -10,6 +10,7 @@
 
 #include "envs/model/model.h"
 #include "envs/motion/refmotion.h"
+#include "mocap/anc.h"
 #include "mocap/ik.h"
 #include "mocap/ik_import.h"
 #include "mocap/markerset.h"
@@ -220,4 +221,46 @@ Test(motion_import, static_facing_another_way_cut_ends_and_unobserved_joints, .t
   mk_free(&stat);
   markerset_free(&set);
   mj_deleteModel(m);
+}
+
+/* Motion Analysis .anc: generation 2 counts become volts (count x range mV / 1000 / 2^(bits-1)), labels
+ * keep their blanks, header fields may be padded; errors name file:line and the field. */
+Test(motion_import, anc_known_values_and_errors) {
+  static const char k[] =
+      "File_Type:\tAnalog R/C ASCII\tGeneration#:\t2\n"
+      "Board_Type:\tNational Instruments AT-MIO-16E-2\tPolarity:\tBipolar\n"
+      "Trial_Name:\twalk\tTrial#:\t1\tDuration(Sec.):\t0.002\t#Channels:\t2\n"
+      "BitDepth:\t\t16\tPreciseRate:  1000.000\n\n\n\n\n"
+      "Name\tR Rectus Femoris\tF1X\n"
+      "Rate\t1000\t1000\n"
+      "Range\t10000\t5000\n"
+      "0.000\t16384\t-32768\n0.001\t0\t8192\n0.002\t-16384\t0\n";
+  anc_file a;
+  d2m_err e;
+  cr_assert_eq(anc_parse(k, strlen(k), "t.anc", &a, &e), 0, "%s", e.msg);
+  cr_assert_eq(a.nchan, 2);
+  cr_assert_eq(a.nsamples, 3);
+  cr_assert_float_eq(a.rate, 1000, 0);
+  cr_assert_str_eq(a.label[0], "R Rectus Femoris");
+  cr_assert_eq(anc_find(&a, "F1X"), 1);
+  cr_assert_float_eq(a.v[0], 5.0, 1e-12, "16384 of 32768 at +-10 V");
+  cr_assert_float_eq(a.v[1], -5.0, 1e-12, "-32768 at +-5 V");
+  cr_assert_float_eq(a.v[3], 1.25, 1e-12);
+  cr_assert_float_eq(a.t[2], 0.002, 1e-12);
+  anc_free(&a);
+  struct { const char *from, *to, *want; } bad[] = {
+      {"Analog R/C ASCII", "Analog X", "t.anc:1: expected 'File_Type: Analog R/C ASCII'"},
+      {"#Channels:\t2", "#Channels:\t3", "t.anc:9: Name has 2 fields but #Channels is 3"},
+      {"Rate\t1000\t1000", "Rate\t1000\tfast", "t.anc:10: Rate of channel 2 ('F1X'): 'fast' is not a positive number"},
+      {"0.001\t0\t8192", "0.001\t0\t8x", "t.anc:13: F1X: '8x' is not a number"},
+      {"Bipolar", "Unipolar", "t.anc:2: Polarity: only Bipolar"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char s[1024];
+    const char *p = strstr(k, bad[i].from);
+    cr_assert(p);
+    snprintf(s, sizeof s, "%.*s%s%s", (int)(p - k), k, bad[i].to, p + strlen(bad[i].from));
+    cr_assert_eq(anc_parse(s, strlen(s), "t.anc", &a, &e), -1, "%s", bad[i].want);
+    cr_assert(strstr(e.msg, bad[i].want), "'%s' should contain '%s'", e.msg, bad[i].want);
+  }
 }
