@@ -409,8 +409,10 @@ static void an_grf(an_ctx *c) {
     }
   size_t gl = c->o.grf ? strlen(c->o.grf) : 0;
   int is_c3d = gl > 4 && !strcasecmp(c->o.grf + gl - 4, ".c3d");
-  int have_ref = c->o.grf && (is_c3d ? an_grf_c3d(c, cols[4], cols[5], cols[10], cols[11])
-                                     : grf_ref(c, cols[4], cols[5], cols[10], cols[11])) > 0;
+  int is_mot = gl > 4 && (!strcasecmp(c->o.grf + gl - 4, ".mot") || !strcasecmp(c->o.grf + gl - 4, ".sto"));
+  int have_ref = c->o.grf && (is_c3d   ? an_grf_c3d(c, cols[4], cols[5], cols[10], cols[11])
+                              : is_mot ? an_grf_mot(c, cols[4], cols[5], cols[10], cols[11])
+                                       : grf_ref(c, cols[4], cols[5], cols[10], cols[11])) > 0;
   if (have_ref) {
     report_table(&c->rep, "component|side|RMSE (BW)|Pearson r");
     for (int a = 0; a < 2; a++)
@@ -460,7 +462,8 @@ static void analyze_usage(FILE *f) {
           "  --ref FILE.mot   joint-angle reference, taken as one gait cycle from right heel strike (e.g.\n"
           "                   gait-reference/opensim_crouch_gait_tutorial/normal.mot); without it the task's own\n"
           "                   reference (imitate: ref_* columns) is used when present\n"
-          "  --grf FILE       reference GRF, Fukuchi et al. 2018 treadmill layout (Fx1 Fy1 .. Fx2 Fy2, N, y up)\n"
+          "  --grf FILE       reference GRF: Fukuchi et al. 2018 treadmill layout (Fx1 Fy1 .. Fx2 Fy2, N, y up), a C3D's\n"
+          "                   force plates, or an OpenSim ExternalLoads .mot (*ground_force_vx/vy per plate; stances)\n"
           "                   or a C3D with type-2 force plates and Foot Strike events (Vicon/Nexus)\n"
           "  --grf-rate HZ    its sampling rate (default 300)\n"
           "  --grf-body-weight N   body weight for a C3D (default: 2 x stance impulse / stride time)\n"
