@@ -374,7 +374,7 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
   double *fh[2] = {xmalloc((size_t)n * sizeof(double)), xmalloc((size_t)n * sizeof(double))};
   double fs_t[2][64], sum_v[GAIT_NPTS] = {0}, sq_v[GAIT_NPTS] = {0}, sum_a[GAIT_NPTS] = {0}, sq_a[GAIT_NPTS] = {0};
   double bw_sum = 0, cur_v[GAIT_NPTS], cur_a[GAIT_NPTS];
-  int nfs[2] = {0, 0};
+  int nfs[2] = {0, 0}, kin = 0;
   for (int i = 0; i < n; i++) t[i] = f.markers.first_time + i / f.analog_rate;
   for (int e = 0; e < f.markers.nevents; e++) {
     const mk_event *ev = &f.markers.events[e];
@@ -382,13 +382,28 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
     if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && nfs[side] < 64) fs_t[side][nfs[side]++] = ev->time;
   }
   for (int s = 0; s < 2; s++) qsort(fs_t[s], (size_t)nfs[s], sizeof(double), cmp_d);
+  if (!nfs[0] && !nfs[1]) { /* no events in the file: heel strikes from its markers */
+    emg_rec kr;
+    memset(&kr, 0, sizeof kr);
+    kinematic_events(&f.markers, &kr);
+    for (int s = 0; s < 2; s++) {
+      for (int k = 0; k < kr.nfs[s] && k < 64; k++) fs_t[s][k] = kr.fs_t[s][k];
+      nfs[s] = kr.nfs[s] < 64 ? kr.nfs[s] : 64;
+    }
+    kin = nfs[0] + nfs[1] > 0;
+  }
+  char why[1024] = "";
   for (int p = 0; p < f.nplates; p++) {
-    const c3d_plate *pl = &f.plates[p];
-    if (pl->type != 2 || pl->nchannel < 3) continue;
-    double mz = 0, range[2] = {0, 0};
+    const char *bad = c3d_plate_unsupported(&f, p);
+    if (bad) {
+      size_t o = strlen(why);
+      snprintf(why + o, sizeof why - o, "%splate %d (type %d): %s", o ? "; " : "", p + 1, f.plates[p].type, bad);
+      continue;
+    }
+    double mz = 0, range[2] = {0, 0}, F[3];
     for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 2; k++) fh[k][i] = f.analog[(size_t)i * f.nanalog + pl->channel[k] - 1];
-      fz[i] = f.analog[(size_t)i * f.nanalog + pl->channel[2] - 1];
+      c3d_plate_force(&f, p, i, F);
+      fh[0][i] = F[0], fh[1][i] = F[1], fz[i] = F[2];
       mz += fz[i];
     }
     if (mz < 0) /* plates measure the force on the plate: make the reaction (upward) positive */
@@ -435,9 +450,17 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
     v_mean[q] = mv / bw, ap_mean[q] = ma / bw;
     v_sd[q] = sqrt(fmax(vv, 0)) / bw, ap_sd[q] = sqrt(fmax(va, 0)) / bw;
   }
-  report_text(&c->rep, "Reference GRF: force plates of %s: %d plate stances with a full cycle from the file's foot-strike "
-                       "events; body weight %.1f N (%s).",
-              c->o.grf, used, bw, c->o.grf_bw > 0 ? "--grf-body-weight" : "2 x stance impulse / stride time");
+  if (used)
+    report_text(&c->rep, "Reference GRF: force plates of %s: %d plate stances with a full cycle from the file's %s; body "
+                         "weight %.1f N (%s).%s%s",
+                c->o.grf, used, kin ? "heel strikes found from its markers (no events in the file)" : "foot-strike events",
+                bw, c->o.grf_bw > 0 ? "--grf-body-weight" : "2 x stance impulse / stride time", why[0] ? " Skipped: " : "", why);
+  else
+    report_text(&c->rep, "Reference GRF from %s not used: no plate stance with a full gait cycle (%s%s%s).", c->o.grf,
+                !f.nplates ? "the file has no force plate"
+                : !nfs[0] && !nfs[1] ? "no foot-strike events and no heel and pelvis markers to find them"
+                                     : "no plate stance is followed by a foot strike of the same foot",
+                why[0] ? "; " : "", why);
   free(t), free(fz), free(fh[0]), free(fh[1]);
   c3d_free(&f);
   return used;

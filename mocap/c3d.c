@@ -450,3 +450,33 @@ int c3d_find_channel(const c3d_file *c, const char *label) {
     if (!strcmp(c->channels[i].label, label)) return i;
   return -1;
 }
+
+const char *c3d_plate_unsupported(const c3d_file *c, int p) {
+  const c3d_plate *pl = &c->plates[p];
+  static const int need[5] = {0, 6, 6, 8, 6};
+  if (pl->type < 1 || pl->type > 4) return "type not supported (types 1-4 are)";
+  if (pl->nchannel < need[pl->type]) return "fewer FORCE_PLATFORM:CHANNEL entries than its type needs";
+  for (int k = 0; k < need[pl->type]; k++)
+    if (pl->channel[k] < 1 || pl->channel[k] > c->nanalog) return "a FORCE_PLATFORM:CHANNEL outside the analog channels";
+  if (pl->type == 4 && (pl->cal_rows != 6 || pl->cal_cols != 6)) return "type 4 without a 6x6 FORCE_PLATFORM:CAL_MATRIX";
+  return NULL;
+}
+
+int c3d_plate_force(const c3d_file *c, int p, long i, double F[3]) {
+  if (c3d_plate_unsupported(c, p) || i < 0 || i >= c->analog_nsamples) return -1;
+  const c3d_plate *pl = &c->plates[p];
+  double ch[8];
+  int n = pl->type == 3 ? 8 : 6;
+  for (int k = 0; k < n; k++) ch[k] = c->analog[(size_t)i * c->nanalog + pl->channel[k] - 1];
+  if (pl->type == 3) { /* Kistler: four piezo sensors */
+    F[0] = ch[0] + ch[1], F[1] = ch[2] + ch[3], F[2] = ch[4] + ch[5] + ch[6] + ch[7];
+  } else if (pl->type == 4) {
+    for (int r = 0; r < 3; r++) {
+      F[r] = 0;
+      for (int k = 0; k < 6; k++) F[r] += pl->cal[r * 6 + k] * ch[k];
+    }
+  } else {
+    F[0] = ch[0], F[1] = ch[1], F[2] = ch[2];
+  }
+  return 0;
+}
