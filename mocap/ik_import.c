@@ -350,7 +350,7 @@ static int lock_unobserved(ik_solver *s, ik_result *r, int quiet, d2m_err *err) 
     int j = m->dof_jntid[s->dof[c]];
     if (m->jnt_type[j] != mjJNT_HINGE) continue;
     ik_obs *o = &r->obs[k++];
-    if (o->observed || s->locked[c]) continue;
+    if (o->observed || o->locked) continue; /* the lock list is applied at its calibration value instead */
     if (strstr(o->name, "hip_flexion") || strstr(o->name, "knee_angle") || strstr(o->name, "ankle_angle"))
       return err_set(err, "cannot import: no markers observe %s (%d present marker(s) on its segment and below, need %d); "
                      "the trial's names match too few of the marker set: give --markers with a set naming them",
@@ -438,6 +438,42 @@ static void lock_from_calib(ik_solver *s, const calib *c, const char *lock, ik_r
   free(qm);
 }
 
+/* Secondary hinges (those needing 2 markers: hip adduction and rotation, subtalar; ik_observe) that the
+ * fit drives to a joint limit (within 1 deg in at least 1 % of the frames, and 2 frames) are not determined by the
+ * markers: lock them at their mean over the calibration poses (as OpenSim's gait2354 setup locks
+ * subtalar at its static-trial value), with a warning. A primary hinge at a limit (a knee at full
+ * extension) is physiological and stays free. Returns how many were locked. */
+static int lock_limit_bound(ik_solver *s, const calib *c, ik_result *r) {
+  const mjModel *m = s->m;
+  int n = 0;
+  for (int k = s->root_dofs; k < s->ndof; k++) {
+    int j = m->dof_jntid[s->dof[k]], a = m->jnt_qposadr[j];
+    if (s->locked[k] || m->jnt_type[j] != mjJNT_HINGE || !m->jnt_limited[j]) continue;
+    const char *nm = mj_id2name(m, mjOBJ_JOINT, j);
+    int secondary = 0;
+    for (int i = 0; i < r->nobs; i++) secondary |= !strcmp(r->obs[i].name, nm) && r->obs[i].need >= 2;
+    if (!secondary) continue;
+    double lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1], tol = M_PI / 180, mean = 0;
+    int at = 0;
+    for (int f = 0; f < r->nframes; f++) {
+      double q = r->qpos[(size_t)f * r->nq + a];
+      at += q < lo + tol || q > hi - tol;
+    }
+    if (100 * at < r->nframes || at < 2) continue;
+    for (int i = 0; i < c->n; i++) mean += c->q[(size_t)i * m->nq + a] / c->n;
+    mean = fmin(fmax(mean, lo + tol), hi - tol);
+    s->locked[k] = 1, s->lock_val[k] = mean;
+    for (int i = 0; i < r->nobs; i++)
+      if (!strcmp(r->obs[i].name, nm)) r->obs[i].locked = 2;
+    size_t o = strlen(r->locked);
+    snprintf(r->locked + o, sizeof r->locked - o, ",%s", nm);
+    warn(r, "%s at its joint limit in %d of %d frames: locked at its calibration value %.1f deg (--lock names joints to "
+         "lock from the start)", nm, at, r->nframes, mean * 180 / M_PI);
+    n++;
+  }
+  return n;
+}
+
 int ik_import(const mk_markers *trial_in, const mk_markers *stat_in, const markerset *set, const ik_import_opts *o,
               ik_result *r, d2m_err *err) {
   memset(r, 0, sizeof *r);
@@ -469,8 +505,9 @@ int ik_import(const mk_markers *trial_in, const mk_markers *stat_in, const marke
   if (!r->model) goto done;
   r->scale = model_length_scale(&r->subject);
   if (ik_init(&s, r->model, set, r->scale, err)) goto done;
-  ik_lock(&s, o->lock, s.m->qpos0); /* only to tell the lock list from unobserved joints */
+  ik_lock(&s, o->lock, s.m->qpos0); /* only to tell the lock list from unobserved joints: */
   ik_observe(&s, set, seen, r);
+  ik_lock(&s, NULL, s.m->qpos0);     /* the list's joints stay free until the calibration pose */
   if (lock_unobserved(&s, r, 0, err)) goto done;
   double P[9], Ps[9], Rg[9];
   if (o->axes && strcmp(o->axes, "auto")) {
@@ -508,7 +545,6 @@ int ik_import(const mk_markers *trial_in, const mk_markers *stat_in, const marke
     if (!r->model) goto done;
     r->scale = model_length_scale(&r->subject);
     if (ik_init(&s, r->model, set, r->scale, err)) goto done;
-    ik_lock(&s, o->lock, s.m->qpos0);
     lock_unobserved(&s, r, 1, err);
   }
   /* marker placement on the scaled model */
@@ -518,6 +554,12 @@ int ik_import(const mk_markers *trial_in, const mk_markers *stat_in, const marke
   lock_unobserved(&s, r, 1, err);
   result_alloc(r, trial, set, present);
   solve_trial(&s, trial, col, present, r->R, &o->ik, r);
+  for (int pass = 0; pass < 3 && lock_limit_bound(&s, &c, r); pass++) /* one locked may push another */
+    solve_trial(&s, trial, col, present, r->R, &o->ik, r);
+  if (o->strict && r->nwarn) {
+    err_set(err, "--strict: %s", r->warn[r->nwarn - 1]);
+    goto done;
+  }
   rc = 0;
 done:
   ik_free(&s);

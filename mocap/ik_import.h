@@ -30,7 +30,10 @@
  *     and soft tissue / marker-ball offsets of the subject are absorbed.
  *     Joints named in `lock` (see there) are locked at their mean over the calibration poses.
  *  5. Every frame: IK with all markers, warm-started from the previous frame (frame 0: the root is
- *     first fitted alone from keyframe 0 moved under the pelvis markers). */
+ *     first fitted alone from keyframe 0 moved under the pelvis markers). A secondary hinge (hip
+ *     adduction or rotation, subtalar) the fit drives to a joint limit (within 1 deg in at least 1 %
+ *     of the frames, and 2 frames) is not determined by the markers: it is locked at its calibration value (as OpenSim's gait2354 setup locks subtalar at the static
+ *     pose) with a warning, and the trial is solved again. */
 #ifndef D2M_IK_IMPORT_H
 #define D2M_IK_IMPORT_H
 
@@ -64,7 +67,7 @@ typedef struct ik_import_opts {
 typedef struct ik_obs {
   char name[32];        /* joint */
   int nmk, need;        /* present markers on its body and below, and how many it needs */
-  int observed, locked; /* locked: by the lock list (not a warning) */
+  int observed, locked; /* locked: 1 by the lock list (not a warning), 2 held at a limit by the data (step 5) */
 } ik_obs;
 
 typedef struct ik_result {

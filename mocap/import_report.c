@@ -75,7 +75,10 @@ void import_report_result(FILE *f, const ik_result *r) {
   for (int i = 0; i < r->nobs; i++) {
     const ik_obs *o = &r->obs[i];
     fprintf(f, "  %-18s %2d/%d  %s\n", o->name, o->nmk, o->need,
-            o->locked ? "locked (--lock)" : o->observed ? "observed" : "NOT observed: locked at neutral");
+            o->locked == 2  ? "observed, but held at a joint limit: locked at its calibration value"
+            : o->locked     ? "locked (--lock)"
+            : o->observed   ? "observed"
+                            : "NOT observed: locked at neutral");
   }
   for (int w = 0; w < r->nwarn; w++) fprintf(f, "warning: %s\n", r->warn[w]);
 }

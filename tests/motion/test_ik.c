@@ -432,6 +432,18 @@ Test(motion_ik, opensim_gait2354_walk1, .init = setup, .fini = teardown, .timeou
     cr_log_info("%-14s RMS difference vs OpenSim %.2f deg (mean offset %+.2f)", names[i], rms, mean);
     cr_assert_leq(rms, 5.0, "%s: RMS difference %.2f deg vs OpenSim", names[i], rms);
   }
+  /* subtalar: two markers per foot leave it to the limits; it ends locked at its calibration value (as
+   * OpenSim's gait2354 setup locks it), not at +-20 deg */
+  for (int s = 0; s < 2; s++) {
+    int j = mj_name2id(r.model, mjOBJ_JOINT, s ? "subtalar_angle_l" : "subtalar_angle_r"), a = r.model->jnt_qposadr[j];
+    for (int f = 0; f < r.nframes; f++) {
+      double q = r.qpos[(size_t)f * r.nq + a];
+      cr_assert(q > r.model->jnt_range[2 * j] + 0.017 && q < r.model->jnt_range[2 * j + 1] - 0.017,
+                "subtalar %s at %.1f deg (frame %d): at its limit", s ? "l" : "r", deg(q), f);
+    }
+  }
+  double st_mean, st_rms = rms_vs(&r, &os, "subtalar_angle_r", 1, &st_mean);
+  cr_log_info("subtalar_angle_r RMS difference vs OpenSim %.2f deg", st_rms);
   /* motion.mot's pelvis translation is absolute in OpenSim ground, as OpenSim's IK writes it */
   mot_table mt;
   cr_assert_eq(ik_to_mot(r.model, r.qpos, r.nframes, r.rate, r.first_time, &mt, &e), 0, "%s", e.msg);
