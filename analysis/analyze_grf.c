@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analyze.h"
+#include "analysis/analyze_int.h"
 #include "envs/motion/mot.h"
 
 #define GRF_MAXPLATE 8

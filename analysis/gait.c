@@ -166,7 +166,7 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
   *nc = 0;
   for (int s = 0; s < 2; s++) {
     hs[s] = xmalloc(MAXEV * sizeof(double)), to[s] = xmalloc(MAXEV * sizeof(double));
-    if (in->kinematic) gait_events_zeni(in->t, in->ap[s], in->n, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
+    if (in->events == GAIT_EVENTS_KINEMATIC) gait_events_zeni(in->t, in->ap[s], in->n, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
     else gait_events(in->t, in->fz[s], in->n, in->thresh, in->min_s, hs[s], &nhs[s], to[s], &nto[s], MAXEV);
     int k = gait_cycles(hs[s], nhs[s], to[s], nto[s], s, c + *nc, max - *nc), kk = 0;
     for (int i = 0; i < k; i++) /* drop non-strides before the outlier statistics see them */

@@ -47,6 +47,11 @@ void gait_normalise(const double *t, const double *x, int n, double t0, double t
 int gait_curve(const double *t, const double *x, int n, const gait_cycle *c, int nc, int side, double *mean,
                double *sd);
 
+typedef enum {
+  GAIT_EVENTS_FORCE = 0,     /* heel strike and toe off where fz crosses thresh */
+  GAIT_EVENTS_KINEMATIC = 1  /* gait_events_zeni on ap: foot position relative to the pelvis */
+} gait_event_source;
+
 typedef struct gait_input {
   int n;
   const double *t;          /* [n] s */
@@ -54,7 +59,7 @@ typedef struct gait_input {
   const double *foot_x[2], *foot_y[2]; /* horizontal foot positions (m), world */
   double thresh, min_s;
   const double *ap[2];      /* kinematic: foot AP position relative to the pelvis (m) */
-  int kinematic;            /* 1: events by gait_events_zeni on ap; 0: force threshold on fz */
+  gait_event_source events; /* how heel strikes and toe offs are found */
   const unsigned char *valid; /* [n] or NULL: a cycle containing a sample with valid 0 is no stride
                                (e.g. the body lying on the floor) and is dropped with the non-strides */
   double max_stride_s;      /* longer "cycles" are not strides (standing, or a gap between episodes

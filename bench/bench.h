@@ -1,9 +1,40 @@
-/* bench/bench.h: `drl2move bench WHAT [options]`. Each benchmark measures the project's path and its
+/* bench/bench.h: the benchmarks of `drl2move bench WHAT`. Each benchmark measures the project's path and its
  * peer side by side in one run and prints the ratio (these machines are noisy: never compare runs). */
 #ifndef D2M_BENCH_H
 #define D2M_BENCH_H
 
-int bench_cli(int argc, char **argv);
-int bench_system(int argc, char **argv);
+/* Each returns the exit status: 0, 1 (failed, message printed) or 2 (bad options). The command line
+ * (`drl2move bench WHAT ...`) is parsed in deploy/bench_cli.c. */
+
+/* bench/bench_model.c: mj_step/s of the project's model vs the reference MyoLegs model. */
+typedef struct bench_model_opts {
+  long steps;           /* >= 1000 */
+  double dt;            /* physics timestep (s) */
+  const char *ref;      /* the reference MJCF; NULL: D2M_SHARED_DATA's MyoLegs, if set */
+} bench_model_opts;
+int bench_model(const bench_model_opts *o);
+
+/* bench/bench_env.c: control steps/s of each task's env vs bare mj_step. */
+typedef struct bench_env_opts {
+  int steps, rounds;
+} bench_env_opts;
+int bench_env(const bench_env_opts *o);
+
+/* bench/bench_learner.c: PPO minibatch update samples/s (BLIS) vs PyTorch. */
+typedef struct bench_learner_opts {
+  double seconds;       /* per side and round */
+  int rounds;
+  int torch;            /* 0: ours only */
+  const char *torch_script; /* NULL: bench/torch_ppo.py found next to the binary or the source */
+} bench_learner_opts;
+int bench_learner(const bench_learner_opts *o);
+
+/* bench/bench_system.c: one actor alone vs 1 learner + 1..2 actors; messaging cost. */
+typedef struct bench_system_opts {
+  long steps;           /* env steps per MPI run */
+  int rollouts;         /* of the actor alone */
+  const char *set;      /* NULL or one "section.key=value" for every run */
+} bench_system_opts;
+int bench_system(const bench_system_opts *o);
 
 #endif

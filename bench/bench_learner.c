@@ -4,6 +4,8 @@
  * for each (threads, minibatch) the two sides alternate `rounds` times and the best of each counts.
  * Also measures the sgemm peak (a large bli_sgemm) in the same run and prints GFLOP/s against it. */
 #define _GNU_SOURCE /* pipe2 */
+#include "bench/bench.h"
+
 #include <blis.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include "nn/gauss.h"
 #include "common/log.h"
 #include "learner/ppo.h"
+#include "nn/ac_config.h"
 
 enum { OBS = 309, HID = 512, ACT = 80 };
 
@@ -183,18 +186,15 @@ static void print_load(const char *when) {
   printf("load average %s: %s (%ld cores online)\n", when, buf, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-static void usage(void) {
-  printf("usage: drl2move bench learner [--seconds S] [--rounds R] [--no-torch] [--torch-script PATH]\n"
-         "  PPO minibatch update, obs %d, policy %d-%d tanh -> %d, value %d-%d tanh -> 1, minibatch 256 and\n"
-         "  4096 on 1 and 2 threads; ours (BLIS) vs PyTorch interleaved, best of R rounds (3) of >= S seconds (1.5).\n",
-         OBS, HID, HID, ACT, HID, HID);
-}
-
 /* One (threads, minibatch) row: ours and the peer alternate `rounds` times, best of each counts. */
 static void bench_row(const ac_net *net, peer *pr, int t, int B, int rounds, double secs, double *peak) {
+  cfg_t cfg; /* what a run uses, with this row's minibatch */
+  char mb[48];
+  d2m_err err;
+  snprintf(mb, sizeof mb, "ppo.minibatch=%d", B);
+  if (CFG_WITH(&cfg, &err, mb)) D2M_FATAL("bench learner: %s", err.msg);
   ppo_config c;
-  ppo_config_defaults(&c);
-  c.minibatch = B;
+  ppo_config_from_cfg(&cfg, &c);
   ppo_learner p;
   ppo_init(&p, net, &c, B, 1);
   rng_t r;
@@ -248,18 +248,10 @@ static int start_peers(peer *peers, const char *script_opt, int avx512) {
   return 2;
 }
 
-int bench_learner(int argc, char **argv) {
-  double secs = 1.5;
-  int rounds = 3, use_torch = 1;
-  const char *script_opt = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--no-torch")) use_torch = 0;
-    else if (!strcmp(argv[i], "--torch-script") && i + 1 < argc) script_opt = argv[++i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(), 0;
-    else return fprintf(stderr, "drl2move bench learner: unknown option '%s'\n", argv[i]), usage(), 2;
-  }
+int bench_learner(const bench_learner_opts *o) {
+  double secs = o->seconds;
+  int rounds = o->rounds, use_torch = o->torch;
+  const char *script_opt = o->torch_script;
   blis_info bi;
   blis_setup(1, 1, &bi); /* before any other BLIS call: selects skx where BLIS would pick haswell */
   signal(SIGPIPE, SIG_IGN);
@@ -276,7 +268,13 @@ int bench_learner(int argc, char **argv) {
   printf("best of %d interleaved rounds of >= %.1f s per side; of peak = GEMM GFLOP/s / best bli_sgemm 2048^3 "
          "GFLOP/s measured in this run (listed at the end)\n\n", rounds, secs);
   printf("threads  minibatch   ours samples/s  GFLOP/s  of peak   torch samples/s   ours/torch\n");
-  ac_config ac = {.obs_dim = OBS, .act_dim = ACT, .nhidden = 2, .hidden = {HID, HID}, .act = NN_ACT_TANH};
+  cfg_t cfg;
+  char hidden[48];
+  d2m_err err;
+  ac_config ac;
+  snprintf(hidden, sizeof hidden, "nn.hidden=%d,%d", HID, HID);
+  if (CFG_WITH(&cfg, &err, hidden, "nn.activation=tanh") || ac_config_from_cfg(&cfg, OBS, ACT, &ac, &err))
+    D2M_FATAL("bench learner: %s", err.msg);
   ac_net net;
   ac_init(&net, &ac);
   for (int t = 1; t <= 2; t++)

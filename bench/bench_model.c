@@ -3,6 +3,8 @@
  * one run (rounds alternate between the two, so machine noise hits both), and the ratio. Same
  * protocol for both: keyframe 0, uniform random excitations in [0, 1] redrawn every 10 steps,
  * reset to the keyframe every 2,000 steps (so the bodies stand, fall and lie in equal measure). */
+#include "bench/bench.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,20 +41,10 @@ static void run_round(side *s, int n) {
   s->seconds += now() - t0;
 }
 
-int bench_model(int argc, char **argv) {
-  long steps = 20000;
-  double dt = 0.001;
-  const char *ref = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atol(argv[++i]);
-    else if (!strcmp(argv[i], "--dt") && i + 1 < argc) dt = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--ref") && i + 1 < argc) ref = argv[++i];
-    else {
-      fprintf(stderr, "usage: drl2move bench model [--steps N (20000)] [--dt S (0.001)] [--ref myolegs.xml]\n");
-      return 2;
-    }
-  }
-  if (steps < 1000 || dt <= 0) return fprintf(stderr, "bench model: --steps >= 1000, --dt > 0\n"), 2;
+int bench_model(const bench_model_opts *o) {
+  long steps = o->steps;
+  double dt = o->dt;
+  const char *ref = o->ref;
   char refpath[1024] = "";
   if (ref) snprintf(refpath, sizeof refpath, "%s", ref);
   else if (getenv("D2M_SHARED_DATA"))

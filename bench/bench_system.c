@@ -56,19 +56,10 @@ static double mpi_run(int np, long steps, const char *extra) {
   return sps;
 }
 
-int bench_system(int argc, char **argv) {
-  long steps = 20000;
-  int rollouts = 10;
-  const char *extra = "";
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atol(argv[++i]);
-    else if (!strcmp(argv[i], "--rollouts") && i + 1 < argc) rollouts = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--set") && i + 1 < argc) extra = argv[++i]; /* passed as --set VALUE below */
-    else {
-      fprintf(stderr, "usage: drl2move bench system [--steps N] [--rollouts N] [--set section.key=value]\n");
-      return 2;
-    }
-  }
+int bench_system(const bench_system_opts *o) {
+  long steps = o->steps;
+  int rollouts = o->rollouts;
+  const char *extra = o->set ? o->set : "";
   char extra_arg[512] = "";
   if (*extra) snprintf(extra_arg, sizeof extra_arg, "--set '%s'", extra);
   cfg_t cfg;

@@ -2,28 +2,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/eval.h"
-#include "bench/bench.h"
 #include "common/log.h"
-#include "analysis/analyze.h"
 #include "d2m_build.h"
-#include "envs/model/model.h"
+#include "deploy/cli.h"
 #include "deploy/train.h"
 #include "mocap/motion_cli.h"
 
-typedef struct {
-  const char *name;
-  int (*run)(int argc, char **argv); /* NULL: reserved, filled by a later issue */
-  const char *what;
-} command;
-
-static const command k_commands[] = {
+/* run NULL: reserved, filled by a later issue. */
+static const cli_command k_commands[] = {
     {"train", train_cli, "train a controller (rank 0 learner, ranks 1..N-1 actors); the default command"},
     {"eval", eval_cli, "roll out a trained policy, write per-frame CSV, metrics and video"},
     {"model", model_cli, "write the 80-muscle model's MJCF for a subject, print a summary, render a picture"},
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
     {"analyze", analyze_cli, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
+    {"policy", policy_cli, "export the policy alone (weights, observation statistics, config) from a run"},
 };
 enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };
 
@@ -32,7 +25,7 @@ static void usage(FILE *f) {
           "usage: drl2move [COMMAND] [options]     (no command: train on the embedded defaults)\n"
           "       drl2move COMMAND --help\n"
           "       drl2move --version\n\ncommands:\n");
-  for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-8s %s\n", k_commands[i].name, k_commands[i].what);
+  cli_list(f, k_commands, NCOMMANDS);
 }
 
 int main(int argc, char **argv) {
@@ -47,15 +40,15 @@ int main(int argc, char **argv) {
   }
   const char *name = (argc >= 2 && argv[1][0] != '-') ? argv[1] : "train";
   int shift = (argc >= 2 && argv[1][0] != '-') ? 1 : 0;
-  for (int i = 0; i < NCOMMANDS; i++) {
-    if (strcmp(name, k_commands[i].name) != 0) continue;
-    if (!k_commands[i].run) {
-      fprintf(stderr, "drl2move %s: not available yet. When built it will %s.\n", name, k_commands[i].what);
-      return 2;
-    }
+  const cli_command *c = cli_find(k_commands, NCOMMANDS, name);
+  if (c && !c->run) {
+    fprintf(stderr, "drl2move %s: not available yet. When built it will %s.\n", name, c->what);
+    return 2;
+  }
+  if (c) {
     char **sub_argv = argv + shift;
     sub_argv[0] = argv[0];
-    return k_commands[i].run(argc - shift, sub_argv);
+    return c->run(argc - shift, sub_argv);
   }
   fprintf(stderr, "drl2move: unknown command '%s'\n", name);
   usage(stderr);

@@ -74,7 +74,7 @@ static void free_gait(synth *g) {
 static int g_kinematic; /* analyse() with Zeni's kinematic events instead of force */
 
 static void analyse(synth *g, gait_cycle *c, int *nc, gait_metrics *m) {
-  gait_input in = {.n = g->n, .t = g->t, .thresh = 0.05, .min_s = 0.02, .kinematic = g_kinematic};
+  gait_input in = {.n = g->n, .t = g->t, .thresh = 0.05, .min_s = 0.02, .events = g_kinematic ? GAIT_EVENTS_KINEMATIC : GAIT_EVENTS_FORCE};
   for (int s = 0; s < 2; s++)
     in.fz[s] = g->fz[s], in.foot_x[s] = g->fx[s], in.foot_y[s] = g->fy[s], in.ap[s] = g->ap[s];
   gait_analyse(&in, c, 64, nc, m);

@@ -20,8 +20,11 @@
 #include "envs/motion/mot.h"
 #include "nn/ac.h"
 #include "nn/ac_config.h"
+#include "nn/policy_file.h"
+#include "nn/rstat.h"
 
-/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). */
+/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). Written by
+ * policy_write, the code that lays out the policy sections of the learner's checkpoints too. */
 static void write_fresh_checkpoint(const char *path, const char *task) {
   cfg_t c;
   cfg_defaults(&c);
@@ -30,10 +33,7 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   cr_assert_eq(cfg_set(&c, "test", "nn", "hidden", "32,32", &err), 0, "%s", err.msg);
   env_params ep;
   cr_assert_eq(env_params_from_cfg(&c, &ep, &err), 0, "%s", err.msg);
-  model_subject s;
-  model_subject_default(&s);
-  s.timestep = c.env_sim_dt;
-  mjModel *m = model_load(&s, &err);
+  mjModel *m = env_model_from_cfg(&c, &err);
   cr_assert(m, "%s", err.msg);
   env_t *e = env_create(m, &ep, NULL, &err);
   cr_assert(e, "%s", err.msg);
@@ -46,22 +46,15 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   rng_t r;
   rng_seed(&r, 3, 0, RNG_INIT, 0);
   ac_init_params(&net, params, &r);
-  double *obs = calloc(1 + 2 * (size_t)O, sizeof(double));
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  cfg_write(&c, mem);
-  fclose(mem);
-  ckpt_section sec[] = {{"params", params, net.nparams * sizeof(float)},
-                        {"obs_stats", obs, (1 + 2 * (size_t)O) * sizeof(double)},
-                        {"config", text, len}};
-  cr_assert_eq(ckpt_write(path, sec, 3, &err), 0, "%s", err.msg);
-  free(params), free(obs), free(text);
+  rstat obs;
+  rstat_init(&obs, O);
+  cr_assert_eq(policy_write(path, params, net.nparams, &obs, &c, &err), 0, "%s", err.msg);
+  rstat_free(&obs);
+  free(params);
   env_free(e);
   mj_deleteModel(m);
 }
 
-/* frames.csv: every cell finite, the expected rows and the named columns. */
 /* Column c of t at time x (linear interpolation; NAN outside). */
 static double interp(const mot_table *t, int c, double x) {
   for (int i = 0; i + 1 < t->nrows; i++) {
@@ -76,14 +69,14 @@ Test(opensim, ik_mot_round_trip_through_imitate_playback, .timeout = 180) {
   char ik[1024];
   snprintf(ik, sizeof ik, "%s/mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot", dd ? dd : "");
   if (!dd || access(ik, R_OK)) cr_skip_test("%s absent: the OpenSim example is needed", ik);
-  const char *dir = "/tmp/d2m_test_opensim";
+  const char *dir = "/tmp/d2m_test_opensim_mocap";
   char ck[256], set[1100], p[512];
   snprintf(ck, sizeof ck, "%s.ckpt", dir);
   write_fresh_checkpoint(ck, "imitate");
   snprintf(set, sizeof set, "imitate.motion=%s", ik);
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.playback = 1, o.opensim = 1, o.max_steps = 36; /* 1.2 s at 30 Hz */
+  o.checkpoint = ck, o.out_dir = dir, o.drive = EVAL_PLAYBACK, o.opensim = 1, o.max_steps = 36; /* 1.2 s at 30 Hz */
   o.set[o.nset++] = set;
   eval_result r;
   d2m_err err = {{0}};

@@ -10,6 +10,7 @@
 #include "mocap/bvh.h"
 #include "mocap/motion_cli.h"
 #include "mocap/trc.h"
+#include "tests/cli_capture.h"
 
 static const char k_trc[] =
     "PathFileType\t4\t(X/Y/Z)\ttest.trc\n"
@@ -194,32 +195,12 @@ Test(motion, bvh_bad_inputs) {
   }
 }
 
-/* Runs `drl2move motion ARGS...` in-process with stdout and stderr sent to one file; returns the exit
- * code and the text in out. */
-static int motion_run(char *out, size_t cap, int argc, char **argv) {
-  char path[] = "/tmp/d2m_motion_cli_XXXXXX";
-  int fd = mkstemp(path);
-  cr_assert(fd >= 0);
-  fflush(stdout), fflush(stderr);
-  int o1 = dup(1), o2 = dup(2);
-  dup2(fd, 1), dup2(fd, 2);
-  int rc = motion_cli(argc, argv);
-  fflush(stdout), fflush(stderr);
-  dup2(o1, 1), dup2(o2, 2);
-  close(o1), close(o2);
-  ssize_t n = pread(fd, out, cap - 1, 0);
-  out[n > 0 ? n : 0] = 0;
-  close(fd);
-  unlink(path);
-  return rc;
-}
-
 Test(motion, cli_help_and_bad_import_options) {
   char out[4096];
   char *help_import[] = {"motion", "import", "--help"}, *help_info[] = {"motion", "info", "--help"};
-  cr_assert_eq(motion_run(out, sizeof out, 3, help_import), 0, "%s", out);
+  cr_assert_eq(cli_capture(motion_cli, out, sizeof out, 3, help_import), 0, "%s", out);
   cr_assert(strstr(out, "usage:"), "%s", out);
-  cr_assert_eq(motion_run(out, sizeof out, 3, help_info), 0, "%s", out);
+  cr_assert_eq(cli_capture(motion_cli, out, sizeof out, 3, help_info), 0, "%s", out);
   cr_assert(strstr(out, "usage:"), "%s", out);
   struct {
     const char *opt, *val, *want;
@@ -228,7 +209,7 @@ Test(motion, cli_help_and_bad_import_options) {
              {"--mass", "70kg", "--mass '70kg' is not a number"}, {"--place", "some", "--place 'some': expected all or free"}};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     char *argv[] = {"motion", "import", "x.trc", (char *)bad[k].opt, (char *)bad[k].val, "--out", "/tmp/d2m_never_made"};
-    cr_assert_eq(motion_run(out, sizeof out, 7, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, out);
+    cr_assert_eq(cli_capture(motion_cli, out, sizeof out, 7, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, out);
     cr_assert(strstr(out, bad[k].want), "%s %s: got '%s'", bad[k].opt, bad[k].val, out);
   }
 }

@@ -1,8 +1,9 @@
-/* envs/model/cli.c: `drl2move model [--subject FILE] [--out model.xml] [--render model.png]`. */
+/* deploy/model_cli.c: `drl2move model [--subject FILE] [--out model.xml] [--render model.png]`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "deploy/cli.h"
 #include "envs/model/model.h"
 
 static void usage(FILE *f) {
