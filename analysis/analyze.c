@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "common/ckpt.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "envs/motion/mot.h"
 
@@ -172,37 +173,58 @@ static void an_gait(an_ctx *c) {
                        "of duration are dropped. Double support: both feet between their heel "
                        "strike and toe off. Symmetry index SI = 100 (R - L) / (0.5 (R + L)) (Robinson et al. 1987).");
   gait_analyse(&in, c->cyc, AN_MAXCYC, &c->nc, g);
-  char p[4400];
+  char p[4400], why[512];
   snprintf(p, sizeof p, "%s/metrics.csv", c->o.out);
   FILE *f = fopen(p, "w");
+  if (!gait_plausible(c->cyc, c->nc, g, why, sizeof why)) {
+    /* no metric of something that is not gait: say why instead, and keep no cycle for the sections below */
+    report_text(&c->rep, "No gait: %s. No spatio-temporal metric is reported, and the per-cycle sections below are "
+                         "empty. Plausible strides last %.1f-%.1f s, travel at least %.1f m, have a positive step length "
+                         "and alternate between the feet.", why, GAIT_MIN_STRIDE_S, GAIT_MAX_STRIDE_S, GAIT_MIN_STRIDE_M);
+    if (f) fprintf(f, "metric,right,left,unit\nno gait,,,\"%s\"\n", why), fclose(f);
+    for (int i = 0; i < c->nc; i++) c->cyc[i].keep = 0;
+    g->nkept[0] = g->nkept[1] = 0;
+    for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
+    free(rz), free(valid);
+    return;
+  }
   report_table(&c->rep, "metric|right|left|unit");
   struct {
     const char *name, *unit;
     double r, l;
-  } rows[] = {{"cycles found", "", g->ncycles[0], g->ncycles[1]},
-              {"cycles kept", "", g->nkept[0], g->nkept[1]},
-              {"stride time", "s", g->stride_time[0], g->stride_time[1]},
-              {"stride time SD", "s", g->stride_time_sd[0], g->stride_time_sd[1]},
-              {"stride length", "m", g->stride_len[0], g->stride_len[1]},
-              {"step length", "m", g->step_len[0], g->step_len[1]},
-              {"step time", "s", g->step_time[0], g->step_time[1]},
-              {"stance", "% cycle", g->stance_pct[0], g->stance_pct[1]},
-              {"swing", "% cycle", g->swing_pct[0], g->swing_pct[1]},
-              {"speed", "m/s", g->speed, NAN},
-              {"cadence", "steps/min", g->cadence, NAN},
-              {"double support", "% cycle", g->double_support_pct, NAN},
-              {"SI step length", "%", g->si_step_len, NAN},
-              {"SI stance time", "%", g->si_stance_time, NAN}};
+    int both; /* one value for both feet (left column "-") */
+  } rows[] = {{"cycles found", "", g->ncycles[0], g->ncycles[1], 0},
+              {"cycles kept", "", g->nkept[0], g->nkept[1], 0},
+              {"stride time", "s", g->stride_time[0], g->stride_time[1], 0},
+              {"stride time SD", "s", g->stride_time_sd[0], g->stride_time_sd[1], 0},
+              {"stride length", "m", g->stride_len[0], g->stride_len[1], 0},
+              {"step length", "m", g->step_len[0], g->step_len[1], 0},
+              {"step time", "s", g->step_time[0], g->step_time[1], 0},
+              {"stance", "% cycle", g->stance_pct[0], g->stance_pct[1], 0},
+              {"swing", "% cycle", g->swing_pct[0], g->swing_pct[1], 0},
+              {"speed", "m/s", g->speed, NAN, 1},
+              {"cadence", "steps/min", g->cadence, NAN, 1},
+              {"double support", "% cycle", g->double_support_pct, NAN, 1},
+              {"SI step length", "%", g->si_step_len, NAN, 1},
+              {"SI stance time", "%", g->si_stance_time, NAN, 1}};
   if (f) fprintf(f, "metric,right,left,unit\n");
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+    char cell[2][96];
+    for (int s = 0; s < 2; s++) {
+      double v = s ? rows[i].l : rows[i].r;
+      const char *reason = !g->nkept[s] && !rows[i].both ? "no kept cycle on this side"
+                           : !strncmp(rows[i].name, "SI", 2) ? "needs kept cycles on both sides"
+                           : strstr(rows[i].name, "SD") ? "fewer than 2 kept cycles"
+                                                        : "no such event in the kept cycles";
+      if (s && rows[i].both) snprintf(cell[s], sizeof cell[s], "-");
+      else if (isfinite(v)) snprintf(cell[s], sizeof cell[s], "%.4g", v);
+      else snprintf(cell[s], sizeof cell[s], "nan (%s)", reason);
+    }
     if (f) fprintf(f, "%s,%.6g,%.6g,%s\n", rows[i].name, rows[i].r, rows[i].l, rows[i].unit);
-    report_row(&c->rep, "%s|%.4g|%.4g|%s", rows[i].name, rows[i].r, rows[i].l, rows[i].unit);
+    report_row(&c->rep, "%s|%s|%s|%s", rows[i].name, cell[0], cell[1], rows[i].unit);
   }
   if (f) fclose(f);
   report_table_end(&c->rep);
-  if (g->nkept[0] + g->nkept[1] == 0)
-    report_text(&c->rep, "No complete gait cycle in this rollout (the model did not walk: stands, falls, or episodes too "
-                         "short). The per-cycle sections below are empty.");
   for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
   free(rz), free(valid);
 }
@@ -355,8 +377,30 @@ static int grf_ref(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, dou
 }
 
 /* grf.csv: pct, r_v mean sd, l_v mean sd, ref_v mean sd, r_ap mean sd, l_ap mean sd, ref_ap mean sd (BW). */
+/* 1 when summary.json beside frames.csv says the rollout was a kinematic playback (eval --playback). */
+static int an_is_playback(const an_ctx *c) {
+  char dir[4200], p[4300];
+  snprintf(dir, sizeof dir, "%s", c->frames);
+  char *sl = strrchr(dir, '/');
+  if (!sl) return 0;
+  *sl = 0;
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  uint8_t *buf;
+  size_t n;
+  d2m_err e;
+  if (file_slurp(p, 1 << 24, &buf, &n, &e)) return 0;
+  int yes = strstr((const char *)buf, "\"playback\": 1") != NULL;
+  free(buf);
+  return yes;
+}
+
 static void an_grf(an_ctx *c) {
   report_heading(&c->rep, "Ground reaction forces per gait cycle");
+  if (an_is_playback(c))
+    report_text(&c->rep, "Not dynamics: this rollout is a kinematic playback (eval --playback). The pose is prescribed "
+                         "frame by frame, and these forces are MuJoCo's contact response to feet placed on the floor, not "
+                         "the ground reaction of a body carrying its weight; their size is not comparable with a measured "
+                         "GRF (only the contact timing is).");
   double *cols[12];
   for (int k = 0; k < 12; k++) {
     cols[k] = xmalloc(GAIT_NPTS * sizeof(double));
@@ -373,8 +417,10 @@ static void an_grf(an_ctx *c) {
     }
   size_t gl = c->o.grf ? strlen(c->o.grf) : 0;
   int is_c3d = gl > 4 && !strcasecmp(c->o.grf + gl - 4, ".c3d");
-  int have_ref = c->o.grf && (is_c3d ? an_grf_c3d(c, cols[4], cols[5], cols[10], cols[11])
-                                     : grf_ref(c, cols[4], cols[5], cols[10], cols[11])) > 0;
+  int is_mot = gl > 4 && (!strcasecmp(c->o.grf + gl - 4, ".mot") || !strcasecmp(c->o.grf + gl - 4, ".sto"));
+  int have_ref = c->o.grf && (is_c3d   ? an_grf_c3d(c, cols[4], cols[5], cols[10], cols[11])
+                              : is_mot ? an_grf_mot(c, cols[4], cols[5], cols[10], cols[11])
+                                       : grf_ref(c, cols[4], cols[5], cols[10], cols[11])) > 0;
   if (have_ref) {
     report_table(&c->rep, "component|side|RMSE (BW)|Pearson r");
     for (int a = 0; a < 2; a++)

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "analysis/analyze_int.h"
 #include "analysis/emg.h"
+#include "mocap/anc.h"
 #include "mocap/c3d.h"
 
 #define AN_MAXMUS 128
@@ -128,12 +129,58 @@ typedef struct emg_rec {
   int n;
   double *t, *env[AN_MAXMAP];
   int nfs[2];                /* foot strikes per side from C3D events (0 right, 1 left) */
+  int kinematic;             /* 1: foot strikes found from the markers (no events in the file) */
   double fs_t[2][AN_MAXMAP];
 } emg_rec;
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+/* Mean position of the named markers present at frame f (any of names[]); 0 if none. */
+static int centroid(const mk_markers *mk, int f, const char *const *names, int nn, double out[3]) {
+  int n = 0;
+  out[0] = out[1] = out[2] = 0;
+  for (int i = 0; i < nn; i++) {
+    int j = mk_find(mk, names[i]);
+    if (j < 0 || isnan(mk_at(mk, f, j)[0])) continue;
+    for (int k = 0; k < 3; k++) out[k] += mk_at(mk, f, j)[k];
+    n++;
+  }
+  for (int k = 0; k < 3 && n; k++) out[k] /= n;
+  return n;
+}
+
+/* No foot-strike events in the C3D: the trial's kinematic events (Zeni et al. 2008, gait.h) from the
+ * heel markers relative to the pelvis markers along the direction the pelvis travels. */
+static void kinematic_events(const mk_markers *mk, emg_rec *r) {
+  static const char *pel[] = {"RASI", "LASI", "RPSI", "LPSI", "R.ASIS", "L.ASIS", "V.Sacral", "SACR"};
+  static const char *heel[2][3] = {{"RHEE", "R.Heel", "RCAL"}, {"LHEE", "L.Heel", "LCAL"}};
+  int n = mk->nframes, f0 = -1, f1 = -1;
+  double a[3], b[3], u[3];
+  for (int f = 0; f < n; f++)
+    if (centroid(mk, f, pel, 8, a)) f1 = f, f0 = f0 < 0 ? f : f0;
+  if (f1 - f0 < 10) return;
+  centroid(mk, f0, pel, 8, a), centroid(mk, f1, pel, 8, b);
+  for (int k = 0; k < 3; k++) u[k] = b[k] - a[k];
+  double L = sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+  if (L < 0.5) return; /* the pelvis does not travel: no direction of progression (treadmill?) */
+  double *t = xmalloc(sizeof(double) * (size_t)n), *ap = xmalloc(sizeof(double) * (size_t)n), hs[AN_MAXMAP], to[AN_MAXMAP];
+  for (int s = 0; s < 2; s++) {
+    int m = 0, nhs = 0, nto = 0;
+    for (int f = 0; f < n; f++) {
+      double h[3];
+      if (!centroid(mk, f, pel, 8, a) || !centroid(mk, f, heel[s], 3, h)) continue;
+      t[m] = mk->first_time + f / mk->rate;
+      ap[m++] = ((h[0] - a[0]) * u[0] + (h[1] - a[1]) * u[1] + (h[2] - a[2]) * u[2]) / L;
+    }
+    if (m < 10) continue;
+    gait_events_zeni(t, ap, m, 0.2, hs, &nhs, to, &nto, AN_MAXMAP);
+    for (int k = 0; k < nhs; k++) r->fs_t[s][r->nfs[s]++] = hs[k];
+    r->kinematic = 1;
+  }
+  free(t), free(ap);
 }
 
 static int load_c3d(const char *path, const emg_map *m, emg_rec *r, d2m_err *err) {
@@ -158,8 +205,30 @@ static int load_c3d(const char *path, const emg_map *m, emg_rec *r, d2m_err *err
     if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && r->nfs[side] < AN_MAXMAP)
       r->fs_t[side][r->nfs[side]++] = ev->time;
   }
+  if (!r->nfs[0] && !r->nfs[1]) kinematic_events(&f.markers, r);
   for (int s = 0; s < 2; s++) qsort(r->fs_t[s], (size_t)r->nfs[s], sizeof(double), cmp_d);
   c3d_free(&f);
+  return 0;
+}
+
+/* Motion Analysis .anc: raw analog like a C3D's (the same envelope); no events. */
+static int load_anc(const char *path, const emg_map *m, emg_rec *r, d2m_err *err) {
+  anc_file a;
+  if (anc_read(path, &a, err)) return -1;
+  r->n = a.nsamples;
+  r->t = xmalloc((size_t)r->n * sizeof(double));
+  memcpy(r->t, a.t, (size_t)r->n * sizeof(double));
+  for (int j = 0; j < m->n; j++) {
+    int ch = anc_find(&a, m->label[j]);
+    if (ch < 0) {
+      LOG_W("analyze: %s has no analog channel '%s'", path, m->label[j]);
+      continue;
+    }
+    r->env[j] = xmalloc((size_t)r->n * sizeof(double));
+    for (int i = 0; i < r->n; i++) r->env[j][i] = a.v[(size_t)i * a.nchan + ch];
+    emg_envelope(r->env[j], r->n, a.rate, r->env[j]);
+  }
+  anc_free(&a);
   return 0;
 }
 
@@ -186,7 +255,8 @@ static int load_csv(const char *path, const emg_map *m, emg_rec *r, d2m_err *err
 }
 
 /* Mean EMG curve of channel j over its cycles: the map's cycles, else the C3D foot strikes of the
- * muscle's side, else the whole record. Peak-normalised. Returns the number of cycles. */
+ * muscle's side (events, or found from the markers). Peak-normalised. Returns the number of cycles
+ * (0: none, out is NaN: the whole record is not a cycle). */
 static int emg_curve(const emg_map *m, const emg_rec *r, int j, int side, double *out) {
   double sum[GAIT_NPTS] = {0}, cur[GAIT_NPTS];
   int nc = 0;
@@ -198,11 +268,7 @@ static int emg_curve(const emg_map *m, const emg_rec *r, int j, int side, double
     gait_normalise(r->t, r->env[j], r->n, r->fs_t[side][k], r->fs_t[side][k + 1], cur, GAIT_NPTS);
     for (int i = 0; i < GAIT_NPTS; i++) sum[i] += cur[i];
   }
-  if (!nc) {
-    gait_normalise(r->t, r->env[j], r->n, r->t[0], r->t[r->n - 1], sum, GAIT_NPTS);
-    nc = 1;
-  }
-  for (int i = 0; i < GAIT_NPTS; i++) out[i] = sum[i] / nc;
+  for (int i = 0; i < GAIT_NPTS; i++) out[i] = nc ? sum[i] / nc : NAN;
   emg_normalise_peak(out, GAIT_NPTS);
   return nc;
 }
@@ -214,8 +280,9 @@ void an_emg(an_ctx *c) {
   memset(&r, 0, sizeof r);
   d2m_err err = {{0}};
   size_t L = strlen(c->o.emg);
-  int is_c3d = L > 4 && !strcasecmp(c->o.emg + L - 4, ".c3d");
-  if (read_map(c->o.emg_map, &m, &err) || (is_c3d ? load_c3d(c->o.emg, &m, &r, &err) : load_csv(c->o.emg, &m, &r, &err))) {
+  int is_c3d = L > 4 && !strcasecmp(c->o.emg + L - 4, ".c3d"), is_anc = L > 4 && !strcasecmp(c->o.emg + L - 4, ".anc");
+  if (read_map(c->o.emg_map, &m, &err) ||
+      (is_c3d ? load_c3d(c->o.emg, &m, &r, &err) : is_anc ? load_anc(c->o.emg, &m, &r, &err) : load_csv(c->o.emg, &m, &r, &err))) {
     LOG_W("analyze: EMG skipped: %s", err.msg);
     report_text(&c->rep, "EMG comparison skipped: %s", err.msg);
     return;
@@ -224,10 +291,13 @@ void an_emg(an_ctx *c) {
                        "and divided by their peak; r is Pearson's correlation over the cycle; the shift check moves the "
                        "EMG curve cyclically by up to +-%.0f %% of the cycle and reports where r is highest "
                        "(positive: EMG later than the model).",
-              c->o.emg, is_c3d ? "raw C3D analog: band-pass 20-450 Hz, full-wave rectified, low-pass 6 Hz, "
+              c->o.emg, is_c3d || is_anc ? "raw analog (C3D or .anc): band-pass 20-450 Hz, full-wave rectified, low-pass 6 Hz, "
                                  "4th-order Butterworth forward and backward"
                                : "CSV envelopes, used as given",
               c->o.max_shift_pct);
+  if (r.kinematic)
+    report_text(&c->rep, "The EMG file has no foot-strike events: its cycles run between heel strikes found from its "
+                         "markers (the heel farthest ahead of the pelvis, Zeni et al. 2008).");
   report_table(&c->rep, "EMG channel|model muscle|EMG cycles|model cycles|r|best shift (% cycle)|r at best shift");
   double *cols[2 * AN_MAXMAP] = {0};
   char header[2 * AN_MAXMAP * 72] = "";
@@ -249,10 +319,16 @@ void an_emg(an_ctx *c) {
     int mc = gait_curve(c->t, x, c->n, c->cyc, c->nc, side, me, sd);
     emg_normalise_peak(me, GAIT_NPTS);
     int ec = emg_curve(&m, &r, j, side, ee);
-    double rbest;
-    int shift = stats_best_shift(me, ee, GAIT_NPTS - 1, (int)(c->o.max_shift_pct + 0.5), 1, &rbest);
-    report_row(&c->rep, "%s|%s|%d|%d|%.3f|%+d|%.3f", m.label[j], m.muscle[j], ec, mc, stats_pearson(me, ee, GAIT_NPTS),
-               shift, rbest);
+    double rbest = NAN;
+    int shift = ec && mc ? stats_best_shift(me, ee, GAIT_NPTS - 1, (int)(c->o.max_shift_pct + 0.5), 1, &rbest) : 0;
+    if (!ec || !mc)
+      report_row(&c->rep, "%s|%s|%d|%d|nan (%s)|-|-", m.label[j], m.muscle[j], ec, mc,
+                 !ec ? "no gait cycle in the EMG record: no 'cycle = T0 T1' line in the map, no foot-strike events "
+                       "and no heel and pelvis markers in the file to find them"
+                     : "no gait cycle in the rollout");
+    else
+      report_row(&c->rep, "%s|%s|%d|%d|%.3f|%+d|%.3f", m.label[j], m.muscle[j], ec, mc, stats_pearson(me, ee, GAIT_NPTS),
+                 shift, rbest);
     size_t o = strlen(header);
     snprintf(header + o, sizeof header - o, "%smodel_%s,emg_%s", nplot ? "," : "", m.muscle[j], m.muscle[j]);
     which[nplot++] = j;
@@ -298,7 +374,7 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
   double *fh[2] = {xmalloc((size_t)n * sizeof(double)), xmalloc((size_t)n * sizeof(double))};
   double fs_t[2][64], sum_v[GAIT_NPTS] = {0}, sq_v[GAIT_NPTS] = {0}, sum_a[GAIT_NPTS] = {0}, sq_a[GAIT_NPTS] = {0};
   double bw_sum = 0, cur_v[GAIT_NPTS], cur_a[GAIT_NPTS];
-  int nfs[2] = {0, 0};
+  int nfs[2] = {0, 0}, kin = 0;
   for (int i = 0; i < n; i++) t[i] = f.markers.first_time + i / f.analog_rate;
   for (int e = 0; e < f.markers.nevents; e++) {
     const mk_event *ev = &f.markers.events[e];
@@ -306,13 +382,28 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
     if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && nfs[side] < 64) fs_t[side][nfs[side]++] = ev->time;
   }
   for (int s = 0; s < 2; s++) qsort(fs_t[s], (size_t)nfs[s], sizeof(double), cmp_d);
+  if (!nfs[0] && !nfs[1]) { /* no events in the file: heel strikes from its markers */
+    emg_rec kr;
+    memset(&kr, 0, sizeof kr);
+    kinematic_events(&f.markers, &kr);
+    for (int s = 0; s < 2; s++) {
+      for (int k = 0; k < kr.nfs[s] && k < 64; k++) fs_t[s][k] = kr.fs_t[s][k];
+      nfs[s] = kr.nfs[s] < 64 ? kr.nfs[s] : 64;
+    }
+    kin = nfs[0] + nfs[1] > 0;
+  }
+  char why[1024] = "";
   for (int p = 0; p < f.nplates; p++) {
-    const c3d_plate *pl = &f.plates[p];
-    if (pl->type != 2 || pl->nchannel < 3) continue;
-    double mz = 0, range[2] = {0, 0};
+    const char *bad = c3d_plate_unsupported(&f, p);
+    if (bad) {
+      size_t o = strlen(why);
+      snprintf(why + o, sizeof why - o, "%splate %d (type %d): %s", o ? "; " : "", p + 1, f.plates[p].type, bad);
+      continue;
+    }
+    double mz = 0, range[2] = {0, 0}, F[3];
     for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 2; k++) fh[k][i] = f.analog[(size_t)i * f.nanalog + pl->channel[k] - 1];
-      fz[i] = f.analog[(size_t)i * f.nanalog + pl->channel[2] - 1];
+      c3d_plate_force(&f, p, i, F);
+      fh[0][i] = F[0], fh[1][i] = F[1], fz[i] = F[2];
       mz += fz[i];
     }
     if (mz < 0) /* plates measure the force on the plate: make the reaction (upward) positive */
@@ -359,9 +450,17 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
     v_mean[q] = mv / bw, ap_mean[q] = ma / bw;
     v_sd[q] = sqrt(fmax(vv, 0)) / bw, ap_sd[q] = sqrt(fmax(va, 0)) / bw;
   }
-  report_text(&c->rep, "Reference GRF: force plates of %s: %d plate stances with a full cycle from the file's foot-strike "
-                       "events; body weight %.1f N (%s).",
-              c->o.grf, used, bw, c->o.grf_bw > 0 ? "--grf-body-weight" : "2 x stance impulse / stride time");
+  if (used)
+    report_text(&c->rep, "Reference GRF: force plates of %s: %d plate stances with a full cycle from the file's %s; body "
+                         "weight %.1f N (%s).%s%s",
+                c->o.grf, used, kin ? "heel strikes found from its markers (no events in the file)" : "foot-strike events",
+                bw, c->o.grf_bw > 0 ? "--grf-body-weight" : "2 x stance impulse / stride time", why[0] ? " Skipped: " : "", why);
+  else
+    report_text(&c->rep, "Reference GRF from %s not used: no plate stance with a full gait cycle (%s%s%s).", c->o.grf,
+                !f.nplates ? "the file has no force plate"
+                : !nfs[0] && !nfs[1] ? "no foot-strike events and no heel and pelvis markers to find them"
+                                     : "no plate stance is followed by a foot strike of the same foot",
+                why[0] ? "; " : "", why);
   free(t), free(fz), free(fh[0]), free(fh[1]);
   c3d_free(&f);
   return used;

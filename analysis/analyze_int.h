@@ -33,5 +33,8 @@ void an_excitation(an_ctx *c);
 void an_emg(an_ctx *c);
 /* Reference GRF curves (body weights) from a C3D's force plates; returns the stances used. */
 int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
+/* Reference GRF curves (body weights) from an OpenSim ExternalLoads .mot (analyze_grf.c); returns the
+ * stances used. */
+int an_grf_mot(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
 
 #endif

@@ -16,6 +16,7 @@
 #include "envs/model/model.h"
 #include "nn/policy_file.h"
 #include "actor/rollout.h"
+#include "analysis/opensim_out.h"
 
 #define RAD2DEG (180.0 / M_PI)
 
@@ -52,7 +53,23 @@ typedef struct eval_ctx {
   FILE *ffmpeg;
   double render_s;
   long rendered;
+  os_writer *os;            /* --opensim */
 } eval_ctx;
+
+/* --opensim: record at the simulation rate (env substep hook) */
+static void os_substep(void *user, const mjData *d) {
+  eval_ctx *c = user;
+  os_record(c->os, d->time, d, NULL);
+}
+
+/* --opensim: the episode's files, then a fresh record */
+static int os_episode_end(eval_ctx *c, int ep, d2m_err *err) {
+  char dir[4400];
+  snprintf(dir, sizeof dir, "%s/opensim/ep%d", c->o->out_dir, ep);
+  int rc = os_write(c->os, dir, err);
+  os_reset(c->os);
+  return rc;
+}
 
 void eval_opts_default(eval_opts *o) {
   memset(o, 0, sizeof *o);
@@ -258,6 +275,7 @@ static void eval_episode(eval_ctx *c, int ep) {
   double ret = 0;
   long t = 0;
   int done = 0;
+  if (c->os && !o->opensim_sim_rate) os_record(c->os, 0, d, NULL);
   for (; t < cap && !done; t++) {
     if (ref) refmotion_frame(ref, env_ref_frame(c->env), ref_qpos, NULL, NULL, NULL);
     record_state(c, &c->rb, ref_qpos);
@@ -273,6 +291,7 @@ static void eval_episode(eval_ctx *c, int ep) {
                         : (c->ep.action_mode == ENV_ACT_EXCITATION ? 1.0f / (1.0f + expf(-c->ro.act[i])) : c->exc[i]);
     write_row(c, ep, t, out->reward, c->act0, c->frc0);
     if (done) info = out->ep;
+    else if (c->os && !o->opensim_sim_rate) os_record(c->os, (t + 1) * c->ep.dt, d, c->exc);
   }
   if (!done) { /* cut by --max-steps: the env's own bookkeeping has not closed the episode */
     info.length = (int)t;
@@ -335,6 +354,7 @@ static void eval_playback(eval_ctx *c, int ep) {
     playback_grf(c);
     mju_copy(c->ref_qpos, d->qpos, m->nq);
     record_state(c, &c->rb, c->ref_qpos);
+    if (c->os) os_record(c->os, t * c->ep.dt, d, c->exc);
     if (c->gl) video_frame(c, o, NULL);
     double r = env_eval_reward(c->env, NULL);
     ret += r;
@@ -353,6 +373,7 @@ static void eval_playback(eval_ctx *c, int ep) {
 
 static void eval_free(eval_ctx *c) {
   if (c->ffmpeg) pclose(c->ffmpeg);
+  if (c->os) os_free(c->os), free(c->os);
   model_gl_close(c->gl);
   if (c->ghost) mj_deleteData(c->ghost);
   if (c->env) env_free(c->env);
@@ -412,6 +433,13 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   if (!rc && o->drive == EVAL_PLAYBACK && !env_ref(c.env))
     rc = err_set(err, "--playback needs the imitate task (--task imitate)");
   if (!rc && o->video != EVAL_VIDEO_NONE) rc = video_open(&c, o, err);
+  if (!rc && o->opensim && o->drive == EVAL_PLAYBACK && o->opensim_sim_rate)
+    rc = err_set(err, "--rate sim: a playback is kinematic (one pose per control step); use --rate control");
+  if (!rc && o->opensim) {
+    c.os = xcalloc(1, sizeof *c.os);
+    rc = os_open(c.os, env_model(c.env), err);
+    if (!rc && o->opensim_sim_rate) env_set_substep_hook(c.env, os_substep, &c);
+  }
   if (!rc) rc = open_outputs(&c, pf.path, err);
   policy_free(&pf);
   if (rc) {
@@ -421,14 +449,17 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     return -1;
   }
   rng_seed(&c.ro.rng, o->seed, 0, RNG_POLICY, 0);
-  for (int ep = 0; ep < o->episodes; ep++)
+  int orc = 0;
+  for (int ep = 0; ep < o->episodes && !orc; ep++) {
     if (o->drive == EVAL_PLAYBACK) eval_playback(&c, ep);
     else eval_episode(&c, ep);
+    if (c.os) orc = os_episode_end(&c, ep, err);
+  }
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? (c.rendered - 1) / c.render_s : 0;
   fprintf(c.js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g\n}\n",
           res->mean_return, res->mean_length, res->frames, res->render_fps);
-  rc = close_outputs(&c, err);
+  rc = close_outputs(&c, err) || orc;
   eval_free(&c);
   return rc ? -1 : 0;
 }

@@ -26,6 +26,8 @@
  *                 Rendering speed at 640x480 (Mesa llvmpipe on this 2-core VM, while ffmpeg encodes;
  *                 measured with `drl2move eval RUN --playback --video --max-steps 120`): 10-17 frames/s
  *                 with the fast settings (about 12 with the ghost), 0.9-1.6 with --video-hq.
+ *   opensim/ep<K>/ with opensim: joint angles, activations, excitations and GRF in OpenSim's formats
+ *                 (analysis/opensim_out.h), per control step or (opensim_sim_rate) per physics step.
  *   --playback    (imitate) the reference played back kinematically instead of the policy: a known gait
  *                 for checking the analysis (its GRF are the contact solver's forces of a prescribed
  *                 state, not dynamics: use kinematic events). */
@@ -56,6 +58,8 @@ typedef struct eval_opts {
   eval_drive drive;
   eval_video video;       /* HQ keeps the model's visual quality (multisampling, shadows, reflection) */
   int width, height;
+  int opensim;            /* also write OpenSim files (analysis/opensim_out.h) */
+  int opensim_sim_rate;   /* 1: one row per physics step (--rate sim), 0: per control step */
   uint64_t seed;
   int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
   const char *set[EVAL_MAX_SET];

@@ -2,6 +2,7 @@
 #include "analysis/gait.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/log.h"
@@ -226,4 +227,36 @@ void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_me
   g->si_stance_time = stats_symmetry_index(st_r, st_l);
   free(v);
   for (int s = 0; s < 2; s++) free(hs[s]), free(to[s]);
+}
+
+int gait_plausible(const gait_cycle *c, int nc, const gait_metrics *g, char *why, size_t cap) {
+  size_t n = 0;
+  why[0] = 0;
+#define WHY(...) (n += (size_t)snprintf(why + n, n < cap ? cap - n : 0, __VA_ARGS__), n = n < cap ? n : cap)
+  int kept = 0, shortc = 0, longc = 0, alone = 0;
+  for (int i = 0; i < nc; i++) {
+    if (!c[i].keep) continue;
+    kept++;
+    double d = c[i].t1 - c[i].t0;
+    shortc += d < GAIT_MIN_STRIDE_S, longc += d > GAIT_MAX_STRIDE_S;
+    int other = 0; /* a heel strike of the other foot inside this cycle */
+    for (int k = 0; k < nc && !other; k++)
+      other = c[k].side != c[i].side && c[k].t0 > c[i].t0 && c[k].t0 < c[i].t1;
+    for (int k = 0; k < nc && !other; k++) /* the other foot's last cycle ends in this one */
+      other = c[k].side != c[i].side && c[k].t1 > c[i].t0 && c[k].t1 < c[i].t1;
+    alone += !other;
+  }
+  if (!kept) WHY("no complete stride (heel strike to heel strike of the same foot); ");
+  if (shortc) WHY("%d of %d strides shorter than %.1f s; ", shortc, kept, GAIT_MIN_STRIDE_S);
+  if (longc) WHY("%d of %d strides longer than %.1f s; ", longc, kept, GAIT_MAX_STRIDE_S);
+  if (kept && alone) WHY("the feet do not alternate (%d of %d strides hold no heel strike of the other foot); ", alone, kept);
+  for (int s = 0; s < 2; s++) {
+    if (!g->nkept[s]) continue;
+    if (!(g->stride_len[s] >= GAIT_MIN_STRIDE_M))
+      WHY("%s stride length %.3g m (below %.1f m); ", s ? "left" : "right", g->stride_len[s], GAIT_MIN_STRIDE_M);
+    if (!(g->step_len[s] > 0)) WHY("%s step length %.3g m (not positive); ", s ? "left" : "right", g->step_len[s]);
+  }
+#undef WHY
+  if (n >= 2 && why[n - 2] == ';') why[n - 2] = 0;
+  return why[0] == 0;
 }

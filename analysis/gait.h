@@ -15,6 +15,8 @@
 #ifndef D2M_ANALYSIS_GAIT_H
 #define D2M_ANALYSIS_GAIT_H
 
+#include <stddef.h>
+
 #define GAIT_NPTS 101
 
 typedef struct gait_cycle {
@@ -82,5 +84,14 @@ typedef struct gait_metrics {
 /* Events, cycles (outliers dropped) and metrics; c receives up to max cycles (both feet), *nc how
  * many. Metrics without enough events are NaN. */
 void gait_analyse(const gait_input *in, gait_cycle *c, int max, int *nc, gait_metrics *g);
+
+/* Whether the kept cycles are plausible strides before any gait metric is reported: every kept
+ * cycle lasts 0.5-3 s (walking and running strides: about 0.6-1.6 s), the mean stride length of each
+ * side with kept cycles is at least 0.2 m, the step length of each side with kept cycles is positive, and the feet alternate (each
+ * kept cycle holds a heel strike of the other foot). Returns 1, or 0 with the reasons in why. */
+#define GAIT_MIN_STRIDE_S 0.5
+#define GAIT_MAX_STRIDE_S 3.0
+#define GAIT_MIN_STRIDE_M 0.2
+int gait_plausible(const gait_cycle *c, int nc, const gait_metrics *g, char *why, size_t cap);
 
 #endif

@@ -62,7 +62,7 @@
   X(walk, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
   X(imitate, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(imitate, motion, STR, "default", 0, 0, NULL, "reference motion: 'default' (embedded gait cycle), a .mot/.sto file, or a .list of clips (one 'PATH [weight=1] [cyclic=0]' a line; each episode draws a clip by weight)") \
-  X(imitate, cyclic, BOOL, "true", 0, 0, NULL, "the motion file holds one gait cycle: repeat it") \
+  X(imitate, cyclic, ENUM, "auto", 0, 0, "auto|true|false", "repeat the motion file as one cycle: true, false, or auto (cyclic only when its last row matches its first within 5 deg and 2 cm, mot_ends_match)") \
   X(imitate, w_pos, REAL, "0.6", 0, 100, NULL, "reward weight: tracked body positions exp(-k_pos mean|dp|^2) (KINESIS)") \
   X(imitate, k_pos, REAL, "200", 0, 1e5, NULL, "position scale, 1/m^2") \
   X(imitate, w_vel, REAL, "0.2", 0, 100, NULL, "reward weight: tracked body velocities") \

@@ -12,13 +12,15 @@ static void eval_usage(FILE *f) {
   fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
              "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
-             "                     [--video-hq]\n"
+             "                     [--video-hq] [--opensim [--rate control|sim]]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
              "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
              "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
              "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n"
              "--set overrides a key of the checkpoint's config (env and task keys only matter here), e.g.\n"
              "imitate.term_dist=100 to watch a policy past the point where training would have ended the episode.\n"
+             "--opensim also writes DIR/opensim/ep<K>/: joint_angles.mot (Rajagopal2016 convention), activations.sto,\n"
+             "excitations.sto, grf.mot and grf.xml (ExternalLoads), per control step or with --rate sim per physics step.\n"
              "--video renders fast (no multisampling, 1024 shadow map, no floor reflection, coarser capsules);\n"
              "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
 }
@@ -52,6 +54,13 @@ int eval_cli(int argc, char **argv) {
     else if (!strcmp(a, "--video")) o.video = o.video == EVAL_VIDEO_HQ ? EVAL_VIDEO_HQ : EVAL_VIDEO_FAST;
     else if (!strcmp(a, "--video-hq")) o.video = EVAL_VIDEO_HQ;
     else if (!strcmp(a, "--playback")) playback = 1;
+    else if (!strcmp(a, "--opensim")) o.opensim = 1;
+    else if (!strcmp(a, "--rate") && has) {
+      const char *r = argv[++i];
+      if (strcmp(r, "control") && strcmp(r, "sim"))
+        return fprintf(stderr, "drl2move eval: --rate '%s': expected control or sim\n", r), 2;
+      o.opensim_sim_rate = !strcmp(r, "sim");
+    }
     else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
     else if (!strcmp(a, "--episodes") && has) {
       long n;

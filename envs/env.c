@@ -419,6 +419,11 @@ static void end_episode(env_t *e, env_step_out *out, int reason, int truncated) 
   memcpy(out->obs, e->last_obs, sizeof(float) * e->obs_size);
 }
 
+void env_set_substep_hook(env_t *e, env_substep_hook fn, void *user) {
+  e->substep_fn = fn;
+  e->substep_user = user;
+}
+
 void env_step(env_t *e, const float *action, env_step_out *out) {
   const mjModel *m = e->m;
   mjData *d = e->d;
@@ -430,6 +435,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   int ok = 1;
   for (int s = 0; s < e->p.substeps && ok; s++) {
     mj_step2(m, d);
+    if (e->substep_fn) e->substep_fn(e->substep_user, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
     env_forward_qpos(e, 1);
     ok = finite_state(e);

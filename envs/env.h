@@ -104,6 +104,11 @@ mjData *env_data(env_t *e);
 const refmotion *env_ref(const env_t *e);
 /* Imitate: the reference frame index of the current state. */
 long env_ref_frame(const env_t *e);
+/* Called after every physics step of env_step (right after mj_step2: positions at the end of the
+ * step, contact forces of its constraint solve), e.g. to record at the simulation rate (eval
+ * --opensim --rate sim). NULL removes it. Not used in training. */
+typedef void (*env_substep_hook)(void *user, const mjData *d);
+void env_set_substep_hook(env_t *e, env_substep_hook fn, void *user);
 /* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
  * maximum (sum of the task's weights). */
 double env_track_dist(const env_t *e);

@@ -48,7 +48,7 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->im_term_dist = c->imitate_term_dist;
   p->im_rsi = c->imitate_rsi;
   p->im_future = (int)c->imitate_future;
-  p->motion_cyclic = c->imitate_cyclic;
+  p->motion_cyclic = !strcmp(c->imitate_cyclic, "auto") ? -1 : !strcmp(c->imitate_cyclic, "true");
   p->im_preload_so = !strcmp(c->imitate_act_preload, "so");
   p->im_ff_so = !strcmp(c->imitate_feedforward, "so");
   if (!strcmp(c->imitate_motion, "default")) {

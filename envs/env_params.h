@@ -56,7 +56,7 @@ typedef struct env_params {
   int im_future;              /* reference frames ahead in the observation */
   env_motion_source motion;   /* default_gait | file */
   char motion_path[256];      /* .mot/.sto path when motion = file */
-  int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
+  int motion_cyclic;          /* 1: the file holds one gait cycle (repeat it); 0: play once; -1: auto (mot_ends_match) */
   int im_preload_so;          /* 1: activations at episode start from static optimisation of the start frame */
   int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
                                * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */

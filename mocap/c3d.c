@@ -195,6 +195,24 @@ static void pstr_cont(const ctx_t *c, const char *g, const char *name, uint64_t 
 }
 
 /* ---- the pieces of the file ---- */
+/* Subject height and mass: Plug-in Gait's PROCESSING:Height (mm) and Bodymass (kg), else
+ * SUBJECTS:HEIGHT and MASS/WEIGHT. A height is read as m (0.5-2.5), cm (50-250) or mm (500-2500) by its
+ * size; anything else, or a mass outside 10-300 kg, is ignored (0: absent). */
+static void read_subject(const ctx_t *c, c3d_file *o) {
+  static const char *hs[][2] = {{"PROCESSING", "Height"}, {"SUBJECTS", "HEIGHT"}};
+  static const char *ms[][2] = {{"PROCESSING", "Bodymass"}, {"SUBJECTS", "MASS"}, {"SUBJECTS", "WEIGHT"}};
+  double v;
+  for (int i = 0; i < 2 && !o->subject_height_m; i++)
+    if (!pnum(c, pfind(c, hs[i][0], hs[i][1]), 0, &v) && isfinite(v)) {
+      double h = v >= 0.5 && v <= 2.5 ? v : v >= 50 && v <= 250 ? v / 100 : v >= 500 && v <= 2500 ? v / 1000 : 0;
+      if (h > 0) o->subject_height_m = h, snprintf(o->subject_height_src, sizeof o->subject_height_src, "%s:%s", hs[i][0], hs[i][1]);
+    }
+  for (int i = 0; i < 3 && !o->subject_mass_kg; i++)
+    if (!pnum(c, pfind(c, ms[i][0], ms[i][1]), 0, &v) && v >= 10 && v <= 300)
+      o->subject_mass_kg = v, snprintf(o->subject_mass_src, sizeof o->subject_mass_src, "%s:%s", ms[i][0], ms[i][1]);
+}
+
+
 static void read_point_kinds(const ctx_t *c, c3d_file *o) {
   static const char *k[] = {NULL, "ANGLES", "FORCES", "MOMENTS", "POWERS", "SCALARS", "REACTIONS"};
   for (int kind = 1; kind < C3D_POINT_NKINDS; kind++) {
@@ -398,6 +416,7 @@ int c3d_parse(const uint8_t *buf, size_t n, const char *name, c3d_file *o, d2m_e
   read_data(c, o, data_off, len_scale);
   read_events(c, o);
   read_plates(c, o, len_scale);
+  read_subject(c, o);
   rc = 0;
 done:
   free(c->p);
@@ -430,4 +449,34 @@ int c3d_find_channel(const c3d_file *c, const char *label) {
   for (int i = 0; i < c->nanalog; i++)
     if (!strcmp(c->channels[i].label, label)) return i;
   return -1;
+}
+
+const char *c3d_plate_unsupported(const c3d_file *c, int p) {
+  const c3d_plate *pl = &c->plates[p];
+  static const int need[5] = {0, 6, 6, 8, 6};
+  if (pl->type < 1 || pl->type > 4) return "type not supported (types 1-4 are)";
+  if (pl->nchannel < need[pl->type]) return "fewer FORCE_PLATFORM:CHANNEL entries than its type needs";
+  for (int k = 0; k < need[pl->type]; k++)
+    if (pl->channel[k] < 1 || pl->channel[k] > c->nanalog) return "a FORCE_PLATFORM:CHANNEL outside the analog channels";
+  if (pl->type == 4 && (pl->cal_rows != 6 || pl->cal_cols != 6)) return "type 4 without a 6x6 FORCE_PLATFORM:CAL_MATRIX";
+  return NULL;
+}
+
+int c3d_plate_force(const c3d_file *c, int p, long i, double F[3]) {
+  if (c3d_plate_unsupported(c, p) || i < 0 || i >= c->analog_nsamples) return -1;
+  const c3d_plate *pl = &c->plates[p];
+  double ch[8];
+  int n = pl->type == 3 ? 8 : 6;
+  for (int k = 0; k < n; k++) ch[k] = c->analog[(size_t)i * c->nanalog + pl->channel[k] - 1];
+  if (pl->type == 3) { /* Kistler: four piezo sensors */
+    F[0] = ch[0] + ch[1], F[1] = ch[2] + ch[3], F[2] = ch[4] + ch[5] + ch[6] + ch[7];
+  } else if (pl->type == 4) {
+    for (int r = 0; r < 3; r++) {
+      F[r] = 0;
+      for (int k = 0; k < 6; k++) F[r] += pl->cal[r * 6 + k] * ch[k];
+    }
+  } else {
+    F[0] = ch[0], F[1] = ch[1], F[2] = ch[2];
+  }
+  return 0;
 }

@@ -62,6 +62,9 @@ typedef struct c3d_file {
   double *analog;             /* [analog_nsamples][nanalog], scaled */
   int nplates;
   c3d_plate *plates;          /* [nplates] */
+  double subject_height_m;    /* from PROCESSING:Height or SUBJECTS:HEIGHT; 0 when absent */
+  double subject_mass_kg;     /* from PROCESSING:Bodymass or SUBJECTS:MASS/WEIGHT; 0 when absent */
+  char subject_height_src[40], subject_mass_src[40]; /* GROUP:NAME it came from */
   int nparams;                /* parameters seen (for info) */
   int ngroups;
 } c3d_file;
@@ -73,6 +76,13 @@ int c3d_read(const char *path, c3d_file *out, d2m_err *err);
 void c3d_free(c3d_file *c);
 /* Index of the analog channel with this label, or -1. */
 int c3d_find_channel(const c3d_file *c, const char *label);
+/* Why plate p's forces cannot be read (NULL: they can). Types (C3D manual, FORCE_PLATFORM): 1 = Fx Fy Fz
+ * COPx COPy Tz; 2 = Fx Fy Fz Mx My Mz; 3 = Kistler Fx12 Fx34 Fy14 Fy23 Fz1 Fz2 Fz3 Fz4; 4 = type 2 with
+ * a 6x6 CAL_MATRIX applied to the channels. */
+const char *c3d_plate_unsupported(const c3d_file *c, int p);
+/* Force on plate p at analog sample i (plate axes, the channels' units after scaling); -1 when
+ * c3d_plate_unsupported. */
+int c3d_plate_force(const c3d_file *c, int p, long i, double F[3]);
 /* Decode a VAX F-float held in 4 bytes as stored by DEC processors. */
 double c3d_vax_to_double(const uint8_t b[4]);
 /* Encode a double as a VAX F-float (for writers and tests); 0 for |v| below the VAX range. */

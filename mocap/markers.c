@@ -58,3 +58,37 @@ void mk_copy_trim(char *dst, size_t cap, const char *s, size_t n) {
   dst[n] = '\0';
 }
 
+
+int mk_fill_gaps(mk_markers *m, int max_frames, int *left) {
+  int filled = 0, longer = 0;
+  for (int j = 0; j < m->nmarkers; j++) {
+    int last = -1; /* last present frame */
+    for (int f = 0; f < m->nframes; f++) {
+      if (isnan(mk_at(m, f, j)[0])) continue;
+      int gap = f - last - 1;
+      if (last >= 0 && gap > 0) {
+        if (gap <= max_frames) {
+          const double *a = mk_at(m, last, j), *b = mk_at(m, f, j);
+          for (int g = last + 1; g < f; g++) {
+            double w = (double)(g - last) / (f - last), *x = mk_at(m, g, j);
+            for (int k = 0; k < 3; k++) x[k] = (1 - w) * a[k] + w * b[k];
+          }
+          filled++;
+        } else {
+          longer++;
+        }
+      }
+      last = f;
+    }
+  }
+  if (left) *left = longer;
+  return filled;
+}
+
+void mk_crop(mk_markers *m, int first, int n) {
+  D2M_CHECK(first >= 0 && n >= 0 && first + n <= m->nframes, "mk_crop within the trial");
+  size_t row = (size_t)m->nmarkers * 3;
+  memmove(m->xyz, m->xyz + (size_t)first * row, (size_t)n * row * sizeof *m->xyz);
+  m->first_time += first / m->rate;
+  m->nframes = n;
+}

@@ -45,6 +45,12 @@ int mk_find(const mk_markers *m, const char *name);
 double mk_unit_scale(const char *unit);
 /* Number of frames where marker j is present (not NaN). */
 int mk_count_present(const mk_markers *m, int marker);
+/* Fills every gap (a run of missing frames with the marker present on both sides) of at most
+ * max_frames frames by linear interpolation; longer gaps stay missing. Returns the number of gaps
+ * filled; *left (may be NULL) receives the number of longer gaps left. */
+int mk_fill_gaps(mk_markers *m, int max_frames, int *left);
+/* Keeps frames [first, first+n) only (events kept; first_time moves). */
+void mk_crop(mk_markers *m, int first, int n);
 /* Copy at most cap-1 chars of [s, s+n) into dst with surrounding blanks and NULs removed. */
 void mk_copy_trim(char *dst, size_t cap, const char *s, size_t n);
 

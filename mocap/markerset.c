@@ -2,6 +2,7 @@
 #include "mocap/markerset.h"
 #include "common/files.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@ void markerset_free(markerset *s) {
   if (!s) return;
   free(s->m);
   free(s->pairs);
+  free(s->alias);
   memset(s, 0, sizeof *s);
 }
 
@@ -36,6 +38,32 @@ static int num(const char *s, double *v) {
   return end != s && !*end && !errno && isfinite(*v);
 }
 
+void markerset_norm(const char *name, char *out) {
+  const char *c = strrchr(name, ':');
+  if (c && c[1]) name = c + 1;
+  size_t n = 0;
+  for (; *name && n + 1 < MK_NAME_MAX; name++) {
+    unsigned char ch = (unsigned char)*name;
+    if (ch == '.' || ch == '_' || ch == '-' || isspace(ch)) continue;
+    out[n++] = (char)tolower(ch);
+  }
+  out[n] = 0;
+}
+
+/* Marker index whose name or alias matches normalised name `nn`, or -1. */
+static int match_norm(const markerset *s, const char *nn) {
+  char b[MK_NAME_MAX];
+  for (int i = 0; i < s->n; i++) {
+    markerset_norm(s->m[i].name, b);
+    if (!strcmp(b, nn)) return i;
+  }
+  for (int a = 0; a < s->nalias; a++) {
+    markerset_norm(s->alias[a].name, b);
+    if (!strcmp(b, nn)) return s->alias[a].marker;
+  }
+  return -1;
+}
+
 static int parse_marker(markerset *s, char **tok, int nt, const char *name, int line, d2m_err *err) {
   if (nt != 8) return err_set(err, "%s:%d: 'marker' wants NAME BODY X Y Z WEIGHT fixed|free (8 fields), got %d", name, line, nt);
   ms_marker mk;
@@ -51,6 +79,12 @@ static int parse_marker(markerset *s, char **tok, int nt, const char *name, int 
   if (!strcmp(tok[7], "fixed")) mk.fixed = 1;
   else if (strcmp(tok[7], "free")) return err_set(err, "%s:%d: '%s': want fixed or free", name, line, tok[7]);
   if (markerset_find(s, mk.name) >= 0) return err_set(err, "%s:%d: marker '%s' defined twice", name, line, mk.name);
+  char nn[MK_NAME_MAX];
+  markerset_norm(mk.name, nn);
+  int same = match_norm(s, nn);
+  if (same >= 0)
+    return err_set(err, "%s:%d: marker '%s' matches '%s' (names match case-insensitively, ignoring . _ - and blanks)",
+                   name, line, mk.name, s->m[same].name);
   s->m = realloc(s->m, (size_t)(s->n + 1) * sizeof *s->m);
   D2M_CHECK(s->m, "out of memory");
   s->m[s->n++] = mk;
@@ -70,6 +104,72 @@ static int parse_pair(markerset *s, char **tok, int nt, const char *name, int li
   D2M_CHECK(s->pairs, "out of memory");
   s->pairs[s->npairs++] = p;
   return 0;
+}
+
+static int parse_alias(markerset *s, char **tok, int nt, const char *name, int line, d2m_err *err) {
+  if (nt < 3) return err_set(err, "%s:%d: 'alias' wants MARKER ALT1 [ALT2 ...]", name, line);
+  int i = markerset_find(s, tok[1]);
+  if (i < 0) return err_set(err, "%s:%d: alias for marker '%s', not defined above", name, line, tok[1]);
+  for (int k = 2; k < nt; k++) {
+    char nn[MK_NAME_MAX];
+    markerset_norm(tok[k], nn);
+    int j = match_norm(s, nn);
+    if (j == i) continue; /* the same name spelt another way: harmless */
+    if (j >= 0) return err_set(err, "%s:%d: alias '%s' of %s already names marker %s", name, line, tok[k], tok[1], s->m[j].name);
+    if (strlen(tok[k]) >= MK_NAME_MAX) return err_set(err, "%s:%d: alias '%s' too long", name, line, tok[k]);
+    s->alias = realloc(s->alias, (size_t)(s->nalias + 1) * sizeof *s->alias);
+    D2M_CHECK(s->alias, "out of memory");
+    snprintf(s->alias[s->nalias].name, MK_NAME_MAX, "%s", tok[k]);
+    s->alias[s->nalias++].marker = i;
+  }
+  return 0;
+}
+
+int markerset_bind(const markerset *s, const mk_markers *t, int *col, unsigned char *used) {
+  int n = 0;
+  for (int i = 0; i < s->n; i++) col[i] = -1;
+  if (used) memset(used, 0, (size_t)t->nmarkers);
+  for (int j = 0; j < t->nmarkers; j++) {
+    char nn[MK_NAME_MAX];
+    markerset_norm(t->names[j], nn);
+    int i = nn[0] ? match_norm(s, nn) : -1;
+    if (i < 0 || col[i] >= 0) continue;
+    col[i] = j, n++;
+    if (used) used[j] = 1;
+  }
+  return n;
+}
+
+int markerset_named(const char *name, markerset *s, d2m_err *err) {
+  const char *want = !strcmp(name, "default") ? "lowerbody" : name;
+  for (int i = 0; i < MS_NSETS; i++)
+    if (!strcmp(want, markerset_embedded_name(i))) {
+      const char *t = markerset_embedded_text(i);
+      char src[64];
+      snprintf(src, sizeof src, "<embedded marker set %s>", want);
+      return markerset_parse(t, strlen(t), src, s, err);
+    }
+  return markerset_load(name, s, err);
+}
+
+int markerset_choose(const mk_markers *t, markerset *s, int *counts, d2m_err *err) {
+  int best = -1, bestn = -1, *col = NULL;
+  for (int i = 0; i < MS_NSETS; i++) {
+    markerset c;
+    if (markerset_named(markerset_embedded_name(i), &c, err)) {
+      free(col);
+      return -1;
+    }
+    col = realloc(col, sizeof(int) * (size_t)(c.n + 1));
+    D2M_CHECK(col, "out of memory");
+    int n = markerset_bind(&c, t, col, NULL);
+    if (counts) counts[i] = n;
+    if (n > bestn) bestn = n, best = i;
+    markerset_free(&c);
+  }
+  free(col);
+  if (markerset_named(markerset_embedded_name(best), s, err)) return -1;
+  return best;
 }
 
 int markerset_parse(const char *text, size_t len, const char *name, markerset *s, d2m_err *err) {
@@ -92,13 +192,14 @@ int markerset_parse(const char *text, size_t len, const char *name, markerset *s
     pos = e + 1;
     char *hash = strchr(buf, '#');
     if (hash) *hash = 0;
-    char *tok[10];
-    int nt = tokens(buf, tok, 10);
+    char *tok[24];
+    int nt = tokens(buf, tok, 24);
     if (!nt) continue;
     int rc;
     if (!strcmp(tok[0], "marker")) rc = parse_marker(s, tok, nt, name, line, err);
     else if (!strcmp(tok[0], "scale")) rc = parse_pair(s, tok, nt, name, line, err);
-    else rc = err_set(err, "%s:%d: unknown keyword '%s' (marker, scale)", name, line, tok[0]);
+    else if (!strcmp(tok[0], "alias")) rc = parse_alias(s, tok, nt, name, line, err);
+    else rc = err_set(err, "%s:%d: unknown keyword '%s' (marker, scale, alias)", name, line, tok[0]);
     if (rc) {
       markerset_free(s);
       return -1;

@@ -29,7 +29,8 @@ static void root_coords(const ref_rootframe *rm, const double *q, double *v) {
   v[2] = atan2(-B[6], B[8]);
   v[0] = atan2(-B[1], B[4]);
   mju_rotVecMat(off, rm->cp, Rr);
-  for (int k = 0; k < 3; k++) pp[k] = q[k] + off[k], dpw[k] = pp[k] - rm->p0[k];
+  /* absolute, as OpenSim's IK gives them (ty: the height above the floor); refmotion.h reads them so */
+  for (int k = 0; k < 3; k++) pp[k] = q[k] + off[k], dpw[k] = pp[k];
   mju_rotVecMatT(v + 3, dpw, rm->Rg);
 }
 
@@ -47,6 +48,7 @@ int ik_to_mot(const mjModel *m, const double *qpos, int nframes, double rate, do
   t->ncols = 1 + 6 + nj;
   t->nrows = nframes;
   t->in_degrees = 1;
+  snprintf(t->convention, sizeof t->convention, "Rajagopal2016");
   snprintf(t->path, sizeof t->path, "<ik result>");
   t->names = xcalloc((size_t)t->ncols, sizeof *t->names);
   t->names[0] = strdup("time");
@@ -78,8 +80,15 @@ int mot_write(const char *path, const mot_table *t, d2m_err *err) {
   FILE *f = fopen(path, "w");
   if (!f) return err_set(err, "%s: cannot write: %s", path, strerror(errno));
   const char *base = strrchr(path, '/');
-  fprintf(f, "%s\nversion=1\nnRows=%d\nnColumns=%d\ninDegrees=%s\nendheader\n", base ? base + 1 : path, t->nrows,
-          t->ncols, t->in_degrees ? "yes" : "no");
+  fprintf(f, "%s\nversion=1\nnRows=%d\nnColumns=%d\ninDegrees=%s\n", base ? base + 1 : path, t->nrows, t->ncols,
+          t->in_degrees ? "yes" : "no");
+  if (!strcmp(t->convention, "Rajagopal2016"))
+    fprintf(f, "model=Rajagopal2016 (drl2move MyoLegs: the coordinates of Rajagopal et al. 2016, IEEE TBME 63(10):2068)\n"
+               "convention=Rajagopal2016: OpenSim coordinate names; angles in degrees; hip_flexion, knee_angle (flexion) "
+               "and ankle_angle (dorsiflexion) positive; pelvis_tilt/list/rotation body-fixed Z-X-Y in OpenSim ground "
+               "(x forward, y up, z right); pelvis_tx/ty/tz the pelvis origin in ground, absolute (m; ty the height above "
+               "the floor)\n");
+  fprintf(f, "endheader\n");
   for (int c = 0; c < t->ncols; c++) fprintf(f, "%s%s", c ? "\t" : "", t->names[c]);
   fputc('\n', f);
   for (int r = 0; r < t->nrows; r++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mocap/anc.h"
 #include "mocap/bvh.h"
 #include "mocap/c3d.h"
 #include "envs/motion/mot.h"
@@ -117,10 +118,43 @@ static int info_mot(const char *path, FILE *f) {
   double rate = t.nrows > 1 && t1 > t0 ? (t.nrows - 1) / (t1 - t0) : 0;
   fprintf(f, "format: OpenSim table (.mot/.sto), angles in %s\n", t.in_degrees ? "degrees" : "radians");
   fprintf(f, "rows: %d, time %.4g .. %.4g s (%.4g s), mean rate %.4g Hz\n", t.nrows, t0, t1, t1 - t0, rate);
+  int plates = 0, coords = 0, knee_neg = 0, knee = 0;
+  for (int c = 1; c < t.ncols; c++) {
+    const char *n = t.names[c], *g = strstr(n, "ground_force_vx");
+    plates += g && !g[15];
+    coords += !strncmp(n, "pelvis_", 7) || strstr(n, "_angle") || strstr(n, "hip_");
+    if (!strncmp(n, "knee_angle", 10)) {
+      knee++;
+      for (int i = 0; i < t.nrows; i++) knee_neg += mot_at(&t, i, c) < -5 * (t.in_degrees ? 1 : M_PI / 180);
+    }
+  }
+  if (plates) fprintf(f, "ground reactions: %d force vectors in OpenSim's ExternalLoads layout (*ground_force_v*, _p*, ground_torque_*)\n", plates);
+  if (coords)
+    fprintf(f, "coordinates: convention %s\n", t.convention[0] ? t.convention
+                                               : !knee ? "unknown (no knee column)"
+                                               : knee_neg > t.nrows / 2 ? "gait2354 (knee flexion negative; detected from the values)"
+                                                                       : "Rajagopal2016 (knee flexion positive; detected from the values)");
   fprintf(f, "columns (%d besides %s):", t.ncols - 1, t.names[0]);
   for (int c = 1; c < t.ncols; c++) fprintf(f, "%s%s", c % 6 == 1 ? "\n  " : " ", t.names[c]);
   fputc('\n', f);
   mot_free(&t);
+  return 0;
+}
+
+static int info_anc(const char *path, FILE *f) {
+  anc_file a;
+  d2m_err err;
+  if (anc_read(path, &a, &err)) {
+    fprintf(stderr, "drl2move motion info: %s\n", err.msg);
+    return 1;
+  }
+  fprintf(f, "format: Motion Analysis analog (.anc), generation %d, %d-bit, %s\n", a.generation, a.bit_depth,
+          a.generation == 2 ? "A/D counts converted to volts (count x range / 2^(bits-1))" : "values as stored");
+  fprintf(f, "rate: %g Hz, samples: %d, time %.4g .. %.4g s (header duration %g s)\n", a.rate, a.nsamples, a.t[0],
+          a.t[a.nsamples - 1], a.duration);
+  fprintf(f, "analog: %d channels\n", a.nchan);
+  for (int c = 0; c < a.nchan; c++) fprintf(f, "  %4d %-24s %8g Hz  range %g\n", c + 1, a.label[c], a.chan_rate[c], a.range[c]);
+  anc_free(&a);
   return 0;
 }
 
@@ -131,16 +165,19 @@ int motion_info(const char *path, FILE *f) {
   if (!strcasecmp(e, "trc")) return info_trc(path, f);
   if (!strcasecmp(e, "bvh")) return info_bvh(path, f);
   if (!strcasecmp(e, "mot") || !strcasecmp(e, "sto")) return info_mot(path, f);
-  fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto)\n", path, e);
+  if (!strcasecmp(e, "anc")) return info_anc(path, f);
+  fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto, anc)\n", path, e);
   return 1;
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto   print what a motion file holds\n"
-             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d] [--markers SET]\n"
+  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto|.anc   print what a motion file holds\n"
+             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d]\n"
+             "              [--markers auto|lowerbody|pig|cleveland|gait2354|rajagopal2016|FILE]\n"
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
-             "              [--lock mtp|subtalar,mtp|none] --out DIR\n"
-             "              marker IK onto the model: DIR/motion.mot, DIR/ik_report.csv, DIR/subject.ini\n"
+             "              [--lock mtp|subtalar,mtp|none] [--max-gap S (0.1)] [--strict] --out DIR\n"
+             "              marker IK onto the model: DIR/motion.mot (OpenSim, Rajagopal2016 convention),\n"
+             "              DIR/ik_report.csv, DIR/subject.ini, DIR/import_report.txt\n"
              "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts feet|mujoco|off] ... --out DIR\n"
              "              static optimisation: activations.sto, inverse_dynamics.sto, residuals.sto, plots\n");
 }

@@ -1,7 +1,10 @@
-/* mocap/motion_import.c: `drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC] [--markers SET]
- * [--axes +x+y] [--height M] [--mass KG] [--place all|free] [--lock mtp|subtalar,mtp|none] --out DIR`: marker IK onto the model (ik_import.h), then
- * DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot), DIR/ik_report.csv (per-frame
- * marker errors) and DIR/subject.ini (the scaled subject, for model_subject_load). */
+/* mocap/motion_import.c: `drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC]
+ * [--markers auto|NAME|FILE] [--axes +x+y] [--height M] [--mass KG] [--place all|free]
+ * [--lock mtp|subtalar,mtp|none] [--max-gap S] [--strict] --out DIR`: marker IK onto the model
+ * (ik_import.h), then DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot),
+ * DIR/ik_report.csv (per-frame marker errors), DIR/subject.ini (the scaled subject, for
+ * model_subject_load) and DIR/import_report.txt (what was matched, observed, cut and decided; also
+ * printed). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "mocap/bvh.h"
 #include "mocap/c3d.h"
 #include "mocap/ik_import.h"
+#include "mocap/import_report.h"
 #include "mocap/motion_cli.h"
 #include "envs/motion/refmotion.h"
 #include "mocap/trc.h"
@@ -53,7 +57,7 @@ static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
   return 0;
 }
 
-static int read_markers(const char *path, mk_markers *m, d2m_err *err) {
+static int read_markers(const char *path, mk_markers *m, double *height, double *mass, d2m_err *err) {
   const char *e = ext_of(path);
   if (!strcasecmp(e, "trc")) return trc_read(path, m, NULL, err);
   if (!strcasecmp(e, "bvh")) return bvh_markers(path, m, err);
@@ -61,6 +65,8 @@ static int read_markers(const char *path, mk_markers *m, d2m_err *err) {
     c3d_file c;
     if (c3d_read(path, &c, err)) return -1;
     *m = c.markers; /* moved out: c3d_free must not free it */
+    if (height) *height = c.subject_height_m;
+    if (mass) *mass = c.subject_mass_kg;
     memset(&c.markers, 0, sizeof c.markers);
     c3d_free(&c);
     return 0;
@@ -94,19 +100,19 @@ static int import_mot(const char *in, const char *out_dir, d2m_err *err) {
   return rc;
 }
 
-static void print_summary(const char *in, const ik_result *r, double secs) {
+static void print_summary(FILE *out, const char *in, const ik_result *r, double secs) {
   double mean = 0, mx = 0;
   int n = 0;
   for (int i = 0; i < r->nframes; i++)
     if (isfinite(r->rms[i])) mean += r->rms[i], mx = fmax(mx, r->rms[i]), n++;
-  printf("%s: %d frames at %g Hz, lab axes %s (forward, up), IK %.2f s, locked: %s\n", in, r->nframes, r->rate, r->axes,
+  fprintf(out, "%s: %d frames at %g Hz, lab axes %s (forward, up), IK %.2f s, locked: %s\n", in, r->nframes, r->rate, r->axes,
          secs, r->locked);
-  printf("subject: height %.3f m (length factor %.4f), mass %.1f kg; segment ratios measured/model:", r->subject.height_m,
+  fprintf(out, "subject: height %.3f m (length factor %.4f), mass %.1f kg; segment ratios measured/model:", r->subject.height_m,
          r->scale, r->subject.mass_kg);
-  for (int s = 0; s < r->nseg; s++) printf(" %s %.3f", r->seg_name[s], r->seg_ratio[s]);
-  printf("\nmarker RMS error per frame: mean %.1f mm, max %.1f mm (%d frames with markers)\n", n ? 1e3 * mean / n : NAN,
+  for (int s = 0; s < r->nseg; s++) fprintf(out, " %s %.3f", r->seg_name[s], r->seg_ratio[s]);
+  fprintf(out, "\nmarker RMS error per frame: mean %.1f mm, max %.1f mm (%d frames with markers)\n", n ? 1e3 * mean / n : NAN,
          1e3 * mx, n);
-  printf("per marker (mean / max mm, %% present):\n");
+  fprintf(out, "per marker (mean / max mm, %% present):\n");
   for (int j = 0; j < r->nmk; j++) {
     double s = 0, m = 0;
     int k = 0;
@@ -114,15 +120,20 @@ static void print_summary(const char *in, const ik_result *r, double secs) {
       double e = r->err[(size_t)i * r->nmk + j];
       if (isfinite(e)) s += e, m = fmax(m, e), k++;
     }
-    printf("  %-16s %-5s %6.1f / %6.1f  %5.1f%%\n", r->mk_name[j], r->mk_fixed[j] ? "fixed" : "free",
+    fprintf(out, "  %-16s %-5s %6.1f / %6.1f  %5.1f%%\n", r->mk_name[j], r->mk_fixed[j] ? "fixed" : "free",
            k ? 1e3 * s / k : NAN, 1e3 * m, 100.0 * k / (r->nframes ? r->nframes : 1));
   }
 }
 
-static int write_outputs(const char *dir, const ik_result *r, d2m_err *err) {
-  char p[1024];
+static int write_outputs(const char *dir, const ik_result *r, FILE *rep, d2m_err *err) {
+  char p[1024], worst[64];
   mot_table t;
+  double diff;
   if (ik_to_mot(r->model, r->qpos, r->nframes, r->rate, r->first_time, &t, err)) return -1;
+  int cyc = mot_ends_match(&t, MOT_CYCLIC_TOL_DEG, MOT_CYCLIC_TOL_M, worst, sizeof worst, &diff);
+  fprintf(rep, "cyclic (imitate.cyclic = auto): %s: the last frame %s the first within %g deg / %g m (worst: %s, %.3g %s)\n",
+          cyc ? "yes" : "no", cyc ? "matches" : "does not match", MOT_CYCLIC_TOL_DEG, MOT_CYCLIC_TOL_M, worst, diff,
+          strstr(worst, "_t") && strlen(worst) > 3 && worst[strlen(worst) - 3] == '_' ? "m" : "deg");
   snprintf(p, sizeof p, "%s/motion.mot", dir);
   int rc = mot_write(p, &t, err);
   mot_free(&t);
@@ -136,7 +147,7 @@ static int write_outputs(const char *dir, const ik_result *r, d2m_err *err) {
             r->scale, r->subject.height_m, r->subject.mass_kg);
     fclose(f);
   }
-  if (!rc) printf("wrote %s/motion.mot, %s/ik_report.csv, %s/subject.ini\n", dir, dir, dir);
+  if (!rc) fprintf(rep, "wrote %s/motion.mot, %s/ik_report.csv, %s/subject.ini, %s/import_report.txt\n", dir, dir, dir, dir);
   return rc;
 }
 
@@ -155,13 +166,17 @@ static int opt_number(const char *opt, const char *v, double lo, double hi, cons
 }
 
 int motion_import(int argc, char **argv) {
-  const char *in = NULL, *stat = NULL, *set_path = NULL, *out = NULL;
+  const char *in = NULL, *stat = NULL, *set_path = "auto", *out = NULL;
   ik_import_opts o;
   ik_import_opts_default(&o);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (a[0] != '-') {
       in = a;
+      continue;
+    }
+    if (!strcmp(a, "--strict")) {
+      o.strict = 1;
       continue;
     }
     if (!v) return fprintf(stderr, "drl2move motion import: %s needs a value\n", a), 2;
@@ -180,6 +195,9 @@ int motion_import(int argc, char **argv) {
       o.place_all = !strcmp(v, "all");
     }
     else if (!strcmp(a, "--lock")) o.lock = v;
+    else if (!strcmp(a, "--max-gap")) {
+      if (opt_number(a, v, 0, 10, "s", &o.max_gap_s)) return 2;
+    }
     else return fprintf(stderr, "drl2move motion import: unknown option %s\n", a), 2;
   }
   if (!in || !out) return fprintf(stderr, "drl2move motion import: need FILE and --out DIR\n"), 2;
@@ -190,17 +208,45 @@ int motion_import(int argc, char **argv) {
   markerset set;
   mk_markers trial = {0}, st = {0};
   ik_result r = {0};
-  int rc = 1;
-  if (set_path ? markerset_load(set_path, &set, &err) : markerset_default(&set, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
-  if (read_markers(in, &trial, &err) || (stat && read_markers(stat, &st, &err))) goto done;
+  int rc = 1, counts[MS_NSETS], chosen = -1;
+  double c3d_h = 0, c3d_m = 0, user_h = o.height_m, user_m = o.mass_kg;
+  if (read_markers(in, &trial, &c3d_h, &c3d_m, &err) || (stat && read_markers(stat, &st, NULL, NULL, &err))) {
+    fprintf(stderr, "drl2move motion import: %s\n", err.msg);
+    mk_free(&trial);
+    return 1;
+  }
+  if (!strcmp(set_path, "auto") ? (chosen = markerset_choose(&trial, &set, counts, &err)) < 0
+                                 : markerset_named(set_path, &set, &err)) {
+    fprintf(stderr, "drl2move motion import: %s\n", err.msg);
+    mk_free(&trial);
+    mk_free(&st);
+    return 1;
+  }
+  if (o.height_m <= 0 && c3d_h > 0) o.height_m = c3d_h;
+  if (o.mass_kg <= 0 && c3d_m > 0) o.mass_kg = c3d_m;
+  char rp[1024];
+  snprintf(rp, sizeof rp, "%s/import_report.txt", out);
+  FILE *rep = fopen(rp, "w");
+  if (!rep) {
+    err_set(&err, "%s: cannot write: %s", rp, strerror(errno));
+    goto done;
+  }
+  import_report_markers(rep, &set, chosen, counts, &trial, stat ? &st : NULL);
+  fprintf(rep, "subject: height %s, mass %s\n",
+          user_h > 0 ? "from --height" : c3d_h > 0 ? "from the C3D (PROCESSING/SUBJECTS parameters)" : "scaled from the markers",
+          user_m > 0 ? "from --mass" : c3d_m > 0 ? "from the C3D (PROCESSING/SUBJECTS parameters)" : "the reference model's (no mass in the file; give --mass)");
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (ik_import(&trial, stat ? &st : NULL, &set, &o, &r, &err)) goto done;
+  int irc = ik_import(&trial, stat ? &st : NULL, &set, &o, &r, &err);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  print_summary(in, &r, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
-  if (write_outputs(out, &r, &err)) goto done;
+  if (irc) goto done;
+  import_report_result(rep, &r);
+  print_summary(rep, in, &r, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+  if (write_outputs(out, &r, rep, &err)) goto done;
   rc = 0;
 done:
+  if (rep) fclose(rep);
+  if (rep) import_report_echo(rp);
   if (rc) fprintf(stderr, "drl2move motion import: %s\n", err.msg);
   ik_result_free(&r);
   mk_free(&trial);

@@ -71,6 +71,21 @@ static int cell_num(const char *s, size_t len, double *v) {
   return 0;
 }
 
+/* Split the current line on runs of tabs and spaces (header lines: writers pad values with one or
+ * more tabs or spaces, OpenSim's own example files use two tabs). */
+static int words(const lines_t *L, const char **cs, size_t *cl, int cap) {
+  int n = 0;
+  for (const char *p = L->line; p < L->eol;) {
+    while (p < L->eol && (*p == '\t' || *p == ' ')) p++;
+    if (p == L->eol) break;
+    const char *b = p;
+    while (p < L->eol && *p != '\t' && *p != ' ') p++;
+    if (n == cap) return -1;
+    cs[n] = b, cl[n] = (size_t)(p - b), n++;
+  }
+  return n;
+}
+
 static int col(const lines_t *L, const char *cell) { return (int)(cell - L->line) + 1; }
 
 /* Lines 2 and 3: header keys and values. */
@@ -79,7 +94,7 @@ static int parse_header(lines_t *L, const char **cs, size_t *cl, mk_markers *m, 
   static const char *keys[] = {"DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units",
                                "OrigDataRate", "OrigDataStartFrame", "OrigNumFrames"};
   int where[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
-  int nk = cells(L, cs, cl, MAX_CELLS);
+  int nk = words(L, cs, cl, MAX_CELLS);
   if (nk < 0) return err_set(L->err, "%s:%d: more than %d cells", L->file, L->lineno, MAX_CELLS);
   for (int i = 0; i < nk; i++)
     for (int k = 0; k < 8; k++)
@@ -87,7 +102,7 @@ static int parse_header(lines_t *L, const char **cs, size_t *cl, mk_markers *m, 
   for (int k = 0; k < 5; k++)
     if (k != 1 && where[k] < 0) return err_set(L->err, "%s:%d: header keys lack %s", L->file, L->lineno, keys[k]);
   if (!next_line(L)) return err_set(L->err, "%s:%d: missing the header values line", L->file, L->lineno + 1);
-  int nv = cells(L, cs, cl, MAX_CELLS);
+  int nv = words(L, cs, cl, MAX_CELLS);
   if (nv < 0) return err_set(L->err, "%s:%d: more than %d cells", L->file, L->lineno, MAX_CELLS);
   double v[8] = {0};
   for (int k = 0; k < 8; k++) {
@@ -116,17 +131,16 @@ static int parse_header(lines_t *L, const char **cs, size_t *cl, mk_markers *m, 
   return 0;
 }
 
-/* Line 4: Frame# Time name <tab> <tab> name ... */
+/* Line 4: Frame# Time name1 <tabs> name2 ...: the names in order, however many tabs separate them
+ * (Frame# and Time are the first two non-empty cells). */
 static int parse_names(lines_t *L, const char **cs, size_t *cl, mk_markers *m) {
   if (!next_line(L)) return err_set(L->err, "%s:%d: missing the marker names line", L->file, L->lineno + 1);
   int nc = cells(L, cs, cl, MAX_CELLS);
   if (nc < 0) return err_set(L->err, "%s:%d: more than %d cells", L->file, L->lineno, MAX_CELLS);
-  int j = 0;
-  for (int i = 2; i < nc; i++) {
+  int j = 0, seen = 0;
+  for (int i = 0; i < nc; i++) {
     if (blank(cs[i], cs[i] + cl[i])) continue;
-    if ((i - 2) % 3 != 0)
-      return err_set(L->err, "%s:%d:%d: marker name in column %d: names belong in every third column from 3", L->file,
-                     L->lineno, col(L, cs[i]), i + 1);
+    if (seen++ < 2) continue; /* Frame#, Time */
     if (j == m->nmarkers)
       return err_set(L->err, "%s:%d:%d: more marker names than NumMarkers (%d)", L->file, L->lineno, col(L, cs[i]),
                      m->nmarkers);

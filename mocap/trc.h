@@ -2,7 +2,9 @@
  *
  * Layout: line 1 "PathFileType 4 (X/Y/Z) name"; line 2 header keys (DataRate CameraRate
  * NumFrames NumMarkers Units OrigDataRate OrigDataStartFrame OrigNumFrames); line 3 their
- * values; line 4 "Frame# Time name1 <tab><tab> name2 ..."; line 5 "X1 Y1 Z1 X2 ..."; then one
+ * values (both split on any run of tabs or spaces, as OpenSim's TRC reader does: its example files
+ * separate values by two tabs); line 4 "Frame# Time name1 <tab><tab> name2 ..." (names taken in
+ * order, however many tabs separate them); line 5 "X1 Y1 Z1 X2 ..."; then one
  * tab-separated row per frame (frame number, time, x y z per marker). Empty cells (or NaN) are
  * missing samples. Positions are converted from Units (mm, cm, m) to metres.
  * The reader is strict: NumMarkers must match the names line and NumFrames the number of rows;

@@ -140,6 +140,10 @@ static int parse_buf(char *buf, size_t len, mot_table *t, d2m_err *err) {
     if ((v = header_int(line, "nRows")) >= 0 || (v = header_int(line, "datarows")) >= 0) nrows_hdr = v;
     if ((v = header_int(line, "nColumns")) >= 0 || (v = header_int(line, "datacolumns")) >= 0) ncols_hdr = v;
     if (!strncasecmp(line, "inDegrees", 9)) t->in_degrees = strstr(line, "yes") != NULL;
+    if (!strncasecmp(line, "convention=", 11)) {
+      size_t n = strcspn(line + 11, ": \t");
+      snprintf(t->convention, sizeof t->convention, "%.*s", (int)(n < 31 ? n : 31), line + 11);
+    }
   }
   if (!have_end) return err_set(err, "%s:%d:1: no 'endheader' line: not an OpenSim .mot/.sto file", t->path, lineno);
   while ((line = next_line(buf, len, &pos)) && (lineno++, is_blank(line))) {}
@@ -223,4 +227,26 @@ int mot_read(const char *path, mot_table *t, d2m_err *err) {
   int rc = mot_parse(buf, len, path, t, err);
   free(buf);
   return rc;
+}
+
+static int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+int mot_ends_match(const mot_table *t, double tol_deg, double tol_m, char *worst, size_t cap, double *diff) {
+  double score = 0, wd = 0;
+  const char *wn = "none";
+  for (int c = 1; c < t->ncols && t->nrows > 1; c++) {
+    const char *n = t->names[c];
+    if (!strcmp(n, "pelvis_tx") || !strcmp(n, "pelvis_tz")) continue; /* the subject moves on */
+    int lin = ends_with(n, "_tx") || ends_with(n, "_ty") || ends_with(n, "_tz");
+    double d = fabs(mot_at(t, t->nrows - 1, c) - mot_at(t, 0, c));
+    if (!lin && !t->in_degrees) d *= 180.0 / M_PI;
+    double sc = d / (lin ? tol_m : tol_deg);
+    if (sc > score) score = sc, wd = d, wn = n;
+  }
+  if (worst) snprintf(worst, cap, "%s", wn);
+  if (diff) *diff = wd;
+  return t->nrows > 1 && score <= 1;
 }

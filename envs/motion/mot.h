@@ -3,7 +3,8 @@
  * Format (OpenSim 3.x/4.x, both accepted): optional first line with the table's name, header lines
  * ("version=1", "nRows=73", "nColumns=24", "inDegrees=yes", free text), a line "endheader", one line
  * of column names separated by tabs or spaces (the first is "time"), then nRows rows of numbers.
- * Older files use "datarows"/"datacolumns" instead of nRows/nColumns; both are read.
+ * Older files use "datarows"/"datacolumns" instead of nRows/nColumns; both are read. A header line
+ * "convention=NAME: ..." (written by drl2move's .mot writer) names the sign convention.
  *
  * Errors (recoverable, d2m_err): missing "endheader", missing column line, a row whose cell count
  * differs from the column count, a non-numeric cell, time not strictly increasing. The message
@@ -21,6 +22,7 @@ typedef struct mot_table {
   char **names;       /* [ncols] column names; names[0] is the time column */
   double *data;       /* [nrows * ncols] row-major, values as in the file (degrees if in_degrees) */
   int in_degrees;     /* 1 if the header says inDegrees=yes (angles in degrees) */
+  char convention[32]; /* "gait2354", "Rajagopal2016" (header line "convention=NAME..."), or "" (detect) */
   int names_line;     /* 1-based line of the column-name line (for error messages downstream) */
   char path[256];     /* file name used in error messages */
 } mot_table;
@@ -32,6 +34,13 @@ int mot_parse(const char *text, size_t len, const char *name, mot_table *t, d2m_
 void mot_free(mot_table *t);
 /* Index of the column called `name` (case-sensitive), or -1. */
 int mot_col(const mot_table *t, const char *name);
+/* Whether the table's last row matches its first (a clip that can repeat): every column but time,
+ * pelvis_tx and pelvis_tz within tol_deg (angles; radians converted when inDegrees=no) or tol_m
+ * (columns ending _tx/_ty/_tz). Returns 1 or 0; the worst column (scaled by its tolerance) is
+ * named in worst (cap bytes, may be NULL) with its difference in *diff (deg or m). */
+#define MOT_CYCLIC_TOL_DEG 5.0
+#define MOT_CYCLIC_TOL_M 0.02
+int mot_ends_match(const mot_table *t, double tol_deg, double tol_m, char *worst, size_t cap, double *diff);
 static inline double mot_at(const mot_table *t, int row, int col) { return t->data[(size_t)row * t->ncols + col]; }
 
 #endif

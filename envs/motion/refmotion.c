@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "envs/motion/gait_default.h"
 
@@ -115,7 +116,11 @@ static int map_columns(const mjModel *m, const mot_table *t, colmap *map, d2m_er
     if (j >= 0 && (m->jnt_type[j] == mjJNT_HINGE || m->jnt_type[j] == mjJNT_SLIDE)) {
       if (is_slaved(m, j)) continue; /* follows its master through ref_apply_joint_eq */
       double s = m->jnt_type[j] == mjJNT_HINGE ? deg : 1.0;
-      if (m->jnt_limited[j]) {
+      int named = !strcasecmp(t->convention, "gait2354") || !strcasecmp(t->convention, "Rajagopal2016");
+      if (named) {
+        /* the table names its convention: gait2354 counts knee flexion negative, Rajagopal positive */
+        if (!strcasecmp(t->convention, "gait2354") && !strncmp(n, "knee_angle", 10)) s = -s;
+      } else if (m->jnt_limited[j]) {
         /* Sign convention check: count samples inside the range, as given and negated. */
         double lo = m->jnt_range[2 * j] - 0.05, hi = m->jnt_range[2 * j + 1] + 0.05;
         int in = 0, neg = 0;
@@ -179,7 +184,9 @@ static void root_qpos(const ref_rootframe *rf, const double *v, double treadmill
   mju_mulMatMatT(Rr, Rp, rf->C, 3, 3, 3);
   double d[3], pp[3], off[3];
   mju_rotVecMat(d, v + 3, rf->Rg);
-  for (int k = 0; k < 3; k++) pp[k] = rf->p0[k] + d[k] + treadmill * rf->fwd[k];
+  /* pelvis_tx/ty/tz: the pelvis origin in OpenSim ground, absolute (ty = height above the floor),
+   * as OpenSim's own IK writes them */
+  for (int k = 0; k < 3; k++) pp[k] = d[k] + treadmill * rf->fwd[k];
   mju_rotVecMat(off, rf->cp, Rr);
   for (int k = 0; k < 3; k++) q[k] = pp[k] - off[k];
   mju_mat2Quat(q + 3, Rr);
@@ -408,7 +415,7 @@ int refmotion_load(refmotion *r, const mjModel *m, const char *path, double dt, 
   if (mot_read(path, &t, err)) return -1;
   refmotion_opts o;
   refmotion_opts_init(&o, dt);
-  o.cyclic = cyclic;
+  o.cyclic = cyclic >= 0 ? cyclic : mot_ends_match(&t, MOT_CYCLIC_TOL_DEG, MOT_CYCLIC_TOL_M, NULL, 0, NULL);
   int rc = refmotion_from_mot(r, m, &t, &o, err);
   mot_free(&t);
   return rc;

@@ -7,7 +7,9 @@
  *     orientation of the model's keyframe 0 (the "standing, OpenSim zero pelvis" pose), so the
  *     clip starts facing the way keyframe 0 faces. Angles in degrees when the header says so.
  *     A coordinate whose values lie outside the model joint's range while their negatives lie inside
- *     is negated (gait2354 counts knee flexion negative, Rajagopal/MyoLegs positive). Coordinates the
+ *     is negated (gait2354 counts knee flexion negative, Rajagopal/MyoLegs positive); a table whose
+ *     header names its convention (mot.h: gait2354 or Rajagopal2016) is taken at its word instead.
+ *     pelvis_tx/ty/tz are the pelvis origin in OpenSim ground, absolute (ty: height above the floor). Coordinates the
  *     model lacks on purpose (lumbar_*, arm_*, elbow_*, pro_sup_*, wrist_*) are ignored; any other
  *     unknown name is an error naming file:line:column. Joints the table lacks keep keyframe 0.
  *     Joints slaved by joint equality constraints (knee translations, patella) follow their masters.
@@ -63,7 +65,7 @@ void refmotion_opts_init(refmotion_opts *o, double dt);
 int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const refmotion_opts *o, d2m_err *err);
 /* The embedded default gait (gait_default.h), cyclic, with its treadmill speed. */
 int refmotion_default_gait(refmotion *r, const mjModel *m, double dt, d2m_err *err);
-/* Read a .mot/.sto path; cyclic as given. */
+/* Read a .mot/.sto path; cyclic 1 or 0 as given, -1: auto (cyclic when mot_ends_match). */
 int refmotion_load(refmotion *r, const mjModel *m, const char *path, double dt, int cyclic, d2m_err *err);
 void refmotion_free(refmotion *r);
 

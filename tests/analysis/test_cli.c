@@ -121,3 +121,112 @@ Test(cli, analyze_numeric_options_strict) {
   }
   remove(log);
 }
+
+/* Honest analysis (issue 15): a stand rollout that falls (feet tapping every 0.17 s, pelvis dropping)
+ * gives "No gait" and no metric; EMG from a Motion Analysis .anc without any cycle gives no r, with
+ * the reason next to it, instead of one whole-record "cycle". */
+Test(cli, analyze_falling_stand_is_no_gait_and_anc_emg_without_cycles, .timeout = 60) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  const char *dir = "/tmp/d2m_test_analyze_nogait";
+  char cmd[1024], p[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+  snprintf(p, sizeof p, "%s/frames.csv", dir);
+  FILE *f = fopen(p, "w");
+  fprintf(f, "episode,step,time,root_x,root_y,root_z,foot_r_x,foot_r_y,foot_l_x,foot_l_y,grf_r_ap,grf_r_v,grf_l_ap,grf_l_v,"
+             "q_knee_angle_r,exc_tibant_r\n");
+  for (int i = 0; i < 150; i++) { /* 1.5 s: small shuffles, then the pelvis sinks */
+    double t = i * 0.01, u = fmod(t, 0.17) / 0.17, z = t < 1.0 ? 0.92 : 0.92 - 0.8 * (t - 1.0);
+    fprintf(f, "0,%d,%.4f,0,0,%.4f,%.4f,-0.1,%.4f,0.1,0,%.3f,0,%.3f,%.3f,0.1\n", i, t, z, -0.01 * t, 0.01 * t,
+            u < 0.5 ? 0.6 : 0.0, u >= 0.3 && u < 0.8 ? 0.6 : 0.0, 10 * u);
+  }
+  fclose(f);
+  snprintf(p, sizeof p, "%s/emg.anc", dir);
+  f = fopen(p, "w");
+  fprintf(f, "File_Type:\tAnalog R/C ASCII\tGeneration#:\t2\nBoard_Type:\tNational Instruments\tPolarity:\tBipolar\n"
+             "Trial_Name:\temg\tTrial#:\t1\tDuration(Sec.):\t0.999\t#Channels:\t1\nBitDepth:\t16\tPreciseRate:\t1000.000\n\n\n\n\n"
+             "Name\tR TA\nRate\t1000\nRange\t10000\n");
+  for (int i = 0; i < 1000; i++) fprintf(f, "%.3f\t%d\n", i * 1e-3, (int)(8000 * sin(2 * M_PI * 80 * i * 1e-3)));
+  fclose(f);
+  snprintf(p, sizeof p, "%s/emg.map", dir);
+  f = fopen(p, "w");
+  fprintf(f, "R TA = tibant_r\n");
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s analyze %s --emg %s/emg.anc --emg-map %s/emg.map --out %s/an >%s/log 2>&1", bin, dir, dir,
+           dir, dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s failed (see %s/log)", cmd, dir);
+  snprintf(p, sizeof p, "%s/an/report.html", dir);
+  f = fopen(p, "r");
+  cr_assert(f);
+  static char html[1 << 20];
+  size_t n = fread(html, 1, sizeof html - 1, f);
+  html[n] = 0;
+  fclose(f);
+  cr_assert(strstr(html, "No gait: "), "the report says there is no gait");
+  cr_assert(!strstr(html, "<td>cadence</td>"), "no gait metric is reported");
+  cr_assert(strstr(html, "<td>R TA</td><td>tibant_r</td><td>0</td>"), "the .anc channel is read, with 0 EMG cycles");
+  cr_assert(strstr(html, "nan (no gait cycle in the EMG record"), "the nan has its reason");
+  snprintf(p, sizeof p, "%s/an/metrics.csv", dir);
+  f = fopen(p, "r");
+  cr_assert(f);
+  n = fread(html, 1, sizeof html - 1, f);
+  html[n] = 0;
+  fclose(f);
+  cr_assert(strstr(html, "no gait,"), "metrics.csv: %s", html);
+}
+
+/* An OpenSim ExternalLoads GRF .mot is a reference GRF (issue 15): two plates, one stance each
+ * (overground), 700 N; the report names the layout and the stances, and the GRF table is filled. */
+Test(cli, analyze_opensim_externalloads_grf_reference, .timeout = 60) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  const char *dir = "/tmp/d2m_test_analyze_grfmot";
+  char cmd[1024], p[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+  write_frames(dir);
+  snprintf(p, sizeof p, "%s/grf.mot", dir);
+  FILE *f = fopen(p, "w");
+  fprintf(f, "grf.mot\nversion=1\nnRows=301\nnColumns=19\ninDegrees=yes\nendheader\ntime");
+  for (int s = 0; s < 2; s++)
+    fprintf(f, "\t%sground_force_vx\t%sground_force_vy\t%sground_force_vz\t%sground_force_px\t%sground_force_py\t"
+               "%sground_force_pz", s ? "1_" : "", s ? "1_" : "", s ? "1_" : "", s ? "1_" : "", s ? "1_" : "", s ? "1_" : "");
+  for (int s = 0; s < 2; s++) fprintf(f, "\t%sground_torque_x\t%sground_torque_y\t%sground_torque_z", s ? "1_" : "", s ? "1_" : "", s ? "1_" : "");
+  fputc('\n', f);
+  for (int i = 0; i <= 300; i++) { /* 100 Hz; plate 1 loaded 0.2-0.8 s, plate 2 0.7-1.3 s */
+    double t = i * 0.01, v[2], x[2];
+    for (int s = 0; s < 2; s++) {
+      double u = (t - 0.2 - 0.5 * s) / 0.6;
+      v[s] = u > 0 && u < 1 ? 700 * (0.2 + sin(M_PI * u)) : 0;
+      x[s] = u > 0 && u < 1 ? -100 * sin(2 * M_PI * u) : 0; /* braking then propulsion */
+    }
+    fprintf(f, "%.3f", t);
+    for (int s = 0; s < 2; s++) fprintf(f, "\t%.4f\t%.4f\t0\t0.5\t0\t0.1", x[s], v[s]);
+    fprintf(f, "\t0\t0\t0\t0\t0\t0\n");
+  }
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s analyze %s --grf %s/grf.mot --grf-body-weight 700 --out %s/an >%s/log 2>&1", bin, dir, dir,
+           dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s failed (see %s/log)", cmd, dir);
+  snprintf(p, sizeof p, "%s/an/report.html", dir);
+  f = fopen(p, "r");
+  cr_assert(f);
+  static char html[1 << 20];
+  size_t n = fread(html, 1, sizeof html - 1, f);
+  html[n] = 0;
+  fclose(f);
+  cr_assert(strstr(html, "OpenSim ExternalLoads layout, 2 force vectors"), "the layout is recognised");
+  cr_assert(strstr(html, "2 complete stances"), "one stance per plate");
+  cr_assert(strstr(html, "<td>vertical</td><td>right</td>"), "the GRF comparison table is filled");
+  stats_table t;
+  d2m_err err;
+  snprintf(p, sizeof p, "%s/an/grf.csv", dir);
+  cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
+  int rv = stats_table_col(&t, "ref_v_mean");
+  cr_assert_geq(rv, 0);
+  double peak = 0;
+  for (int i = 0; i < t.nrows; i++) peak = fmax(peak, t.data[(size_t)i * t.ncols + rv]);
+  cr_assert(fabs(peak - 1.2) < 0.02, "reference vertical peak %g BW, expected 1.2", peak);
+  stats_table_free(&t);
+}

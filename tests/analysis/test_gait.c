@@ -1,6 +1,7 @@
 /* tests/analysis/test_gait.c: events and metrics on synthetic gait with known answers. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "analysis/gait.h"
@@ -166,4 +167,37 @@ Test(gait, zeni_kinematic_events_known_times_and_metrics) {
   }
   NEAR(m.double_support_pct, 20, 0.3);
   free_gait(&g);
+}
+
+/* Honest analysis (issue 15): walking passes the plausibility gate; a "gait" of 0.17-s strides (a
+ * stand rollout that falls), a foot landing behind the other, or one foot stepping alone do not, with the
+ * reason named. */
+Test(gait, plausible_strides_only) {
+  char why[512];
+  gait_cycle c[64];
+  int nc;
+  gait_metrics m;
+  synth g = make_gait(1.1, 0.6, 1.4, 0.5, 0.3, 6);
+  analyse(&g, c, &nc, &m);
+  cr_assert_eq(gait_plausible(c, nc, &m, why, sizeof why), 1, "walking: %s", why);
+  free_gait(&g);
+  g = make_gait(0.17, 0.6, 0.05, 0.5, 0.3, 12); /* shuffling at 700 steps/min */
+  analyse(&g, c, &nc, &m);
+  cr_assert_eq(gait_plausible(c, nc, &m, why, sizeof why), 0);
+  cr_assert(strstr(why, "shorter than 0.5 s") && strstr(why, "stride length"), "%s", why);
+  free_gait(&g);
+  g = make_gait(1.1, 0.6, 1.4, 1.3, 0.3, 6); /* the right foot lands behind the left: negative step length */
+  analyse(&g, c, &nc, &m);
+  cr_assert_eq(gait_plausible(c, nc, &m, why, sizeof why), 0);
+  cr_assert(strstr(why, "step length"), "%s", why);
+  free_gait(&g);
+  g = make_gait(1.1, 0.6, 1.4, 0.5, 0.3, 6);
+  for (int i = 0; i < g.n; i++) g.fz[1][i] = 1.0; /* the left foot never lifts: no left heel strike */
+  analyse(&g, c, &nc, &m);
+  cr_assert_eq(gait_plausible(c, nc, &m, why, sizeof why), 0);
+  cr_assert(strstr(why, "do not alternate"), "%s", why);
+  free_gait(&g);
+  memset(&m, 0, sizeof m);
+  cr_assert_eq(gait_plausible(c, 0, &m, why, sizeof why), 0);
+  cr_assert(strstr(why, "no complete stride"), "%s", why);
 }

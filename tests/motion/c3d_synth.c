@@ -122,6 +122,12 @@ static void write_params(wr_t *w, const c3d_synth_opts *o, double scale, int dat
   p_f(w, 4, "TIMES", 2, td, 4, times);
   p_str(w, 4, "LABELS", 12, SYN_NEVENTS, elabels);
   p_str(w, 4, "CONTEXTS", 5, SYN_NEVENTS, ectx);
+  if (o->subject) {
+    double h = SYN_HEIGHT_MM, kg = SYN_MASS_KG;
+    group(w, 5, "PROCESSING");
+    p_f(w, 5, "Height", 0, NULL, 1, &h);
+    p_f(w, 5, "Bodymass", 0, NULL, 1, &kg);
+  }
 }
 
 size_t c3d_synth(const c3d_synth_opts *o, uint8_t *buf, size_t cap) {

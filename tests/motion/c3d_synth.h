@@ -11,10 +11,13 @@ typedef struct {
   int is_float;    /* float storage (POINT:SCALE < 0) */
   int first_frame; /* 1-based */
   int frames_param;/* also write POINT:FRAMES and set the header's last frame to a wrong value */
+  int subject;     /* also write PROCESSING:Height (SYN_HEIGHT_MM) and Bodymass (SYN_MASS_KG), as Plug-in Gait */
 } c3d_synth_opts;
 
 enum { SYN_NPOINTS = 2, SYN_NFRAMES = 4, SYN_NANALOG = 2, SYN_APF = 2, SYN_NEVENTS = 2 };
 #define SYN_RATE 100.0
+#define SYN_HEIGHT_MM 1753.0
+#define SYN_MASS_KG 68.5
 #define SYN_GAP_MARKER 1
 #define SYN_GAP_FRAME 2
 

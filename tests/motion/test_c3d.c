@@ -88,6 +88,22 @@ Test(motion, c3d_frames_parameter_overrides_header) {
   c3d_free(&c);
 }
 
+/* Plug-in Gait stores the subject's height (mm) and mass (kg) in PROCESSING; the import uses them. */
+Test(motion, c3d_subject_height_and_mass) {
+  static uint8_t buf[8192];
+  for (int with = 0; with < 2; with++) {
+    c3d_synth_opts o = {.proc = C3D_PROC_INTEL, .is_float = 1, .first_frame = 1, .subject = with};
+    size_t n = c3d_synth(&o, buf, sizeof buf);
+    c3d_file c;
+    d2m_err err;
+    cr_assert_eq(c3d_parse(buf, n, "s.c3d", &c, &err), 0, "%s", err.msg);
+    cr_assert_float_eq(c.subject_height_m, with ? SYN_HEIGHT_MM / 1000 : 0, 1e-6);
+    cr_assert_float_eq(c.subject_mass_kg, with ? SYN_MASS_KG : 0, 1e-6);
+    if (with) cr_assert_str_eq(c.subject_height_src, "PROCESSING:Height");
+    c3d_free(&c);
+  }
+}
+
 Test(motion, c3d_vax_float_known_bytes) {
   /* 1.0 in VAX F is 0x4080 0x0000 (word order high first, each word little-endian): bytes 80 40 00 00 */
   const uint8_t one[4] = {0x80, 0x40, 0x00, 0x00};
@@ -145,4 +161,38 @@ Test(motion, c3d_every_truncation_fails_cleanly) {
     cr_assert_eq(c3d_parse(g_buf, k, "cut.c3d", &c, &err), -1, "prefix %zu", k);
     cr_assert(err.msg[0] != 0);
   }
+}
+
+/* Force-plate types 1-4 (C3D manual): known forces from known channels; other types and a type 4
+ * without its calibration matrix are refused with the reason. */
+Test(motion, c3d_plate_types_1_to_4) {
+  double analog[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  c3d_plate pl[5];
+  memset(pl, 0, sizeof pl);
+  for (int p = 0; p < 5; p++) {
+    pl[p].type = p + 1;
+    pl[p].nchannel = p == 2 ? 8 : 6;
+    for (int k = 0; k < pl[p].nchannel; k++) pl[p].channel[k] = k + 1;
+  }
+  pl[3].cal_rows = pl[3].cal_cols = 6;
+  for (int k = 0; k < 6; k++) pl[3].cal[k * 6 + k] = 2; /* 2 x identity */
+  pl[3].cal[0 * 6 + 1] = 1;                              /* Fx also takes channel 2 */
+  c3d_file c;
+  memset(&c, 0, sizeof c);
+  c.nanalog = 8, c.analog_nsamples = 1, c.analog = analog, c.nplates = 5, c.plates = pl;
+  double F[3];
+  cr_assert_eq(c3d_plate_force(&c, 0, 0, F), 0);
+  cr_assert(F[0] == 1 && F[1] == 2 && F[2] == 3, "type 1");
+  cr_assert_eq(c3d_plate_force(&c, 1, 0, F), 0);
+  cr_assert(F[0] == 1 && F[1] == 2 && F[2] == 3, "type 2");
+  cr_assert_eq(c3d_plate_force(&c, 2, 0, F), 0);
+  cr_assert(F[0] == 3 && F[1] == 7 && F[2] == 26, "type 3 (Kistler): %g %g %g", F[0], F[1], F[2]);
+  cr_assert_eq(c3d_plate_force(&c, 3, 0, F), 0);
+  cr_assert(F[0] == 4 && F[1] == 4 && F[2] == 6, "type 4 (CAL_MATRIX): %g %g %g", F[0], F[1], F[2]);
+  cr_assert_eq(c3d_plate_force(&c, 4, 0, F), -1);
+  cr_assert(strstr(c3d_plate_unsupported(&c, 4), "types 1-4"));
+  pl[3].cal_rows = 0;
+  cr_assert(strstr(c3d_plate_unsupported(&c, 3), "CAL_MATRIX"));
+  pl[1].channel[5] = 9;
+  cr_assert(strstr(c3d_plate_unsupported(&c, 1), "outside the analog channels"));
 }

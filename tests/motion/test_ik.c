@@ -46,15 +46,17 @@ static double deg(double r) { return r * 180.0 / M_PI; }
 Test(motion_ik, markerset_embedded_equals_file) {
   const char *root = getenv("D2M_SOURCE_ROOT");
   if (!root) cr_skip_test("D2M_SOURCE_ROOT not set");
-  char p[1024];
-  snprintf(p, sizeof p, "%s/mocap/markersets/lowerbody.markers", root);
-  FILE *f = fopen(p, "rb");
-  cr_assert(f, "%s", p);
-  static char buf[1 << 16];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  cr_assert_str_eq(buf, markerset_default_text(), "regenerate with: sh mocap/markersets/embed.sh > mocap/markerset_text.c");
+  for (int i = 0; i < MS_NSETS; i++) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/mocap/markersets/%s.markers", root, markerset_embedded_name(i));
+    FILE *f = fopen(p, "rb");
+    cr_assert(f, "%s", p);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cr_assert_str_eq(buf, markerset_embedded_text(i), "%s: regenerate with: sh mocap/markersets/embed.sh > mocap/markerset_text.c", p);
+  }
 }
 
 Test(motion_ik, markerset_parse_and_errors, .init = setup, .fini = teardown) {
@@ -431,6 +433,35 @@ Test(motion_ik, opensim_gait2354_walk1, .init = setup, .fini = teardown, .timeou
     cr_log_info("%-14s RMS difference vs OpenSim %.2f deg (mean offset %+.2f)", names[i], rms, mean);
     cr_assert_leq(rms, 5.0, "%s: RMS difference %.2f deg vs OpenSim", names[i], rms);
   }
+  /* subtalar: two markers per foot leave it to the limits; it ends locked at its calibration value (as
+   * OpenSim's gait2354 setup locks it), not at +-20 deg */
+  for (int s = 0; s < 2; s++) {
+    int j = mj_name2id(r.model, mjOBJ_JOINT, s ? "subtalar_angle_l" : "subtalar_angle_r"), a = r.model->jnt_qposadr[j];
+    for (int f = 0; f < r.nframes; f++) {
+      double q = r.qpos[(size_t)f * r.nq + a];
+      cr_assert(q > r.model->jnt_range[2 * j] + 0.017 && q < r.model->jnt_range[2 * j + 1] - 0.017,
+                "subtalar %s at %.1f deg (frame %d): at its limit", s ? "l" : "r", deg(q), f);
+    }
+  }
+  double st_mean, st_rms = rms_vs(&r, &os, "subtalar_angle_r", 1, &st_mean);
+  cr_log_info("subtalar_angle_r RMS difference vs OpenSim %.2f deg", st_rms);
+  /* motion.mot's pelvis translation is absolute in OpenSim ground, as OpenSim's IK writes it */
+  mot_table mt;
+  cr_assert_eq(ik_to_mot(r.model, r.qpos, r.nframes, r.rate, r.first_time, &mt, &e), 0, "%s", e.msg);
+  for (int k = 0; k < 3; k++) {
+    const char *pc = k == 0 ? "pelvis_tx" : k == 1 ? "pelvis_ty" : "pelvis_tz";
+    int ca = mot_col(&mt, pc), cb = mot_col(&os, pc), n = 0;
+    double ss = 0;
+    for (int i = 0; i < os.nrows; i++) {
+      int f = (int)lround((mot_at(&os, i, 0) - r.first_time) * r.rate);
+      if (f < 0 || f >= r.nframes) continue;
+      double d = mot_at(&mt, f, ca) - mot_at(&os, i, cb);
+      ss += d * d, n++;
+    }
+    cr_log_info("%s RMS difference vs OpenSim %.1f mm", pc, 1e3 * sqrt(ss / n));
+    cr_assert_leq(sqrt(ss / n), 0.015, "%s: %.1f mm from OpenSim's", pc, 1e3 * sqrt(ss / n));
+  }
+  mot_free(&mt);
   double mx = 0, mean = 0;
   for (int f = 0; f < r.nframes; f++) mx = fmax(mx, r.rms[f]), mean += r.rms[f] / r.nframes;
   cr_log_info("marker RMS error: mean %.1f mm, max %.1f mm over %d frames", 1e3 * mean, 1e3 * mx, r.nframes);

@@ -55,6 +55,40 @@ Test(motion, trc_units_metres) {
   mk_free(&m);
 }
 
+/* OpenSim's example TRC files separate header values by two tabs, others by spaces; names may be
+ * followed by any number of tabs. The same file must read the same whatever the padding. */
+Test(motion, trc_header_runs_of_tabs_and_spaces) {
+  static const char padded[] =
+      "PathFileType\t4\t(X/Y/Z)\ttest.trc\n"
+      "DataRate\t\tCameraRate  NumFrames\t \tNumMarkers\tUnits\t\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n"
+      "50\t\t50   3\t\t2\tmm\t\t50\t1\t\t3\n"
+      "Frame#\tTime\tA\t\t\t\tB\n"
+      "\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n"
+      "\n"
+      "1\t0.1\t1\t2\t3\t4\t5\t6\n"
+      "2\t0.12\t10\t20\t30\t\t\t\r\n"
+      "3\t0.14\t-1\t-2\t-3\t4.5\t5.5\t6.5\n";
+  mk_markers a, b;
+  trc_info ti;
+  d2m_err err;
+  cr_assert_eq(trc_parse(padded, strlen(padded), "pad.trc", &a, &ti, &err), 0, "%s", err.msg);
+  cr_assert_eq(trc_str(k_trc, &b, &err), 0, "%s", err.msg);
+  cr_assert_eq(a.nmarkers, 2);
+  cr_assert_eq(a.nframes, 3);
+  cr_assert_float_eq(a.rate, 50, 0);
+  cr_assert_float_eq(ti.camera_rate, 50, 0);
+  cr_assert_str_eq(a.names[0], "A");
+  cr_assert_str_eq(a.names[1], "B");
+  for (int f = 0; f < 3; f++)
+    for (int j = 0; j < 2; j++)
+      for (int k = 0; k < 3; k++) {
+        double x = mk_at(&a, f, j)[k], y = mk_at(&b, f, j)[k];
+        cr_assert((isnan(x) && isnan(y)) || x == y, "frame %d marker %d: %g vs %g", f, j, x, y);
+      }
+  mk_free(&a);
+  mk_free(&b);
+}
+
 static void trc_bad(const char *from, const char *to, const char *needle) {
   char s[1024];
   const char *p = strstr(k_trc, from);
