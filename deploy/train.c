@@ -66,11 +66,13 @@ int train_cli(int argc, char **argv) {
   log_init(rank, LOG_INFO);
 
   if (launch_check_slurm(size, &err)) return fail_all(rank, &err);
+  cfg_t cfg;
   if (size < 2) {
-    err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
+    /* A bad config is the more useful message: it is what a first try without mpirun must fix too. */
+    if (launch_resolve_local(&opts, &cfg, &err) == 0)
+      err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
     return fail_all(rank, &err);
   }
-  cfg_t cfg;
   if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err)) return fail_all(rank, &err);
   log_level lvl = LOG_INFO;
   log_parse_level(cfg.run_log_level, &lvl);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/ac_config.h"
+#include "common/ckpt.h"
 #include "common/mpi_util.h"
 #include "common/signals.h"
 #include "learner/learner_int.h"
@@ -323,6 +324,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     learner_free(&L);
     return 1;
   }
+  ckpt_clean_temporaries(run_dir); /* a write killed by a second signal leaves its temporary behind */
   int restored = resume ? lckpt_restore(&L) : 0;
   if (resume) lckpt_commit_config(&L, restored > 0);
   if (restored < 0) {
