@@ -24,6 +24,8 @@ log_level log_get_level(void);
 /* Also write every line to this file (the run directory's log); NULL stops it. */
 void log_set_file(FILE *f);
 double log_elapsed(void); /* seconds since log_init */
+/* errno of the first failed write to the log file (0: none); log_set_file clears it. */
+int log_file_error(void);
 
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -84,8 +84,14 @@ int train_cli(int argc, char **argv) {
   if (rank == 0) {
     char path[LAUNCH_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/train.log", run_dir);
-    logf = fopen(path, "a");
-    if (logf) log_set_file(logf);
+    logf = fopen(path, "a+");
+    if (logf) {
+      /* A line cut short by a full disk is ended, so the resumed run's first line stands alone. */
+      int last = fseek(logf, -1, SEEK_END) == 0 ? fgetc(logf) : '\n';
+      fseek(logf, 0, SEEK_END); /* between a read and a write of an update stream */
+      if (last != '\n') fputc('\n', logf);
+      log_set_file(logf);
+    }
     LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
           cfg.env_task, size);
   }

@@ -218,6 +218,9 @@ static void check_silent_actors(learner *L) {
 
 /* Why the run should stop now, or NULL. */
 static const char *stop_reason(const learner *L, double start) {
+  /* A full disk: checkpoint (its own file may still fit, or the previous ones stay) and stop. */
+  if (L->write_errno) return "progress write error";
+  if (log_file_error()) return "train.log write error";
   int sig = signals_stop_requested();
   if (sig == 15) return "SIGTERM";
   if (sig == 10) return "SIGUSR1";
@@ -274,6 +277,7 @@ static int run_loop(learner *L) {
     why = stop_reason(L, start);
     if ((why || L->update % L->cfg->run_checkpoint_every == 0) && lckpt_save(L, why ? why : "periodic", 1) && why)
       rc = 1;
+    if (L->write_errno || log_file_error()) rc = 1; /* the run's records are incomplete: not a clean end */
     if (why) break;
     publish(L);
   }

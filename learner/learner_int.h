@@ -67,6 +67,7 @@ typedef struct learner {
   long long steps_at_last_row;
   double time_at_last_row;
   FILE *csv, *jsonl;
+  int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
 } learner;
 
@@ -91,7 +92,8 @@ int lckpt_restore(learner *L);
 
 /* progress.c */
 int progress_open(learner *L, int append);
-void progress_row(learner *L, const ppo_metrics *m);
+/* One row in both files; -1 when writing failed (L->write_errno is set and the error logged). */
+int progress_row(learner *L, const ppo_metrics *m);
 void progress_close(learner *L);
 /* Learning curves as PNG with gnuplot, when it is installed (the script stays for re-plotting). */
 void progress_plot(const char *run_dir);

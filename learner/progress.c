@@ -1,5 +1,6 @@
 /* learner/progress.c: progress.csv and progress.jsonl (the same row as CSV and as one JSON object per
  * line), one row per update, flushed at once so a crash loses nothing; learning-curve plots. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,19 @@ static const char *k_fields[] = {
     "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
+/* A whole row: ends with its newline and has every field (a full disk can cut a row anywhere). */
+static int row_complete(const char *line, int json) {
+  size_t n = strlen(line);
+  if (n < 2 || line[n - 1] != '\n') return 0;
+  if (json) return line[n - 2] == '}';
+  int commas = 0;
+  for (const char *p = line; *p; p++) commas += *p == ',';
+  return commas == NFIELDS - 1;
+}
+
 /* Keep only the rows of updates <= last: a run resumed from an older checkpoint must not carry rows
- * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. */
+ * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. A row
+ * cut short (the disk filled up mid-row) is dropped, so the next row does not glue onto it. */
 static void progress_truncate(const char *path, long last, int json) {
   FILE *f = fopen(path, "r");
   if (!f) return;
@@ -32,6 +44,10 @@ static void progress_truncate(const char *path, long last, int json) {
     long u;
     int keep = json ? sscanf(line, "{\"update\":%ld", &u) == 1 && u <= last
                     : (first || (sscanf(line, "%ld,", &u) == 1 && u <= last));
+    if (keep && !row_complete(line, json)) {
+      LOG_W("%s: dropping a row cut short (update %ld, %zu bytes; a full disk?)", path, u, strlen(line));
+      keep = 0;
+    }
     if (keep) fputs(line, mem);
     first = 0;
   }
@@ -59,7 +75,10 @@ int progress_open(learner *L, int append) {
   }
   if (fresh) {
     for (int i = 0; i < NFIELDS; i++) fprintf(L->csv, "%s%s", k_fields[i], i + 1 < NFIELDS ? "," : "\n");
-    fflush(L->csv);
+    if (fflush(L->csv) || ferror(L->csv)) {
+      LOG_E("%s: cannot write the progress log: %s", csv, strerror(errno));
+      return -1;
+    }
   }
   L->time_at_last_row = log_elapsed();
   L->steps_at_last_row = L->env_steps;
@@ -68,7 +87,7 @@ int progress_open(learner *L, int append) {
 
 static double nan_if_none(long n, double v) { return n ? v : NAN; }
 
-void progress_row(learner *L, const ppo_metrics *m) {
+int progress_row(learner *L, const ppo_metrics *m) {
   const ep_stats *e = &L->eps;
   double now = log_elapsed(), dt = now - L->time_at_last_row;
   double sps = dt > 0 ? (double)(L->env_steps - L->steps_at_last_row) / dt : 0;
@@ -96,8 +115,14 @@ void progress_row(learner *L, const ppo_metrics *m) {
     fputc(i + 1 < NFIELDS ? ',' : '\n', L->csv);
     fputs(i + 1 < NFIELDS ? "," : "}\n", L->jsonl);
   }
-  fflush(L->csv);
-  fflush(L->jsonl);
+  /* Write errors (a full disk) are fatal for the run: the learner checkpoints and stops on them. */
+  int bad = fflush(L->csv) != 0 || ferror(L->csv);
+  bad |= fflush(L->jsonl) != 0 || ferror(L->jsonl);
+  if (bad && !L->write_errno) {
+    L->write_errno = errno ? errno : EIO;
+    LOG_E("%s/progress.csv or progress.jsonl: write failed at update %ld: %s", L->run_dir, L->update,
+          strerror(L->write_errno));
+  }
   LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f",
         L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26]);
   if (L->amp_on)
@@ -105,6 +130,7 @@ void progress_row(learner *L, const ppo_metrics *m) {
           L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
   L->time_at_last_row = now;
   L->steps_at_last_row = L->env_steps;
+  return bad ? -1 : 0;
 }
 
 void progress_close(learner *L) {

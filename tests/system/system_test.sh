@@ -8,6 +8,9 @@
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
+#   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
+#            the resume drops rows cut short (skips without permission to mount)
+#   norank   1 rank, no mpirun: a bad config is reported before the rank count
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
 set -uo pipefail
@@ -133,6 +136,41 @@ silent)
   grep -q "sync mode cannot go on without it" "$work/ss/train.log" || fail "sync: no clear message"
   grep -q "checkpoint .*silent actor" "$work/ss/train.log" || fail "sync: no checkpoint before the stop"
   echo "silent: async went on and took the actor back; sync checkpointed and stopped"
+  ;;
+diskfull)
+  # The run directory on a small tmpfs that fills up; checkpoints on the normal disk (a symlink), so
+  # the checkpoint attempted after the write error succeeds and the run can be resumed.
+  mnt="$work/mnt"
+  mkdir -p "$mnt" "$work/ck"
+  mount -t tmpfs -o size=32k tmpfs "$mnt" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs here (needs root)"; exit 77; }
+  trap 'umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+  mkdir "$mnt/r" && ln -s "$work/ck" "$mnt/r/checkpoints"
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set run.checkpoint_every=1000 --steps $((400 * steps_per_update)) \
+    --run-dir "$mnt/r" >"$work/out" 2>&1 && { tail -5 "$work/out"; fail "a run on a full disk exited 0"; }
+  grep -Eq "progress.jsonl: write failed|writing the log file failed" "$work/out" || { tail -20 "$work/out"; fail "no write error reported"; }
+  grep -Eq "checkpoint .*(progress|train.log) write error" "$work/out" || { tail -20 "$work/out"; fail "no checkpoint after the write error"; }
+  cp -rL "$mnt/r" "$work/r" && umount "$mnt"
+  u=$(tail -n +2 "$work/r/progress.csv" | wc -l)
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/r" --steps $(((u + 2) * steps_per_update)) >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume after a full disk failed"; }
+  nf=$(head -1 "$work/r/progress.csv" | tr ',' '\n' | wc -l)
+  bad=$(awk -F, -v nf="$nf" 'NF != nf' "$work/r/progress.csv" | wc -l)
+  [ "$bad" -eq 0 ] || fail "progress.csv holds $bad rows without $nf fields after the resume"
+  bad=$(grep -cv '^{"update":.*}$' "$work/r/progress.jsonl")
+  [ "$bad" -eq 0 ] || fail "progress.jsonl holds $bad malformed lines after the resume"
+  dups=$(tail -n +2 "$work/r/progress.csv" | cut -d, -f1 | sort | uniq -d | wc -l)
+  [ "$dups" -eq 0 ] || fail "progress.csv repeats updates"
+  grep -q "^\[.*\] .*resumed from" "$work/r/train.log" || fail "the resumed run's log line is glued to a cut one"
+  echo "diskfull: stopped with a checkpoint after a write error; $u rows kept, resumed with whole rows"
+  ;;
+norank)
+  # Without mpirun, a bad config is what the user must hear about first.
+  printf '[ppo]\ngamma = 1.5\n' >"$work/bad.ini"
+  "$bin" train --config "$work/bad.ini" >"$work/out" 2>&1 && fail "a single rank ran"
+  grep -q "bad.ini:2: ppo.gamma: 1.5 is out of bounds" "$work/out" || { cat "$work/out"; fail "the config error is hidden"; }
+  "$bin" train >"$work/out2" 2>&1 && fail "a single rank ran"
+  grep -q "needs at least 2 MPI ranks" "$work/out2" || { cat "$work/out2"; fail "no rank message for a good config"; }
+  echo "norank: the config error comes first"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
