@@ -99,6 +99,14 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   mkdir(dir, 0755);
   ckpt_path(path, sizeof path, L->run_dir, L->update);
   size_t np = L->net.nparams, O = (size_t)L->obs_dim, E = (size_t)L->E, na = (size_t)L->nactors;
+  /* Never a checkpoint with non-finite weights: it would poison every run resumed from it. */
+  long bad = guard_first_nonfinite(L->ppo.params, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.m, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.v, np);
+  if (bad >= 0) {
+    LOG_E("checkpoint not written: non-finite parameters or Adam state at index %ld (the previous ones are intact)", bad);
+    return -1;
+  }
   lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->nactors, L->E,
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
   double *obs = xmalloc((1 + 2 * O) * sizeof(double));

@@ -55,6 +55,7 @@ static void learner_alloc(learner *L) {
   int target = L->nactors * L->E * L->T;
   ppo_batch_init(&L->batch, target + L->E * L->T, L->obs_dim, L->act_dim);
   ppo_init(&L->ppo, &L->net, &L->pcfg, target + L->E * L->T, (uint64_t)L->cfg->run_seed);
+  ppo_guard_init(&L->guard, L->net.nparams);
   rstat_init(&L->obs_stats, L->obs_dim);
   L->slot = xcalloc((size_t)L->nactors, sizeof *L->slot);
   for (int i = 0; i < L->nactors; i++) {
@@ -111,6 +112,7 @@ static void learner_free(learner *L) {
   if (!L->slot) return;
   ppo_batch_free(&L->batch);
   ppo_free(&L->ppo);
+  ppo_guard_free(&L->guard);
   rstat_free(&L->obs_stats);
   for (int i = 0; i < L->nactors; i++) {
     free(L->slot[i].buf);
@@ -266,7 +268,11 @@ static int run_loop(learner *L) {
       for (int r = 1; r <= L->nactors; r++)
         if (L->slot[r - 1].have) intake_consume(L, r);
     double progress = fmin(1.0, (double)L->env_steps / (double)L->cfg->run_total_steps);
+    ppo_guard_save(&L->guard, &L->ppo);
     ppo_update(&L->ppo, &L->batch, progress, &m);
+    if (ppo_guard_check(&L->guard, &L->ppo))
+      LOG_E("update %ld refused: it left non-finite parameters (NaN/inf); the previous weights are kept and its "
+            "batch dropped (%ld refused so far)", L->update + 1, L->guard.refused);
     if (L->amp_on) amp_train(&L->amp, &L->amp_m);
     L->update++;
     L->version++;

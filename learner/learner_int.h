@@ -10,6 +10,7 @@
 #include "nn/rstat.h"
 #include "learner/amp.h"
 #include "learner/gae.h"
+#include "learner/guard.h"
 #include "learner/ppo.h"
 #include "proto/proto.h"
 
@@ -38,6 +39,7 @@ typedef struct learner {
   ac_net net;
   ppo_config pcfg;
   ppo_learner ppo;
+  ppo_guard guard;             /* refuses updates that leave non-finite parameters (kept state, count) */
   ppo_batch batch;
   rstat obs_stats;             /* merged raw-observation moments of all actors */
   actor_slot *slot;            /* [nactors], slot r-1 is rank r */

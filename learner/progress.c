@@ -17,7 +17,8 @@ static const char *k_fields[] = {
     "ep_return_max", "ep_len_mean", "ep_len_min", "ep_len_max", "success", "mpjpe_mm", "joint_rmse_deg",
     "pg_loss", "v_loss", "entropy", "approx_kl", "clipfrac", "explained_var", "grad_norm", "lr", "epochs",
     "update_s", "lag_min", "lag_avg", "lag_max", "dropped", "malformed", "numerical_resets", "obs_count",
-    "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp"};
+    "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp",
+    "refused_updates"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
 /* A whole row: ends with its newline and has every field (a full disk can cut a row anywhere). */
@@ -102,7 +103,8 @@ int progress_row(learner *L, const ppo_metrics *m) {
       m->seconds, nan_if_none(L->lag_n, L->lag_min), nan_if_none(L->lag_n, L->lag_sum / (double)(L->lag_n ? L->lag_n : 1)),
       nan_if_none(L->lag_n, L->lag_max), (double)L->dropped, (double)L->malformed, (double)e->numerical,
       L->obs_stats.count, L->amp_on ? L->amp_m.loss : NAN, L->amp_on ? L->amp_m.acc_ref : NAN,
-      L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN};
+      L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN,
+      (double)L->guard.refused};
   fputc('{', L->jsonl);
   for (int i = 0; i < NFIELDS; i++) {
     /* CSV leaves a missing value empty; JSON writes null. */
