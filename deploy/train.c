@@ -7,7 +7,9 @@
 #include <msgpack.h>
 #include <mujoco/mujoco.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actor/actor.h"
 #include "nn/blis_util.h"
@@ -32,6 +34,20 @@ void print_version(void) {
   printf("  BLIS     %s, kernel configuration '%s'%s\n", bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()),
          getenv("BLIS_ARCH_TYPE") ? " (set by BLIS_ARCH_TYPE)" : " (auto-detected)");
   printf("  msgpack  %s\n", msgpack_version());
+}
+
+/* Every rank waits for the others before finalizing, but not forever: under `mpirun --enable-recovery`
+ * a killed actor never arrives, and the survivors still end cleanly. (A nonblocking collective's
+ * request may not be freed: one left pending is finished by MPI_Finalize.) */
+static void end_barrier(void) {
+  MPI_Request q;
+  CHECK_MPI(MPI_Ibarrier(MPI_COMM_WORLD, &q));
+  double t0 = MPI_Wtime();
+  int done = 0;
+  while (!done && MPI_Wtime() - t0 < 10.0) {
+    CHECK_MPI(MPI_Test(&q, &done, MPI_STATUS_IGNORE));
+    if (!done) usleep(1000);
+  }
 }
 
 /* Fail the same way on every rank: rank 0 prints, all return 1. */
@@ -59,6 +75,11 @@ int train_cli(int argc, char **argv) {
   }
 
   int provided = 0, rank = 0, size = 1;
+  /* Open MPI: no fence at the start of MPI_Finalize. With `mpirun --enable-recovery` a killed actor
+   * leaves the job alive, but the fence would wait for it forever; end_barrier() below already
+   * synchronises the ranks that are alive. (setenv before MPI_Init: Open MPI reads OMPI_MCA_* then;
+   * an explicit setting by the user wins.) */
+  setenv("OMPI_MCA_async_mpi_finalize", "1", 0);
   CHECK_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
   mpi_util_init();
   CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
@@ -103,7 +124,7 @@ int train_cli(int argc, char **argv) {
   int rc = rank == 0 ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, MPI_COMM_WORLD)
                      : actor_run(&cfg, MPI_COMM_WORLD);
 
-  CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+  end_barrier();
   if (rank == 0) LOG_I("run finished: %s", run_dir);
   log_set_file(NULL);
   if (logf) fclose(logf);

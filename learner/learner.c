@@ -175,14 +175,18 @@ static void stop_actors(learner *L, const char *reason) {
   d2m_err err;
   if (proto_encode_control(&c, &L->pub_hdr, &err)) D2M_FATAL("encoding stop: %s", err.msg);
   MPI_Request *stop_req = xmalloc((size_t)L->nactors * sizeof *stop_req);
-  for (int i = 0; i < L->nactors; i++)
+  for (int i = 0; i < L->nactors; i++) {
+    stop_req[i] = MPI_REQUEST_NULL;
+    if (L->slot[i].dead) continue; /* a send to a dead rank would never complete */
     CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &stop_req[i]));
+  }
   double t0 = log_elapsed(), grace = 10.0;
   L->sync = 0; /* whatever still arrives is drained, not learned from */
   for (;;) {
     int live = 0, silent = 0;
+    lost_check(L);
     for (int i = 0; i < L->nactors; i++) {
-      if (L->slot[i].said_bye) continue;
+      if (L->slot[i].said_bye || L->slot[i].dead) continue;
       if (L->slot[i].alive) live++;
       else silent++;
     }
@@ -203,6 +207,7 @@ static void stop_actors(learner *L, const char *reason) {
 /* An actor silent for longer than the timeout: async goes on without it; sync cannot, so the learner
  * writes a checkpoint and ends the job (Open MPI 4.1 cannot finalize with a hung rank). */
 static void check_silent_actors(learner *L) {
+  lost_check(L);
   double now = log_elapsed();
   for (int i = 0; i < L->nactors; i++) {
     actor_slot *s = &L->slot[i];
@@ -222,6 +227,7 @@ static void check_silent_actors(learner *L) {
 static const char *stop_reason(const learner *L, double start) {
   /* A full disk: checkpoint (its own file may still fit, or the previous ones stay) and stop. */
   if (L->write_errno) return "progress write error";
+  if (lost_all(L)) return "every actor died";
   if (log_file_error()) return "train.log write error";
   int sig = signals_stop_requested();
   if (sig == 15) return "SIGTERM";
@@ -239,7 +245,7 @@ static int gather(learner *L) {
   int target = L->nactors * L->E * L->T;
   for (;;) {
     if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) return 0;
-    if (signals_stop_requested()) return 1;
+    if (signals_stop_requested() || lost_all(L)) return 1;
     intake_poll(L, 0.5);
     check_silent_actors(L);
   }
@@ -261,7 +267,7 @@ static int run_loop(learner *L) {
     int g = gather(L);
     if (g == 1) {
       why = stop_reason(L, start);
-      rc = lckpt_save(L, why, 1) ? 1 : 0;
+      rc = lckpt_save(L, why, 1) || lost_all(L) ? 1 : 0;
       break;
     }
     if (L->sync)
@@ -326,6 +332,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   }
   ac_init(&L.net, &ac);
   learner_alloc(&L);
+  lost_init(&L);
   LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
         L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
   if (cfg->amp_enabled && amp_setup(&L, &err)) {

@@ -19,6 +19,8 @@ typedef struct actor_slot {
   int cap, len;
   int have;           /* sync: a batch of the current version is waiting in buf */
   int alive, said_bye;
+  int dead;           /* its process is gone (lost.c): never waited for again */
+  long pid;           /* its pid when it runs on the learner's host (ranks.txt), else 0 */
   double last_heard;  /* log_elapsed() of its last message */
   unsigned char *state; /* its state for the checkpoint (collected at save, loaded at resume) */
   int state_len, state_cap;
@@ -71,6 +73,7 @@ typedef struct learner {
   FILE *csv, *jsonl;
   int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
+  double lost_checked;         /* log_elapsed() of the last look for dead actors */
 } learner;
 
 /* intake.c */
@@ -91,6 +94,14 @@ void lckpt_commit_config(learner *L, int ok);
 void lckpt_send_actor_states(learner *L);
 /* Restore from the newest valid checkpoint; 1 restored, 0 none present, -1 error (message logged). */
 int lckpt_restore(learner *L);
+
+/* lost.c */
+/* Pids of the actors on this host, from run_dir/ranks.txt. */
+void lost_init(learner *L);
+/* At most once a second: drop the local actors whose process is gone; returns how many. */
+int lost_check(learner *L);
+/* Every actor is dead. */
+int lost_all(const learner *L);
 
 /* progress.c */
 int progress_open(learner *L, int append);

@@ -10,6 +10,8 @@
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
 #            the resume drops rows cut short (skips without permission to mount)
+#   kill     4 ranks under mpirun --enable-recovery: an actor killed with SIGKILL is dropped, the run
+#            finishes (async and sync)
 #   norank   1 rank, no mpirun: a bad config is reported before the rank count
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
@@ -136,6 +138,24 @@ silent)
   grep -q "sync mode cannot go on without it" "$work/ss/train.log" || fail "sync: no clear message"
   grep -q "checkpoint .*silent actor" "$work/ss/train.log" || fail "sync: no checkpoint before the stop"
   echo "silent: async went on and took the actor back; sync checkpointed and stopped"
+  ;;
+kill)
+  # An actor killed with SIGKILL. Under `mpirun --enable-recovery` the job survives; the learner sees
+  # the actor's pid gone (same host), goes on with the others and ends normally, in both modes.
+  pid_of() { awk -v r="$2" '$1 == r {print $3}' "$1/ranks.txt"; }
+  wait_log() { for _ in $(seq 300); do grep -q "$2" "$1/train.log" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+  for mode in async sync; do
+    "${mpi[@]}" --enable-recovery -np 4 "$bin" train "${small[@]}" --set learner.mode=$mode \
+      --steps $((12 * steps_per_update)) --run-dir "$work/$mode" >"$work/out.$mode" 2>&1 &
+    mpipid=$!
+    wait_log "$work/$mode" "update 2 " || { kill -9 $mpipid; fail "$mode: no progress"; }
+    kill -9 "$(pid_of "$work/$mode" 2)"
+    wait $mpipid || { tail -20 "$work/out.$mode"; fail "$mode: the job ended with status $? after an actor was killed"; }
+    grep -q "actor rank 2 (pid [0-9]*) died: going on with the 2 others" "$work/$mode/train.log" || fail "$mode: death not reported"
+    grep -q "step budget reached" "$work/$mode/train.log" || fail "$mode: the run did not reach its budget"
+    [ -n "$(newest "$work/$mode")" ] || fail "$mode: no checkpoint"
+  done
+  echo "kill: async and sync went on without the killed actor and finished"
   ;;
 diskfull)
   # The run directory on a small tmpfs that fills up; checkpoints on the normal disk (a symlink), so
