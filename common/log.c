@@ -14,7 +14,8 @@ static struct {
   int started;
   FILE *file;
   int file_errno; /* first failed write to file (a full disk): the learner stops on it */
-} g_log = {0, LOG_INFO, 0.0, 0, NULL, 0};
+  double offset;  /* added to the elapsed seconds shown: a resumed run's clock goes on */
+} g_log = {0, LOG_INFO, 0.0, 0, NULL, 0, 0.0};
 
 static double now_s(void) {
   struct timespec ts;
@@ -47,6 +48,7 @@ void log_set_file(FILE *f) {
   g_log.file_errno = 0;
 }
 int log_file_error(void) { return g_log.file_errno; }
+void log_set_offset(double seconds) { g_log.offset = seconds; }
 
 double log_elapsed(void) {
   if (!g_log.started) { g_log.t0 = now_s(); g_log.started = 1; }
@@ -55,8 +57,13 @@ double log_elapsed(void) {
 
 static int vemit(FILE *f, log_level level, const char *fmt, va_list ap) {
   /* One fprintf per line so lines from threads/ranks sharing a stream do not interleave. */
-  char buf[4096];
-  int n = snprintf(buf, sizeof buf, "[%.3f r%03d %s] ", log_elapsed(), g_log.rank, k_names[level]);
+  char buf[4096], stamp[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  int n = snprintf(buf, sizeof buf, "[%s %.3f r%03d %s] ", stamp, g_log.offset + log_elapsed(), g_log.rank,
+                   k_names[level]);
   if (n < 0) n = 0;
   vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
   int bad = fprintf(f, "%s\n", buf) < 0;

@@ -258,6 +258,7 @@ static int run_loop(learner *L) {
   int rc = 0;
   if (why) { /* e.g. resuming a run whose budget is already spent */
     LOG_I("nothing to do at update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+    L->stop_why = why;
     stop_actors(L, why);
     return 0;
   }
@@ -294,6 +295,7 @@ static int run_loop(learner *L) {
     publish(L);
   }
   LOG_I("stopping after update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+  L->stop_why = why;
   stop_actors(L, why);
   return rc;
 }
@@ -344,6 +346,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   ckpt_clean_temporaries(run_dir); /* a write killed by a second signal leaves its temporary behind */
   int restored = resume ? lckpt_restore(&L) : 0;
   if (resume) lckpt_commit_config(&L, restored > 0);
+  if (restored > 0) log_set_offset(L.wall_before); /* the log's clock goes on from the earlier sessions */
   if (restored < 0) {
     stop_actors(&L, "resume failed");
     learner_free(&L);
@@ -355,7 +358,8 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     if (restored) lckpt_send_actor_states(&L);
     rc = run_loop(&L);
     progress_close(&L);
-    if (cfg->run_plots) progress_plot(run_dir);
+    int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;
+    summary_log(&L, L.stop_why, plotted);
   } else {
     stop_actors(&L, "cannot write progress");
     rc = 1;

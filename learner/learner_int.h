@@ -74,6 +74,11 @@ typedef struct learner {
   int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
   double lost_checked;         /* log_elapsed() of the last look for dead actors */
+  /* summary.c: this session's start, best and last mean episode return and length */
+  long long steps_at_start;
+  double time_at_start, best_ret, best_len, last_ret, last_len;
+  long best_ret_update, best_len_update;
+  const char *stop_why;
 } learner;
 
 /* intake.c */
@@ -103,12 +108,21 @@ int lost_check(learner *L);
 /* Every actor is dead. */
 int lost_all(const learner *L);
 
+/* summary.c */
+void summary_start(learner *L);
+/* "  12.5% of 200000 steps, ETA 4m20s" (the time limit when it comes first). */
+void summary_eta(const learner *L, char *out, size_t n);
+/* Record one update's mean episode return and length (NaN: no episode ended). */
+void summary_track(learner *L, double ret, double len);
+/* The end-of-run summary in the log. */
+void summary_log(const learner *L, const char *why, int plotted);
+
 /* progress.c */
 int progress_open(learner *L, int append);
 /* One row in both files; -1 when writing failed (L->write_errno is set and the error logged). */
 int progress_row(learner *L, const ppo_metrics *m);
 void progress_close(learner *L);
 /* Learning curves as PNG with gnuplot, when it is installed (the script stays for re-plotting). */
-void progress_plot(const char *run_dir);
+int progress_plot(const char *run_dir, double control_dt);
 
 #endif

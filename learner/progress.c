@@ -83,6 +83,7 @@ int progress_open(learner *L, int append) {
   }
   L->time_at_last_row = log_elapsed();
   L->steps_at_last_row = L->env_steps;
+  summary_start(L);
   return 0;
 }
 
@@ -125,8 +126,11 @@ int progress_row(learner *L, const ppo_metrics *m) {
     LOG_E("%s/progress.csv or progress.jsonl: write failed at update %ld: %s", L->run_dir, L->update,
           strerror(L->write_errno));
   }
-  LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f",
-        L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26]);
+  char eta[128];
+  summary_track(L, v[6], v[9]);
+  summary_eta(L, eta, sizeof eta);
+  LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f%s",
+        L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26], eta);
   if (L->amp_on)
     LOG_I("amp: disc loss %.4f  acc ref %.3f pol %.3f  style reward %.3f  grad penalty %.4f", L->amp_m.loss,
           L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
@@ -141,11 +145,11 @@ void progress_close(learner *L) {
   L->csv = L->jsonl = NULL;
 }
 
-void progress_plot(const char *run_dir) {
+int progress_plot(const char *run_dir, double control_dt) {
   char path[4200];
   snprintf(path, sizeof path, "%s/learning_curves.gp", run_dir);
   FILE *f = fopen(path, "w");
-  if (!f) return;
+  if (!f) return -1;
   /* Columns by name (gnuplot 5: columnheader lookups), so the script survives new fields. */
   /* The run's folder name as the title, with quotes and backslashes (gnuplot string syntax) replaced. */
   const char *base = strrchr(run_dir, '/') && strrchr(run_dir, '/')[1] ? strrchr(run_dir, '/') + 1 : run_dir;
@@ -153,30 +157,46 @@ void progress_plot(const char *run_dir) {
   snprintf(title, sizeof title, "%s", base);
   for (char *c = title; *c; c++)
     if (*c == '\'' || *c == '\\' || *c == '"') *c = '_';
+  /* Readable x ticks: steps in thousands (k) or millions (M) by the largest value, the axis ending
+   * at the data (xfixmax), episode length in seconds, approx KL on its own right-hand axis (it is
+   * 10-100x smaller than the clip fraction and explained variance). */
   fprintf(f,
           "# Learning curves of this run: gnuplot learning_curves.gp (reads progress.csv)\n"
           "set datafile separator ','\n"
           "set datafile missing ''\n"
           "set terminal pngcairo size 1200,800 font ',10'\n"
           "set output 'learning_curves.png'\n"
-          "set multiplot layout 2,2 title 'drl2move: %s'\n"
+          "stats 'progress.csv' using 'env_steps' nooutput\n"
+          "xs = STATS_max >= 1e6 ? 1e6 : (STATS_max >= 1e3 ? 1e3 : 1)\n"
+          "xu = STATS_max >= 1e6 ? 'M' : (STATS_max >= 1e3 ? 'k' : '')\n"
+          "dt = %.9g  # control period (s): env.sim_dt x env.substeps\n"
+          "set format x '%%g'.xu\n"
+          "set autoscale xfixmin\n"
+          "set autoscale xfixmax\n"
+          "set multiplot layout 2,2 title 'drl2move: %s' noenhanced\n"
           "set grid\n"
           "set xlabel 'environment steps'\n"
           "set key top left\n"
           "set ylabel 'episode return'\n"
-          "plot 'progress.csv' using 'env_steps':'ep_return_mean' with lines lw 2 title 'mean', "
-          "'' using 'env_steps':'ep_return_min' with lines lc rgb '#aaaaaa' title 'min', "
-          "'' using 'env_steps':'ep_return_max' with lines lc rgb '#aaaaaa' dt 2 title 'max'\n"
-          "set ylabel 'episode length (control steps)'\n"
-          "plot 'progress.csv' using 'env_steps':'ep_len_mean' with lines lw 2 title 'mean'\n"
-          "set ylabel 'PPO'\n"
-          "plot 'progress.csv' using 'env_steps':'approx_kl' with lines title 'approx KL', "
-          "'' using 'env_steps':'clipfrac' with lines title 'clip fraction', "
-          "'' using 'env_steps':'explained_var' with lines title 'explained variance'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'ep_return_mean' with lines lw 2 title 'mean', "
+          "'' using (column('env_steps')/xs):'ep_return_min' with lines lc rgb '#aaaaaa' title 'min', "
+          "'' using (column('env_steps')/xs):'ep_return_max' with lines lc rgb '#aaaaaa' dt 2 title 'max'\n"
+          "set ylabel 'episode length (s)'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):(column('ep_len_mean')*dt) with lines lw 2 title 'mean'\n"
+          "set ylabel 'clip fraction, explained variance'\n"
+          "set y2label 'approx KL'\n"
+          "set y2tics\n"
+          "set ytics nomirror\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'clipfrac' with lines title 'clip fraction', "
+          "'' using (column('env_steps')/xs):'explained_var' with lines title 'explained variance', "
+          "'' using (column('env_steps')/xs):'approx_kl' axes x1y2 with lines title 'approx KL (right axis)'\n"
+          "unset y2label\n"
+          "unset y2tics\n"
+          "set ytics mirror\n"
           "set ylabel 'env steps / s'\n"
-          "plot 'progress.csv' using 'env_steps':'sps' with lines title 'total'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'sps' with lines title 'total'\n"
           "unset multiplot\n",
-          title);
+          control_dt, title);
   fclose(f);
   /* gnuplot runs in the run directory, without a shell: any path is safe. */
   int rc = -1;
@@ -196,6 +216,8 @@ void progress_plot(const char *run_dir) {
     snprintf(path, sizeof path, "%s/plot.err", run_dir);
     unlink(path);
     LOG_I("plots: %s/learning_curves.png", run_dir);
+    return 0;
   }
-  else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
+  LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
+  return -1;
 }
