@@ -2,6 +2,7 @@
 #include "common/ckpt.h"
 
 #include "common/crc32c.h"
+#include "common/signals.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,11 +40,22 @@ static void fsync_dir_of(const char *path) {
   }
 }
 
+static int write_chunks_to(const char *tmp, const char *path, const void *const *chunk, const size_t *len,
+                           int nchunks, d2m_err *err);
+
 /* Writes chunks to a temporary file beside path, then renames it over path. */
 static int write_chunks_atomic(const char *path, const void *const *chunk, const size_t *len, int nchunks,
                                d2m_err *err) {
   char tmp[4200];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  signals_guard_tmp(tmp);
+  int rc = write_chunks_to(tmp, path, chunk, len, nchunks, err);
+  signals_guard_tmp(NULL);
+  return rc;
+}
+
+static int write_chunks_to(const char *tmp, const char *path, const void *const *chunk, const size_t *len,
+                           int nchunks, d2m_err *err) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
   for (int i = 0; i < nchunks; i++) {
@@ -224,6 +236,30 @@ int ckpt_list(const char *run_dir, long *updates, int max) {
   if (m > 0) memcpy(updates, all, (size_t)m * sizeof *all);
   free(all);
   return m;
+}
+
+int ckpt_clean_temporaries(const char *run_dir) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/checkpoints", run_dir);
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    /* ckpt-UUUUUUUU.d2m.tmp.PID: a write that never reached its rename (killed mid-write). */
+    const char *t = strstr(de->d_name, ".d2m.tmp.");
+    if (strncmp(de->d_name, "ckpt-", 5) || !t) continue;
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+    if (unlink(p) == 0) {
+      LOG_W("%s: removed a checkpoint temporary left by an interrupted write", p);
+      n++;
+    } else {
+      LOG_W("%s: could not remove an interrupted checkpoint temporary: %s", p, strerror(errno));
+    }
+  }
+  closedir(d);
+  return n;
 }
 
 void ckpt_prune(const char *run_dir, int keep) {

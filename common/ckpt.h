@@ -57,6 +57,9 @@ int file_write_atomic(const char *path, const void *data, size_t n, d2m_err *err
 void ckpt_path(char *out, size_t n, const char *run_dir, long update);
 /* Update numbers of the checkpoints present, newest first; returns how many (<= max). */
 int ckpt_list(const char *run_dir, long *updates, int max);
+/* Delete the temporaries (ckpt-*.d2m.tmp.*) of writes that were killed before their rename; the
+ * learner calls it at start. Returns how many were removed. */
+int ckpt_clean_temporaries(const char *run_dir);
 /* Delete all but the `keep` newest checkpoints. */
 void ckpt_prune(const char *run_dir, int keep);
 /* The newest valid checkpoint of a run dir: a truncated or corrupted newest one (a run killed while

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const cfg_key cfg_keys[] = {
 #define X(sec, nm, type, def, lo, hi, choices, doc) \
@@ -83,12 +84,10 @@ static int enum_has(const char *choices, const char *v) {
   return 0;
 }
 
+/* Exactly true or false: one spelling, the one the resolved config writes and the error names. */
 static int parse_bool(const char *v, int *out) {
-  static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
-  for (int i = 0; i < 4; i++) {
-    if (!strcmp(v, yes[i])) { *out = 1; return 0; }
-    if (!strcmp(v, no[i])) { *out = 0; return 0; }
-  }
+  if (!strcmp(v, "true")) { *out = 1; return 0; }
+  if (!strcmp(v, "false")) { *out = 0; return 0; }
   return -1;
 }
 
@@ -108,6 +107,7 @@ static int parse_int(const char *v, int64_t *out) {
 
 static int parse_real(const char *v, double *out) {
   char *end;
+  if (strpbrk(v, "xX")) return -1; /* strtod would read hexadecimal floats (0x1p-2) */
   errno = 0;
   double d = strtod(v, &end);
   if (!*v || *end || errno == ERANGE || !isfinite(d)) return -1;
@@ -217,7 +217,7 @@ static int parse_value(char *raw, char **out) {
 }
 
 static int parse_line(cfg_t *c, const char *name, int lineno, char *line, char *section, unsigned char *seen,
-                      d2m_err *err) {
+                      const unsigned char *skip, d2m_err *err) {
   char where[600];
   snprintf(where, sizeof where, "%s:%d", name, lineno);
   char *s = trim(line);
@@ -244,14 +244,16 @@ static int parse_line(cfg_t *c, const char *name, int lineno, char *line, char *
   if (!is_ident(key)) return err_set(err, "%s: '%s' is not a valid key name", where, key);
   if (!section[0]) return err_set(err, "%s: %s: key before any [section]", where, key);
   if (parse_value(eq + 1, &value)) return err_set(err, "%s: %s.%s: unterminated quoted value", where, section, key);
-  if (cfg_set(c, where, section, key, value, err)) return -1;
-  int idx = (int)(cfg_find(section, key) - cfg_keys);
+  const cfg_key *k = cfg_find(section, key);
+  /* A key that a later source sets anyway is only checked to exist: its value here is not used. */
+  if (!(k && skip && skip[k - cfg_keys]) && cfg_set(c, where, section, key, value, err)) return -1;
+  int idx = (int)(k - cfg_keys);
   if (seen[idx]) return err_set(err, "%s: %s.%s: duplicate key (set earlier in this file)", where, section, key);
   seen[idx] = 1;
   return 0;
 }
 
-int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err) {
+static int load_string(cfg_t *c, const char *name, const char *text, const unsigned char *skip, d2m_err *err) {
   cfg_t tmp = *c; /* all or nothing: a bad file leaves c untouched */
   unsigned char seen[sizeof cfg_keys / sizeof *cfg_keys] = {0};
   char section[64] = "";
@@ -266,14 +268,20 @@ int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err) 
     memcpy(line, p, l);
     line[l] = 0;
     if (memchr(line, 0, l)) return err_set(err, "%s:%d: NUL byte in line", name, lineno);
-    if (parse_line(&tmp, name, lineno, line, section, seen, err)) return -1;
+    if (parse_line(&tmp, name, lineno, line, section, seen, skip, err)) return -1;
     p += l + (nl ? 1 : 0);
   }
   *c = tmp;
   return 0;
 }
 
-int cfg_load_file(cfg_t *c, const char *path, d2m_err *err) {
+int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err) {
+  return load_string(c, name, text, NULL, err);
+}
+
+int cfg_load_file_masked(cfg_t *c, const char *path, const unsigned char *skip, d2m_err *err) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return err_set(err, "%s: is a directory, not a config file", path);
   FILE *f = fopen(path, "rb");
   if (!f) return err_set(err, "%s: cannot open config: %s", path, strerror(errno));
   char *buf = NULL;
@@ -289,14 +297,64 @@ int cfg_load_file(cfg_t *c, const char *path, d2m_err *err) {
     n += r;
     if (r < 4096) break;
   }
-  int bad = ferror(f);
+  int bad = ferror(f), e = errno;
   fclose(f);
-  if (bad) { free(buf); return err_set(err, "%s: read error", path); }
+  if (bad) { free(buf); return err_set(err, "%s: read error: %s", path, strerror(e)); }
   if (memchr(buf, 0, n)) { free(buf); return err_set(err, "%s: binary data (NUL byte) in config", path); }
   buf[n] = 0;
-  int rc = cfg_load_string(c, path, buf, err);
+  int rc = load_string(c, path, buf, skip, err);
   free(buf);
   return rc;
+}
+
+int cfg_load_file(cfg_t *c, const char *path, d2m_err *err) { return cfg_load_file_masked(c, path, NULL, err); }
+
+int cfg_override_mask(const char *assignment, unsigned char *skip) {
+  const char *eq = strchr(assignment, '='), *dot = strchr(assignment, '.');
+  if (!eq || !dot || dot > eq) return -1;
+  char section[64], name[128];
+  size_t ls = (size_t)(dot - assignment), ln = (size_t)(eq - dot - 1);
+  if (ls >= sizeof section || ln >= sizeof name) return -1;
+  memcpy(section, assignment, ls);
+  section[ls] = 0;
+  memcpy(name, dot + 1, ln);
+  name[ln] = 0;
+  const cfg_key *k = cfg_find(trim(section), trim(name));
+  if (!k) return -1;
+  skip[k - cfg_keys] = 1;
+  return 0;
+}
+
+int cfg_key_line(const char *path, const char *section, const char *name) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  char line[4096], cur[64] = "";
+  int lineno = 0, found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *s = trim(line);
+    if (*s == '[') {
+      strip_comment(s);
+      s = trim(s);
+      size_t l = strlen(s);
+      if (l >= 3 && s[l - 1] == ']') { s[l - 1] = 0; snprintf(cur, sizeof cur, "%s", trim(s + 1)); }
+      continue;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq || *s == '#' || *s == ';') continue;
+    *eq = 0;
+    if (!strcmp(cur, section) && !strcmp(trim(s), name)) found = lineno;
+  }
+  fclose(f);
+  return found;
+}
+
+/* The shortest of %.15g..%.17g that strtod reads back exactly: 0.7, not 0.69999999999999996. */
+void cfg_format_real(double x, char *out, size_t n) {
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(out, n, "%.*g", prec, x);
+    if (strtod(out, NULL) == x) return;
+  }
 }
 
 int cfg_apply_override(cfg_t *c, const char *assignment, d2m_err *err) {
@@ -324,7 +382,7 @@ void cfg_format_value(const cfg_t *c, const cfg_key *k, char *out, size_t n) {
   const char *field = (const char *)c + k->offset;
   switch (k->type) {
     case CFG_INT: { int64_t x; memcpy(&x, field, sizeof x); snprintf(out, n, "%lld", (long long)x); break; }
-    case CFG_REAL: { double x; memcpy(&x, field, sizeof x); snprintf(out, n, "%.17g", x); break; }
+    case CFG_REAL: { double x; memcpy(&x, field, sizeof x); cfg_format_real(x, out, n); break; }
     case CFG_BOOL: { int x; memcpy(&x, field, sizeof x); snprintf(out, n, "%s", x ? "true" : "false"); break; }
     case CFG_ENUM: snprintf(out, n, "%s", field); break;
     case CFG_STR: {

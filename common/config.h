@@ -1,7 +1,7 @@
 /* common/config.h: every configuration key of drl2move in one table.
  *
  * A key is one line of CONFIG_TABLE: section, name, type, default, min, max, choices, doc.
- *   type INT (int64), REAL (double), BOOL (true/false), STR (free text, <= 255 bytes),
+ *   type INT (int64), REAL (double, decimal only: no hexadecimal), BOOL (exactly true or false), STR (free text, <= 255 bytes),
  *   ENUM (one of `choices`, '|'-separated). min/max bound INT and REAL (inclusive).
  * The values live in cfg_t as fields named section_name (cfg.ppo_lr). Files are INI:
  *   [ppo]
@@ -150,6 +150,16 @@ void cfg_defaults(cfg_t *c);
 int cfg_set(cfg_t *c, const char *where, const char *section, const char *name, const char *value, d2m_err *err);
 /* Parse an INI file over the current values. */
 int cfg_load_file(cfg_t *c, const char *path, d2m_err *err);
+/* The same, leaving the keys with skip[key index] != 0 as they are (their names are still checked):
+ * a later --set gives them, so a bad value in the file (say, a resumed config.resolved.ini) can be
+ * overridden instead of blocking the run. */
+int cfg_load_file_masked(cfg_t *c, const char *path, const unsigned char *skip, d2m_err *err);
+/* Mark in skip[] (cfg_nkeys bytes) the key that "section.key=value" sets; -1 if it names none. */
+int cfg_override_mask(const char *assignment, unsigned char *skip);
+/* The line of path that sets section.name (0: none), for errors about values checked after loading. */
+int cfg_key_line(const char *path, const char *section, const char *name);
+/* A real as the shortest decimal (up to 17 digits) that reads back to exactly x. */
+void cfg_format_real(double x, char *out, size_t n);
 /* Parse INI text (name is used in errors as the file name). */
 int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err);
 /* Apply "section.key=value". */

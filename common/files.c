@@ -25,6 +25,11 @@ int file_slurp(const char *path, size_t max_bytes, uint8_t **buf, size_t *n, d2m
   *n = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return err_set(err, "%s: cannot open: %m", path);
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return err_set(err, "%s: is a directory, not a file", path);
+  }
   size_t cap = 1 << 16, len = 0;
   uint8_t *b = xmalloc(cap + 1);
   for (;;) {
@@ -43,11 +48,11 @@ int file_slurp(const char *path, size_t max_bytes, uint8_t **buf, size_t *n, d2m
     len += got;
     if (got == 0) break;
   }
-  int bad = ferror(f);
+  int bad = ferror(f), e = errno;
   fclose(f);
   if (bad) {
     free(b);
-    return err_set(err, "%s: read error", path);
+    return err_set(err, "%s: read error: %s", path, strerror(e));
   }
   b[len] = 0;
   *buf = b;

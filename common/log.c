@@ -1,6 +1,7 @@
 /* common/log.c: see log.h. */
 #include "common/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@ static struct {
   int started;
   FILE *file;
   int setup_lines;
-} g_log = {0, LOG_INFO, 0.0, 0, NULL, 1};
+  int file_errno; /* first failed write to file (a full disk): the learner stops on it */
+  double offset;  /* added to the elapsed seconds shown: a resumed run's clock goes on */
+} g_log = {0, LOG_INFO, 0.0, 0, NULL, 1, 0, 0.0};
 
 static double now_s(void) {
   struct timespec ts;
@@ -41,21 +44,32 @@ void log_init(int rank, log_level level) {
 }
 
 log_level log_get_level(void) { return g_log.level; }
-void log_set_file(FILE *f) { g_log.file = f; }
+void log_set_file(FILE *f) {
+  g_log.file = f;
+  g_log.file_errno = 0;
+}
+int log_file_error(void) { return g_log.file_errno; }
+void log_set_offset(double seconds) { g_log.offset = seconds; }
 
 double log_elapsed(void) {
   if (!g_log.started) { g_log.t0 = now_s(); g_log.started = 1; }
   return now_s() - g_log.t0;
 }
 
-static void vemit(FILE *f, log_level level, const char *fmt, va_list ap) {
+static int vemit(FILE *f, log_level level, const char *fmt, va_list ap) {
   /* One fprintf per line so lines from threads/ranks sharing a stream do not interleave. */
-  char buf[4096];
-  int n = snprintf(buf, sizeof buf, "[%.3f r%03d %s] ", log_elapsed(), g_log.rank, k_names[level]);
+  char buf[4096], stamp[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  int n = snprintf(buf, sizeof buf, "[%s %.3f r%03d %s] ", stamp, g_log.offset + log_elapsed(), g_log.rank,
+                   k_names[level]);
   if (n < 0) n = 0;
   vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
-  fprintf(f, "%s\n", buf);
-  fflush(f);
+  int bad = fprintf(f, "%s\n", buf) < 0;
+  bad |= fflush(f) != 0;
+  return bad ? -1 : 0;
 }
 
 void log_msg(log_level level, const char *fmt, ...) {
@@ -65,7 +79,11 @@ void log_msg(log_level level, const char *fmt, ...) {
   va_list ap2;
   va_copy(ap2, ap);
   vemit(level >= LOG_WARN ? stderr : stdout, level, fmt, ap);
-  if (g_log.file) vemit(g_log.file, level, fmt, ap2);
+  if (g_log.file && vemit(g_log.file, level, fmt, ap2) && !g_log.file_errno) {
+    g_log.file_errno = errno ? errno : EIO;
+    fprintf(stderr, "[%.3f r%03d error] writing the log file failed: %s\n", log_elapsed(), g_log.rank,
+            strerror(g_log.file_errno));
+  }
   va_end(ap2);
   va_end(ap);
 }

@@ -4,7 +4,8 @@
  *   recoverable bad file, message or config: return -1 and fill an d2m_err; the caller decides.
  *   numerical   NaN or unstable simulation: counted and reset by the env, never reaches the weights.
  *
- * Every line is prefixed with seconds since start and the MPI rank: "[12.345 r003 warn] ...".
+ * Every line is prefixed with the local date and time, the seconds the run has been going (across
+ * resumes, see log_set_offset) and the MPI rank: "[2026-11-30 01:46:33 12.345 r003 warn] ...".
  * The level comes from log_init() (config key log.level) or the environment variable D2M_LOG.
  */
 #ifndef D2M_LOG_H
@@ -24,6 +25,10 @@ log_level log_get_level(void);
 /* Also write every line to this file (the run directory's log); NULL stops it. */
 void log_set_file(FILE *f);
 double log_elapsed(void); /* seconds since log_init */
+/* Seconds added to the elapsed time shown in each line (a resumed run: its earlier sessions). */
+void log_set_offset(double seconds);
+/* errno of the first failed write to the log file (0: none); log_set_file clears it. */
+int log_file_error(void);
 
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

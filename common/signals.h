@@ -7,6 +7,9 @@
 void signals_install(void);
 /* 0: none; otherwise the signal number that asked to stop. */
 int signals_stop_requested(void);
+/* While path (non-NULL) is being written, a second SIGTERM/SIGINT deletes it before exiting, so an
+ * interrupted checkpoint leaves no temporary behind; NULL when the write is over. */
+void signals_guard_tmp(const char *path);
 /* For tests: clear the request. */
 void signals_clear(void);
 

@@ -79,15 +79,53 @@ int launch_parse_args(int argc, char **argv, launch_opts *o, d2m_err *err) {
   return 0;
 }
 
+/* An error "section.key: ..." found after loading gets the place the value came from, as the
+ * parser's own errors have it: the last of --set, --config FILE:LINE, the resumed config, or the default. */
+static int key_origin_wrap(const launch_opts *o, d2m_err *err) {
+  char key[128], section[64];
+  size_t n = strcspn(err->msg, ": ");
+  const char *dot = memchr(err->msg, '.', n);
+  if (!dot || n >= sizeof key || (size_t)(dot - err->msg) >= sizeof section) return -1;
+  memcpy(key, err->msg, n);
+  key[n] = 0;
+  memcpy(section, key, (size_t)(dot - err->msg));
+  section[dot - err->msg] = 0;
+  const char *name = key + (dot - err->msg) + 1;
+  if (!cfg_find(section, name)) return -1;
+  for (int i = o->nsets - 1; i >= 0; i--) {
+    unsigned char *one = xcalloc((size_t)cfg_nkeys, 1);
+    int hit = cfg_override_mask(o->sets[i], one) == 0 && one[cfg_find(section, name) - cfg_keys];
+    free(one);
+    if (hit) return err_wrap(err, "--set");
+  }
+  const char *files[2] = {o->config_path, NULL};
+  char resumed[LAUNCH_PATH_MAX + 32];
+  if (o->resume_dir) {
+    snprintf(resumed, sizeof resumed, "%s/" RUN_CONFIG, o->resume_dir);
+    files[1] = resumed;
+  }
+  for (int i = 0; i < 2; i++) {
+    int line = files[i] ? cfg_key_line(files[i], section, name) : 0;
+    if (line) return err_wrap(err, "%s:%d", files[i], line);
+  }
+  return err_wrap(err, "default");
+}
+
 int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
   cfg_defaults(cfg);
+  /* Keys that --set gives are not read from the files: a bad value there can be overridden. */
+  unsigned char *skip = xcalloc((size_t)cfg_nkeys, 1);
+  for (int i = 0; i < o->nsets; i++) cfg_override_mask(o->sets[i], skip);
+  int rc = 0;
   if (o->resume_dir) {
     char path[LAUNCH_PATH_MAX];
     snprintf(path, sizeof path, "%s/" RUN_CONFIG, o->resume_dir);
-    if (cfg_load_file(cfg, path, err)) return err_wrap(err, "--resume");
+    if (cfg_load_file_masked(cfg, path, skip, err)) rc = err_wrap(err, "--resume");
   }
   int64_t budget_before = cfg->run_total_steps;
-  if (o->config_path && cfg_load_file(cfg, o->config_path, err)) return -1;
+  if (!rc && o->config_path) rc = cfg_load_file_masked(cfg, o->config_path, skip, err);
+  free(skip);
+  if (rc) return -1;
   int budget_set = cfg->run_total_steps != budget_before;
   for (int i = 0; i < o->nsets; i++) {
     if (cfg_apply_override(cfg, o->sets[i], err)) return -1;
@@ -99,8 +137,49 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
   if (o->time_limit_min > 0 && o->steps == 0 && !o->resume_dir && !budget_set) cfg->run_total_steps = 0;
   /* Keys whose text has its own grammar are checked here too, before any rank starts work. */
   ac_config ac;
-  if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return -1;
+  if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return key_origin_wrap(o, err);
   return 0;
+}
+
+/* Bytes of float32 the learner and one actor need at least: parameters with their copies (learner:
+ * network, PPO params, gradients, Adam m and v, the published copy and the kept previous update's
+ * params, m and v; actor: network and received weights), the samples of one update, and the hidden
+ * activations of a minibatch. Observation width is taken as its lower bound, the muscle count. */
+static void memory_need(const cfg_t *cfg, const ac_config *ac, int world, double *learner_b, double *actor_b) {
+  double O = 80, A = 80, P = 0, H = 0; /* MODEL_NMUSCLE (envs/model/model.h): 80 muscles */
+  for (int net = 0; net < 2; net++) {
+    double in = O;
+    for (int i = 0; i < ac->nhidden; i++) {
+      P += in * ac->hidden[i] + ac->hidden[i];
+      H += ac->hidden[i];
+      in = ac->hidden[i];
+    }
+    double out = net == 0 ? A : 1;
+    P += in * out + out;
+  }
+  double ET = (double)cfg->env_num_envs * (double)cfg->actor_rollout_steps, row = O + A + 8;
+  *learner_b = 4.0 * (9.0 * P + (double)world * ET * row + 4.0 * (double)cfg->ppo_minibatch * H);
+  *actor_b = 4.0 * (2.0 * P + ET * row + 4.0 * (double)cfg->env_num_envs * H);
+}
+
+int launch_check_memory(const cfg_t *cfg, int world_size, double host_bytes, d2m_err *err) {
+  ac_config ac;
+  if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return -1;
+  double lb, ab;
+  memory_need(cfg, &ac, world_size, &lb, &ab);
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  if (lb > host_bytes || ab > host_bytes)
+    return err_set(err,
+                   "nn.hidden=%s, env.num_envs=%lld, actor.rollout_steps=%lld, %d ranks: the learner needs at least "
+                   "%.1f GiB and each actor %.1f GiB, more than this host's %.1f GiB of memory: reduce them",
+                   cfg->nn_hidden, (long long)cfg->env_num_envs, (long long)cfg->actor_rollout_steps, world_size,
+                   lb / gib, ab / gib, host_bytes / gib);
+  return 0;
+}
+
+double launch_host_memory(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (double)pages * (double)page : 1e18;
 }
 
 /* Broadcast rank 0's status and, on failure, its message, so every rank fails the same way. */
@@ -113,7 +192,11 @@ static int bcast_status(int rc, MPI_Comm comm, d2m_err *err) {
 int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err) {
   int rank;
   CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  int rc = rank == 0 ? launch_resolve_local(o, cfg, err) : 0;
+  int size;
+  CHECK_MPI(MPI_Comm_size(comm, &size));
+  /* Sizes that cannot fit are refused here, with the estimate, rather than by a failed allocation. */
+  int rc = rank == 0 ? (launch_resolve_local(o, cfg, err) || launch_check_memory(cfg, size, launch_host_memory(), err))
+                     : 0;
   if (bcast_status(rc, comm, err)) return -1;
   /* cfg_t is plain data (no pointers) and every rank runs the same binary. */
   CHECK_MPI(MPI_Bcast(cfg, (int)sizeof *cfg, MPI_BYTE, 0, comm));

@@ -36,6 +36,12 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err);
  * The outcome (ok or the error text) and the cfg_t bytes are broadcast: every rank returns the same. */
 int launch_resolve_config(const launch_opts *o, MPI_Comm comm, cfg_t *cfg, d2m_err *err);
 
+/* Refuse sizes (nn.hidden, env.num_envs x actor.rollout_steps, ranks) whose lower-bound memory
+ * estimate for the learner or one actor exceeds host_bytes; the error gives the estimate. */
+int launch_check_memory(const cfg_t *cfg, int world_size, double host_bytes, d2m_err *err);
+/* Physical memory of this host in bytes. */
+double launch_host_memory(void);
+
 /* Rank 0 creates the run directory (--run-dir, --resume, or run.runs_dir/YYYYmmdd-HHMMSS-TASK[-n]) and
  * writes config.resolved.ini atomically; the path is broadcast. A fresh run (--run-dir) into a
  * directory that is not empty is refused, naming --resume and --force-new; with --force-new the old

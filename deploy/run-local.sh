@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 bash deploy/setup-debian.sh
 bash deploy/build.sh
 ranks=${D2M_RANKS:-2}
-mpi_opts=(--oversubscribe -np "$ranks")
+# --enable-recovery: a killed actor no longer ends the job; the learner goes on with the others.
+mpi_opts=(--oversubscribe --enable-recovery -np "$ranks")
 # Open MPI refuses root unless told; only for this command, not the user's shell.
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -3,6 +3,7 @@
 # need. Idempotent: already-installed packages are left alone. Needs root (or sudo).
 #   deploy/setup-debian.sh          build, run, tests
 #   deploy/setup-debian.sh --bench  also the peers the benchmarks compare against (PyTorch: large)
+#   deploy/setup-debian.sh --fuzz   also clang and its libFuzzer runtime (tests/fuzz, .ci/run)
 set -euo pipefail
 
 # One package per line; say what needs it.
@@ -24,7 +25,11 @@ packages=(
 bench_packages=(
   python3-torch        # drl2move bench learner: the PyTorch peer (run with /usr/bin/python3)
 )
+fuzz_packages=(
+  clang libclang-rt-14-dev  # tests/fuzz/build.sh: libFuzzer targets (.ci/run runs them)
+)
 if [ "${1:-}" = "--bench" ]; then packages+=("${bench_packages[@]}"); fi
+if [ "${1:-}" = "--fuzz" ]; then packages+=("${fuzz_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,7 +7,9 @@
 #include <msgpack.h>
 #include <mujoco/mujoco.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actor/actor.h"
 #include "nn/blis_util.h"
@@ -32,6 +34,20 @@ void print_version(void) {
   printf("  BLIS     %s, kernel configuration '%s'%s\n", bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()),
          getenv("BLIS_ARCH_TYPE") ? " (set by BLIS_ARCH_TYPE)" : " (auto-detected)");
   printf("  msgpack  %s\n", msgpack_version());
+}
+
+/* Every rank waits for the others before finalizing, but not forever: under `mpirun --enable-recovery`
+ * a killed actor never arrives, and the survivors still end cleanly. (A nonblocking collective's
+ * request may not be freed: one left pending is finished by MPI_Finalize.) */
+static void end_barrier(void) {
+  MPI_Request q;
+  CHECK_MPI(MPI_Ibarrier(MPI_COMM_WORLD, &q));
+  double t0 = MPI_Wtime();
+  int done = 0;
+  while (!done && MPI_Wtime() - t0 < 10.0) {
+    CHECK_MPI(MPI_Test(&q, &done, MPI_STATUS_IGNORE));
+    if (!done) usleep(1000);
+  }
 }
 
 /* Fail the same way on every rank: rank 0 prints, all return 1. */
@@ -59,6 +75,11 @@ int train_cli(int argc, char **argv) {
   }
 
   int provided = 0, rank = 0, size = 1;
+  /* Open MPI: no fence at the start of MPI_Finalize. With `mpirun --enable-recovery` a killed actor
+   * leaves the job alive, but the fence would wait for it forever; end_barrier() below already
+   * synchronises the ranks that are alive. (setenv before MPI_Init: Open MPI reads OMPI_MCA_* then;
+   * an explicit setting by the user wins.) */
+  setenv("OMPI_MCA_async_mpi_finalize", "1", 0);
   CHECK_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
   mpi_util_init();
   CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
@@ -66,11 +87,13 @@ int train_cli(int argc, char **argv) {
   log_init(rank, LOG_INFO);
 
   if (launch_check_slurm(size, &err)) return fail_all(rank, &err);
+  cfg_t cfg;
   if (size < 2) {
-    err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
+    /* A bad config is the more useful message: it is what a first try without mpirun must fix too. */
+    if (launch_resolve_local(&opts, &cfg, &err) == 0)
+      err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
     return fail_all(rank, &err);
   }
-  cfg_t cfg;
   if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err)) return fail_all(rank, &err);
   log_level lvl = LOG_INFO;
   log_parse_level(cfg.run_log_level, &lvl);
@@ -82,8 +105,14 @@ int train_cli(int argc, char **argv) {
   if (rank == 0) {
     char path[LAUNCH_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/train.log", run_dir);
-    logf = fopen(path, "a");
-    if (logf) log_set_file(logf);
+    logf = fopen(path, "a+");
+    if (logf) {
+      /* A line cut short by a full disk is ended, so the resumed run's first line stands alone. */
+      int last = fseek(logf, -1, SEEK_END) == 0 ? fgetc(logf) : '\n';
+      fseek(logf, 0, SEEK_END); /* between a read and a write of an update stream */
+      if (last != '\n') fputc('\n', logf);
+      log_set_file(logf);
+    }
     LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
           cfg.env_task, size);
   }
@@ -97,7 +126,7 @@ int train_cli(int argc, char **argv) {
   int rc = rank == 0 ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, MPI_COMM_WORLD)
                      : actor_run(&cfg, MPI_COMM_WORLD);
 
-  CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+  end_barrier();
   if (rank == 0) LOG_I("run finished: %s", run_dir);
   log_set_file(NULL);
   if (logf) fclose(logf);

@@ -137,7 +137,7 @@ int intake_poll(learner *L, double wait_s) {
       CHECK_MPI(MPI_Recv(m->buf, n, MPI_BYTE, src, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
       m->len = n;
       s->last_heard = log_elapsed();
-      if (!s->alive) {
+      if (!s->alive && !s->dead) {
         s->alive = 1; /* weights published meanwhile reach it in order; its stale batches are dropped */
         LOG_W("actor rank %d is back", src);
       }

@@ -101,6 +101,14 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   mkdir(dir, 0755);
   ckpt_path(path, sizeof path, L->run_dir, L->update);
   size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->nactors;
+  /* Never a checkpoint with non-finite weights: it would poison every run resumed from it. */
+  long bad = guard_first_nonfinite(L->ppo.params, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.m, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.v, np);
+  if (bad >= 0) {
+    LOG_E("checkpoint not written: non-finite parameters or Adam state at index %ld (the previous ones are intact)", bad);
+    return -1;
+  }
   lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->nactors, L->E,
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
   policy_pack pol; /* params, obs_stats and config: the policy file's sections (nn/policy_file.h) */
@@ -163,14 +171,17 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
 /* Actor states are optional: a checkpoint written without them resumes with fresh episodes. */
 static void restore_actor_states(learner *L, const ckpt_file *f) {
   size_t na = (size_t)L->nactors, len = 0;
-  const void *sz, *data;
+  const void *data;
   d2m_err err;
-  if (ckpt_get(f, "actor_sizes", na * sizeof(int64_t), &sz, NULL, &err) ||
+  /* Copied out: sections sit at any byte offset of the file buffer, so reading the int64 sizes in
+   * place would be a misaligned load. */
+  int64_t *sizes = xmalloc(na * sizeof *sizes);
+  if (ckpt_copy(f, "actor_sizes", sizes, na * sizeof *sizes, &err) ||
       ckpt_get(f, "actor_states", 0, &data, &len, &err)) {
     LOG_W("checkpoint without actor states (%s): actors start fresh episodes", err.msg);
+    free(sizes);
     return;
   }
-  const int64_t *sizes = sz;
   const unsigned char *p = data;
   size_t off = 0;
   for (size_t i = 0; i < na; i++) {
@@ -180,6 +191,7 @@ static void restore_actor_states(learner *L, const ckpt_file *f) {
     if ((uint64_t)sizes[i] > len - off || sizes[i] > 1 << 30) {
       LOG_W("checkpoint: actor state sizes inconsistent: actors start fresh episodes");
       for (size_t k = 0; k < na; k++) L->slot[k].state_len = -1;
+      free(sizes);
       return;
     }
     s->state = realloc(s->state, (size_t)sizes[i]);
@@ -189,6 +201,7 @@ static void restore_actor_states(learner *L, const ckpt_file *f) {
     s->state_len = (int)sizes[i];
     off += (size_t)sizes[i];
   }
+  free(sizes);
 }
 
 /* A budget given on resume (--steps) that differs from the checkpoint's: said once, with what it does

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/ac_config.h"
+#include "common/ckpt.h"
 #include "common/mpi_util.h"
 #include "common/signals.h"
 #include "learner/learner_int.h"
@@ -35,6 +36,7 @@ static void learner_alloc(learner *L) {
   int target = L->nactors * L->E * L->T;
   ppo_batch_init(&L->batch, target + L->E * L->T, L->obs_dim, L->act_dim);
   ppo_init(&L->ppo, &L->net, &L->pcfg, target + L->E * L->T, (uint64_t)L->cfg->run_seed);
+  ppo_guard_init(&L->guard, L->net.nparams);
   rstat_init(&L->obs_stats, L->obs_dim);
   L->slot = xcalloc((size_t)L->nactors, sizeof *L->slot);
   for (int i = 0; i < L->nactors; i++) {
@@ -81,6 +83,7 @@ static void learner_free(learner *L) {
   if (!L->slot) return;
   ppo_batch_free(&L->batch);
   ppo_free(&L->ppo);
+  ppo_guard_free(&L->guard);
   rstat_free(&L->obs_stats);
   for (int i = 0; i < L->nactors; i++) {
     for (int k = 0; k <= INTAKE_QUEUE; k++) {
@@ -146,14 +149,18 @@ static void stop_actors(learner *L, const char *reason) {
   d2m_err err;
   if (proto_encode_control(&c, &L->pub_hdr, &err)) D2M_FATAL("encoding stop: %s", err.msg);
   MPI_Request *stop_req = xmalloc((size_t)L->nactors * sizeof *stop_req);
-  for (int i = 0; i < L->nactors; i++)
+  for (int i = 0; i < L->nactors; i++) {
+    stop_req[i] = MPI_REQUEST_NULL;
+    if (L->slot[i].dead) continue; /* a send to a dead rank would never complete */
     CHECK_MPI(MPI_Isend(L->pub_hdr.data, (int)L->pub_hdr.size, MPI_BYTE, i + 1, WIRE_TAG_L2A, L->comm, &stop_req[i]));
+  }
   double t0 = log_elapsed(), grace = 10.0;
   L->sync = 0; /* whatever still arrives is drained, not learned from */
   for (;;) {
     int live = 0, silent = 0;
+    lost_check(L);
     for (int i = 0; i < L->nactors; i++) {
-      if (L->slot[i].said_bye) continue;
+      if (L->slot[i].said_bye || L->slot[i].dead) continue;
       if (L->slot[i].alive) live++;
       else silent++;
     }
@@ -174,6 +181,7 @@ static void stop_actors(learner *L, const char *reason) {
 /* An actor silent for longer than the timeout: async goes on without it; sync cannot, so the learner
  * writes a checkpoint and ends the job (Open MPI 4.1 cannot finalize with a hung rank). */
 static void check_silent_actors(learner *L) {
+  lost_check(L);
   double now = log_elapsed();
   for (int i = 0; i < L->nactors; i++) {
     actor_slot *s = &L->slot[i];
@@ -191,6 +199,10 @@ static void check_silent_actors(learner *L) {
 
 /* Why the run should stop now, or NULL. */
 static const char *stop_reason(const learner *L, double start) {
+  /* A full disk: checkpoint (its own file may still fit, or the previous ones stay) and stop. */
+  if (L->write_errno) return "progress write error";
+  if (lost_all(L)) return "every actor died";
+  if (log_file_error()) return "train.log write error";
   int sig = signals_stop_requested();
   if (sig == 15) return "SIGTERM";
   if (sig == 10) return "SIGUSR1";
@@ -221,7 +233,7 @@ static int gather(learner *L) {
   for (;;) {
     if (!L->sync) intake_consume_queued(L, target);
     if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) break;
-    if (!L->sync && signals_stop_requested()) {
+    if ((!L->sync && signals_stop_requested()) || lost_all(L)) {
       rc = 1;
       break;
     }
@@ -239,6 +251,7 @@ static int run_loop(learner *L) {
   int rc = 0;
   if (why) { /* e.g. resuming a run whose budget is already spent */
     LOG_I("nothing to do at update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+    L->stop_why = why;
     stop_actors(L, why);
     intake_final_report(L);
     return 0;
@@ -253,7 +266,7 @@ static int run_loop(learner *L) {
     if (g == 1) {
       L->steps_dropped += L->batch.n; /* async: gathered for an update that will not run */
       why = stop_reason(L, start);
-      rc = lckpt_save(L, why, 1) ? 1 : 0;
+      rc = lckpt_save(L, why, 1) || lost_all(L) ? 1 : 0;
       break;
     }
     if (L->sync)
@@ -261,7 +274,14 @@ static int run_loop(learner *L) {
         if (L->slot[r - 1].q_n) intake_consume(L, r);
     L->steps_used += L->batch.n;
     double progress = lr_progress(L->cfg, steps_before);
+    ppo_guard_save(&L->guard, &L->ppo);
     ppo_update(&L->ppo, &L->batch, progress, &m);
+    if (ppo_guard_check(&L->guard, &L->ppo)) {
+      L->steps_used -= L->batch.n; /* the refused update's batch is dropped, not used */
+      L->steps_dropped += L->batch.n;
+      LOG_E("update %ld refused: it left non-finite parameters (NaN/inf); the previous weights are kept and its "
+            "batch dropped (%ld refused so far)", L->update + 1, L->guard.refused);
+    }
     if (L->amp_on) amp_train(&L->amp, &L->amp_m);
     L->update++;
     L->version++;
@@ -272,10 +292,12 @@ static int run_loop(learner *L) {
     why = stop_reason(L, start);
     if ((why || L->update % L->cfg->run_checkpoint_every == 0) && lckpt_save(L, why ? why : "periodic", 1) && why)
       rc = 1;
+    if (L->write_errno || log_file_error()) rc = 1; /* the run's records are incomplete: not a clean end */
     if (why) break;
     publish(L);
   }
   LOG_I("stopping after update %ld, %lld env steps: %s", L->update, L->env_steps, why);
+  L->stop_why = why;
   stop_actors(L, why);
   intake_final_report(L);
   return rc;
@@ -315,6 +337,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   }
   ac_init(&L.net, &ac);
   learner_alloc(&L);
+  lost_init(&L);
   LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
         L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
   if (cfg->run_total_steps > 0)
@@ -330,8 +353,10 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     learner_free(&L);
     return 1;
   }
+  ckpt_clean_temporaries(run_dir); /* a write killed by a second signal leaves its temporary behind */
   int restored = resume ? lckpt_restore(&L) : 0;
   if (resume) lckpt_commit_config(&L, restored > 0);
+  if (restored > 0) log_set_offset(L.wall_before); /* the log's clock goes on from the earlier sessions */
   if (restored < 0) {
     stop_actors(&L, "resume failed");
     learner_free(&L);
@@ -343,7 +368,8 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     if (restored) lckpt_send_actor_states(&L);
     rc = run_loop(&L);
     progress_close(&L);
-    if (cfg->run_plots) progress_plot(run_dir);
+    int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;
+    summary_log(&L, L.stop_why, plotted);
   } else {
     stop_actors(&L, "cannot write progress");
     rc = 1;

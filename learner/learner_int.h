@@ -10,6 +10,7 @@
 #include "nn/rstat.h"
 #include "learner/amp.h"
 #include "learner/gae.h"
+#include "learner/guard.h"
 #include "learner/ppo.h"
 #include "proto/proto.h"
 
@@ -30,6 +31,8 @@ typedef struct actor_slot {
   intake_msg q[INTAKE_QUEUE + 1]; /* ring: q_n queued from q_head on; the next one is received behind them */
   int q_head, q_n;
   int alive, said_bye;
+  int dead;           /* its process is gone (lost.c): never waited for again */
+  long pid;           /* its pid when it runs on the learner's host (ranks.txt), else 0 */
   double last_heard;  /* log_elapsed() of its last message */
   unsigned char *state; /* its state for the checkpoint (collected at save, loaded at resume) */
   int state_len, state_cap;
@@ -50,6 +53,7 @@ typedef struct learner {
   ac_net net;
   ppo_config pcfg;
   ppo_learner ppo;
+  ppo_guard guard;             /* refuses updates that leave non-finite parameters (kept state, count) */
   ppo_batch batch;
   rstat obs_stats;             /* merged raw-observation moments of all actors */
   actor_slot *slot;            /* [nactors], slot r-1 is rank r */
@@ -84,7 +88,14 @@ typedef struct learner {
   long long steps_at_last_row;
   double time_at_last_row;
   FILE *csv, *jsonl;
+  int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
+  double lost_checked;         /* log_elapsed() of the last look for dead actors */
+  /* summary.c: this session's start, best and last mean episode return and length */
+  long long steps_at_start;
+  double time_at_start, best_ret, best_len, last_ret, last_len;
+  long best_ret_update, best_len_update;
+  const char *stop_why;
 } learner;
 
 /* intake.c */
@@ -113,11 +124,29 @@ void lckpt_send_actor_states(learner *L);
 /* Restore from the newest valid checkpoint; 1 restored, 0 none present, -1 error (message logged). */
 int lckpt_restore(learner *L);
 
+/* lost.c */
+/* Pids of the actors on this host, from run_dir/ranks.txt. */
+void lost_init(learner *L);
+/* At most once a second: drop the local actors whose process is gone; returns how many. */
+int lost_check(learner *L);
+/* Every actor is dead. */
+int lost_all(const learner *L);
+
+/* summary.c */
+void summary_start(learner *L);
+/* "  12.5% of 200000 steps, ETA 4m20s" (the time limit when it comes first). */
+void summary_eta(const learner *L, char *out, size_t n);
+/* Record one update's mean episode return and length (NaN: no episode ended). */
+void summary_track(learner *L, double ret, double len);
+/* The end-of-run summary in the log. */
+void summary_log(const learner *L, const char *why, int plotted);
+
 /* progress.c */
 int progress_open(learner *L, int append);
-void progress_row(learner *L, const ppo_metrics *m);
+/* One row in both files; -1 when writing failed (L->write_errno is set and the error logged). */
+int progress_row(learner *L, const ppo_metrics *m);
 void progress_close(learner *L);
 /* Learning curves as PNG with gnuplot, when it is installed (the script stays for re-plotting). */
-void progress_plot(const char *run_dir);
+int progress_plot(const char *run_dir, double control_dt);
 
 #endif

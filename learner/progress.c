@@ -1,5 +1,6 @@
 /* learner/progress.c: progress.csv and progress.jsonl (the same row as CSV and as one JSON object per
  * line), one row per update, flushed at once so a crash loses nothing; learning-curve plots. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,23 @@ static const char *k_fields[] = {
     "ep_return_max", "ep_len_mean", "ep_len_min", "ep_len_max", "success", "mpjpe_mm", "joint_rmse_deg",
     "pg_loss", "v_loss", "entropy", "approx_kl", "clipfrac", "explained_var", "grad_norm", "lr", "epochs",
     "update_s", "lag_min", "lag_avg", "lag_max", "dropped", "malformed", "numerical_resets", "obs_count",
-    "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp"};
+    "amp_d_loss", "amp_acc_ref", "amp_acc_pol", "amp_style_reward", "amp_gp",
+    "refused_updates"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
+/* A whole row: ends with its newline and has every field (a full disk can cut a row anywhere). */
+static int row_complete(const char *line, int json) {
+  size_t n = strlen(line);
+  if (n < 2 || line[n - 1] != '\n') return 0;
+  if (json) return line[n - 2] == '}';
+  int commas = 0;
+  for (const char *p = line; *p; p++) commas += *p == ',';
+  return commas == NFIELDS - 1;
+}
+
 /* Keep only the rows of updates <= last: a run resumed from an older checkpoint must not carry rows
- * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. */
+ * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. A row
+ * cut short (the disk filled up mid-row) is dropped, so the next row does not glue onto it. */
 static void progress_truncate(const char *path, long last, int json) {
   FILE *f = fopen(path, "r");
   if (!f) return;
@@ -31,6 +44,10 @@ static void progress_truncate(const char *path, long last, int json) {
     long u;
     int keep = json ? sscanf(line, "{\"update\":%ld", &u) == 1 && u <= last
                     : (first || (sscanf(line, "%ld,", &u) == 1 && u <= last));
+    if (keep && !row_complete(line, json)) {
+      LOG_W("%s: dropping a row cut short (update %ld, %zu bytes; a full disk?)", path, u, strlen(line));
+      keep = 0;
+    }
     if (keep) fputs(line, mem);
     first = 0;
   }
@@ -58,16 +75,20 @@ int progress_open(learner *L, int append) {
   }
   if (fresh) {
     for (int i = 0; i < NFIELDS; i++) fprintf(L->csv, "%s%s", k_fields[i], i + 1 < NFIELDS ? "," : "\n");
-    fflush(L->csv);
+    if (fflush(L->csv) || ferror(L->csv)) {
+      LOG_E("%s: cannot write the progress log: %s", csv, strerror(errno));
+      return -1;
+    }
   }
   L->time_at_last_row = log_elapsed();
   L->steps_at_last_row = L->env_steps;
+  summary_start(L);
   return 0;
 }
 
 static double nan_if_none(long n, double v) { return n ? v : NAN; }
 
-void progress_row(learner *L, const ppo_metrics *m) {
+int progress_row(learner *L, const ppo_metrics *m) {
   const ep_stats *e = &L->eps;
   double now = log_elapsed(), dt = now - L->time_at_last_row;
   double sps = dt > 0 ? (double)(L->env_steps - L->steps_at_last_row) / dt : 0;
@@ -82,7 +103,8 @@ void progress_row(learner *L, const ppo_metrics *m) {
       m->seconds, nan_if_none(L->lag_n, L->lag_min), nan_if_none(L->lag_n, L->lag_sum / (double)(L->lag_n ? L->lag_n : 1)),
       nan_if_none(L->lag_n, L->lag_max), (double)L->dropped, (double)L->malformed, (double)e->numerical,
       L->obs_stats.count, L->amp_on ? L->amp_m.loss : NAN, L->amp_on ? L->amp_m.acc_ref : NAN,
-      L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN};
+      L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN,
+      (double)L->guard.refused};
   fputc('{', L->jsonl);
   for (int i = 0; i < NFIELDS; i++) {
     /* CSV leaves a missing value empty; JSON writes null. */
@@ -95,15 +117,25 @@ void progress_row(learner *L, const ppo_metrics *m) {
     fputc(i + 1 < NFIELDS ? ',' : '\n', L->csv);
     fputs(i + 1 < NFIELDS ? "," : "}\n", L->jsonl);
   }
-  fflush(L->csv);
-  fflush(L->jsonl);
-  LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f",
-        L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26]);
+  /* Write errors (a full disk) are fatal for the run: the learner checkpoints and stops on them. */
+  int bad = fflush(L->csv) != 0 || ferror(L->csv);
+  bad |= fflush(L->jsonl) != 0 || ferror(L->jsonl);
+  if (bad && !L->write_errno) {
+    L->write_errno = errno ? errno : EIO;
+    LOG_E("%s/progress.csv or progress.jsonl: write failed at update %ld: %s", L->run_dir, L->update,
+          strerror(L->write_errno));
+  }
+  char eta[128];
+  summary_track(L, v[6], v[9]);
+  summary_eta(L, eta, sizeof eta);
+  LOG_I("update %ld  steps %lld  %.0f sps  episodes %ld  return %.2f  length %.1f  kl %.4f  ev %.2f  lag %.1f%s",
+        L->update, L->env_steps, sps, e->n, v[6], v[9], m->approx_kl, m->explained_var, v[26], eta);
   if (L->amp_on)
     LOG_I("amp: disc loss %.4f  acc ref %.3f pol %.3f  style reward %.3f  grad penalty %.4f", L->amp_m.loss,
           L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
   L->time_at_last_row = now;
   L->steps_at_last_row = L->env_steps;
+  return bad ? -1 : 0;
 }
 
 void progress_close(learner *L) {
@@ -112,11 +144,11 @@ void progress_close(learner *L) {
   L->csv = L->jsonl = NULL;
 }
 
-void progress_plot(const char *run_dir) {
+int progress_plot(const char *run_dir, double control_dt) {
   char path[4200];
   snprintf(path, sizeof path, "%s/learning_curves.gp", run_dir);
   FILE *f = fopen(path, "w");
-  if (!f) return;
+  if (!f) return -1;
   /* Columns by name (gnuplot 5: columnheader lookups), so the script survives new fields. */
   /* The run's folder name as the title, with quotes and backslashes (gnuplot string syntax) replaced. */
   const char *base = strrchr(run_dir, '/') && strrchr(run_dir, '/')[1] ? strrchr(run_dir, '/') + 1 : run_dir;
@@ -124,30 +156,46 @@ void progress_plot(const char *run_dir) {
   snprintf(title, sizeof title, "%s", base);
   for (char *c = title; *c; c++)
     if (*c == '\'' || *c == '\\' || *c == '"') *c = '_';
+  /* Readable x ticks: steps in thousands (k) or millions (M) by the largest value, the axis ending
+   * at the data (xfixmax), episode length in seconds, approx KL on its own right-hand axis (it is
+   * 10-100x smaller than the clip fraction and explained variance). */
   fprintf(f,
           "# Learning curves of this run: gnuplot learning_curves.gp (reads progress.csv)\n"
           "set datafile separator ','\n"
           "set datafile missing ''\n"
           "set terminal pngcairo size 1200,800 font ',10'\n"
           "set output 'learning_curves.png'\n"
-          "set multiplot layout 2,2 title 'drl2move: %s'\n"
+          "stats 'progress.csv' using 'env_steps' nooutput\n"
+          "xs = STATS_max >= 1e6 ? 1e6 : (STATS_max >= 1e3 ? 1e3 : 1)\n"
+          "xu = STATS_max >= 1e6 ? 'M' : (STATS_max >= 1e3 ? 'k' : '')\n"
+          "dt = %.9g  # control period (s): env.sim_dt x env.substeps\n"
+          "set format x '%%g'.xu\n"
+          "set autoscale xfixmin\n"
+          "set autoscale xfixmax\n"
+          "set multiplot layout 2,2 title 'drl2move: %s' noenhanced\n"
           "set grid\n"
           "set xlabel 'environment steps'\n"
           "set key top left\n"
           "set ylabel 'episode return'\n"
-          "plot 'progress.csv' using 'env_steps':'ep_return_mean' with lines lw 2 title 'mean', "
-          "'' using 'env_steps':'ep_return_min' with lines lc rgb '#aaaaaa' title 'min', "
-          "'' using 'env_steps':'ep_return_max' with lines lc rgb '#aaaaaa' dt 2 title 'max'\n"
-          "set ylabel 'episode length (control steps)'\n"
-          "plot 'progress.csv' using 'env_steps':'ep_len_mean' with lines lw 2 title 'mean'\n"
-          "set ylabel 'PPO'\n"
-          "plot 'progress.csv' using 'env_steps':'approx_kl' with lines title 'approx KL', "
-          "'' using 'env_steps':'clipfrac' with lines title 'clip fraction', "
-          "'' using 'env_steps':'explained_var' with lines title 'explained variance'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'ep_return_mean' with lines lw 2 title 'mean', "
+          "'' using (column('env_steps')/xs):'ep_return_min' with lines lc rgb '#aaaaaa' title 'min', "
+          "'' using (column('env_steps')/xs):'ep_return_max' with lines lc rgb '#aaaaaa' dt 2 title 'max'\n"
+          "set ylabel 'episode length (s)'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):(column('ep_len_mean')*dt) with lines lw 2 title 'mean'\n"
+          "set ylabel 'clip fraction, explained variance'\n"
+          "set y2label 'approx KL'\n"
+          "set y2tics\n"
+          "set ytics nomirror\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'clipfrac' with lines title 'clip fraction', "
+          "'' using (column('env_steps')/xs):'explained_var' with lines title 'explained variance', "
+          "'' using (column('env_steps')/xs):'approx_kl' axes x1y2 with lines title 'approx KL (right axis)'\n"
+          "unset y2label\n"
+          "unset y2tics\n"
+          "set ytics mirror\n"
           "set ylabel 'env steps / s'\n"
-          "plot 'progress.csv' using 'env_steps':'sps' with lines title 'total'\n"
+          "plot 'progress.csv' using (column('env_steps')/xs):'sps' with lines title 'total'\n"
           "unset multiplot\n",
-          title);
+          control_dt, title);
   fclose(f);
   if (plot_run(run_dir, "learning_curves.gp", "plot.err") == 0) LOG_I("plots: %s/learning_curves.png", run_dir);
   else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);

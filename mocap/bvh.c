@@ -178,6 +178,13 @@ static int parse_motion(lex_t *x, bvh_file *b) {
 
 int bvh_parse(const char *text, size_t n, const char *name, bvh_file *out, d2m_err *err) {
   memset(out, 0, sizeof *out);
+  /* Text formats: a NUL byte is corruption, and the C string functions below would stop at it. */
+  const char *nul = memchr(text, 0, n);
+  if (nul) {
+    int line = 1;
+    for (const char *p = text; p < nul; p++) line += *p == '\n';
+    return err_set(err, "%s:%d: NUL byte at offset %zu: not a %s text file", name, line, (size_t)(nul - text), "BVH");
+  }
   lex_t x = {.p = text, .end = text + n, .line = 1, .file = name, .err = err};
   out->joints = xmalloc(MAX_JOINTS * sizeof *out->joints);
   int rc = parse_hierarchy(&x, out) || parse_motion(&x, out) ? -1 : 0;

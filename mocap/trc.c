@@ -218,6 +218,13 @@ static int parse_all(lines_t *L, mk_markers *m, trc_info *info, const char **cs,
 int trc_parse(const char *text, size_t n, const char *name, mk_markers *out, trc_info *info, d2m_err *err) {
   memset(out, 0, sizeof *out);
   if (info) memset(info, 0, sizeof *info);
+  /* Text formats: a NUL byte is corruption, and the C string functions below would stop at it. */
+  const char *nul = memchr(text, 0, n);
+  if (nul) {
+    int line = 1;
+    for (const char *p = text; p < nul; p++) line += *p == '\n';
+    return err_set(err, "%s:%d: NUL byte at offset %zu: not a %s text file", name, line, (size_t)(nul - text), "TRC");
+  }
   char *s = xmalloc(n + 1);
   memcpy(s, text, n);
   s[n] = 0;

@@ -55,6 +55,9 @@ int model_write_mjcf(const model_subject *s, const char *path, d2m_err *err);
 /* Generates and compiles in memory (no file is read). NULL = default subject. A MuJoCo warning
  * during compilation is an error. Free with mj_deleteModel. */
 mjModel *model_load(const model_subject *s, d2m_err *err);
+/* Route MuJoCo's errors (logged, then exit status 1) and warnings into the project's log instead of
+ * its console prompt; model_load installs it, so every process that has a model has it. */
+void model_log_mujoco(void);
 
 /* The 80 muscles in MyoLegs' actuator order (addbrev_r ... vasmed_r, then the _l muscles). */
 int model_muscle_index(const char *name); /* -1 if unknown */

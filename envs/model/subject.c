@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "envs/model/model.h"
 #include "envs/model/tables.h"
@@ -115,6 +116,11 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
   model_subject_default(s);
   FILE *f = fopen(path, "r");
   if (!f) return err_set(err, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return err_set(err, "%s: is a directory, not a subject file", path);
+  }
   char buf[512];
   int line = 0, rc = 0, nseen = 0, cap = 0;
   /* keys seen so far, with their lines: a key given twice is an error (as in config files), since the
@@ -125,6 +131,15 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
   } *seen = NULL;
   while (!rc && fgets(buf, sizeof buf, f)) {
     line++;
+    size_t len = strlen(buf);
+    if (len == sizeof buf - 1 && buf[len - 1] != '\n') {
+      int c = fgetc(f);
+      if (c != EOF) {
+        /* fgets would hand the rest over as further lines: refuse instead of reading phantom lines */
+        rc = err_set(err, "%s:%d: line longer than %zu bytes", path, line, sizeof buf - 2);
+        break;
+      }
+    }
     char *hash = strpbrk(buf, "#;");
     if (hash) *hash = 0;
     char *p = trim(buf);
@@ -146,6 +161,7 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
     seen[nseen++].line = line;
     rc = apply_line(s, path, line, key, trim(eq + 1), err);
   }
+  if (!rc && ferror(f)) rc = err_set(err, "%s: read error: %s", path, strerror(errno));
   free(seen);
   fclose(f);
   return rc;

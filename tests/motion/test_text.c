@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <unistd.h>
@@ -212,4 +213,23 @@ Test(motion, cli_help_and_bad_import_options) {
     cr_assert_eq(cli_capture(motion_cli, out, sizeof out, 7, argv), 2, "%s %s: %s", bad[k].opt, bad[k].val, out);
     cr_assert(strstr(out, bad[k].want), "%s %s: got '%s'", bad[k].opt, bad[k].val, out);
   }
+}
+
+/* A NUL byte inside the data is corruption, not the end of the text (issue 19). */
+Test(motion, nul_byte_inside_data_refused) {
+  d2m_err err = {{0}};
+  char *t = strdup(k_trc);
+  char *at = strstr(t, "-1\t-2");
+  at[1] = '\0'; /* "-\0\t-2": the row before it still parses */
+  mk_markers m;
+  cr_assert_eq(trc_parse(t, strlen(k_trc), "nul.trc", &m, NULL, &err), -1, "a TRC with a NUL byte was accepted");
+  cr_assert(strstr(err.msg, "nul.trc:9:") && strstr(err.msg, "NUL byte"), "%s", err.msg);
+  free(t);
+  char *b = strdup(k_bvh);
+  at = strstr(b, "90 90 0");
+  at[2] = '\0';
+  bvh_file bf;
+  cr_assert_eq(bvh_parse(b, strlen(k_bvh), "nul.bvh", &bf, &err), -1, "a BVH with a NUL byte was accepted");
+  cr_assert(strstr(err.msg, "nul.bvh:") && strstr(err.msg, "NUL byte"), "%s", err.msg);
+  free(b);
 }

@@ -8,6 +8,11 @@
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
+#   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
+#            the resume drops rows cut short (skips without permission to mount)
+#   kill     4 ranks under mpirun --enable-recovery: an actor killed with SIGKILL is dropped, the run
+#            finishes (async and sync)
+#   norank   1 rank, no mpirun: a bad config is reported before the rank count
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
 #   account  4 ranks, async, a checkpoint every update: every env step an actor sends is used by
@@ -192,6 +197,58 @@ budget)
   [ "$(budget_of --time-limit 5 --steps 1000)" = 1000 ] || fail "--steps with --time-limit lost"
   [ "$(budget_of --time-limit 5 --set run.total_steps=7)" = 7 ] || fail "--set budget lost"
   echo "budget: refusal, --force-new, no step budget under --time-limit, lr $lr at the last update, extension logged"
+kill)
+  # An actor killed with SIGKILL. Under `mpirun --enable-recovery` the job survives; the learner sees
+  # the actor's pid gone (same host), goes on with the others and ends normally, in both modes.
+  pid_of() { awk -v r="$2" '$1 == r {print $3}' "$1/ranks.txt"; }
+  wait_log() { for _ in $(seq 300); do grep -q "$2" "$1/train.log" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+  for mode in async sync; do
+    "${mpi[@]}" --enable-recovery -np 4 "$bin" train "${small[@]}" --set learner.mode=$mode \
+      --steps $((12 * steps_per_update)) --run-dir "$work/$mode" >"$work/out.$mode" 2>&1 &
+    mpipid=$!
+    wait_log "$work/$mode" "update 2 " || { kill -9 $mpipid; fail "$mode: no progress"; }
+    kill -9 "$(pid_of "$work/$mode" 2)"
+    wait $mpipid || { tail -20 "$work/out.$mode"; fail "$mode: the job ended with status $? after an actor was killed"; }
+    grep -q "actor rank 2 (pid [0-9]*) died: going on with the 2 others" "$work/$mode/train.log" || fail "$mode: death not reported"
+    grep -q "step budget reached" "$work/$mode/train.log" || fail "$mode: the run did not reach its budget"
+    [ -n "$(newest "$work/$mode")" ] || fail "$mode: no checkpoint"
+  done
+  echo "kill: async and sync went on without the killed actor and finished"
+  ;;
+diskfull)
+  # The run directory on a small tmpfs that fills up; checkpoints on the normal disk (a symlink), so
+  # the checkpoint attempted after the write error succeeds and the run can be resumed.
+  mnt="$work/mnt"
+  mkdir -p "$mnt" "$work/ck"
+  mount -t tmpfs -o size=32k tmpfs "$mnt" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs here (needs root)"; exit 77; }
+  trap 'umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+  mkdir "$mnt/r" && ln -s "$work/ck" "$mnt/r/checkpoints"
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set run.checkpoint_every=1000 --steps $((400 * steps_per_update)) \
+    --run-dir "$mnt/r" >"$work/out" 2>&1 && { tail -5 "$work/out"; fail "a run on a full disk exited 0"; }
+  grep -Eq "progress.jsonl: write failed|writing the log file failed" "$work/out" || { tail -20 "$work/out"; fail "no write error reported"; }
+  grep -Eq "checkpoint .*(progress|train.log) write error" "$work/out" || { tail -20 "$work/out"; fail "no checkpoint after the write error"; }
+  cp -rL "$mnt/r" "$work/r" && umount "$mnt"
+  u=$(tail -n +2 "$work/r/progress.csv" | wc -l)
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/r" --steps $(((u + 2) * steps_per_update)) >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume after a full disk failed"; }
+  nf=$(head -1 "$work/r/progress.csv" | tr ',' '\n' | wc -l)
+  bad=$(awk -F, -v nf="$nf" 'NF != nf' "$work/r/progress.csv" | wc -l)
+  [ "$bad" -eq 0 ] || fail "progress.csv holds $bad rows without $nf fields after the resume"
+  bad=$(grep -cv '^{"update":.*}$' "$work/r/progress.jsonl")
+  [ "$bad" -eq 0 ] || fail "progress.jsonl holds $bad malformed lines after the resume"
+  dups=$(tail -n +2 "$work/r/progress.csv" | cut -d, -f1 | sort | uniq -d | wc -l)
+  [ "$dups" -eq 0 ] || fail "progress.csv repeats updates"
+  grep -q "^\[.*\] .*resumed from" "$work/r/train.log" || fail "the resumed run's log line is glued to a cut one"
+  echo "diskfull: stopped with a checkpoint after a write error; $u rows kept, resumed with whole rows"
+  ;;
+norank)
+  # Without mpirun, a bad config is what the user must hear about first.
+  printf '[ppo]\ngamma = 1.5\n' >"$work/bad.ini"
+  "$bin" train --config "$work/bad.ini" >"$work/out" 2>&1 && fail "a single rank ran"
+  grep -q "bad.ini:2: ppo.gamma: 1.5 is out of bounds" "$work/out" || { cat "$work/out"; fail "the config error is hidden"; }
+  "$bin" train >"$work/out2" 2>&1 && fail "a single rank ran"
+  grep -q "needs at least 2 MPI ranks" "$work/out2" || { cat "$work/out2"; fail "no rank message for a good config"; }
+  echo "norank: the config error comes first"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
