@@ -197,6 +197,7 @@ budget)
   [ "$(budget_of --time-limit 5 --steps 1000)" = 1000 ] || fail "--steps with --time-limit lost"
   [ "$(budget_of --time-limit 5 --set run.total_steps=7)" = 7 ] || fail "--set budget lost"
   echo "budget: refusal, --force-new, no step budget under --time-limit, lr $lr at the last update, extension logged"
+  ;;
 kill)
   # An actor killed with SIGKILL. Under `mpirun --enable-recovery` the job survives; the learner sees
   # the actor's pid gone (same host), goes on with the others and ends normally, in both modes.
