@@ -21,10 +21,11 @@
 #include "envs/model/model.h"
 #include "nn/policy_file.h"
 #include "nn/rstat.h"
+#include "tests/analysis/eval_fixture.h"
 
 /* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). Written by
  * policy_write, the code that lays out the policy sections of the learner's checkpoints too. */
-static void write_fresh_checkpoint(const char *path, const char *task) {
+void write_fresh_checkpoint(const char *path, const char *task) {
   cfg_t c;
   cfg_defaults(&c);
   d2m_err err;

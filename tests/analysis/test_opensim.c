@@ -22,38 +22,7 @@
 #include "nn/ac_config.h"
 #include "nn/policy_file.h"
 #include "nn/rstat.h"
-
-/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). Written by
- * policy_write, the code that lays out the policy sections of the learner's checkpoints too. */
-static void write_fresh_checkpoint(const char *path, const char *task) {
-  cfg_t c;
-  cfg_defaults(&c);
-  d2m_err err;
-  cr_assert_eq(cfg_set(&c, "test", "env", "task", task, &err), 0, "%s", err.msg);
-  cr_assert_eq(cfg_set(&c, "test", "nn", "hidden", "32,32", &err), 0, "%s", err.msg);
-  env_params ep;
-  cr_assert_eq(env_params_from_cfg(&c, &ep, &err), 0, "%s", err.msg);
-  mjModel *m = env_model_from_cfg(&c, &err);
-  cr_assert(m, "%s", err.msg);
-  env_t *e = env_create(m, &ep, NULL, &err);
-  cr_assert(e, "%s", err.msg);
-  int O = env_obs_size(e), A = env_act_size(e);
-  ac_config ac;
-  cr_assert_eq(ac_config_from_cfg(&c, O, A, &ac, &err), 0, "%s", err.msg);
-  ac_net net;
-  ac_init(&net, &ac);
-  float *params = malloc(net.nparams * sizeof(float));
-  rng_t r;
-  rng_seed(&r, 3, 0, RNG_INIT, 0);
-  ac_init_params(&net, params, &r);
-  rstat obs;
-  rstat_init(&obs, O);
-  cr_assert_eq(policy_write(path, params, net.nparams, &obs, &c, &err), 0, "%s", err.msg);
-  rstat_free(&obs);
-  free(params);
-  env_free(e);
-  mj_deleteModel(m);
-}
+#include "tests/analysis/eval_fixture.h"
 
 /* Column c of t at time x (linear interpolation; NAN outside). */
 static double interp(const mot_table *t, int c, double x) {

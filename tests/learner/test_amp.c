@@ -89,6 +89,19 @@ static double gp_value(amp_disc *a, void *ctx) {
   return amp_gp_term(a, c->x, c->n, NULL);
 }
 
+/* Fractions of reference rows the discriminator calls reference (logit > 0) and of policy rows it
+ * calls policy; d holds nref + npol logits. */
+static void side_accuracy(amp_disc *a, const float *ref, long nref, const float *pol, long npol, float *d,
+                          double *acc_r, double *acc_p) {
+  amp_logits(a, ref, nref, d);
+  amp_logits(a, pol, npol, d + nref);
+  long okr = 0, okp = 0;
+  for (long i = 0; i < nref; i++) okr += d[i] > 0;
+  for (long i = 0; i < npol; i++) okp += d[nref + i] < 0;
+  *acc_r = (double)okr / nref;
+  *acc_p = (double)okp / npol;
+}
+
 Test(amp, gradient_penalty_parameter_gradient_by_finite_differences) {
   amp_config c = small_cfg(3);
   amp_disc a;
@@ -240,13 +253,7 @@ Test(amp, separates_default_gait_from_random_excitations, .timeout = 60) {
     amp_metrics m;
     amp_add_policy(&a, pol, npol);
     amp_train(&a, &m);
-    amp_logits(&a, ref, nref, d);
-    amp_logits(&a, pol, npol, d + nref);
-    long okr = 0, okp = 0;
-    for (long i = 0; i < nref; i++) okr += d[i] > 0;
-    for (long i = 0; i < npol; i++) okp += d[nref + i] < 0;
-    acc_r = (double)okr / nref;
-    acc_p = (double)okp / npol;
+    side_accuracy(&a, ref, nref, pol, npol, d, &acc_r, &acc_p);
     if (acc_r > 0.9 && acc_p > 0.9) break;
   }
   cr_assert(acc_r > 0.9 && acc_p > 0.9, "after %d updates: accuracy reference %.3f, policy %.3f", it - 1, acc_r, acc_p);
@@ -409,12 +416,9 @@ Test(amp, perfect_replay_scores_near_chance, .timeout = 120) {
     amp_add_policy(&a, pol, npol);
     amp_train(&a, &m);
   }
-  amp_logits(&a, ref, nref, d);
-  amp_logits(&a, pol, npol, d + nref);
-  long okr = 0, okp = 0;
-  for (long i = 0; i < nref; i++) okr += d[i] > 0;
-  for (long i = 0; i < npol; i++) okp += d[nref + i] < 0;
-  acc = 0.5 * ((double)okr / nref + (double)okp / npol);
+  double acc_r, acc_p;
+  side_accuracy(&a, ref, nref, pol, npol, d, &acc_r, &acc_p);
+  acc = 0.5 * (acc_r + acc_p);
   rew = amp_rewards(&a, pol, npol, d) / npol;
   cr_log_info("perfect replay after %d updates: accuracy %.3f, style reward %.3f", updates, acc, rew);
   cr_assert(acc < 0.65, "a perfect replay is told from the reference: accuracy %.3f", acc);

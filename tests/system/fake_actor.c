@@ -101,7 +101,11 @@ int main(int argc, char **argv) {
   }
   send_bytes(sb.data, sb.size); /* bye */
   printf("fake_actor: sent %d malformed messages\n", sent_bad);
-  MPI_Barrier(MPI_COMM_WORLD); /* train's last collective */
+  /* train's last collective (deploy/train.c end_barrier): a nonblocking barrier, which a blocking
+   * MPI_Barrier would not match (MPI-3 6.12). */
+  MPI_Request q;
+  MPI_Ibarrier(MPI_COMM_WORLD, &q);
+  MPI_Wait(&q, MPI_STATUS_IGNORE);
   free(buf);
   proto_decoder_free(&dec);
   msgpack_sbuffer_destroy(&sb);
