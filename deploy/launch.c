@@ -215,13 +215,22 @@ static char *config_text(const cfg_t *cfg, size_t *n) {
 
 /* Entries of dir other than "." and "..", and earlier replaced-* folders (those never block a run);
  * 0 when dir does not exist. */
+/* Entries of dir that belong to a run. An empty checkpoints/ folder (or a link to one: a user may put
+ * checkpoints on another file system before the first start) holds nothing and does not count. */
 static int count_entries(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return 0;
   int n = 0;
   struct dirent *e;
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strncmp(e->d_name, "replaced-", 9)) n++;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strncmp(e->d_name, "replaced-", 9)) continue;
+    if (!strcmp(e->d_name, "checkpoints")) {
+      char sub[LAUNCH_PATH_MAX + 16];
+      snprintf(sub, sizeof sub, "%s/checkpoints", dir);
+      if (count_entries(sub) == 0) continue;
+    }
+    n++;
+  }
   closedir(d);
   return n;
 }

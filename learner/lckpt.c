@@ -47,6 +47,11 @@ static int collect_actor_states(learner *L) {
   double t0 = log_elapsed();
   L->collecting_states = 1;
   while (pending) {
+    /* An actor that died (lost.c) or fell silent meanwhile is no longer waited for. */
+    lost_check(L);
+    pending = 0;
+    for (int i = 0; i < L->nactors; i++) pending += L->slot[i].alive && L->slot[i].state_len < 0;
+    if (!pending) break;
     for (int i = 0; i < L->nactors; i++) {
       actor_slot *s = &L->slot[i];
       if (!s->alive || s->state_len >= 0) continue;
