@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nn/ac.h"
 #include "nn/ac_config.h"
@@ -81,6 +82,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   model_subject_default(&subj);
   if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
   subj.timestep = cfg->env_sim_dt;
+  subj.actlimited = cfg->env_actlimited;
   if (!(a->model = model_load(&subj, err))) return -1;
   /* A clip library is loaded once and shared; each env draws its clips with its own stream. */
   int use_lib = ep.task == ENV_TASK_IMITATE && ep.motion == ENV_MOTION_FILE && env_motion_is_list(ep.motion_path);
@@ -264,9 +266,14 @@ static int poll_learner(actor *a, int block) {
   for (;;) {
     int flag = 0;
     MPI_Status st;
-    if (block && result == POLL_NONE) {
-      CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
-      flag = 1;
+    if (block && result == POLL_NONE) { /* Iprobe and nap rather than MPI_Probe's busy wait */
+      useconds_t nap = 50;
+      for (;;) {
+        CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
+        if (flag) break;
+        usleep(nap);
+        if (nap < 2000) nap *= 2;
+      }
     } else {
       CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
     }

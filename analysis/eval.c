@@ -1,5 +1,6 @@
 /* analysis/eval.c: single-process rollouts of a checkpointed policy (see eval.h). */
 #include "analysis/eval.h"
+#include "analysis/posture.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -38,6 +39,8 @@ typedef struct eval_ctx {
   FILE *ffmpeg;
   double render_s;
   long rendered;
+  posture_acc pacc;
+  double p_knee, p_heel_min, p_limits, p_exc; /* posture: means over the episodes */
 } eval_ctx;
 
 void eval_opts_default(eval_opts *o) {
@@ -111,6 +114,7 @@ static int load_policy(eval_ctx *c, const eval_opts *o, ckpt_file *f, d2m_err *e
   model_subject_default(&subj);
   if (c->cfg.env_subject[0] && model_subject_load(c->cfg.env_subject, &subj, err)) return -1;
   subj.timestep = c->cfg.env_sim_dt;
+  subj.actlimited = c->cfg.env_actlimited;
   if (!(c->model = model_load(&subj, err))) return -1;
   if (!(c->env = env_create(c->model, &c->ep, NULL, err))) return -1;
   c->O = env_obs_size(c->env), c->A = env_act_size(c->env);
@@ -276,6 +280,11 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
     env_step(c->env, c->act, &out);
     done = out.done;
     ret += out.reward;
+    if (!done) {
+      double heel[2];
+      env_heel_load(c->env, heel);
+      posture_add(&c->pacc, m, d, heel);
+    }
     /* After an automatic reset ctrl belongs to the next episode: recompute the excitation. */
     for (int i = 0; i < m->nu; i++)
       exc[i] = !done ? (float)d->ctrl[i]
@@ -291,10 +300,20 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
     info.reason = ENV_END_NONE;
     info.ret = ret;
   }
+  posture_result pr;
+  posture_end(&c->pacc, &pr);
   fprintf(js, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": %d, "
-              "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g}",
+              "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g, "
+              "\"knee_flexion_deg\": %.4g, \"hinges_at_limit\": %d, \"heel_load_bw\": [%.4g, %.4g], "
+              "\"mean_excitation\": %.4g}",
           ep ? ",\n" : "", ep, info.ret, info.length, info.length * c->ep.dt, info.reason, info.success,
-          info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed);
+          info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed, pr.knee_flexion_deg, pr.hinges_at_limit,
+          pr.heel_load_bw[0], pr.heel_load_bw[1], pr.mean_excitation);
+  double k = 1.0 / o->episodes;
+  c->p_knee += k * pr.knee_flexion_deg;
+  c->p_heel_min += k * (pr.heel_load_bw[0] < pr.heel_load_bw[1] ? pr.heel_load_bw[0] : pr.heel_load_bw[1]);
+  c->p_limits += k * pr.hinges_at_limit;
+  c->p_exc += k * pr.mean_excitation;
   res->mean_return += info.ret / o->episodes;
   res->mean_length += (double)info.length / o->episodes;
   res->frames += t;
@@ -396,6 +415,7 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     return -1;
   }
   const mjModel *m = env_model(c.env);
+  posture_init(&c.pacc, m);
   write_header(&c, csv);
   fprintf(js, "{\n  \"checkpoint\": \"%s\",\n  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
               "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
@@ -412,8 +432,13 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     else eval_episode(&c, o, ep, &pol, csv, js, &rb, act0, frc0, exc, ref_qpos, res);
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? (c.rendered - 1) / c.render_s : 0;
-  fprintf(js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g\n}\n",
+  fprintf(js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g,\n",
           res->mean_return, res->mean_length, res->frames, res->render_fps);
+  /* Episode means: knee flexion (deg), heel load of the less loaded foot (body weights), hinges held at a
+   * limit (analysis/posture.h), excitation. */
+  fprintf(js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
+              "\"mean_excitation\": %.4g}\n}\n",
+          c.p_knee, c.p_heel_min, c.p_limits, c.p_exc);
   rc = fclose(csv) | fclose(js);
   if (c.ffmpeg) {
     int st = pclose(c.ffmpeg);

@@ -42,6 +42,9 @@
   X(env, push_force, REAL, "0", 0, 1e5, NULL, "N, horizontal pushes on the pelvis (0: none)") \
   X(env, push_interval, REAL, "2", 1e-3, 1e4, NULL, "s, mean time between pushes") \
   X(env, push_duration, REAL, "0.2", 0, 10, NULL, "s, duration of one push") \
+  X(env, excitation_baseline, REAL, "0.05", 0.001, 0.999, NULL, "resting excitation: excitation mode starts the policy head's bias at logit(this) (0.5: zero bias), and act_preload sets activations to it") \
+  X(env, actlimited, BOOL, "true", 0, 0, NULL, "muscle activations clamped to [0, 1] (MuJoCo actlimited): without it the explicit activation update at sim_dt 6.7 ms overshoots 1 under exploration noise") \
+  X(env, act_preload, ENUM, "baseline", 0, 0, "zero|baseline", "muscle activations at reset: zero, or env.excitation_baseline (the level the initial policy drives)") \
   X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
   X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
@@ -49,6 +52,11 @@
   X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \
   X(stand, w_still, REAL, "0.2", 0, 100, NULL, "reward weight: little horizontal pelvis velocity") \
   X(stand, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
+  X(stand, pose, ENUM, "upright", 0, 0, "upright|key", "start pose and target: the upright stance (free hinges 0, knees 5 deg, feet on the floor) and its pelvis height, or keyframe 0 (a crouch: knees 26 deg)") \
+  X(stand, w_posture, REAL, "0.2", 0, 100, NULL, "reward weight: hinges near the stand.pose stance exp(-k_posture sum dq^2)") \
+  X(stand, k_posture, REAL, "1", 0, 1e4, NULL, "posture scale, 1/rad^2") \
+  X(stand, w_heel, REAL, "0.2", 0, 100, NULL, "reward weight: heels loaded, mean over feet of min(1, heel contact force / (body weight / 4))") \
+  X(stand, w_limit, REAL, "0.1", 0, 100, NULL, "reward weight: exp(-sum |joint-limit force| / (0.05 body weight x 1 m)), no joint pressed on its limit") \
   X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
   X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
   X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
@@ -79,12 +87,14 @@
   X(nn, hidden, STR, "256,256", 0, 0, NULL, "hidden layer widths of policy and value networks, comma-separated") \
   X(nn, activation, ENUM, "tanh", 0, 0, "tanh|elu|silu", "hidden activation") \
   X(nn, init_log_std, REAL, "-0.5", -5, 2, NULL, "initial log standard deviation of the Gaussian policy") \
+  X(nn, deterministic, ENUM, "mean_excitation", 0, 0, "mean_excitation|mean_action", "deterministic policy (eval --deterministic) in excitation mode: the excitation the stochastic policy gives on average, E[sigmoid(mu + noise)], or sigmoid(mu)") \
   X(nn, threads, INT, "1", 1, 256, NULL, "BLIS threads on the learner") \
   X(nn, head, ENUM, "gaussian", 0, 0, "gaussian|lattice", "policy noise: diagonal Gaussian, or Lattice latent time-correlated noise (Chiappa et al. 2023, see [lattice])") \
   X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
   X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
   X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \
   X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly to 0 when ppo.anneal_lr)") \
+  X(ppo, vf_lr, REAL, "0", 0, 1, NULL, "> 0: the value network's own Adam learning rate (ppo.lr is then the policy's; KINESIS: 5e-5 and 3e-4), policy and value gradients clipped to ppo.max_grad_norm separately; 0: one lr and one global clip") \
   X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps") \
   X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \
   X(ppo, lambda, REAL, "0.95", 0, 1, NULL, "GAE lambda") \

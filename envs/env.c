@@ -52,7 +52,7 @@ static int find_indices(env_t *e, d2m_err *err) {
     double F0 = g[2] >= 0 ? g[2] : g[3] / m->actuator_acc0[i];
     e->mus_F0[i] = F0 > 1e-6 ? F0 : 1e-6;
   }
-  const char *feet[2][2] = {{"talus_r", "calcn_r"}, {"talus_l", "calcn_l"}};
+  const char *feet[2][3] = {{"talus_r", "calcn_r", "toes_r"}, {"talus_l", "calcn_l", "toes_l"}};
   e->geom_side = xmalloc((size_t)m->ngeom);
   int root[2];
   for (int s = 0; s < 2; s++) {
@@ -60,6 +60,9 @@ static int find_indices(env_t *e, d2m_err *err) {
     root[s] = mj_name2id(m, mjOBJ_BODY, feet[s][0]);
     if (root[s] < 0) root[s] = e->foot_body[s];
     if (e->foot_body[s] < 0) return err_set(err, "env: model has no body '%s'", feet[s][1]);
+    int toes = mj_name2id(m, mjOBJ_BODY, feet[s][2]);
+    /* The heel: the posterior 35% of the calcn origin -> toes joint distance (0.18 m in MyoLegs). */
+    e->heel_x[s] = toes >= 0 ? 0.35 * mju_norm3(m->body_pos + 3 * toes) : 0.06;
   }
   for (int g = 0; g < m->ngeom; g++) {
     e->geom_side[g] = -1;
@@ -88,6 +91,43 @@ static void key_frame(env_t *e) {
   double mass = 0;
   for (int b = 0; b < m->nbody; b++) mass += m->body_mass[b];
   e->weight = mass * 9.81;
+}
+
+/* Lowest point of a geom in the world (z), for the shapes the feet use; others by bounding sphere. */
+static double geom_bottom(const mjModel *m, const mjData *d, int g) {
+  double z = d->geom_xpos[3 * g + 2], r = m->geom_size[3 * g];
+  if (m->geom_type[g] == mjGEOM_SPHERE) return z - r;
+  if (m->geom_type[g] == mjGEOM_CAPSULE) return z - fabs(d->geom_xmat[9 * g + 8]) * m->geom_size[3 * g + 1] - r;
+  return z - m->geom_rbound[g];
+}
+
+/* The upright stance for stand: every free hinge at 0 but the knees at ENV_UPRIGHT_KNEE (off their
+ * 0 limit), pelvis as in keyframe 0 and lowered or raised until the lowest foot contact touches
+ * the floor. Keyframe 0 ('standing') is a crouch: knees 26 deg, ankles 19 deg dorsiflexed. */
+#define ENV_UPRIGHT_KNEE (5 * M_PI / 180)
+static void upright_pose(env_t *e) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  e->qpos_up = xmalloc(sizeof(double) * m->nq);
+  mju_copy(e->qpos_up, e->qpos_key, m->nq);
+  for (int j = 0; j < m->njnt; j++) {
+    if (m->jnt_type[j] != mjJNT_HINGE || slaved(m, j)) continue;
+    const char *name = mj_id2name(m, mjOBJ_JOINT, j);
+    double q = name && !strncmp(name, "knee_angle_", 11) && strlen(name) == 12 ? ENV_UPRIGHT_KNEE : 0;
+    if (m->jnt_limited[j]) q = q < m->jnt_range[2 * j] ? m->jnt_range[2 * j] : q > m->jnt_range[2 * j + 1] ? m->jnt_range[2 * j + 1] : q;
+    e->qpos_up[m->jnt_qposadr[j]] = q;
+  }
+  ref_apply_joint_eq(m, e->qpos_up);
+  mju_copy(d->qpos, e->qpos_up, m->nq);
+  mj_kinematics(m, d);
+  double low = INFINITY;
+  for (int g = 0; g < m->ngeom; g++)
+    if (e->geom_side[g] >= 0 && (m->geom_contype[g] || m->geom_conaffinity[g])) {
+      double z = geom_bottom(m, d, g);
+      if (z < low) low = z;
+    }
+  if (isfinite(low)) e->qpos_up[e->root_qadr + 2] -= low;
+  e->h_up = d->xpos[3 * e->pelvis + 2] - (isfinite(low) ? low : 0);
 }
 
 int env_motion_is_list(const char *path) {
@@ -158,6 +198,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->d = mj_makeData(e->m);
   if (find_indices(e, err)) goto fail;
   key_frame(e);
+  upright_pose(e);
   if (p->task == ENV_TASK_IMITATE && setup_reference(e, ref, lib, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
@@ -208,6 +249,7 @@ void env_free(env_t *e) {
   }
   free(e->geom_side);
   free(e->qpos_key);
+  free(e->qpos_up);
   free(e->ref_qpos);
   free(e->last_obs);
   free(e->qpos_in);
@@ -275,6 +317,10 @@ static void episode_start(env_t *e) {
   e->last_track_dist = 0;
   e->push_end = -1;
   env_task_reset(e);
+  /* Muscles at rest are not silent: zero activations let the body sag for the ~10 ms (tau_act) it
+   * takes the first excitations to build force. */
+  if (e->p.act_preload)
+    for (int i = 0; i < e->m->na; i++) d->act[i] = e->p.excitation_baseline;
   schedule_push(e, 0);
   env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
   env_foot_forces(e);
@@ -427,6 +473,9 @@ void env_set_clip(env_t *e, int i) {
   env_task_frame(e, 0);
 }
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
+void env_heel_load(const env_t *e, double bw[2]) {
+  for (int s = 0; s < 2; s++) bw[s] = e->heel_force[s] / e->weight;
+}
 
 void env_set_ref_state(env_t *e, long k) {
   D2M_CHECK(e->ref, "env_set_ref_state needs an imitate env");

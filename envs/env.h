@@ -107,6 +107,9 @@ long env_ref_frame(const env_t *e);
 /* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
  * maximum (sum of the task's weights). */
 double env_track_dist(const env_t *e);
+/* Vertical contact force on each heel (right, left) during the last step, in body weights: contacts
+ * of calcn in its posterior 35% (the stand reward's heel term). */
+void env_heel_load(const env_t *e, double bw[2]);
 double env_max_reward(const env_t *e);
 /* For tests: the task reward of the current state (no step; kinematic playback) and whether it is
  * terminal (env_end_reason). Updates the episode's tracking metrics like a step would. */

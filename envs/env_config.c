@@ -15,6 +15,8 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
   p->pd_kp = c->env_pd_kp;
   p->pd_kd = c->env_pd_kd;
+  p->excitation_baseline = c->env_excitation_baseline;
+  p->act_preload = !strcmp(c->env_act_preload, "baseline");
   p->reset_noise = c->env_reset_noise;
   p->fall_height_frac = c->env_fall_height_frac;
   p->fall_tilt_deg = c->env_fall_tilt_deg;
@@ -25,6 +27,11 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->stand_w_height = c->stand_w_height;
   p->stand_w_still = c->stand_w_still;
   p->stand_w_energy = c->stand_w_energy;
+  p->stand_w_posture = c->stand_w_posture;
+  p->stand_k_posture = c->stand_k_posture;
+  p->stand_w_heel = c->stand_w_heel;
+  p->stand_w_limit = c->stand_w_limit;
+  p->stand_pose_upright = !strcmp(c->stand_pose, "upright");
   p->walk_speed_min = c->walk_speed_min;
   p->walk_speed_max = c->walk_speed_max;
   p->walk_heading_range = c->walk_heading_range;

@@ -14,6 +14,8 @@ void env_params_default(env_params *p) {
   p->episode_s[ENV_TASK_IMITATE] = 10;
   p->pd_kp = 5;
   p->pd_kd = 0.5;
+  p->excitation_baseline = 0.05;
+  p->act_preload = 1;
   p->reset_noise = 0.02;
   p->fall_height_frac = 0.7;
   p->fall_tilt_deg = 60;
@@ -24,6 +26,11 @@ void env_params_default(env_params *p) {
   p->stand_w_height = 0.3;
   p->stand_w_still = 0.2;
   p->stand_w_energy = 0.1;
+  p->stand_w_posture = 0.2;
+  p->stand_k_posture = 1;
+  p->stand_w_heel = 0.2;
+  p->stand_w_limit = 0.1;
+  p->stand_pose_upright = 1;
   p->walk_speed_min = 0.8;
   p->walk_speed_max = 1.4;
   p->walk_heading_range = 0;
@@ -60,6 +67,7 @@ int env_params_check(const env_params *p, d2m_err *err) {
       return err_set(err, "env.episode_s[%s] = %g is outside [dt, 3600]", env_task_name((env_task)i), p->episode_s[i]);
   CHECK_RANGE(pd_kp, 0, 1e4);
   CHECK_RANGE(pd_kd, 0, 1e4);
+  CHECK_RANGE(excitation_baseline, 0.001, 0.999);
   CHECK_RANGE(reset_noise, 0, 0.5);
   CHECK_RANGE(fall_height_frac, 0, 1);
   CHECK_RANGE(fall_tilt_deg, 0, 180);

@@ -23,6 +23,10 @@ typedef struct env_params {
   double pd_kp;               /* F0 per unit normalised length (default 5) */
   double pd_kd;               /* F0 per (L0/s) (default 0.5) */
 
+  /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
+  double excitation_baseline; /* resting excitation in (0,1) (default 0.05) */
+  int act_preload;            /* 1: act = excitation_baseline at reset; 0: act = 0 */
+
   /* reset */
   double reset_noise;         /* rad, uniform +- noise on hinge angles at reset (stand, walk) */
 
@@ -37,6 +41,11 @@ typedef struct env_params {
 
   /* stand reward: w_up*up + w_height*exp(-(dh/0.05 m)^2) + w_still*exp(-|v_xy|^2/0.1) + w_energy*(1-mean u^2) */
   double stand_w_up, stand_w_height, stand_w_still, stand_w_energy;
+  /* + w_posture exp(-k_posture sum_hinges (q - q_pose)^2) + w_heel mean_feet min(1, F_heel / (W/4))
+   * + w_limit exp(-sum|joint-limit force| / (ENV_LIMIT_SCALE W m)) (W: body weight) */
+  double stand_w_posture, stand_k_posture, stand_w_heel, stand_w_limit;
+  int stand_pose_upright;     /* 1: start near and aim for the upright stance (hinges 0, knees 5 deg)
+                               * and its pelvis height; 0: keyframe 0 (a crouch) */
 
   /* walk: target speed drawn per episode, heading offset from the initial facing per episode */
   double walk_speed_min, walk_speed_max;   /* m/s (0.8, 1.4) */
@@ -54,6 +63,8 @@ typedef struct env_params {
   char motion_path[256];      /* .mot/.sto path when motion = file */
   int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
 } env_params;
+
+#define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */
 
 void env_params_default(env_params *p);
 /* Range checks; the message names the field. */

@@ -45,6 +45,11 @@ struct env_t {
   double push_next, push_end, push_dir[2];
   double excite_msq;        /* mean squared excitation of the last action */
   double foot_force[6];     /* world-frame contact force on each foot (N) */
+  double heel_force[2];     /* vertical contact force on the heel (calcn contacts behind heel_x), N */
+  double heel_x[2];         /* m, calcn-frame x behind which a contact is the heel (35% of calcn->toes) */
+  double limit_frc;         /* sum |efc_force| of joint-limit constraints (N m, last substep) */
+  double *qpos_up;          /* [nq] the upright stance (stand.pose = upright; NULL until built) */
+  double h_up;              /* pelvis height of qpos_up (m) */
   double last_track_dist;
 
   /* buffers (allocated once) */
@@ -71,6 +76,7 @@ void env_pelvis_up(const env_t *e, double *up);                 /* world up-axis
 void env_body_vel(const env_t *e, int b, double *lin, double *ang);
 void env_layout(env_t *e);
 void env_write_obs(env_t *e, float *obs);
+/* Contact forces per foot (foot_force), heel loads and joint-limit forces; valid after mj_step2. */
 void env_foot_forces(env_t *e);
 /* env.c: mj_step1 (step1 = 1) or mj_forward, recording qpos_in / qpos_out. */
 void env_forward_qpos(env_t *e, int step1);

@@ -32,6 +32,7 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
   model_subject_default(&subj);
   if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
   subj.timestep = cfg->env_sim_dt;
+  subj.actlimited = cfg->env_actlimited;
   mjModel *m = model_load(&subj, err);
   if (!m) return err_wrap(err, "amp reference");
   env_t *e = env_create(m, &ep, NULL, err);

@@ -21,6 +21,7 @@ static void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
   p->ent_coef = (float)c->ppo_ent_coef;
   p->vf_coef = (float)c->ppo_vf_coef;
   p->lr = (float)c->ppo_lr;
+  p->vf_lr = (float)c->ppo_vf_lr;
   p->anneal_lr = c->ppo_anneal_lr;
   p->max_grad_norm = (float)c->ppo_max_grad_norm;
   p->target_kl = (float)c->ppo_target_kl;

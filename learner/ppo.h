@@ -26,7 +26,9 @@ typedef struct ppo_config {
   float vclip;         /* value clip vc, 0.2; <= 0: plain value loss */
   float ent_coef;      /* entropy bonus, 0 */
   float vf_coef;       /* value loss weight, 0.5 */
-  float lr;            /* Adam learning rate, 3e-4 */
+  float lr;            /* Adam learning rate, 3e-4 (of the policy when vf_lr > 0) */
+  float vf_lr;         /* > 0: the value network's own learning rate, and policy and value gradients
+                        * are clipped to max_grad_norm separately; 0: one lr, one global clip */
   int anneal_lr;       /* 1: lr * (1 - progress), progress passed to ppo_update */
   float max_grad_norm; /* global clip, 0.5; <= 0: off */
   float target_kl;     /* stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
