@@ -72,12 +72,13 @@ static int open_checkpoint(const char *in, char *path, size_t n, ckpt_file *f, d
 }
 
 /* --set may change how the policy is run (env and task keys), but not what its outputs mean or the net's
- * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads) and lattice.* rebuild
+ * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads and nn.deterministic) and lattice.* rebuild
  * another policy around the checkpoint's parameters. Either would play a different (wrong) policy without any error. */
 static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err) {
   for (int i = 0; i < cfg_nkeys; i++) {
     const cfg_key *k = &cfg_keys[i];
-    int fixed = (!strcmp(k->section, "nn") && strcmp(k->name, "threads")) || /* nn.threads is only speed */
+    /* nn.threads is only speed; nn.deterministic only picks how --deterministic reads the same policy */
+    int fixed = (!strcmp(k->section, "nn") && strcmp(k->name, "threads") && strcmp(k->name, "deterministic")) ||
                 (!strcmp(k->section, "env") && !strcmp(k->name, "action_mode")) || !strcmp(k->section, "lattice");
     if (!fixed) continue;
     char a[CFG_STR_MAX + 64], b[CFG_STR_MAX + 64];

@@ -47,6 +47,8 @@
   X(env, act_preload, ENUM, "baseline", 0, 0, "zero|baseline", "muscle activations at reset: zero, or env.excitation_baseline (the level the initial policy drives)") \
   X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
   X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \
+  X(env, pd_centre, ENUM, "current", 0, 0, "current|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose; action moves it by up to half its range), or the middle of its length range") \
+  X(env, pd_every_substep, BOOL, "true", 0, 0, NULL, "muscle_pd: re-evaluate the PD law before every MuJoCo step (KINESIS) rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
   X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \
@@ -78,6 +80,8 @@
   X(imitate, w_joint, REAL, "0", 0, 100, NULL, "reward weight: joint angles exp(-k_joint sum dq^2) (DeepMimic; 0: off)") \
   X(imitate, k_joint, REAL, "2", 0, 1e5, NULL, "joint-angle scale, 1/rad^2") \
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
+  X(imitate, term_start, REAL, "0.3", 0.001, 100, NULL, "m, termination distance at the start of training, tightened linearly to imitate.term_dist over imitate.term_steps") \
+  X(imitate, term_steps, INT, "0", 0, 9.2e18, NULL, "env steps of the termination curriculum (0: none, term_dist from the start)") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \

@@ -196,6 +196,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
     e->m_owned = 1;
   }
   e->d = mj_makeData(e->m);
+  e->term_dist = p->im_term_dist;
   if (find_indices(e, err)) goto fail;
   key_frame(e);
   upright_pose(e);
@@ -337,31 +338,51 @@ void env_reset(env_t *e, uint64_t seed) {
 
 void env_observe(const env_t *e, float *obs) { memcpy(obs, e->last_obs, sizeof(float) * e->obs_size); }
 
+/* muscle_pd: the activation whose force is the PD law's tension toward the target normalised length
+ * e->pd_target[i] at the muscle's current length and velocity (gain * act + bias = -f F0). */
+static void pd_ctrl(env_t *e) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  double msq = 0;
+  for (int i = 0; i < e->nmus; i++) {
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    double len = d->actuator_length[i], vel = d->actuator_velocity[i];
+    double ln = g[0] + (len - lr[0]) / e->mus_L0[i], vn = vel / e->mus_L0[i];
+    double f = e->p.pd_kp * (ln - e->pd_target[i]) + e->p.pd_kd * vn;
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    double gain = mju_muscleGain(len, vel, lr, m->actuator_acc0[i], g);
+    double bias = mju_muscleBias(len, lr, m->actuator_acc0[i], m->actuator_biasprm + i * mjNBIAS);
+    double u = gain < -1e-9 ? (-f * e->mus_F0[i] - bias) / gain : 0;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    d->ctrl[i] = u;
+    msq += u * u;
+  }
+  e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+}
+
 static void apply_action(env_t *e, const float *a) {
   const mjModel *m = e->m;
   mjData *d = e->d;
   double msq = 0;
   for (int i = 0; i < e->nmus; i++) {
-    double x = a[i], u;
+    double x = a[i];
     if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
     if (e->p.action_mode == ENV_ACT_EXCITATION) {
-      u = 1 / (1 + exp(-x));
-    } else {
-      const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
-      double len = d->actuator_length[i], vel = d->actuator_velocity[i];
-      double ln = g[0] + (len - lr[0]) / e->mus_L0[i], vn = vel / e->mus_L0[i];
-      double target = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
-      double f = e->p.pd_kp * (ln - target) + e->p.pd_kd * vn;
-      f = f < 0 ? 0 : f > 1 ? 1 : f;
-      double gain = mju_muscleGain(len, vel, lr, m->actuator_acc0[i], g);
-      double bias = mju_muscleBias(len, lr, m->actuator_acc0[i], m->actuator_biasprm + i * mjNBIAS);
-      u = gain < -1e-9 ? (-f * e->mus_F0[i] - bias) / gain : 0;
-      u = u < 0 ? 0 : u > 1 ? 1 : u;
+      double u = 1 / (1 + exp(-x));
+      d->ctrl[i] = u;
+      msq += u * u;
+      continue;
     }
-    d->ctrl[i] = u;
-    msq += u * u;
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    if (e->p.pd_centre == ENV_PD_CURRENT) { /* a zero action holds the current length */
+      double ln = g[0] + (d->actuator_length[i] - lr[0]) / e->mus_L0[i];
+      e->pd_target[i] = ln + 0.5 * (g[1] - g[0]) * tanh(x);
+    } else {
+      e->pd_target[i] = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
+    }
   }
-  e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+  if (e->p.action_mode == ENV_ACT_EXCITATION) e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+  else pd_ctrl(e);
 }
 
 static int finite_state(const env_t *e) {
@@ -422,6 +443,8 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   push_update(e);
   int ok = 1;
   for (int s = 0; s < e->p.substeps && ok; s++) {
+    /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
+    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e);
     mj_step2(m, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
     env_forward_qpos(e, 1);
@@ -473,6 +496,7 @@ void env_set_clip(env_t *e, int i) {
   env_task_frame(e, 0);
 }
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
+void env_set_term_dist(env_t *e, double d) { e->term_dist = d; }
 void env_heel_load(const env_t *e, double bw[2]) {
   for (int s = 0; s < 2; s++) bw[s] = e->heel_force[s] / e->weight;
 }

@@ -14,6 +14,8 @@ void env_params_default(env_params *p) {
   p->episode_s[ENV_TASK_IMITATE] = 10;
   p->pd_kp = 5;
   p->pd_kd = 0.5;
+  p->pd_centre = ENV_PD_CURRENT;
+  p->pd_every_substep = 1;
   p->excitation_baseline = 0.05;
   p->act_preload = 1;
   p->reset_noise = 0.02;

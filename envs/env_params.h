@@ -7,6 +7,7 @@
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
 typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
+typedef enum { ENV_PD_RANGE = 0, ENV_PD_CURRENT = 1 } env_pd_centre;
 typedef enum { ENV_MOTION_DEFAULT_GAIT = 0, ENV_MOTION_FILE = 1 } env_motion_source;
 
 typedef struct env_params {
@@ -22,6 +23,9 @@ typedef struct env_params {
    * clamped to [0,1]); the activation giving f is found by inverting gain*act + bias. */
   double pd_kp;               /* F0 per unit normalised length (default 5) */
   double pd_kd;               /* F0 per (L0/s) (default 0.5) */
+  env_pd_centre pd_centre;    /* current: l* = l_now + (hi-lo)/2 tanh(x) (a zero action holds the pose);
+                               * range: l* = lo + (hi-lo)(tanh(x)+1)/2 (zero: mid-range) */
+  int pd_every_substep;       /* 1: the PD law is re-evaluated before every MuJoCo step (KINESIS) */
 
   /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
   double excitation_baseline; /* resting excitation in (0,1) (default 0.05) */

@@ -30,6 +30,7 @@ struct env_t {
   int nhinge, hinge_qadr[ENV_MAX_HINGE], hinge_dadr[ENV_MAX_HINGE];
   int nmus;
   double mus_L0[ENV_MAX_MUSCLE], mus_F0[ENV_MAX_MUSCLE];
+  double pd_target[ENV_MAX_MUSCLE]; /* muscle_pd: target normalised lengths of this control step */
   int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
   signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */
   double fwd_local[3], up_local[3]; /* pelvis-frame forward and up at keyframe 0 */
@@ -51,6 +52,7 @@ struct env_t {
   double *qpos_up;          /* [nq] the upright stance (stand.pose = upright; NULL until built) */
   double h_up;              /* pelvis height of qpos_up (m) */
   double last_track_dist;
+  double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
 
   /* buffers (allocated once) */
   float *last_obs;

@@ -178,7 +178,7 @@ double env_task_reward(env_t *e) {
 }
 
 int env_task_terminal(env_t *e) {
-  if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->p.im_term_dist ? ENV_END_TRACKING : ENV_END_NONE;
+  if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->term_dist ? ENV_END_TRACKING : ENV_END_NONE;
   double up[3];
   env_pelvis_up(e, up);
   if (e->d->xpos[3 * e->pelvis + 2] < e->p.fall_height_frac * e->h0) return ENV_END_FALL;

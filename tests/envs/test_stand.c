@@ -123,3 +123,45 @@ Test(stand, reward_terms_bounded) {
   env_free(env);
   mj_deleteModel(m);
 }
+
+/* muscle_pd centred on the current length: a zero action holds the pose (each muscle resists being
+ * stretched from where it was); centred on mid-range it pulls the joints toward the middle of the
+ * muscles' ranges. Hinge drift after 0.33 s of zero actions on the upright stance (reset noise 0). */
+static double pd_drift(const mjModel *m, env_pd_centre centre, int every) {
+  env_params p;
+  env_params_default(&p);
+  p.action_mode = ENV_ACT_MUSCLE_PD;
+  p.pd_centre = centre;
+  p.pd_every_substep = every;
+  p.reset_noise = 0;
+  env_t *env = make_on(m, &p);
+  env_reset(env, 1);
+  const mjData *d = env_data(env);
+  double q0[64];
+  int n = 0;
+  for (int j = 0; j < m->njnt && n < 64; j++)
+    if (m->jnt_type[j] == mjJNT_HINGE && m->jnt_limited[j]) q0[n++] = d->qpos[m->jnt_qposadr[j]];
+  float act[80] = {0}, *obs = malloc(sizeof(float) * env_obs_size(env));
+  env_step_out out = {.obs = obs};
+  for (int t = 0; t < 10 && !out.done; t++) env_step(env, act, &out);
+  cr_assert(!out.done, "fell within 10 steps of zero PD actions (centre %d)", centre);
+  double ss = 0;
+  n = 0;
+  for (int j = 0; j < m->njnt && n < 64; j++)
+    if (m->jnt_type[j] == mjJNT_HINGE && m->jnt_limited[j]) {
+      double a = d->qpos[m->jnt_qposadr[j]] - q0[n++];
+      ss += a * a;
+    }
+  free(obs);
+  env_free(env);
+  return sqrt(ss / n);
+}
+
+Test(stand, muscle_pd_zero_action_holds_current_pose) {
+  d2m_err e;
+  mjModel *m = test_model(&e);
+  cr_assert(m, "%s", e.msg);
+  double cur = pd_drift(m, ENV_PD_CURRENT, 1), mid = pd_drift(m, ENV_PD_RANGE, 1);
+  cr_assert(cur < 0.5 * mid, "hinge drift %g rad centred on the pose, %g on mid-range", cur, mid);
+  mj_deleteModel(m);
+}
