@@ -17,8 +17,9 @@ typedef struct env_params {
   env_action_mode action_mode;/* excitation (default) | muscle_pd */
   double episode_s[3];        /* s, episode length per task (stand 10, walk 20, imitate 10) */
 
-  /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5). */
-  /* muscle_pd mode: target normalised length l* = lo + (hi-lo)(tanh(x)+1)/2 over the muscle's
+  /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5; the policy head starts at
+   * logit(excitation_baseline), nn/ac_config.c). */
+  /* muscle_pd mode: a target normalised length l* per muscle (pd_centre below) over the muscle's
    * normalised range [lo,hi] (gainprm[0..1]); desired tension f = kp (l - l*) + kd v (F0 units,
    * clamped to [0,1]); the activation giving f is found by inverting gain*act + bias. */
   double pd_kp;               /* F0 per unit normalised length (default 5) */
