@@ -1,6 +1,8 @@
 /* actor/actor.c: see actor.h. */
 #include "actor/actor.h"
 
+#include "actor/rollout.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +12,8 @@
 #include "nn/ac_config.h"
 #include "common/mpi_util.h"
 #include "common/rng.h"
-#include "nn/rstat.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
-#include "envs/model/model.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
 
@@ -25,23 +25,11 @@ typedef struct actor {
   motionlib lib;             /* imitate.motion = a .list: the clips every env samples from (else empty) */
   env_t **env;
   ac_net net;
-  ac_ws ws;
+  rollout ro;                /* the rollout loop and the batch it fills (actor/rollout.h) */
   float *params, *incoming;  /* current weights; receive buffer for the next ones */
   uint64_t version;
   float *mean, *inv_std;     /* the learner's normalisation statistics */
-  rstat seen;                /* moments of the raw observations since the last batch */
-  rng_t rng;                 /* action noise */
-  float *obs_raw, *obs_norm; /* [E][obs] current observations */
-  float *fin_raw, *fin_norm; /* [E][obs] final observations of episodes that just ended */
-  float *act, *logp, *val;   /* [E][act], [E], [E] of the current step */
-  /* the batch being filled, time-major [T][E] */
-  float *b_obs, *b_act, *b_logp, *b_val, *b_rew, *b_tval, *boot;
-  uint8_t *b_term, *b_trunc;
-  int amp_feat;              /* amp.enabled: F, the batch carries (s, s') features [T][E][2F]; else 0 */
-  float *amp_cur, *b_amp;    /* [E][F] features of the current states; [T][E][2F] */
-  proto_episode *eps;
-  uint32_t neps, eps_cap;
-  long numerical_resets;
+  proto_episode *eps;        /* the rollout's ended episodes as the batch message lists them */
   msgpack_sbuffer sbuf[2];
   MPI_Request req[2];
   int cur;
@@ -78,12 +66,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   a->sync = !strcmp(cfg->learner_mode, "sync");
   env_params ep;
   if (env_params_from_cfg(cfg, &ep, err)) return -1;
-  model_subject subj;
-  model_subject_default(&subj);
-  if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
-  subj.timestep = cfg->env_sim_dt;
-  subj.actlimited = cfg->env_actlimited;
-  if (!(a->model = model_load(&subj, err))) return -1;
+  if (!(a->model = env_model_from_cfg(cfg, err))) return -1;
   /* A clip library is loaded once and shared; each env draws its clips with its own stream. */
   int use_lib = ep.task == ENV_TASK_IMITATE && ep.motion == ENV_MOTION_FILE && env_motion_is_list(ep.motion_path);
   if (use_lib && motionlib_load_list(&a->lib, a->model, ep.motion_path, ep.dt, err))
@@ -101,41 +84,21 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
   ac_config ac;
   if (ac_config_from_cfg(cfg, a->obs_dim, a->act_dim, &ac, err)) return -1;
   ac_init(&a->net, &ac);
-  ac_ws_init(&a->ws, &a->net, a->E, 0);
-  size_t np = a->net.nparams, O = (size_t)a->obs_dim, A = (size_t)a->act_dim, E = (size_t)a->E, T = (size_t)a->T;
+  size_t np = a->net.nparams, O = (size_t)a->obs_dim, E = (size_t)a->E, T = (size_t)a->T;
   a->params = xaligned(np * sizeof(float));
   a->incoming = xaligned(np * sizeof(float));
   a->mean = xcalloc(O, sizeof(float));
   a->inv_std = xcalloc(O, sizeof(float));
-  rstat_init(&a->seen, a->obs_dim);
-  rng_seed(&a->rng, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_POLICY, 0);
-  a->obs_raw = xaligned(E * O * 4);
-  a->obs_norm = xaligned(E * O * 4);
-  a->fin_raw = xaligned(E * O * 4);
-  a->fin_norm = xaligned(E * O * 4);
-  a->act = xaligned(E * A * 4);
-  a->logp = xaligned(E * 4);
-  a->val = xaligned(E * 4);
-  a->b_obs = xaligned(T * E * O * 4);
-  a->b_act = xaligned(T * E * A * 4);
-  a->b_logp = xaligned(T * E * 4);
-  a->b_val = xaligned(T * E * 4);
-  a->b_rew = xaligned(T * E * 4);
-  a->b_tval = xaligned(T * E * 4);
-  a->boot = xaligned(E * 4);
-  a->b_term = xcalloc(T * E, 1);
-  a->b_trunc = xcalloc(T * E, 1);
-  a->eps_cap = (uint32_t)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES);
-  a->eps = xcalloc(a->eps_cap, sizeof *a->eps);
-  for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * O);
-  if (cfg->amp_enabled) {
-    a->amp_feat = env_amp_size(a->env[0]);
-    a->amp_cur = xaligned(E * (size_t)a->amp_feat * 4);
-    a->b_amp = xaligned(T * E * 2 * (size_t)a->amp_feat * 4);
-    for (int e = 0; e < a->E; e++) env_amp_features(a->env[e], a->amp_cur + (size_t)e * a->amp_feat);
-  }
+  rollout_config rc = {.envs = a->E, .steps = a->T, .obs_dim = a->obs_dim, .act_dim = a->act_dim,
+                       .amp_feat = cfg->amp_enabled ? env_amp_size(a->env[0]) : 0, .obs_clip = (float)cfg->ppo_obs_clip,
+                       .action = ROLLOUT_SAMPLE,
+                       .max_episodes = (int)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES)};
+  rollout_init(&a->ro, &rc, &rollout_env_ops, (void **)a->env, &a->net);
+  rng_seed(&a->ro.rng, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_POLICY, 0);
+  a->ro.params = a->params, a->ro.mean = a->mean, a->ro.inv_std = a->inv_std;
+  a->eps = xcalloc((size_t)rc.max_episodes, sizeof *a->eps);
   a->env_state_bytes = env_state_size(a->env[0]);
-  a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes + ac_noise_state_size(&a->ws);
+  a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes + ac_noise_state_size(&a->ro.ws);
   a->state = xmalloc(a->state_size);
   return 0;
 }
@@ -145,11 +108,8 @@ static void actor_free(actor *a) {
   free(a->env);
   motionlib_free(&a->lib); /* after the envs that borrow it */
   if (a->model) mj_deleteModel(a->model);
-  if (a->net.nparams) ac_ws_free(&a->ws);
-  rstat_free(&a->seen);
-  void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->obs_raw, a->obs_norm, a->fin_raw, a->fin_norm,
-                  a->act, a->logp, a->val, a->b_obs, a->b_act, a->b_logp, a->b_val, a->b_rew, a->b_tval, a->boot,
-                  a->b_term, a->b_trunc, a->eps, a->rbuf, a->state, a->amp_cur, a->b_amp};
+  rollout_free(&a->ro);
+  void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->eps, a->rbuf, a->state};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
   for (int k = 0; k < 2; k++) msgpack_sbuffer_destroy(&a->sbuf[k]);
   proto_decoder_free(&a->dec);
@@ -192,6 +152,7 @@ static int take_weights(actor *a, const proto_weights *h) {
   float *t = a->params;
   a->params = a->incoming;
   a->incoming = t;
+  a->ro.params = a->params;
   a->version = h->policy_version;
   rstat s = {.dim = a->obs_dim, .count = (double)h->obs_count, .mean = NULL, .m2 = NULL};
   double *mean = xmalloc((size_t)a->obs_dim * 2 * sizeof(double)); /* once per update, not per step */
@@ -214,10 +175,10 @@ static void send_state(actor *a) {
   memcpy(h.magic, "D2MACT1", 8);
   h.envs = (uint32_t)a->E;
   h.env_bytes = (uint32_t)a->env_state_bytes;
-  h.rng = a->rng;
+  h.rng = a->ro.rng;
   memcpy(a->state, &h, sizeof h);
   for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
-  ac_noise_save(&a->ws, a->state + sizeof h + (size_t)a->E * a->env_state_bytes); /* Lattice noise, if any */
+  ac_noise_save(&a->ro.ws, a->state + sizeof h + (size_t)a->E * a->env_state_bytes); /* Lattice noise, if any */
   CHECK_MPI(MPI_Send(a->state, (int)a->state_size, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm));
 }
 
@@ -230,7 +191,7 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
   if (memcmp(h.magic, "D2MACT1", 8) || h.envs != (uint32_t)a->E || h.env_bytes != a->env_state_bytes)
     return err_set(err, "actor state header does not match this actor (%u envs of %u bytes)", h.envs, h.env_bytes);
   size_t noise_off = sizeof h + (size_t)a->E * a->env_state_bytes;
-  if (ac_noise_check(&a->ws, buf + noise_off, n - noise_off, err)) return -1;
+  if (ac_noise_check(&a->ro.ws, buf + noise_off, n - noise_off, err)) return -1;
   /* Back up the current envs so that a bad env state rolls everything back. */
   for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
   for (int e = 0; e < a->E; e++) {
@@ -242,10 +203,9 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
       return err_wrap(err, "env %d", e);
     }
   }
-  a->rng = h.rng;
-  ac_noise_load(&a->ws, buf + noise_off, n - noise_off);
-  for (int e = 0; e < a->E; e++) env_observe(a->env[e], a->obs_raw + (size_t)e * a->obs_dim);
-  for (int e = 0; e < a->E && a->amp_feat; e++) env_amp_features(a->env[e], a->amp_cur + (size_t)e * a->amp_feat);
+  a->ro.rng = h.rng;
+  ac_noise_load(&a->ro.ws, buf + noise_off, n - noise_off);
+  rollout_observe(&a->ro);
   return 0;
 }
 
@@ -298,21 +258,8 @@ static int poll_learner(actor *a, int block) {
   }
 }
 
-/* Values of the final observations of the envs whose episode was truncated this step. */
-static void truncated_values(actor *a, int t, const int *which, int n) {
-  if (!n) return;
-  size_t O = (size_t)a->obs_dim;
-  for (int i = 0; i < n; i++)
-    rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->fin_raw + (size_t)which[i] * O, a->fin_norm + (size_t)i * O, 1,
-                    (float)a->cfg->ppo_obs_clip);
-  /* The actions sampled here are discarded; only the values matter. */
-  ac_act(&a->net, a->params, &a->ws, a->fin_norm, n, &a->rng, 1, a->act, NULL, a->val);
-  for (int i = 0; i < n; i++) a->b_tval[(size_t)t * a->E + which[i]] = a->val[i];
-}
-
-static void record_episode(actor *a, const env_episode_info *ep) {
-  if (a->neps == a->eps_cap) return;
-  proto_episode *p = &a->eps[a->neps++];
+/* An ended episode as the batch message lists it. */
+static void to_proto_episode(const env_episode_info *ep, proto_episode *p) {
   p->ret = (float)ep->ret;
   p->length = (uint32_t)ep->length;
   static const uint32_t reason_map[] = {PROTO_END_TIME_LIMIT, PROTO_END_TIME_LIMIT, PROTO_END_FALL,
@@ -325,68 +272,21 @@ static void record_episode(actor *a, const env_episode_info *ep) {
   p->numerical_resets = ep->reason == ENV_END_NUMERICAL;
 }
 
-/* AMP: (s, s') of env e at batch row i: s is the state before the step; s' the state after it, or
- * the ended episode's last state (env_step_out.final_amp) when the step ends the episode. */
-static float *amp_row_begin(actor *a, size_t i, int e, env_step_out *out) {
-  size_t F = (size_t)a->amp_feat;
-  float *row = a->b_amp + i * 2 * F;
-  memcpy(row, a->amp_cur + (size_t)e * F, F * sizeof(float));
-  out->final_amp = row + F;
-  return row;
-}
-
-static void amp_row_end(actor *a, float *row, int e, const env_step_out *out) {
-  size_t F = (size_t)a->amp_feat;
-  if (out->done && out->ep.reason == ENV_END_NUMERICAL) memcpy(row + F, row, F * sizeof(float)); /* no finite s' */
-  else if (!out->done) env_amp_features(a->env[e], row + F);
-  if (out->done) env_amp_features(a->env[e], a->amp_cur + (size_t)e * F); /* the new episode's first state */
-  else memcpy(a->amp_cur + (size_t)e * F, row + F, F * sizeof(float));
-}
-
-/* One control step of all envs at row t of the batch. */
-static void step_all(actor *a, int t) {
-  size_t O = (size_t)a->obs_dim, A = (size_t)a->act_dim, E = (size_t)a->E, row = (size_t)t * E;
-  rstat_update(&a->seen, a->obs_raw, a->E);
-  rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->obs_raw, a->obs_norm, a->E, (float)a->cfg->ppo_obs_clip);
-  ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 0, a->act, a->logp, a->val);
-  memcpy(a->b_obs + row * O, a->obs_norm, E * O * 4);
-  memcpy(a->b_act + row * A, a->act, E * A * 4);
-  memcpy(a->b_logp + row, a->logp, E * 4);
-  memcpy(a->b_val + row, a->val, E * 4);
-  int trunc_idx[4096], ntrunc = 0;
-  for (int e = 0; e < a->E; e++) {
-    env_step_out out = {.obs = a->obs_raw + (size_t)e * O, .final_obs = a->fin_raw + (size_t)e * O};
-    float *amp = a->amp_feat ? amp_row_begin(a, row + e, e, &out) : NULL;
-    env_step(a->env[e], a->act + (size_t)e * A, &out);
-    if (amp) amp_row_end(a, amp, e, &out);
-    a->b_rew[row + e] = out.reward;
-    a->b_term[row + e] = (uint8_t)(out.terminated != 0);
-    a->b_trunc[row + e] = (uint8_t)(out.truncated && !out.terminated);
-    a->b_tval[row + e] = 0.f;
-    if (out.done) {
-      record_episode(a, &out.ep);
-      if (out.ep.reason == ENV_END_NUMERICAL) a->numerical_resets++;
-      if (a->b_trunc[row + e]) trunc_idx[ntrunc++] = e;
-    }
-  }
-  truncated_values(a, t, trunc_idx, ntrunc);
-}
-
 /* Bootstrap values and the encoded batch in sbuf[k] (the caller made sure it is not in flight). */
 static void pack_batch(actor *a, int k) {
-  rstat_normalize(a->mean, a->inv_std, a->obs_dim, a->obs_raw, a->obs_norm, a->E, (float)a->cfg->ppo_obs_clip);
-  ac_act(&a->net, a->params, &a->ws, a->obs_norm, a->E, &a->rng, 1, a->act, NULL, a->boot);
+  rollout *r = &a->ro;
+  rollout_bootstrap(r);
+  for (int i = 0; i < r->neps; i++) to_proto_episode(&r->eps[i], &a->eps[i]);
   proto_traj_src src = {
       .rank = (uint32_t)a->rank, .policy_version = a->version, .envs = (uint32_t)a->E, .steps = (uint32_t)a->T,
-      .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = (uint32_t)(2 * a->amp_feat),
-      .obs = a->b_obs, .actions = a->b_act, .logp = a->b_logp, .values = a->b_val, .rewards = a->b_rew,
-      .terminated = a->b_term, .truncated = a->b_trunc, .bootstrap_value = a->boot, .truncated_value = a->b_tval,
-      .amp = a->amp_feat ? a->b_amp : NULL, .obs_count = (uint64_t)a->seen.count, .obs_mean = a->seen.mean, .obs_m2 = a->seen.m2,
-      .episodes = a->eps, .n_episodes = a->neps};
+      .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = (uint32_t)(2 * r->c.amp_feat),
+      .obs = r->b_obs, .actions = r->b_act, .logp = r->b_logp, .values = r->b_val, .rewards = r->b_rew,
+      .terminated = r->b_term, .truncated = r->b_trunc, .bootstrap_value = r->boot, .truncated_value = r->b_tval,
+      .amp = r->b_amp, .obs_count = (uint64_t)r->seen.count, .obs_mean = r->seen.mean, .obs_m2 = r->seen.m2,
+      .episodes = a->eps, .n_episodes = (uint32_t)r->neps};
   d2m_err err;
   if (proto_encode_traj(&src, &a->sbuf[k], &err)) D2M_FATAL("encoding a trajectory batch: %s", err.msg);
-  a->neps = 0;
-  rstat_reset(&a->seen);
+  rollout_clear(r);
 }
 
 static void send_batch(actor *a) {
@@ -413,7 +313,7 @@ int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
   proto_decoder_init(&dec);
   for (int r = 0; r < rollouts; r++) {
     double t0 = log_elapsed();
-    for (int t = 0; t < a.T; t++) step_all(&a, t);
+    for (int t = 0; t < a.T; t++) rollout_step(&a.ro, t);
     double t1 = log_elapsed();
     pack_batch(&a, 0);
     double t2 = log_elapsed();
@@ -463,19 +363,19 @@ int actor_run(const cfg_t *cfg, MPI_Comm comm) {
   CHECK_MPI(MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, comm));
   if (!ok) LOG_E("actor setup failed: %s", err.msg);
   int state = poll_learner(&a, 1); /* first weights, or stop */
-  long batches = 0;
+  long batches = 0; /* sent; the learner's closing "intake:" line accounts for every one */
   while (state != POLL_STOP) {
     if (ok) curriculum(&a);
     for (int t = 0; t < a.T && state != POLL_STOP; t++) {
-      if (ok) step_all(&a, t);
+      if (ok) rollout_step(&a.ro, t);
       if (!a.sync && poll_learner(&a, 0) == POLL_STOP) state = POLL_STOP;
     }
     if (state == POLL_STOP) break;
-    if (ok) send_batch(&a);
-    batches++;
+    if (ok) send_batch(&a), batches++;
     if (a.sync || !ok) state = poll_learner(&a, 1);
   }
-  LOG_D("actor done: %ld batches, %ld numerical resets", batches, a.numerical_resets);
+  LOG_I("actor done: sent %ld batches, %lld env steps; %ld numerical resets", batches,
+        (long long)batches * a.T * a.E, a.ro.numerical_resets);
   say_bye(&a);
   actor_free(&a);
   return ok ? 0 : 1;

@@ -1,6 +1,6 @@
 /* analysis/analyze.c: `drl2move analyze DIR`: gait events, spatio-temporal metrics, kinematics and GRF
  * per gait cycle against references, training curves, and the report (see analyze.h, report.h). */
-#include "analysis/analyze.h"
+#include "analysis/analyze_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -80,9 +80,17 @@ static void an_eval_outputs(an_ctx *c, int default_out) {
 static void an_learning(an_ctx *c) {
   if (!c->progress[0]) return;
   report_heading(&c->rep, "Training");
-  char cmd[9000];
-  snprintf(cmd, sizeof cmd, "cp '%s' '%s/learning.csv'", c->progress, c->o.out);
-  if (system(cmd)) return;
+  char dst[4200];
+  snprintf(dst, sizeof dst, "%s/learning.csv", c->o.out);
+  uint8_t *buf;
+  size_t n;
+  d2m_err err;
+  int rc = file_slurp(c->progress, (size_t)1 << 30, &buf, &n, &err);
+  if (!rc) rc = file_write_atomic(dst, buf, n, &err), free(buf);
+  if (rc) {
+    LOG_W("analyze: learning curves left out: %s", err.msg);
+    return;
+  }
   report_plot(&c->rep, "learning", 1200, 700, "Learning curves from progress.csv (mean episode return and length, "
                                                "PPO diagnostics, throughput) against environment steps",
               "  set multiplot layout 2,2\n  set grid\n  set xlabel 'environment steps'\n  set key top left\n"
@@ -141,7 +149,7 @@ static void an_gait(an_ctx *c) {
   double *ap[2];
   foot_ap(c, fx, fy, ap);
   gait_input in = {.n = c->n, .t = c->t, .thresh = c->o.thresh_bw, .min_s = c->o.min_s, .max_stride_s = 3.0,
-                   .kinematic = c->o.kinematic};
+                   .kinematic = c->o.events == AN_EVENTS_KINEMATIC};
   for (int s = 0; s < 2; s++) in.fz[s] = fz[s], in.foot_x[s] = fx[s], in.foot_y[s] = fy[s], in.ap[s] = ap[s];
   /* Walking means the pelvis up: samples below 70 % of the highest pelvis of the record (eval writes the
    * reset pose, standing or the reference's) do not belong to strides (the env's fall rule, 0.7). */
@@ -152,7 +160,7 @@ static void an_gait(an_ctx *c) {
   in.valid = valid;
   gait_metrics *g = &c->gm;
   report_heading(&c->rep, "Gait events and spatio-temporal metrics");
-  if (c->o.kinematic)
+  if (c->o.events == AN_EVENTS_KINEMATIC)
     report_text(&c->rep, "Events from kinematics (Zeni, Richards & Higginson 2008): heel strike where the foot (calcn) is "
                          "farthest ahead of the pelvis along the direction of progression, toe off where it is farthest "
                          "behind; events alternate and are at least %.0f ms apart.", 1000 * c->o.min_s);
@@ -404,84 +412,15 @@ static void an_grf(an_ctx *c) {
               "reference pooled over both treadmill belts", body);
 }
 
-static void analyze_usage(FILE *f) {
-  fprintf(f,
-          "usage: drl2move analyze DIR [--out DIR] [--ref FILE.mot] [--grf FILE] [--grf-rate HZ]\n"
-          "                        [--emg FILE.c3d|FILE.csv --emg-map FILE] [--threshold BW] [--debounce S]\n"
-          "                        [--events force|kinematic]\n"
-          "DIR: an eval output (frames.csv) or a run dir (RUN/eval/frames.csv, RUN/progress.csv).\n"
-          "                        [--grf-body-weight N]\n"
-          "Writes OUT (default DIR/analysis): metrics.csv, per-cycle curves (.csv), gnuplot scripts (.gp), PNG and\n"
-          "SVG pictures, and report.html (open it from the file system).\n"
-          "  --ref FILE.mot   joint-angle reference, taken as one gait cycle from right heel strike (e.g.\n"
-          "                   gait-reference/opensim_crouch_gait_tutorial/normal.mot); without it the task's own\n"
-          "                   reference (imitate: ref_* columns) is used when present\n"
-          "  --grf FILE       reference GRF, Fukuchi et al. 2018 treadmill layout (Fx1 Fy1 .. Fx2 Fy2, N, y up)\n"
-          "                   or a C3D with type-2 force plates and Foot Strike events (Vicon/Nexus)\n"
-          "  --grf-rate HZ    its sampling rate (default 300)\n"
-          "  --grf-body-weight N   body weight for a C3D (default: 2 x stance impulse / stride time)\n"
-          "  --emg FILE       EMG: C3D analog channels (raw: band-pass, rectify, low-pass) or a CSV of envelopes\n"
-          "                   (column 'time' plus one column per channel)\n"
-          "  --emg-map FILE   lines 'CHANNEL LABEL = model_muscle' (e.g. 'Right Tibialis Anterior = tibant_r') and\n"
-          "                   optional 'cycle = T0 T1' lines (s) giving gait cycles of the EMG record (default: the\n"
-          "                   whole record is one cycle)\n"
-          "  --threshold BW   contact threshold on vertical GRF in body weights (default 0.05)\n"
-          "  --debounce S     a contact change must last this long (default 0.05 s)\n"
-          "  --events K       force (default): GRF threshold; kinematic: foot position relative to the pelvis\n"
-          "                   (Zeni et al. 2008), e.g. for --playback rollouts whose contact forces are not dynamics\n");
-}
-
-/* A real option, whole string, in lo..hi (lo excluded where lo_open): atof would turn "0.05bw" or
- * "fast" into 0.05 or 0 without a word, and a zero threshold finds contact everywhere. */
-static int opt_real(const char *opt, const char *v, double lo, int lo_open, double hi, const char *unit, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno == ERANGE || !isfinite(x))
-    return fprintf(stderr, "drl2move analyze: %s '%s' is not a number\n", opt, v), -1;
-  if (x < lo || (lo_open && x == lo) || x > hi)
-    return fprintf(stderr, "drl2move analyze: %s %g outside %s%g..%g] %s\n", opt, x, lo_open ? "(" : "[", lo, hi, unit),
-           -1;
-  *out = x;
-  return 0;
-}
-
-int analyze_cli(int argc, char **argv) {
-  an_ctx *c = xcalloc(1, sizeof *c);
-  an_opts *o = &c->o;
+void analyze_opts_default(an_opts *o) {
+  memset(o, 0, sizeof *o);
   o->thresh_bw = 0.05, o->min_s = 0.05, o->grf_rate = 300, o->max_shift_pct = 20;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int has = i + 1 < argc;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return analyze_usage(stdout), free(c), 0;
-    else if (!strcmp(a, "--out") && has) o->out = argv[++i];
-    else if (!strcmp(a, "--ref") && has) o->ref_mot = argv[++i];
-    else if (!strcmp(a, "--grf") && has) o->grf = argv[++i];
-    else if (!strcmp(a, "--grf-rate") && has) {
-      if (opt_real(a, argv[++i], 0, 1, 1e6, "Hz", &o->grf_rate)) return free(c), 2;
-    } else if (!strcmp(a, "--grf-body-weight") && has) {
-      if (opt_real(a, argv[++i], 0, 1, 1e4, "N", &o->grf_bw)) return free(c), 2;
-    }
-    else if (!strcmp(a, "--emg") && has) o->emg = argv[++i];
-    else if (!strcmp(a, "--emg-map") && has) o->emg_map = argv[++i];
-    else if (!strcmp(a, "--threshold") && has) {
-      if (opt_real(a, argv[++i], 0, 1, 2, "body weights", &o->thresh_bw)) return free(c), 2;
-    } else if (!strcmp(a, "--debounce") && has) {
-      if (opt_real(a, argv[++i], 0, 0, 2, "s", &o->min_s)) return free(c), 2;
-    }
-    else if (!strcmp(a, "--events") && has) {
-      const char *v = argv[++i];
-      if (strcmp(v, "force") && strcmp(v, "kinematic")) return analyze_usage(stderr), free(c), 2;
-      o->kinematic = !strcmp(v, "kinematic");
-    }
-    else if (a[0] != '-' && !o->in) o->in = a;
-    else {
-      fprintf(stderr, "drl2move analyze: bad or incomplete option '%s'\n", a);
-      return analyze_usage(stderr), free(c), 2;
-    }
-  }
-  if (!o->in || o->grf_rate <= 0 || o->thresh_bw <= 0 || o->min_s < 0 || (o->emg && !o->emg_map))
-    return analyze_usage(stderr), free(c), 2;
+}
+
+int analyze_run(const an_opts *opts) {
+  an_ctx *c = xcalloc(1, sizeof *c);
+  c->o = *opts;
+  an_opts *o = &c->o;
   char outbuf[4200];
   int default_out = !o->out;
   if (!o->out) snprintf(outbuf, sizeof outbuf, "%s/analysis", o->in), o->out = outbuf;

@@ -1,12 +1,13 @@
-/* analysis/analyze.h: `drl2move analyze` (internal to deploy/analyze*.c). */
+/* analysis/analyze.h: `drl2move analyze`: gait events and metrics, joint angles, GRF and EMG against
+ * references, plots and report.html from an eval output or a run dir. The command line is parsed in
+ * deploy/analyze_cli.c. */
 #ifndef D2M_ANALYZE_H
 #define D2M_ANALYZE_H
 
-#include "analysis/report.h"
-#include "analysis/gait.h"
-#include "analysis/stats.h"
-
-#define AN_MAXCYC 2048
+typedef enum {
+  AN_EVENTS_FORCE = 0,     /* gait events from the vertical GRF threshold */
+  AN_EVENTS_KINEMATIC = 1  /* from foot kinematics (Zeni et al. 2008) */
+} an_events;
 
 typedef struct an_opts {
   const char *in, *out, *ref_mot, *grf, *emg, *emg_map;
@@ -15,32 +16,11 @@ typedef struct an_opts {
   double grf_rate;   /* Hz of the --grf file */
   double grf_bw;     /* N, body weight for a C3D --grf (0: from the stance impulse) */
   double max_shift_pct; /* EMG time-shift search range (% of the cycle) */
-  int kinematic;     /* events from foot kinematics (Zeni et al. 2008) instead of the GRF threshold */
+  an_events events;
 } an_opts;
 
-typedef struct an_ctx {
-  an_opts o;
-  char frames[4200], progress[4200];
-  stats_table tab;
-  int n;
-  double *t;         /* [n] time with episodes laid end to end, 10 s apart */
-  gait_cycle cyc[AN_MAXCYC];
-  int nc;
-  gait_metrics gm;
-  report rep;
-} an_ctx;
-
-/* Column `name` of frames.csv, malloc'd [n]; NULL if absent. */
-double *an_col(const an_ctx *c, const char *name);
-/* 1 if any of cols[j][0..GAIT_NPTS) is finite. */
-int an_any_finite(double *const *cols, int ncols);
-/* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */
-int an_write_curves(const an_ctx *c, const char *name, const char *header, double *const *cols, int ncols);
-/* analyze_emg.c: excitation heat map and the EMG comparison. */
-void an_excitation(an_ctx *c);
-void an_emg(an_ctx *c);
-/* Reference GRF curves (body weights) from a C3D's force plates; returns the stances used. */
-int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
-int analyze_cli(int argc, char **argv);
+void analyze_opts_default(an_opts *o);
+/* Runs the analysis (out NULL: IN/analysis); 0, or 1 after an error (logged). */
+int analyze_run(const an_opts *o);
 
 #endif

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "common/log.h"
-#include "analysis/analyze.h"
+#include "analysis/analyze_int.h"
 #include "analysis/emg.h"
 #include "mocap/c3d.h"
 

@@ -3,36 +3,50 @@
 #include "analysis/posture.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nn/ac.h"
 #include "nn/ac_config.h"
-#include "common/ckpt.h"
 #include "common/config.h"
 #include "nn/rstat.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "nn/policy_file.h"
+#include "actor/rollout.h"
 
 #define RAD2DEG (180.0 / M_PI)
 
+/* Row buffer appender: the state is recorded before the step, the reward is known after it. */
+typedef struct rowbuf {
+  char *p;
+  size_t n, cap;
+} rowbuf;
+
 typedef struct eval_ctx {
+  const eval_opts *o;
   cfg_t cfg;
   env_params ep;
   mjModel *model;
   env_t *env;
+  void *envs[1];            /* the rollout's view of env */
   ac_net net;
-  ac_ws ws;
-  float *params, *mean, *inv_std, *obs, *obs_norm, *act;
-  int O, A, off_joint, off_foot, nh;
+  rollout ro;               /* the actor's rollout loop with one env (actor/rollout.h) */
+  float *params, *mean, *inv_std;
+  int O, A, off_foot, nh;
   int hinge[64];            /* hinge joint ids, model order */
   int calcn[2];
   double weight;            /* body weight (N) */
+  /* outputs and their per-row buffers */
+  FILE *csv, *js;
+  rowbuf rb;
+  double *act0, *frc0, *ref_qpos; /* [na] activations, [nu] forces before the step; [nq] reference pose */
+  float *exc;               /* [nu] the excitation the step applied */
+  eval_result *res;
+  /* video */
   model_gl *gl;
   mjData *ghost;
   unsigned char *rgb;
@@ -50,26 +64,6 @@ void eval_opts_default(eval_opts *o) {
   o->seed = 1;
 }
 
-
-/* A file is read as is. A run dir means its newest valid checkpoint: a truncated or corrupted newest
- * one (a run killed while writing) is skipped with a warning, as `train --resume` does. */
-static int open_checkpoint(const char *in, char *path, size_t n, ckpt_file *f, d2m_err *err) {
-  struct stat st;
-  if (stat(in, &st) || !S_ISDIR(st.st_mode)) {
-    snprintf(path, n, "%s", in);
-    return ckpt_read(path, f, err);
-  }
-  long ups[1024];
-  int nc = ckpt_list(in, ups, 1024);
-  if (nc <= 0) return err_set(err, "%s: no checkpoint in %s/checkpoints", in, in);
-  for (int i = 0; i < nc; i++) {
-    ckpt_path(path, n, in, ups[i]);
-    d2m_err e;
-    if (!ckpt_read(path, f, &e)) return 0;
-    LOG_W("eval: skipping checkpoint: %s", e.msg);
-  }
-  return err_set(err, "%s: none of the %d checkpoints is valid", in, nc);
-}
 
 /* --set may change how the policy is run (env and task keys), but not what its outputs mean or the net's
  * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads and nn.deterministic) and lattice.* rebuild
@@ -92,57 +86,46 @@ static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err)
   return 0;
 }
 
-static int load_policy(eval_ctx *c, const eval_opts *o, ckpt_file *f, d2m_err *err) {
-  const void *text;
-  size_t len;
-  if (ckpt_get(f, "config", 0, &text, &len, err)) return -1;
-  char *s = xmalloc(len + 1);
-  memcpy(s, text, len), s[len] = 0;
-  cfg_defaults(&c->cfg);
-  int rc = cfg_load_string(&c->cfg, "checkpoint config", s, err);
-  free(s);
-  if (rc) return -1;
-  if (o->task && cfg_set(&c->cfg, "--task", "env", "task", o->task, err)) return -1;
-  cfg_t *trained = xmalloc(sizeof *trained);
-  *trained = c->cfg;
-  for (int i = 0; i < o->nset && !rc; i++) rc = cfg_apply_override(&c->cfg, o->set[i], err);
-  if (!rc) rc = check_fixed_keys(trained, &c->cfg, err);
-  free(trained);
-  if (rc) return -1;
-  if (o->subject) snprintf(c->cfg.env_subject, sizeof c->cfg.env_subject, "%s", o->subject);
-  if (env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
-  model_subject subj;
-  model_subject_default(&subj);
-  if (c->cfg.env_subject[0] && model_subject_load(c->cfg.env_subject, &subj, err)) return -1;
-  subj.timestep = c->cfg.env_sim_dt;
-  subj.actlimited = c->cfg.env_actlimited;
-  if (!(c->model = model_load(&subj, err))) return -1;
+/* The config the policy runs with: the checkpoint's, then --task, --set (refusing fixed keys), --subject. */
+static int eval_config(cfg_t *c, const cfg_t *trained, const eval_opts *o, d2m_err *err) {
+  *c = *trained;
+  if (o->task && cfg_set(c, "--task", "env", "task", o->task, err)) return -1;
+  for (int i = 0; i < o->nset; i++)
+    if (cfg_apply_override(c, o->set[i], err)) return -1;
+  if (check_fixed_keys(trained, c, err)) return -1; /* env.task is not a fixed key */
+  if (o->subject) snprintf(c->env_subject, sizeof c->env_subject, "%s", o->subject);
+  return 0;
+}
+
+static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d2m_err *err) {
+  if (eval_config(&c->cfg, &pf->cfg, o, err) || env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
+  if (!(c->model = env_model_from_cfg(&c->cfg, err))) return -1;
   if (!(c->env = env_create(c->model, &c->ep, NULL, err))) return -1;
   c->O = env_obs_size(c->env), c->A = env_act_size(c->env);
   ac_config ac;
   if (ac_config_from_cfg(&c->cfg, c->O, c->A, &ac, err)) return -1;
   ac_init(&c->net, &ac);
-  ac_ws_init(&c->ws, &c->net, 1, 0);
+  if (pf->nparams != c->net.nparams || pf->obs.dim != c->O)
+    return err_set(err, "%s: the checkpoint's net (%zu parameters, observation size %d) does not fit task '%s' "
+                   "(%zu parameters, observation size %d)", pf->path, pf->nparams, pf->obs.dim, c->cfg.env_task,
+                   c->net.nparams, c->O);
   c->params = xaligned(c->net.nparams * sizeof(float));
-  if (ckpt_copy(f, "params", c->params, c->net.nparams * sizeof(float), err))
-    return err_wrap(err, "the checkpoint's net does not fit task '%s' (observation size %d)", c->cfg.env_task, c->O);
-  double *st = xmalloc((1 + 2 * (size_t)c->O) * sizeof(double));
-  if (ckpt_copy(f, "obs_stats", st, (1 + 2 * (size_t)c->O) * sizeof(double), err)) return free(st), -1;
-  rstat rs = {.dim = c->O, .count = st[0], .mean = st + 1, .m2 = st + 1 + c->O};
+  memcpy(c->params, pf->params, c->net.nparams * sizeof(float));
   c->mean = xmalloc((size_t)c->O * sizeof(float));
   c->inv_std = xmalloc((size_t)c->O * sizeof(float));
-  rstat_export(&rs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
-  free(st);
-  c->obs = xaligned((size_t)c->O * sizeof(float));
-  c->obs_norm = xaligned((size_t)c->O * sizeof(float));
-  c->act = xaligned((size_t)c->A * sizeof(float));
+  rstat_export(&pf->obs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
+  rollout_config rc = {.envs = 1, .steps = 1, .obs_dim = c->O, .act_dim = c->A, .obs_clip = (float)c->cfg.ppo_obs_clip,
+                       .action = o->drive == EVAL_MEAN ? ROLLOUT_MEAN : ROLLOUT_SAMPLE, .max_episodes = 1};
+  c->envs[0] = c->env;
+  rollout_init(&c->ro, &rc, &rollout_env_ops, c->envs, &c->net);
+  c->ro.params = c->params, c->ro.mean = c->mean, c->ro.inv_std = c->inv_std;
   return 0;
 }
 
 static int find_layout(eval_ctx *c, d2m_err *err) {
   const mjModel *m = env_model(c->env);
   int off = 0;
-  c->off_joint = c->off_foot = -1;
+  c->off_foot = -1;
   for (int i = 0; i < env_obs_nblocks(c->env); i++) {
     int sz;
     const char *name = env_obs_block(c->env, i, &sz);
@@ -177,12 +160,6 @@ static void write_header(const eval_ctx *c, FILE *f) {
   fputc('\n', f);
 }
 
-/* Row buffer appender: the state is recorded before the step, the reward is known after it. */
-typedef struct rowbuf {
-  char *p;
-  size_t n, cap;
-} rowbuf;
-
 static void rb_num(rowbuf *r, double x) {
   if (r->n + 32 > r->cap) return; /* sized for the widest row at setup; never reached */
   r->n += (size_t)snprintf(r->p + r->n, r->cap - r->n, ",%.6g", x);
@@ -201,7 +178,7 @@ static void record_state(eval_ctx *c, rowbuf *r, const double *ref_qpos) {
   for (int k = 0; k < 3; k++) rb_num(r, v[k]);
   for (int s = 0; s < 2; s++)
     for (int k = 0; k < 3; k++) rb_num(r, d->xpos[3 * c->calcn[s] + k]);
-  for (int k = 0; k < 6; k++) rb_num(r, c->obs[c->off_foot + k]);
+  for (int k = 0; k < 6; k++) rb_num(r, c->ro.obs[c->off_foot + k]);
   for (int j = 0; j < c->nh; j++) rb_num(r, d->qpos[m->jnt_qposadr[c->hinge[j]]] * RAD2DEG);
   for (int j = 0; j < c->nh; j++) rb_num(r, d->qvel[m->jnt_dofadr[c->hinge[j]]] * RAD2DEG);
   if (ref_qpos)
@@ -216,7 +193,7 @@ static void record_muscles(eval_ctx *c, rowbuf *r, const float *exc, const doubl
 }
 
 static int video_open(eval_ctx *c, const eval_opts *o, d2m_err *err) {
-  if (!o->video_hq) {
+  if (o->video != EVAL_VIDEO_HQ) {
     /* Mesa's llvmpipe renders on the CPU: at 640x480 on 2 cores, multisampling (4x), 2048^2 shadow maps,
      * the floor's reflection pass and finely tessellated capsules cost ~9x together (0.9 -> 8 frames/s
      * measured). Rendering-only fields of our private model; the physics does not read them. */
@@ -254,33 +231,46 @@ static void video_frame(eval_ctx *c, const eval_opts *o, const double *ref_qpos)
   fwrite(c->rgb, 1, (size_t)o->width * o->height * 3, c->ffmpeg);
 }
 
-/* One episode; appends rows to f and the episode's metrics to js. */
-static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FILE *f, FILE *js, rowbuf *rb,
-                         double *act0, double *frc0, float *exc, double *ref_qpos, eval_result *res) {
+/* The columns of one control step after the state columns, and the row. */
+static void write_row(eval_ctx *c, int ep, long t, double reward, const double *act, const double *frc) {
+  size_t n = c->rb.n;
+  record_muscles(c, &c->rb, c->exc, act, frc);
+  fprintf(c->csv, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, reward, c->rb.p);
+  c->rb.n = n;
+}
+
+static void add_result(eval_ctx *c, double ret, double length, long frames) {
+  c->res->mean_return += ret / c->o->episodes;
+  c->res->mean_length += length / c->o->episodes;
+  c->res->frames += frames;
+}
+
+/* One episode of the policy; appends rows to frames.csv and the episode's metrics to summary.json. */
+static void eval_episode(eval_ctx *c, int ep) {
+  const eval_opts *o = c->o;
   const mjModel *m = env_model(c->env);
   mjData *d = env_data(c->env);
   rng_t s;
   rng_seed(&s, o->seed, 0, RNG_ENV, (uint64_t)ep);
   env_reset(c->env, rng_u64(&s));
-  env_observe(c->env, c->obs);
+  rollout_observe(&c->ro);
   const refmotion *ref = env_ref(c->env);
+  double *ref_qpos = ref ? c->ref_qpos : NULL;
   long cap = o->max_steps > 0 ? o->max_steps : (long)1e9;
-  env_step_out out = {.obs = c->obs};
+  const env_step_out *out = &c->ro.out[0];
   env_episode_info info = {0};
   double ret = 0;
   long t = 0;
   int done = 0;
   for (; t < cap && !done; t++) {
     if (ref) refmotion_frame(ref, env_ref_frame(c->env), ref_qpos, NULL, NULL, NULL);
-    record_state(c, rb, ref ? ref_qpos : NULL);
-    mju_copy(act0, d->act, m->na);
-    mju_copy(frc0, d->actuator_force, m->nu);
-    if (c->gl) video_frame(c, o, ref ? ref_qpos : NULL);
-    rstat_normalize(c->mean, c->inv_std, c->O, c->obs, c->obs_norm, 1, (float)c->cfg.ppo_obs_clip);
-    ac_act(&c->net, c->params, &c->ws, c->obs_norm, 1, pol, o->deterministic, c->act, NULL, NULL);
-    env_step(c->env, c->act, &out);
-    done = out.done;
-    ret += out.reward;
+    record_state(c, &c->rb, ref_qpos);
+    mju_copy(c->act0, d->act, m->na);
+    mju_copy(c->frc0, d->actuator_force, m->nu);
+    if (c->gl) video_frame(c, o, ref_qpos);
+    rollout_step(&c->ro, 0);
+    done = out->done;
+    ret += out->reward;
     if (!done) {
       double heel[2];
       env_heel_load(c->env, heel);
@@ -288,13 +278,10 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
     }
     /* After an automatic reset ctrl belongs to the next episode: recompute the excitation. */
     for (int i = 0; i < m->nu; i++)
-      exc[i] = !done ? (float)d->ctrl[i]
-                     : (c->ep.action_mode == ENV_ACT_EXCITATION ? 1.0f / (1.0f + expf(-c->act[i])) : exc[i]);
-    size_t n = rb->n;
-    record_muscles(c, rb, exc, act0, frc0);
-    fprintf(f, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, out.reward, rb->p);
-    rb->n = n;
-    if (done) info = out.ep;
+      c->exc[i] = !done ? (float)d->ctrl[i]
+                        : (c->ep.action_mode == ENV_ACT_EXCITATION ? 1.0f / (1.0f + expf(-c->ro.act[i])) : c->exc[i]);
+    write_row(c, ep, t, out->reward, c->act0, c->frc0);
+    if (done) info = out->ep;
   }
   if (!done) { /* cut by --max-steps: the env's own bookkeeping has not closed the episode */
     info.length = (int)t;
@@ -303,21 +290,19 @@ static void eval_episode(eval_ctx *c, const eval_opts *o, int ep, rng_t *pol, FI
   }
   posture_result pr;
   posture_end(&c->pacc, &pr);
-  fprintf(js, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": %d, "
-              "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g, "
-              "\"knee_flexion_deg\": %.4g, \"hinges_at_limit\": %d, \"heel_load_bw\": [%.4g, %.4g], "
-              "\"mean_excitation\": %.4g}",
+  fprintf(c->js, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": %d, "
+                 "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g, "
+                 "\"knee_flexion_deg\": %.4g, \"hinges_at_limit\": %d, \"heel_load_bw\": [%.4g, %.4g], "
+                 "\"mean_excitation\": %.4g}",
           ep ? ",\n" : "", ep, info.ret, info.length, info.length * c->ep.dt, info.reason, info.success,
           info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed, pr.knee_flexion_deg, pr.hinges_at_limit,
           pr.heel_load_bw[0], pr.heel_load_bw[1], pr.mean_excitation);
-  double k = 1.0 / o->episodes;
+  double k = 1.0 / c->o->episodes;
   c->p_knee += k * pr.knee_flexion_deg;
   c->p_heel_min += k * (pr.heel_load_bw[0] < pr.heel_load_bw[1] ? pr.heel_load_bw[0] : pr.heel_load_bw[1]);
   c->p_limits += k * pr.hinges_at_limit;
   c->p_exc += k * pr.mean_excitation;
-  res->mean_return += info.ret / o->episodes;
-  res->mean_length += (double)info.length / o->episodes;
-  res->frames += t;
+  add_result(c, info.ret, info.length, t);
 }
 
 /* Playback: contact force on each foot (subtrees of talus_r / talus_l) from MuJoCo's contacts of the
@@ -345,7 +330,7 @@ static void playback_grf(eval_ctx *c) {
     }
   }
   for (int s = 0; s < 2; s++) {
-    float *o = c->obs + c->off_foot + 3 * s;
+    float *o = c->ro.obs + c->off_foot + 3 * s;
     o[0] = (float)((cos(psi) * F[s][0] + sin(psi) * F[s][1]) / c->weight);
     o[1] = (float)((-sin(psi) * F[s][0] + cos(psi) * F[s][1]) / c->weight);
     o[2] = (float)(F[s][2] / c->weight);
@@ -354,32 +339,27 @@ static void playback_grf(eval_ctx *c) {
 
 /* The reference motion played back kinematically (no policy, no dynamics): a known gait that checks
  * the analysis end to end. Muscle columns hold the passive state (excitation 0). */
-static void eval_playback(eval_ctx *c, const eval_opts *o, int ep, FILE *f, FILE *js, rowbuf *rb, float *exc,
-                          double *ref_qpos, eval_result *res) {
+static void eval_playback(eval_ctx *c, int ep) {
+  const eval_opts *o = c->o;
   const mjModel *m = env_model(c->env);
   mjData *d = env_data(c->env);
   long T = o->max_steps > 0 ? o->max_steps : (long)(c->ep.episode_s[ENV_TASK_IMITATE] / c->ep.dt + 0.5);
   double ret = 0;
-  memset(exc, 0, (size_t)m->nu * sizeof(float));
+  memset(c->exc, 0, (size_t)m->nu * sizeof(float));
   for (long t = 0; t < T; t++) {
     env_set_ref_state(c->env, t);
-    env_observe(c->env, c->obs);
+    env_observe(c->env, c->ro.obs);
     playback_grf(c);
-    mju_copy(ref_qpos, d->qpos, m->nq);
-    record_state(c, rb, ref_qpos);
+    mju_copy(c->ref_qpos, d->qpos, m->nq);
+    record_state(c, &c->rb, c->ref_qpos);
     if (c->gl) video_frame(c, o, NULL);
     double r = env_eval_reward(c->env, NULL);
     ret += r;
-    size_t n = rb->n;
-    record_muscles(c, rb, exc, d->act, d->actuator_force);
-    fprintf(f, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, r, rb->p);
-    rb->n = n;
+    write_row(c, ep, t, r, d->act, d->actuator_force);
   }
-  fprintf(js, "%s    {\"episode\": %d, \"playback\": 1, \"return\": %.6g, \"length\": %ld, \"duration_s\": %.4f}",
+  fprintf(c->js, "%s    {\"episode\": %d, \"playback\": 1, \"return\": %.6g, \"length\": %ld, \"duration_s\": %.4f}",
           ep ? ",\n" : "", ep, ret, T, T * c->ep.dt);
-  res->mean_return += ret / o->episodes;
-  res->mean_length += (double)T / o->episodes;
-  res->frames += T;
+  add_result(c, ret, (double)T, T);
 }
 
 static void eval_free(eval_ctx *c) {
@@ -388,186 +368,85 @@ static void eval_free(eval_ctx *c) {
   if (c->ghost) mj_deleteData(c->ghost);
   if (c->env) env_free(c->env);
   if (c->model) mj_deleteModel(c->model);
-  if (c->params) ac_ws_free(&c->ws);
-  free(c->params), free(c->mean), free(c->inv_std), free(c->obs), free(c->obs_norm), free(c->act), free(c->rgb);
+  rollout_free(&c->ro);
+  free(c->params), free(c->mean), free(c->inv_std), free(c->rgb);
+  free(c->rb.p), free(c->act0), free(c->frc0), free(c->ref_qpos), free(c->exc);
+}
+
+/* frames.csv and summary.json opened, their headers written, the row buffers sized. */
+static int open_outputs(eval_ctx *c, const char *ckpt_path, d2m_err *err) {
+  const eval_opts *o = c->o;
+  char fp[4200];
+  snprintf(fp, sizeof fp, "%s/frames.csv", o->out_dir);
+  if (!(c->csv = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
+  snprintf(fp, sizeof fp, "%s/summary.json", o->out_dir);
+  if (!(c->js = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
+  const mjModel *m = env_model(c->env);
+  write_header(c, c->csv);
+  fprintf(c->js, "{\n  \"checkpoint\": \"%s\",\n  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
+                 "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
+          ckpt_path, env_task_name(c->ep.task), o->drive == EVAL_MEAN, (unsigned long long)o->seed, c->ep.dt,
+          c->weight);
+  c->rb.cap = (size_t)(64 + 4 * c->nh + 3 * m->nu) * 24;
+  c->rb.p = xmalloc(c->rb.cap);
+  c->act0 = xcalloc((size_t)m->na + 1, sizeof(double));
+  c->frc0 = xcalloc((size_t)m->nu, sizeof(double));
+  c->ref_qpos = xcalloc((size_t)m->nq, sizeof(double));
+  c->exc = xcalloc((size_t)m->nu, sizeof(float));
+  return 0;
+}
+
+/* Closes the outputs (and ffmpeg); -1 when any of them failed. */
+static int close_outputs(eval_ctx *c, d2m_err *err) {
+  int rc = 0;
+  if (c->csv && fclose(c->csv)) rc = -1;
+  if (c->js && fclose(c->js)) rc = -1;
+  c->csv = c->js = NULL;
+  if (c->ffmpeg) {
+    int st = pclose(c->ffmpeg);
+    c->ffmpeg = NULL;
+    if (st) rc = err_set(err, "ffmpeg failed (status %d)", st);
+  }
+  if (rc && !err->msg[0]) err_set(err, "%s: write failed", c->o->out_dir);
+  return rc;
 }
 
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   memset(res, 0, sizeof *res);
-  char path[4200];
-  ckpt_file f;
-  if (open_checkpoint(o->checkpoint, path, sizeof path, &f, err)) return -1;
+  policy_file pf;
+  if (policy_load(o->checkpoint, &pf, err)) return -1;
   eval_ctx c;
   memset(&c, 0, sizeof c);
-  int rc = load_policy(&c, o, &f, err) || find_layout(&c, err);
-  ckpt_close(&f);
+  c.o = o, c.res = res;
+  int rc = load_policy(&c, o, &pf, err) || find_layout(&c, err);
   if (!rc && file_mkdirs(o->out_dir, err)) rc = -1;
-  if (!rc && o->playback && !env_ref(c.env)) rc = err_set(err, "--playback needs the imitate task (--task imitate)");
-  if (!rc && o->video) rc = video_open(&c, o, err);
-  char fp[4200];
-  snprintf(fp, sizeof fp, "%s/frames.csv", o->out_dir);
-  FILE *csv = rc ? NULL : fopen(fp, "w");
-  snprintf(fp, sizeof fp, "%s/summary.json", o->out_dir);
-  FILE *js = rc || !csv ? NULL : fopen(fp, "w");
-  if (!rc && (!csv || !js)) rc = err_set(err, "%s: cannot write", fp);
+  if (!rc && o->drive == EVAL_PLAYBACK && !env_ref(c.env))
+    rc = err_set(err, "--playback needs the imitate task (--task imitate)");
+  if (!rc && o->video != EVAL_VIDEO_NONE) rc = video_open(&c, o, err);
+  if (!rc) rc = open_outputs(&c, pf.path, err);
+  policy_free(&pf);
   if (rc) {
-    if (csv) fclose(csv);
+    d2m_err ignored = {{0}};
+    close_outputs(&c, &ignored);
     eval_free(&c);
     return -1;
   }
-  const mjModel *m = env_model(c.env);
-  posture_init(&c.pacc, m);
-  write_header(&c, csv);
-  fprintf(js, "{\n  \"checkpoint\": \"%s\",\n  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
-              "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
-          path, env_task_name(c.ep.task), o->deterministic, (unsigned long long)o->seed, c.ep.dt, c.weight);
-  rowbuf rb = {.cap = (size_t)(64 + 4 * c.nh + 3 * m->nu) * 24};
-  rb.p = xmalloc(rb.cap);
-  double *act0 = xcalloc((size_t)m->na + 1, sizeof(double)), *frc0 = xcalloc((size_t)m->nu, sizeof(double));
-  double *ref_qpos = xcalloc((size_t)m->nq, sizeof(double));
-  float *exc = xcalloc((size_t)m->nu, sizeof(float));
-  rng_t pol;
-  rng_seed(&pol, o->seed, 0, RNG_POLICY, 0);
+  posture_init(&c.pacc, env_model(c.env));
+  rng_seed(&c.ro.rng, o->seed, 0, RNG_POLICY, 0);
   for (int ep = 0; ep < o->episodes; ep++)
-    if (o->playback) eval_playback(&c, o, ep, csv, js, &rb, exc, ref_qpos, res);
-    else eval_episode(&c, o, ep, &pol, csv, js, &rb, act0, frc0, exc, ref_qpos, res);
+    if (o->drive == EVAL_PLAYBACK) eval_playback(&c, ep);
+    else eval_episode(&c, ep);
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? (c.rendered - 1) / c.render_s : 0;
-  fprintf(js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g,\n",
+  fprintf(c.js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g,\n",
           res->mean_return, res->mean_length, res->frames, res->render_fps);
   /* Episode means: knee flexion (deg), heel load of the less loaded foot (body weights), hinges held at a
    * limit (analysis/posture.h), excitation. */
-  fprintf(js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
-              "\"mean_excitation\": %.4g}\n}\n",
+  fprintf(c.js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
+                "\"mean_excitation\": %.4g}\n}\n",
           c.p_knee, c.p_heel_min, c.p_limits, c.p_exc);
-  rc = fclose(csv) | fclose(js);
-  if (c.ffmpeg) {
-    int st = pclose(c.ffmpeg);
-    c.ffmpeg = NULL;
-    if (st) rc = err_set(err, "ffmpeg failed (status %d)", st);
-  }
-  free(rb.p), free(act0), free(frc0), free(ref_qpos), free(exc);
+  rc = close_outputs(&c, err);
   eval_free(&c);
-  if (rc && !err->msg[0]) err_set(err, "%s: write failed", o->out_dir);
   return rc ? -1 : 0;
 }
 
-static void eval_usage(FILE *f) {
-  fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
-             "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
-             "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
-             "                     [--video-hq]\n"
-             "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
-             "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
-             "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
-             "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n"
-             "--set overrides a key of the checkpoint's config (env and task keys only matter here), e.g.\n"
-             "imitate.term_dist=100 to watch a policy past the point where training would have ended the episode.\n"
-             "--video renders fast (no multisampling, 1024 shadow map, no floor reflection, coarser capsules);\n"
-             "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
-}
-
-/* Whole-string integer options: atoi would read "10x" as 10 and "ten" as 0 without a word. */
-static int opt_long(const char *opt, const char *v, long lo, long hi, const char *why, long *out) {
-  char *end;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (end == v || *end || errno == ERANGE) {
-    fprintf(stderr, "drl2move eval: %s '%s' is not an integer\n", opt, v);
-    return -1;
-  }
-  if (x < lo || x > hi) {
-    fprintf(stderr, "drl2move eval: %s %ld outside %ld..%ld (%s)\n", opt, x, lo, hi, why);
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
-/* "--seed N": any 64-bit unsigned, whole string, no sign (strtoull would wrap "-1"). */
-static int opt_seed(const char *v, uint64_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long x = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
-  if (!(v[0] >= '0' && v[0] <= '9') || *end || errno == ERANGE) {
-    fprintf(stderr, "drl2move eval: --seed '%s' is not an unsigned 64-bit integer\n", v);
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
-/* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
-static int opt_size(const char *v, int *w, int *h) {
-  const char *x = strchr(v, 'x');
-  char ws[32];
-  long a, b;
-  if (!x || (size_t)(x - v) >= sizeof ws) {
-    fprintf(stderr, "drl2move eval: --size '%s': expected WIDTHxHEIGHT, e.g. 640x480\n", v);
-    return -1;
-  }
-  memcpy(ws, v, (size_t)(x - v)), ws[x - v] = 0;
-  if (opt_long("--size width", ws, 16, 8192, "pixels", &a) || opt_long("--size height", x + 1, 16, 8192, "pixels", &b))
-    return -1;
-  *w = (int)a, *h = (int)b;
-  return 0;
-}
-
-int eval_cli(int argc, char **argv) {
-  eval_opts o;
-  eval_opts_default(&o);
-  char outbuf[4400] = "";
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int has = v != NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return eval_usage(stdout), 0;
-    else if (!strcmp(a, "--deterministic")) o.deterministic = 1;
-    else if (!strcmp(a, "--video")) o.video = 1;
-    else if (!strcmp(a, "--video-hq")) o.video = o.video_hq = 1;
-    else if (!strcmp(a, "--playback")) o.playback = 1;
-    else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
-    else if (!strcmp(a, "--episodes") && has) {
-      long n;
-      if (opt_long(a, argv[++i], 1, 1000000, "episodes to run", &n)) return 2;
-      o.episodes = (int)n;
-    }
-    else if (!strcmp(a, "--task") && has) o.task = argv[++i];
-    else if (!strcmp(a, "--subject") && has) o.subject = argv[++i];
-    else if (!strcmp(a, "--out") && has) o.out_dir = argv[++i];
-    else if (!strcmp(a, "--max-steps") && has) {
-      if (opt_long(a, argv[++i], 0, 1000000000L, "steps per episode; 0: the task's episode length", &o.max_steps))
-        return 2;
-    } else if (!strcmp(a, "--seed") && has) {
-      if (opt_seed(argv[++i], &o.seed)) return 2;
-    }
-    else if (!strcmp(a, "--set") && has && o.nset < EVAL_MAX_SET) o.set[o.nset++] = argv[++i];
-    else if (!strcmp(a, "--size") && has) {
-      if (opt_size(argv[++i], &o.width, &o.height)) return 2;
-    }
-    else if (a[0] != '-' && !o.checkpoint) o.checkpoint = a;
-    else {
-      fprintf(stderr, "drl2move eval: bad or incomplete option '%s'\n", a);
-      return eval_usage(stderr), 2;
-    }
-  }
-  if (!o.checkpoint || o.episodes < 1 || o.width < 16 || o.height < 16) return eval_usage(stderr), 2;
-  if (!o.out_dir) { /* RUN_DIR/eval for a run dir or RUN_DIR/checkpoints/ckpt-*.d2m */
-    struct stat st;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s", o.checkpoint);
-    if (!stat(tmp, &st) && S_ISDIR(st.st_mode)) snprintf(outbuf, sizeof outbuf, "%s/eval", tmp);
-    else snprintf(outbuf, sizeof outbuf, "%s/../eval", dirname(tmp));
-    o.out_dir = outbuf;
-  }
-  eval_result r;
-  d2m_err err = {{0}};
-  if (eval_run(&o, &r, &err)) {
-    LOG_E("eval: %s", err.msg);
-    return 1;
-  }
-  LOG_I("eval: %d episodes, %ld frames, mean return %.3f, mean length %.1f steps -> %s", r.episodes, r.frames,
-        r.mean_return, r.mean_length, o.out_dir);
-  if (o.video) LOG_I("eval: rendered %.1f frames/s (%dx%d, render + readback after the first frame, while ffmpeg encodes) "
-                     "-> %s/video.mp4", r.render_fps, o.width, o.height, o.out_dir);
-  return 0;
-}

@@ -1,10 +1,11 @@
 /* analysis/eval.h: `drl2move eval`: roll out a trained policy in one process and record everything a
  * gait analysis needs.
  *
- * Reads a checkpoint (learner/lckpt.c: sections "params", "obs_stats", "config"), rebuilds the env
- * and the net from the resolved config it carries, normalises observations with the saved running
- * statistics exactly as the actors do (rstat_export eps 1e-8, clip ppo.obs_clip) and runs ac_act
- * (mean action with --deterministic, else sampled from the policy's Gaussian).
+ * Reads a policy (nn/policy_file.h: a policy file, a full checkpoint or a run dir), rebuilds the env
+ * and the net from the resolved config it carries, and runs the actor's rollout loop
+ * (actor/rollout.h) on one env: observations normalised with the saved running statistics exactly
+ * as the actors do, the mean action with --deterministic, else sampled from the policy.
+ * The command line (`drl2move eval`) is parsed in deploy/eval_cli.c.
  *
  * Outputs in the out dir:
  *   frames.csv    one row per control step (the state before the action, the excitation the policy
@@ -37,17 +38,24 @@
 
 #define EVAL_MAX_SET 16
 
+typedef enum {
+  EVAL_SAMPLE = 0,   /* actions sampled from the policy's distribution, as in training */
+  EVAL_MEAN = 1,     /* the distribution's mean (--deterministic) */
+  EVAL_PLAYBACK = 2  /* imitate: the reference played back kinematically instead of the policy */
+} eval_drive;
+
+typedef enum { EVAL_VIDEO_NONE = 0, EVAL_VIDEO_FAST = 1, EVAL_VIDEO_HQ = 2 } eval_video;
+
 typedef struct eval_opts {
-  const char *checkpoint; /* checkpoint file, or a run dir (its newest checkpoint) */
+  const char *checkpoint; /* policy file, checkpoint file, or a run dir (its newest valid checkpoint) */
   const char *out_dir;
   const char *task;       /* NULL: the checkpoint's task */
   const char *subject;    /* NULL: the checkpoint's subject */
   int episodes;           /* >= 1 */
   long max_steps;         /* per episode; 0: the task's episode length */
-  int deterministic;
-  int playback;           /* imitate: reference played back kinematically instead of the policy */
-  int video, width, height;
-  int video_hq;           /* keep the model's visual quality (multisampling, shadows, reflection) */
+  eval_drive drive;
+  eval_video video;       /* HQ keeps the model's visual quality (multisampling, shadows, reflection) */
+  int width, height;
   uint64_t seed;
   int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
   const char *set[EVAL_MAX_SET];
@@ -62,6 +70,5 @@ typedef struct eval_result {
 
 void eval_opts_default(eval_opts *o);
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err);
-int eval_cli(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/plot.h"
 
 static const char k_style[] =
     "body{font-family:sans-serif;max-width:1250px;margin:auto;padding:1em;color:#222}"
@@ -76,10 +77,10 @@ int report_plot(report *r, const char *name, int width, int height, const char *
           width, height, width, height);
   fprintf(f, "  set output '%s.'.fmt\n%s\n  unset multiplot\n  set output\n}\n", name, body);
   fclose(f);
-  char cmd[8800];
-  snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null 2>&1 && cd '%s' && gnuplot %s.gp 2>%s.err && rm -f %s.err",
-           r->dir, name, name, name);
-  int ok = system(cmd) == 0;
+  char script[300], errname[300];
+  snprintf(script, sizeof script, "%s.gp", name);
+  snprintf(errname, sizeof errname, "%s.err", name);
+  int ok = plot_run(r->dir, script, errname) == 0;
   if (ok) r->plots_ok++;
   else {
     r->plots_failed++;

@@ -1,9 +1,5 @@
 /* bench/bench.c: dispatch of `drl2move bench WHAT`. */
 #include "bench/bench.h"
-#include "envs/model/model.h"
-#include "learner/ppo.h"
-
-int bench_env(int argc, char **argv); /* bench/bench_env.c */
 
 #include <stdio.h>
 #include <string.h>

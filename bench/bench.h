@@ -4,6 +4,9 @@
 #define D2M_BENCH_H
 
 int bench_cli(int argc, char **argv);
-int bench_system(int argc, char **argv);
+int bench_model(int argc, char **argv);   /* bench/bench_model.c */
+int bench_env(int argc, char **argv);     /* bench/bench_env.c */
+int bench_learner(int argc, char **argv); /* bench/bench_learner.c */
+int bench_system(int argc, char **argv);  /* bench/bench_system.c */
 
 #endif

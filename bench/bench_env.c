@@ -3,6 +3,8 @@
  * lookup, automatic resets) vs a bare loop of mj_step on the same model with the same substeps and
  * timestep, random excitations, reset (keyframe 0; imitate: a random reference frame, as RSI) when
  * the pelvis drops below 0.7 x its standing height. Rounds alternate env and bare; the best round of each counts. */
+#include "bench/bench.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +13,8 @@
 
 #include "common/rng.h"
 #include "envs/env.h"
+#include "envs/env_config.h"
 #include "envs/model/model.h"
-
-int bench_env(int argc, char **argv);
 
 static double now_s(void) {
   struct timespec ts;
@@ -66,8 +67,13 @@ int bench_env(int argc, char **argv) {
     fprintf(stderr, "bench env: %s\n", err.msg);
     return 1;
   }
+  cfg_t cfg; /* the embedded defaults, as a run gets them */
   env_params p;
-  env_params_default(&p);
+  cfg_defaults(&cfg);
+  if (env_params_from_cfg(&cfg, &p, &err)) {
+    fprintf(stderr, "bench env: %s\n", err.msg);
+    return 1;
+  }
   mjModel *m = mj_copyModel(NULL, m0);
   m->opt.timestep = p.dt / p.substeps;
   mjData *d = mj_makeData(m);
@@ -80,7 +86,11 @@ int bench_env(int argc, char **argv) {
          p.dt, p.substeps, m->opt.timestep, steps, rounds);
   printf("%-8s %8s %14s %14s %7s\n", "task", "obs", "env steps/s", "bare steps/s", "ratio");
   for (int task = 0; task < 3; task++) {
-    p.task = (env_task)task;
+    if (cfg_set(&cfg, "bench", "env", "task", env_task_name((env_task)task), &err) ||
+        env_params_from_cfg(&cfg, &p, &err)) {
+      fprintf(stderr, "bench env: %s\n", err.msg);
+      return 1;
+    }
     env_t *e = env_create(m, &p, NULL, &err); /* timestep matches: borrows m */
     if (!e) {
       fprintf(stderr, "bench env: %s\n", err.msg);

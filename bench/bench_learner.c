@@ -4,6 +4,8 @@
  * for each (threads, minibatch) the two sides alternate `rounds` times and the best of each counts.
  * Also measures the sgemm peak (a large bli_sgemm) in the same run and prints GFLOP/s against it. */
 #define _GNU_SOURCE /* pipe2 */
+#include "bench/bench.h"
+
 #include <blis.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include "nn/gauss.h"
 #include "common/log.h"
 #include "learner/ppo.h"
+#include "nn/ac_config.h"
 
 enum { OBS = 309, HID = 512, ACT = 80 };
 
@@ -192,9 +195,13 @@ static void usage(void) {
 
 /* One (threads, minibatch) row: ours and the peer alternate `rounds` times, best of each counts. */
 static void bench_row(const ac_net *net, peer *pr, int t, int B, int rounds, double secs, double *peak) {
+  cfg_t cfg; /* what a run uses, with this row's minibatch */
+  char mb[48];
+  d2m_err err;
+  snprintf(mb, sizeof mb, "ppo.minibatch=%d", B);
+  if (CFG_WITH(&cfg, &err, mb)) D2M_FATAL("bench learner: %s", err.msg);
   ppo_config c;
-  ppo_config_defaults(&c);
-  c.minibatch = B;
+  ppo_config_from_cfg(&cfg, &c);
   ppo_learner p;
   ppo_init(&p, net, &c, B, 1);
   rng_t r;
@@ -276,7 +283,13 @@ int bench_learner(int argc, char **argv) {
   printf("best of %d interleaved rounds of >= %.1f s per side; of peak = GEMM GFLOP/s / best bli_sgemm 2048^3 "
          "GFLOP/s measured in this run (listed at the end)\n\n", rounds, secs);
   printf("threads  minibatch   ours samples/s  GFLOP/s  of peak   torch samples/s   ours/torch\n");
-  ac_config ac = {.obs_dim = OBS, .act_dim = ACT, .nhidden = 2, .hidden = {HID, HID}, .act = NN_ACT_TANH};
+  cfg_t cfg;
+  char hidden[48];
+  d2m_err err;
+  ac_config ac;
+  snprintf(hidden, sizeof hidden, "nn.hidden=%d,%d", HID, HID);
+  if (CFG_WITH(&cfg, &err, hidden, "nn.activation=tanh") || ac_config_from_cfg(&cfg, OBS, ACT, &ac, &err))
+    D2M_FATAL("bench learner: %s", err.msg);
   ac_net net;
   ac_init(&net, &ac);
   for (int t = 1; t <= 2; t++)

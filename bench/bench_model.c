@@ -3,6 +3,8 @@
  * one run (rounds alternate between the two, so machine noise hits both), and the ratio. Same
  * protocol for both: keyframe 0, uniform random excitations in [0, 1] redrawn every 10 steps,
  * reset to the keyframe every 2,000 steps (so the bodies stand, fall and lie in equal measure). */
+#include "bench/bench.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

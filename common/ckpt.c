@@ -235,3 +235,23 @@ void ckpt_prune(const char *run_dir, int keep) {
     if (unlink(p)) LOG_W("%s: could not delete old checkpoint: %s", p, strerror(errno));
   }
 }
+
+int ckpt_open_newest(const char *run_dir, char *path, size_t n, ckpt_file *f, d2m_err *err) {
+  long ups[1024];
+  int nc = ckpt_list(run_dir, ups, 1024);
+  if (nc <= 0) return err_set(err, "%s: no checkpoint in %s/checkpoints", run_dir, run_dir);
+  for (int i = 0; i < nc; i++) {
+    ckpt_path(path, n, run_dir, ups[i]);
+    d2m_err e;
+    if (!ckpt_read(path, f, &e)) return 0;
+    LOG_W("skipping checkpoint: %s", e.msg);
+  }
+  return err_set(err, "%s: none of the %d checkpoints is valid", run_dir, nc);
+}
+
+int ckpt_open_any(const char *file_or_run_dir, char *path, size_t n, ckpt_file *f, d2m_err *err) {
+  struct stat st;
+  if (!stat(file_or_run_dir, &st) && S_ISDIR(st.st_mode)) return ckpt_open_newest(file_or_run_dir, path, n, f, err);
+  snprintf(path, n, "%s", file_or_run_dir);
+  return ckpt_read(path, f, err);
+}

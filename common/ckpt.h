@@ -59,5 +59,11 @@ void ckpt_path(char *out, size_t n, const char *run_dir, long update);
 int ckpt_list(const char *run_dir, long *updates, int max);
 /* Delete all but the `keep` newest checkpoints. */
 void ckpt_prune(const char *run_dir, int keep);
+/* The newest valid checkpoint of a run dir: a truncated or corrupted newest one (a run killed while
+ * writing) is skipped with a warning for the previous one. path (n bytes) receives its file name.
+ * -1 when the run dir has no checkpoint or none is valid (err says which). */
+int ckpt_open_newest(const char *run_dir, char *path, size_t n, ckpt_file *f, d2m_err *err);
+/* A file is read as is; a directory means its newest valid checkpoint (ckpt_open_newest). */
+int ckpt_open_any(const char *file_or_run_dir, char *path, size_t n, ckpt_file *f, d2m_err *err);
 
 #endif

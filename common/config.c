@@ -313,6 +313,13 @@ int cfg_apply_override(cfg_t *c, const char *assignment, d2m_err *err) {
   return cfg_set(c, "--set", trim(section), trim(name), eq + 1, err);
 }
 
+int cfg_with(cfg_t *c, const char *const *overrides, d2m_err *err) {
+  cfg_defaults(c);
+  for (; overrides && *overrides; overrides++)
+    if (cfg_apply_override(c, *overrides, err)) return -1;
+  return 0;
+}
+
 void cfg_format_value(const cfg_t *c, const cfg_key *k, char *out, size_t n) {
   const char *field = (const char *)c + k->offset;
   switch (k->type) {

@@ -113,6 +113,9 @@
   X(ppo, norm_adv, BOOL, "true", 0, 0, NULL, "normalise advantages per minibatch") \
   X(ppo, reward_scaling, BOOL, "true", 0, 0, NULL, "divide rewards by the running std of the discounted return") \
   X(ppo, obs_clip, REAL, "10", 0, 1e9, NULL, "clip normalised observations to +-this") \
+  X(adam, beta1, REAL, "0.9", 0, 0.9999, NULL, "Adam first-moment decay, for the policy/value networks and the AMP discriminator (Kingma & Ba 2015)") \
+  X(adam, beta2, REAL, "0.999", 0, 0.999999, NULL, "Adam second-moment decay") \
+  X(adam, eps, REAL, "1e-5", 1e-12, 1, NULL, "Adam epsilon (PPO practice 1e-5, not torch's 1e-8)") \
   X(amp, enabled, BOOL, "false", 0, 0, NULL, "Adversarial Motion Priors: style reward from a discriminator on (s, s') AMP features vs the imitate.motion reference (Peng et al. 2021)") \
   X(amp, w_task, REAL, "0.5", 0, 100, NULL, "reward = w_task * task reward + w_style * style reward (default: an equal mix)") \
   X(amp, w_style, REAL, "0.5", 0, 100, NULL, "weight of the style reward max(0, 1 - 0.25 (D - 1)^2) in [0, 1]") \
@@ -161,6 +164,11 @@ int cfg_load_file(cfg_t *c, const char *path, d2m_err *err);
 int cfg_load_string(cfg_t *c, const char *name, const char *text, d2m_err *err);
 /* Apply "section.key=value". */
 int cfg_apply_override(cfg_t *c, const char *assignment, d2m_err *err);
+/* cfg_defaults, then each "section.key=value" of the NULL-terminated list: how tests and
+ * benchmarks state the values they need, through the same table and checks as a user's --set.
+ * CFG_WITH(&c, &err, "ppo.epochs=10", "ppo.lr=1e-3") is the same with the list written inline. */
+int cfg_with(cfg_t *c, const char *const *overrides, d2m_err *err);
+#define CFG_WITH(c, err, ...) cfg_with((c), (const char *const[]){__VA_ARGS__, NULL}, (err))
 /* Write the resolved config as an INI file that cfg_load_file reads back to the same cfg_t. */
 void cfg_write(const cfg_t *c, FILE *f);
 /* The same with each key's doc and allowed values as comments (configs/default.ini). */

@@ -1,4 +1,4 @@
-/* common/log.h: leveled logging and the three error levels of DESIGN.md.
+/* common/log.h: leveled logging and the three error levels (docs/ARCHITECTURE.md).
  *
  *   fatal       a bug or a broken invariant: D2M_FATAL / D2M_CHECK abort with file:line and a hint.
  *   recoverable bad file, message or config: return -1 and fill an d2m_err; the caller decides.

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "analysis/analyze.h"
 #include "d2m_build.h"
+#include "deploy/cli.h"
 #include "envs/model/model.h"
 #include "deploy/train.h"
 #include "mocap/motion_cli.h"
@@ -24,6 +25,7 @@ static const command k_commands[] = {
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
     {"analyze", analyze_cli, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
+    {"policy", policy_cli, "export the policy alone (weights, observation statistics, config) from a run"},
 };
 enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "envs/obs.h"
+#include "envs/tasks.h"
 
 static const char *k_obs_bodies[] = {"pelvis", "femur_r", "tibia_r", "talus_r", "calcn_r", "toes_r",
                                      "femur_l", "tibia_l", "talus_l", "calcn_l", "toes_l"};
@@ -297,7 +298,7 @@ void env_reset_physics(const mjModel *m, mjData *d) {
 }
 
 /* mj_step1 (step1 = 1) or mj_forward on the env's data, keeping the qpos it was given and the one
- * it left (see qpos_in in obs.h): a restored state must give mj_step1 the same input to reproduce
+ * it left (see qpos_in in env_int.h): a restored state must give mj_step1 the same input to reproduce
  * the uninterrupted env bit for bit. */
 void env_forward_qpos(env_t *e, int step1) {
   int nq = e->m->nq;

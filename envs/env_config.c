@@ -3,8 +3,10 @@
 
 #include <string.h>
 
+#include "envs/model/model.h"
+
 int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
-  env_params_default(p);
+  memset(p, 0, sizeof *p);
   if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
   if (env_action_mode_parse(c->env_action_mode, &p->action_mode))
     return err_set(err, "env.action_mode: unknown mode '%s'", c->env_action_mode);
@@ -60,7 +62,14 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
     p->motion = ENV_MOTION_FILE;
     snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
   }
-  if (c->walk_speed_max < c->walk_speed_min)
-    return err_set(err, "walk.speed_max = %g is below walk.speed_min = %g", c->walk_speed_max, c->walk_speed_min);
   return env_params_check(p, err);
+}
+
+mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
+  model_subject subj;
+  model_subject_default(&subj);
+  if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
+  subj.timestep = c->env_sim_dt;
+  subj.actlimited = c->env_actlimited;
+  return model_load(&subj, err);
 }

@@ -5,7 +5,13 @@
 #include "common/config.h"
 #include "envs/env_params.h"
 
+#include <mujoco/mujoco.h>
+
 /* Fills p from c and validates it (env_params_check); the error names the config key. */
 int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err);
+
+/* The model every env of a run steps: env.subject's scaling (or the reference subject) at the
+ * physics timestep env.sim_dt. The one loader of actors, eval and the AMP reference; NULL with err. */
+mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err);
 
 #endif

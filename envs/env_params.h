@@ -1,5 +1,7 @@
-/* envs/env_params.h: every knob of the environments, one plain struct (the config table maps its
- * keys env.* onto these fields). Defaults from env_params_default(). Units in the comments. */
+/* envs/env_params.h: every knob of the environments, one plain struct, filled only by
+ * env_params_from_cfg (envs/env_config.h) from the config table's env.*, stand.*, walk.* and
+ * imitate.* keys: their defaults, bounds and meanings live there (common/config.h), not here.
+ * Units in the comments. */
 #ifndef D2M_ENV_PARAMS_H
 #define D2M_ENV_PARAMS_H
 
@@ -12,37 +14,37 @@ typedef enum { ENV_MOTION_DEFAULT_GAIT = 0, ENV_MOTION_FILE = 1 } env_motion_sou
 
 typedef struct env_params {
   env_task task;              /* stand | walk | imitate */
-  double dt;                  /* s, control period (default 1/30 = 5 x 1/150) */
+  double dt;                  /* s, control period = env.sim_dt x env.substeps */
   int substeps;               /* MuJoCo steps per control step; the env sets opt.timestep = dt/substeps */
   env_action_mode action_mode;/* excitation (default) | muscle_pd */
-  double episode_s[3];        /* s, episode length per task (stand 10, walk 20, imitate 10) */
+  double episode_s[3];        /* s, episode length per task (stand.episode_s, walk.episode_s, imitate.episode_s) */
 
   /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5; the policy head starts at
    * logit(excitation_baseline), nn/ac_config.c). */
   /* muscle_pd mode: a target normalised length l* per muscle (pd_centre below) over the muscle's
    * normalised range [lo,hi] (gainprm[0..1]); desired tension f = kp (l - l*) + kd v (F0 units,
    * clamped to [0,1]); the activation giving f is found by inverting gain*act + bias. */
-  double pd_kp;               /* F0 per unit normalised length (default 5) */
-  double pd_kd;               /* F0 per (L0/s) (default 0.5) */
+  double pd_kp;               /* F0 per unit normalised length */
+  double pd_kd;               /* F0 per (L0/s) */
   env_pd_centre pd_centre;    /* current: l* = l_now + (hi-lo)/2 tanh(x) (a zero action holds the pose);
                                * range: l* = lo + (hi-lo)(tanh(x)+1)/2 (zero: mid-range) */
   int pd_every_substep;       /* 1: the PD law is re-evaluated before every MuJoCo step (KINESIS) */
 
   /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
-  double excitation_baseline; /* resting excitation in (0,1) (default 0.05) */
+  double excitation_baseline; /* resting excitation in (0,1) */
   int act_preload;            /* 1: act = excitation_baseline at reset; 0: act = 0 */
 
   /* reset */
   double reset_noise;         /* rad, uniform +- noise on hinge angles at reset (stand, walk) */
 
   /* termination (stand, walk) */
-  double fall_height_frac;    /* fall if pelvis height < frac * keyframe-0 pelvis height (0.7) */
-  double fall_tilt_deg;       /* fall if pelvis up-axis tilt from vertical > this (deg, 60) */
+  double fall_height_frac;    /* fall if pelvis height < frac * keyframe-0 pelvis height */
+  double fall_tilt_deg;       /* fall if pelvis up-axis tilt from vertical > this (deg) */
 
   /* pushes (any task): horizontal force on the pelvis */
   double push_force;          /* N, 0 = no pushes */
   double push_interval;       /* s, mean time between pushes (uniform in [0.5, 1.5] x this) */
-  double push_duration;       /* s, how long one push lasts (0.2) */
+  double push_duration;       /* s, how long one push lasts */
 
   /* stand reward: w_up*up + w_height*exp(-(dh/0.05 m)^2) + w_still*exp(-|v_xy|^2/0.1) + w_energy*(1-mean u^2) */
   double stand_w_up, stand_w_height, stand_w_still, stand_w_energy;
@@ -53,17 +55,17 @@ typedef struct env_params {
                                * and its pelvis height; 0: keyframe 0 (a crouch) */
 
   /* walk: target speed drawn per episode, heading offset from the initial facing per episode */
-  double walk_speed_min, walk_speed_max;   /* m/s (0.8, 1.4) */
-  double walk_heading_range;               /* rad, target heading uniform in +- this (0) */
+  double walk_speed_min, walk_speed_max;   /* m/s */
+  double walk_heading_range;               /* rad, target heading uniform in +- this */
   /* walk reward: w_vel*exp(-k_vel |v_xy - v*|^2) + w_up*up + w_heading*(1+cos dpsi)/2 + w_energy*(1-mean u^2) */
   double walk_w_vel, walk_k_vel, walk_w_up, walk_w_heading, walk_w_energy;
 
   /* imitate reward (KINESIS): w_pos exp(-k_pos mean|dp|^2) + w_vel exp(-k_vel mean|dv|^2) + w_up up
    * + w_energy (1-mean u^2) + w_joint exp(-k_joint sum dq^2) (DeepMimic pose term, optional) */
   double im_w_pos, im_k_pos, im_w_vel, im_k_vel, im_w_up, im_w_energy, im_w_joint, im_k_joint;
-  double im_term_dist;        /* m, early termination when a tracked body is farther from the reference (0.15) */
+  double im_term_dist;        /* m, early termination when a tracked body is farther from the reference */
   int im_rsi;                 /* 1: reference state initialisation at a random phase; 0: phase 0 */
-  int im_future;              /* reference frames ahead in the observation (2) */
+  int im_future;              /* reference frames ahead in the observation */
   env_motion_source motion;   /* default_gait | file */
   char motion_path[256];      /* .mot/.sto path when motion = file */
   int motion_cyclic;          /* the file holds one gait cycle (repeat it) */
@@ -71,8 +73,8 @@ typedef struct env_params {
 
 #define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */
 
-void env_params_default(env_params *p);
-/* Range checks; the message names the field. */
+/* What single keys cannot say (the table bounds each key): known enum values, episodes at least one
+ * control period, a control period of at most 0.2 s, speed_max >= speed_min, a motion path. */
 int env_params_check(const env_params *p, d2m_err *err);
 const char *env_task_name(env_task t);
 int env_task_parse(const char *s, env_task *t);           /* 0 ok, -1 unknown */

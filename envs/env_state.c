@@ -18,13 +18,14 @@
  * mj_step1, so a load runs mj_step1 on the restored state, which recomputes bit-identically every
  * quantity the next mj_step2 and the env read (contacts, kinematics, actuator lengths/velocities).
  * For that the saved qpos is the one the env's last mj_step1 was given, not the one it left
- * (mj_step1 renormalises quaternions in qpos in place; see qpos_in in obs.h).
+ * (mj_step1 renormalises quaternions in qpos in place; see qpos_in in env_int.h).
  * The env's foot forces and observation come from the saved fields, not from recomputation. */
 #include <math.h>
 #include <string.h>
 
 #include "common/crc32c.h"
-#include "envs/obs.h"
+#include "envs/env_int.h"
+#include "envs/tasks.h"
 
 #define STATE_MAGIC 0x53453244u /* "D2ES" little-endian */
 #define STATE_VERSION 1u

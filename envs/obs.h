@@ -1,94 +1,12 @@
-/* envs/obs.h: internal to envs/ (env.c, obs.c, tasks.c): the env's state and the observation,
- * reward and termination helpers. The actor and learner only see envs/env.h. */
+/* envs/obs.h: internal to envs/: the observation's layout and contents (envs/obs.c). */
 #ifndef D2M_ENV_OBS_H
 #define D2M_ENV_OBS_H
 
-#include "common/rng.h"
-#include "envs/env.h"
+#include "envs/env_int.h"
 
-#define ENV_MAX_OBODY 16
-#define ENV_MAX_HINGE 48
-#define ENV_MAX_MUSCLE 256
-#define ENV_MAX_BLOCKS 20
-#define ENV_MAX_FUTURE 8
-
-struct env_t {
-  env_params p;
-  mjModel *m;
-  int m_owned;
-  mjData *d;
-  const refmotion *ref;      /* the current episode's clip */
-  refmotion *ref_owned;
-  const motionlib *lib;      /* clip library (NULL: one clip) */
-  motionlib *lib_owned;
-  int clip;                  /* index of ref in lib (0 without one) */
-  rng_t rng;
-
-  /* model indices, found by name at create */
-  int pelvis, root_qadr, root_dadr;
-  int nobody, obody[ENV_MAX_OBODY];
-  int nhinge, hinge_qadr[ENV_MAX_HINGE], hinge_dadr[ENV_MAX_HINGE];
-  int nmus;
-  double mus_L0[ENV_MAX_MUSCLE], mus_F0[ENV_MAX_MUSCLE];
-  double pd_target[ENV_MAX_MUSCLE]; /* muscle_pd: target normalised lengths of this control step */
-  int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
-  signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */
-  double fwd_local[3], up_local[3]; /* pelvis-frame forward and up at keyframe 0 */
-  double h0, weight;        /* keyframe-0 pelvis height (m); body weight m g (N) */
-  double *qpos_key;         /* [nq] keyframe 0 (or qpos0) */
-
-  /* episode */
-  long t, max_steps, ref_k0;
-  double ep_ret, ep_pos_err, ep_joint_sq, ep_speed;
-  long ep_joint_n;
-  int numerical_total;
-  double target_speed, target_heading;
-  double push_next, push_end, push_dir[2];
-  double excite_msq;        /* mean squared excitation of the last action */
-  double foot_force[6];     /* world-frame contact force on each foot (N) */
-  double heel_force[2];     /* vertical contact force on the heel (calcn contacts behind heel_x), N */
-  double heel_x[2];         /* m, calcn-frame x behind which a contact is the heel (35% of calcn->toes) */
-  double limit_frc;         /* sum |efc_force| of joint-limit constraints (N m, last substep) */
-  double *qpos_up;          /* [nq] the upright stance (stand.pose = upright; NULL until built) */
-  double h_up;              /* pelvis height of qpos_up (m) */
-  double last_track_dist;
-  double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
-
-  /* buffers (allocated once) */
-  float *last_obs;
-  /* [2 nq] qpos as the env's last mj_step1 / mj_forward got it and as that call left it: they
-   * renormalise the free joint's quaternion in qpos in place, and renormalising an already
-   * normalised quaternion can move it by an ulp, so a checkpoint saves the former (env_state.c) */
-  double *qpos_in, *qpos_out;
-  double *ref_qpos, *ref_qvel, *ref_xpos, *ref_xvel, *sim_xvel;
-
-  /* observation layout */
-  int obs_size, nblocks, block_size[ENV_MAX_BLOCKS];
-  const char *block_name[ENV_MAX_BLOCKS];
-};
-
-/* env.c: what mj_resetData does to the state, without clearing mjData's scratch memory. */
-void env_reset_physics(const mjModel *m, mjData *d);
-
-/* Heading frame: x = pelvis forward projected on the floor, z = world up. */
-double env_heading(const env_t *e);
-void env_to_heading(double psi, const double *v, double *out); /* rotate a world vector by -psi about z */
-void env_pelvis_up(const env_t *e, double *up);                 /* world up-axis of the pelvis */
-/* Linear velocity of body b's origin and its angular velocity, world frame. */
-void env_body_vel(const env_t *e, int b, double *lin, double *ang);
 void env_layout(env_t *e);
 void env_write_obs(env_t *e, float *obs);
 /* Contact forces per foot (foot_force), heel loads and joint-limit forces; valid after mj_step2. */
 void env_foot_forces(env_t *e);
-/* env.c: mj_step1 (step1 = 1) or mj_forward, recording qpos_in / qpos_out. */
-void env_forward_qpos(env_t *e, int step1);
-
-/* tasks.c */
-int env_task_obs_size(const env_t *e);
-void env_task_obs(env_t *e, float *out);
-void env_task_reset(env_t *e);              /* sets qpos/qvel in e->d and the task's episode state */
-double env_task_reward(env_t *e);           /* for the current state; also updates episode metrics */
-int env_task_terminal(env_t *e);            /* env_end_reason or ENV_END_NONE */
-void env_task_frame(env_t *e, long k);      /* fill ref_* buffers with reference frame k */
 
 #endif

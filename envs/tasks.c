@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "envs/obs.h"
+#include "envs/tasks.h"
+
+#include "envs/frames.h"
 
 int env_task_obs_size(const env_t *e) {
   switch (e->p.task) {

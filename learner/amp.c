@@ -14,6 +14,37 @@ static void mm(int ta, int tb, int m, int n, int k, const float *A, const float 
             lda, 1, (float *)B, ldb, 1, &beta, C, n, 1);
 }
 
+/* amp.hidden ("256,256") into c->hidden / c->nhidden; the error names the key. */
+static int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err) {
+  c->nhidden = 0;
+  const char *p = s;
+  while (*p) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 1 || v > 65536 || c->nhidden == AMP_MAX_HIDDEN)
+      return err_set(err, "amp.hidden = '%s': 1 to %d comma-separated widths in 1..65536", s, AMP_MAX_HIDDEN);
+    c->hidden[c->nhidden++] = (int)v;
+    p = end;
+    if (*p == ',') p++;
+    else if (*p) return err_set(err, "amp.hidden = '%s': unexpected '%c'", s, *p);
+  }
+  if (c->nhidden == 0) return err_set(err, "amp.hidden is empty");
+  return 0;
+}
+
+int amp_config_from_cfg(const cfg_t *c, amp_config *out, d2m_err *err) {
+  memset(out, 0, sizeof *out);
+  out->lr = (float)c->amp_lr;
+  out->grad_penalty = (float)c->amp_grad_penalty;
+  out->logit_reg = (float)c->amp_logit_reg;
+  out->weight_decay = (float)c->amp_weight_decay;
+  out->epochs = (int)c->amp_epochs;
+  out->minibatch = (int)c->amp_minibatch;
+  out->replay_size = (long)c->amp_replay_size;
+  adam_config_from_cfg(c, &out->adam);
+  return amp_parse_hidden(c->amp_hidden, out, err);
+}
+
 void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, long max_cur, uint64_t seed) {
   memset(a, 0, sizeof *a);
   D2M_CHECK(c->feat > 0 && c->nhidden >= 1 && c->nhidden <= AMP_MAX_HIDDEN, "amp: features and 1..4 hidden layers");
@@ -34,7 +65,6 @@ void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, lon
   rng_t init;
   rng_seed(&init, seed, 0, RNG_INIT, 7);
   nn_mlp_init_params(&a->mlp, a->params, 1.f, &init);
-  adam_config_defaults(&a->acfg);
   adam_init(&a->adam, np);
   nn_mlp_ws_init(&a->ws, &a->mlp, (int)(2 * M), 1);
   a->ref = xaligned((size_t)nref * din * sizeof(float));
@@ -252,7 +282,7 @@ void amp_train(amp_disc *a, amp_metrics *m) {
       }
       double lsq, gp, ar, ap;
       amp_loss_grad(a, xr, M, xp, M, &lsq, &gp, &ar, &ap);
-      adam_step(&a->adam, &a->acfg, a->c.lr, a->params, a->grads, 1.f);
+      adam_step(&a->adam, &a->c.adam, a->c.lr, a->params, a->grads, 1.f);
       m->loss += lsq;
       m->gp += gp;
       m->acc_ref += ar;

@@ -45,13 +45,19 @@
 #define AMP_MAX_HIDDEN 4
 #define AMP_STD_FLOOR 0.05f
 
+/* Filled by amp_config_from_cfg from the config table's [amp] and [adam] keys; feat comes from the
+ * environment (env_amp_size). */
 typedef struct amp_config {
   int feat;                      /* F: AMP features of one state; the discriminator sees 2F */
   int nhidden, hidden[AMP_MAX_HIDDEN];
   float lr, grad_penalty, logit_reg, weight_decay;
   int epochs, minibatch;         /* passes over the current policy rows; M policy + M reference rows */
   long replay_size;              /* rows of the replay buffer of past policy transitions */
+  adam_config adam;
 } amp_config;
+
+/* Every field but feat from c (amp.hidden parsed; the error names the key). */
+int amp_config_from_cfg(const cfg_t *c, amp_config *out, d2m_err *err);
 
 /* Filled by amp_train (the reward fields by amp_rewards since the last amp_train). */
 typedef struct amp_metrics {
@@ -70,7 +76,6 @@ typedef struct amp_disc {
   nn_mlp mlp;
   float *params, *grads;         /* [layout.total] */
   adam_state adam;
-  adam_config acfg;
   nn_mlp_ws ws;                  /* max batch 2M */
   float *mean, *istd;            /* [din] input normalisation (from the reference rows) */
   float *ref;                    /* [nref][din] raw reference transitions */
@@ -135,7 +140,5 @@ long amp_reference_rows(env_t *e, float *out);
  * imitate.motion (the embedded default gait or a .mot/.sto file), on a private env. *out is malloc'd
  * [*n][2 *feat]. */
 int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2m_err *err);
-/* amp.hidden ("256,256") into c->hidden / c->nhidden; the error names the key. */
-int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err);
 
 #endif

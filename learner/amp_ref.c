@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "envs/env_config.h"
-#include "envs/model/model.h"
 #include "learner/amp.h"
 
 long amp_reference_rows(env_t *e, float *out) {
@@ -28,12 +27,7 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
   env_params ep;
   if (env_params_from_cfg(cfg, &ep, err)) return -1;
   ep.task = ENV_TASK_IMITATE; /* the reference motion lives in imitate envs; other fields do not matter */
-  model_subject subj;
-  model_subject_default(&subj);
-  if (cfg->env_subject[0] && model_subject_load(cfg->env_subject, &subj, err)) return -1;
-  subj.timestep = cfg->env_sim_dt;
-  subj.actlimited = cfg->env_actlimited;
-  mjModel *m = model_load(&subj, err);
+  mjModel *m = env_model_from_cfg(cfg, err);
   if (!m) return err_wrap(err, "amp reference");
   env_t *e = env_create(m, &ep, NULL, err);
   if (!e) {
@@ -56,22 +50,5 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
   }
   env_free(e);
   mj_deleteModel(m);
-  return 0;
-}
-
-int amp_parse_hidden(const char *s, amp_config *c, d2m_err *err) {
-  c->nhidden = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || c->nhidden == AMP_MAX_HIDDEN)
-      return err_set(err, "amp.hidden = '%s': 1 to %d comma-separated widths in 1..65536", s, AMP_MAX_HIDDEN);
-    c->hidden[c->nhidden++] = (int)v;
-    p = end;
-    if (*p == ',') p++;
-    else if (*p) return err_set(err, "amp.hidden = '%s': unexpected '%c'", s, *p);
-  }
-  if (c->nhidden == 0) return err_set(err, "amp.hidden is empty");
   return 0;
 }

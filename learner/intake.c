@@ -1,6 +1,7 @@
 /* learner/intake.c: receiving, validating and assembling trajectory batches. A message that fails the
  * strict decoder, or comes from the wrong rank, is logged with its source and dropped; it never
- * reaches the weights. */
+ * reaches the weights. Each message is received into its actor's queue, decoded once there, and
+ * copied once, from those bytes into the PPO batch, by the update that uses it. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,11 +20,29 @@ void intake_reset_update_stats(learner *L) {
   L->lag_max = -INFINITY;
 }
 
-static void slot_reserve(actor_slot *s, int n) {
-  if (n <= s->cap) return;
-  s->buf = realloc(s->buf, (size_t)n);
-  D2M_CHECK(s->buf != NULL, "out of memory for an actor's batch");
-  s->cap = n;
+/* The queue entry the next message of this actor is received into, with room for n bytes. */
+static intake_msg *slot_next(learner *L, actor_slot *s, int n) {
+  intake_msg *m = &s->q[(s->q_head + s->q_n) % (INTAKE_QUEUE + 1)];
+  if (n > m->cap) { /* grows to the batch size once, at the first batches */
+    m->buf = realloc(m->buf, (size_t)n);
+    D2M_CHECK(m->buf != NULL, "out of memory for an actor's batch");
+    m->cap = n;
+  }
+  if (!m->eps) {
+    long te = (long)L->T * L->E;
+    m->eps_cap = te < (long)PROTO_MAX_EPISODES ? (uint32_t)te : PROTO_MAX_EPISODES;
+    m->eps = xcalloc(m->eps_cap, sizeof *m->eps);
+  }
+  return m;
+}
+
+/* A whole batch that no update will use: simulated, so it counts towards the step budget. */
+static void drop_batch(learner *L, int src, const char *why, uint64_t lag) {
+  long long TE = (long long)L->E * L->T;
+  L->dropped++;
+  L->steps_dropped += TE;
+  L->env_steps += TE;
+  LOG_D("batch from rank %d (policy lag %llu) dropped: %s", src, (unsigned long long)lag, why);
 }
 
 /* Header-level checks that decide whether a decoded batch may be used at all. */
@@ -40,12 +59,13 @@ static int batch_fits(const learner *L, const proto_traj *t, int src, d2m_err *e
   return 0;
 }
 
-/* Returns 1 when the message in the slot is a usable batch, 0 when it was dropped or was a bye. */
-static int classify(learner *L, int src, int len) {
+/* Decodes the message just received into m; returns 1 when it is a usable batch (m->t set), 0 when
+ * it was dropped (and counted) or was a bye. */
+static int classify(learner *L, int src, intake_msg *m) {
   actor_slot *s = &L->slot[src - 1];
   proto_msg msg;
   d2m_err err;
-  if (proto_decode(&L->dec, s->buf, (size_t)len, &msg, &err)) {
+  if (proto_decode(&L->dec, m->buf, (size_t)m->len, &msg, &err)) {
     L->malformed++;
     LOG_W("malformed message from rank %d dropped: %s", src, err.msg);
     return 0;
@@ -64,13 +84,21 @@ static int classify(learner *L, int src, int len) {
     LOG_W("batch from rank %d dropped: %s", src, err.msg);
     return 0;
   }
-  uint64_t lag = L->version - msg.u.traj.policy_version;
-  if ((L->sync && lag != 0) || (!L->sync && lag > (uint64_t)L->cfg->learner_max_policy_lag)) {
-    L->dropped++;
-    L->env_steps += (long long)L->E * L->T; /* simulated, though not learned from */
-    LOG_D("stale batch from rank %d (policy lag %llu) dropped", src, (unsigned long long)lag);
+  long long TE = (long long)L->E * L->T;
+  L->steps_received += TE;
+  if (L->sync && msg.u.traj.policy_version != L->version) {
+    drop_batch(L, src, "stale", L->version - msg.u.traj.policy_version);
     return 0;
   }
+  if (s->q_n == INTAKE_QUEUE) {
+    drop_batch(L, src, "queue full", L->version - msg.u.traj.policy_version);
+    return 0;
+  }
+  m->between = !L->gathering;
+  m->t = msg.u.traj; /* views into m->buf; the episode records move out of the decoder's storage */
+  D2M_CHECK(m->t.n_episodes <= m->eps_cap, "more episodes than T*E passed the decoder");
+  memcpy(m->eps, m->t.episodes, m->t.n_episodes * sizeof *m->eps);
+  m->t.episodes = m->eps;
   return 1;
 }
 
@@ -106,18 +134,15 @@ int intake_poll(learner *L, double wait_s) {
       int src = st.MPI_SOURCE, n = 0;
       CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
       actor_slot *s = &L->slot[src - 1];
-      slot_reserve(s, n > 0 ? n : 1);
-      CHECK_MPI(MPI_Recv(s->buf, n, MPI_BYTE, src, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
+      intake_msg *m = slot_next(L, s, n > 0 ? n : 1);
+      CHECK_MPI(MPI_Recv(m->buf, n, MPI_BYTE, src, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
+      m->len = n;
       s->last_heard = log_elapsed();
-      s->len = n;
       if (!s->alive) {
         s->alive = 1; /* weights published meanwhile reach it in order; its stale batches are dropped */
         LOG_W("actor rank %d is back", src);
       }
-      if (classify(L, src, n)) {
-        if (L->sync) s->have = 1;
-        else intake_consume(L, src);
-      }
+      if (classify(L, src, m)) s->q_n++;
       return src;
     }
     if (log_elapsed() >= until) return 0;
@@ -130,7 +155,7 @@ int intake_poll(learner *L, double wait_s) {
 
 int intake_sync_complete(const learner *L) {
   for (int i = 0; i < L->nactors; i++)
-    if (L->slot[i].alive && !L->slot[i].have) return 0;
+    if (L->slot[i].alive && !L->slot[i].q_n) return 0;
   return 1;
 }
 
@@ -156,53 +181,83 @@ static void add_episodes(learner *L, const proto_traj *t) {
 }
 
 /* AMP: style rewards of the segment's transitions from the discriminator as the previous update left
- * it, mixed into the task rewards before GAE; the transitions become its next policy samples. */
-static void amp_segment(learner *L, const proto_traj *t) {
+ * it, mixed into the task rewards rew[T*E] before GAE; the transitions become its next policy samples. */
+static void amp_segment(learner *L, const proto_traj *t, float *rew) {
   long TE = (long)L->T * L->E;
   proto_f32_copy(L->s_amp, t->amp);
   amp_rewards(&L->amp, L->s_amp, TE, L->s_style);
   float wt = (float)L->cfg->amp_w_task, ws = (float)L->cfg->amp_w_style;
-  for (long i = 0; i < TE; i++) L->s_rew[i] = wt * L->s_rew[i] + ws * L->s_style[i];
+  for (long i = 0; i < TE; i++) rew[i] = wt * rew[i] + ws * L->s_style[i];
   amp_add_policy(&L->amp, L->s_amp, TE);
 }
 
-int intake_consume(learner *L, int src) {
-  actor_slot *s = &L->slot[src - 1];
-  proto_msg msg;
-  d2m_err err;
-  /* Decoded once more: views into s->buf stay valid until the next decode. */
-  if (proto_decode(&L->dec, s->buf, (size_t)s->len, &msg, &err)) D2M_FATAL("batch changed after validation: %s", err.msg);
-  const proto_traj *t = &msg.u.traj;
-  if (L->batch.n + L->E * L->T > L->batch.cap) {
-    L->dropped++;
-    return -1;
-  }
-  proto_f32_copy(L->s_obs, t->obs);
-  proto_f32_copy(L->s_act, t->actions);
-  proto_f32_copy(L->s_logp, t->logp);
-  proto_f32_copy(L->s_val, t->values);
-  proto_f32_copy(L->s_rew, t->rewards);
+/* The one copy of a batch: from the received bytes into the PPO batch's rows, then GAE. */
+static void append_segment(learner *L, actor_slot *s, const proto_traj *t) {
+  ppo_segment seg = ppo_batch_tail(&L->batch, L->T, L->E);
+  proto_f32_copy(seg.obs, t->obs);
+  proto_f32_copy(seg.act, t->actions);
+  proto_f32_copy(seg.logp, t->logp);
+  proto_f32_copy(seg.val, t->values);
+  proto_f32_copy(seg.rew, t->rewards);
   proto_f32_copy(L->s_tval, t->truncated_value);
   proto_f32_copy(L->s_boot, t->bootstrap_value);
-  size_t TE = (size_t)L->T * (size_t)L->E;
-  memcpy(L->s_term, t->terminated, TE);
-  memcpy(L->s_trunc, t->truncated, TE);
-  if (L->amp_on) amp_segment(L, t);
+  if (L->amp_on) amp_segment(L, t, seg.rew);
   /* Observation moments: merged in rank order in sync mode, arrival order in async. */
   if (t->obs_count > 0) {
     proto_f64_copy(L->s_mean, t->obs_mean);
     proto_f64_copy(L->s_m2, t->obs_m2);
     rstat_merge_raw(&L->obs_stats, (double)t->obs_count, L->s_mean, L->s_m2);
   }
-  ppo_batch_add_segment(&L->batch, &L->pcfg, L->pcfg.reward_scale ? &s->rscale : NULL, L->T, L->E, L->s_obs, L->s_act,
-                        L->s_logp, L->s_val, L->s_rew, L->s_term, L->s_trunc, L->s_tval, L->s_boot);
+  ppo_batch_commit(&L->batch, &L->pcfg, L->pcfg.reward_scale ? &s->rscale : NULL, L->T, L->E, t->terminated,
+                   t->truncated, L->s_tval, L->s_boot);
+}
+
+int intake_consume(learner *L, int src) {
+  actor_slot *s = &L->slot[src - 1];
+  D2M_CHECK(s->q_n > 0, "intake_consume on an actor with no queued batch");
+  const intake_msg *m = &s->q[s->q_head];
+  const proto_traj *t = &m->t;
+  s->q_head = (s->q_head + 1) % (INTAKE_QUEUE + 1);
+  s->q_n--; /* t stays valid: the next receive goes behind the queue, not into this entry */
+  uint64_t lag = L->version - t->policy_version;
+  if (!L->sync && lag > (uint64_t)L->cfg->learner_max_policy_lag) {
+    drop_batch(L, src, "stale", lag);
+    return -1;
+  }
+  if (L->batch.n + L->E * L->T > L->batch.cap) {
+    drop_batch(L, src, "no room in this update", lag);
+    return -1;
+  }
+  append_segment(L, s, t);
   add_episodes(L, t);
-  double lag = (double)(L->version - t->policy_version);
+  L->between_used += m->between;
   L->lag_n++;
-  L->lag_sum += lag;
-  L->lag_min = fmin(L->lag_min, lag);
-  L->lag_max = fmax(L->lag_max, lag);
-  L->env_steps += (long long)TE;
-  s->have = 0;
+  L->lag_sum += (double)lag;
+  L->lag_min = fmin(L->lag_min, (double)lag);
+  L->lag_max = fmax(L->lag_max, (double)lag);
+  L->env_steps += (long long)L->T * L->E;
   return 0;
+}
+
+void intake_consume_queued(learner *L, int target) {
+  for (int any = 1; any && L->batch.n < target;) {
+    any = 0;
+    for (int r = 1; r <= L->nactors && L->batch.n < target; r++)
+      if (L->slot[r - 1].q_n) {
+        intake_consume(L, r);
+        any = 1;
+      }
+  }
+}
+
+void intake_final_report(learner *L) {
+  long long TE = (long long)L->E * L->T, waiting = 0;
+  for (int i = 0; i < L->nactors; i++) {
+    waiting += L->slot[i].q_n * TE;
+    L->slot[i].q_n = 0;
+  }
+  L->steps_dropped += waiting;
+  LOG_I("intake: %lld env steps received in batches, %lld used by updates, %lld dropped (%lld of them still "
+        "waiting at the stop); %ld batches arrived between updates and were used by the next; %ld malformed messages",
+        L->steps_received, L->steps_used, L->steps_dropped, waiting, L->between_used, L->malformed);
 }

@@ -10,6 +10,7 @@
 
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
+#include "nn/policy_file.h"
 #include "learner/learner_int.h"
 #include "proto/wire.h"
 
@@ -98,13 +99,11 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   snprintf(dir, sizeof dir, "%s/checkpoints", L->run_dir);
   mkdir(dir, 0755);
   ckpt_path(path, sizeof path, L->run_dir, L->update);
-  size_t np = L->net.nparams, O = (size_t)L->obs_dim, E = (size_t)L->E, na = (size_t)L->nactors;
+  size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->nactors;
   lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->nactors, L->E,
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
-  double *obs = xmalloc((1 + 2 * O) * sizeof(double));
-  obs[0] = L->obs_stats.count;
-  memcpy(obs + 1, L->obs_stats.mean, O * sizeof(double));
-  memcpy(obs + 1 + O, L->obs_stats.m2, O * sizeof(double));
+  policy_pack pol; /* params, obs_stats and config: the policy file's sections (nn/policy_file.h) */
+  policy_pack_init(&pol, L->ppo.params, np, &L->obs_stats, L->cfg);
   /* per actor: G[E], count, mean, m2 */
   size_t per = E + 3;
   double *rs = xmalloc(na * per * sizeof(double));
@@ -129,21 +128,16 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       memcpy(q, L->slot[i].state, (size_t)sizes[i]);
       q += sizes[i];
     }
-  char *cfgtext = NULL;
-  size_t cfglen = 0;
-  FILE *mem = open_memstream(&cfgtext, &cfglen);
-  cfg_write(L->cfg, mem);
-  fclose(mem);
   unsigned char amp_meta[AMP_META_BYTES];
   ckpt_section sec[16] = {
       {"meta", &meta, sizeof meta},
-      {"params", L->ppo.params, np * sizeof(float)},
+      pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
       {"adam_v", L->ppo.adam.v, np * sizeof(float)},
-      {"obs_stats", obs, (1 + 2 * O) * sizeof(double)},
+      pol.sec[1],
       {"reward_scaling", rs, na * per * sizeof(double)},
       {"learner_rng", &L->ppo.rng, sizeof L->ppo.rng},
-      {"config", cfgtext, cfglen},
+      pol.sec[2],
       {"actor_sizes", sizes, na * sizeof *sizes},
       {"actor_states", states, total},
   };
@@ -152,9 +146,8 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   while (nsec < 16 && sec[nsec].name[0]) nsec++;
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
   int rc = ckpt_write(path, sec, nsec, &err);
-  free(obs);
+  policy_pack_free(&pol);
   free(rs);
-  free(cfgtext);
   free(sizes);
   free(states);
   if (rc) {
@@ -200,7 +193,7 @@ static void restore_actor_states(learner *L, const ckpt_file *f) {
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   lckpt_meta meta;
   if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
-  size_t np = L->net.nparams, O = (size_t)L->obs_dim, E = (size_t)L->E, na = (size_t)L->nactors;
+  size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->nactors;
   if (meta.nparams != (int64_t)np || meta.obs_dim != L->obs_dim || meta.act_dim != L->act_dim)
     return err_set(err, "network of %lld parameters (obs %lld, act %lld), this run has %zu (obs %d, act %d)",
                    (long long)meta.nparams, (long long)meta.obs_dim, (long long)meta.act_dim, np, L->obs_dim, L->act_dim);
@@ -208,18 +201,16 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
     return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count",
                    (long long)meta.nactors, (long long)meta.envs, L->nactors, L->E);
   size_t per = E + 3;
-  double *obs = xmalloc((1 + 2 * O) * sizeof(double)), *rs = xmalloc(na * per * sizeof(double));
+  double *obs = xmalloc(rstat_packed_len(L->obs_dim) * sizeof(double)), *rs = xmalloc(na * per * sizeof(double));
   int rc = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
            ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
            ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err) ||
-           ckpt_copy(f, "obs_stats", obs, (1 + 2 * O) * sizeof(double), err) ||
+           ckpt_copy(f, "obs_stats", obs, rstat_packed_len(L->obs_dim) * sizeof(double), err) ||
            ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
            ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);
   if (!rc && L->amp_on) rc = amp_ckpt_restore(&L->amp, f, err) != 0;
   if (!rc) {
-    L->obs_stats.count = obs[0];
-    memcpy(L->obs_stats.mean, obs + 1, O * sizeof(double));
-    memcpy(L->obs_stats.m2, obs + 1 + O, O * sizeof(double));
+    rstat_unpack(&L->obs_stats, obs);
     for (size_t i = 0; i < na; i++) {
       gae_rscale *g = &L->slot[i].rscale;
       memcpy(g->G, rs + i * per, E * sizeof(double));
@@ -240,30 +231,19 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
 }
 
 int lckpt_restore(learner *L) {
-  long ups[1024];
-  int n = ckpt_list(L->run_dir, ups, 1024);
-  if (n == 0) {
-    LOG_E("--resume %s: no checkpoint in %s/checkpoints", L->run_dir, L->run_dir);
+  char path[4200];
+  ckpt_file f;
+  d2m_err err;
+  if (ckpt_open_newest(L->run_dir, path, sizeof path, &f, &err)) {
+    LOG_E("--resume %s", err.msg);
     return -1;
   }
-  for (int i = 0; i < n; i++) {
-    char path[4200];
-    ckpt_path(path, sizeof path, L->run_dir, ups[i]);
-    ckpt_file f;
-    d2m_err err;
-    if (ckpt_read(path, &f, &err)) {
-      LOG_W("skipping checkpoint: %s", err.msg);
-      continue;
-    }
-    int rc = restore_from(L, &f, &err);
-    ckpt_close(&f);
-    if (rc) {
-      LOG_E("%s: %s", path, err.msg);
-      return -1;
-    }
-    LOG_I("resumed from %s: update %ld, %lld env steps", path, L->update, L->env_steps);
-    return 1;
+  int rc = restore_from(L, &f, &err);
+  ckpt_close(&f);
+  if (rc) {
+    LOG_E("%s: %s", path, err.msg);
+    return -1;
   }
-  LOG_E("--resume %s: none of the %d checkpoints is valid", L->run_dir, n);
-  return -1;
+  LOG_I("resumed from %s: update %ld, %lld env steps", path, L->update, L->env_steps);
+  return 1;
 }

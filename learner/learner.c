@@ -12,26 +12,6 @@
 #include "learner/learner_int.h"
 #include "proto/wire.h"
 
-static void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
-  ppo_config_defaults(p);
-  p->gamma = (float)c->ppo_gamma;
-  p->lambda = (float)c->ppo_lambda;
-  p->clip = (float)c->ppo_clip;
-  p->vclip = (float)c->ppo_value_clip;
-  p->ent_coef = (float)c->ppo_ent_coef;
-  p->vf_coef = (float)c->ppo_vf_coef;
-  p->lr = (float)c->ppo_lr;
-  p->vf_lr = (float)c->ppo_vf_lr;
-  p->anneal_lr = c->ppo_anneal_lr;
-  p->max_grad_norm = (float)c->ppo_max_grad_norm;
-  p->target_kl = (float)c->ppo_target_kl;
-  p->epochs = (int)c->ppo_epochs;
-  p->minibatch = (int)c->ppo_minibatch;
-  p->norm_adv = c->ppo_norm_adv;
-  p->reward_scale = c->ppo_reward_scaling;
-  p->threads = (int)c->nn_threads;
-}
-
 /* Actors report (ok, obs_dim, act_dim); all must agree. */
 static int gather_actor_reports(learner *L, d2m_err *err) {
   int size = L->nactors + 1;
@@ -51,7 +31,7 @@ static int gather_actor_reports(learner *L, d2m_err *err) {
 }
 
 static void learner_alloc(learner *L) {
-  size_t TE = (size_t)L->T * (size_t)L->E, O = (size_t)L->obs_dim, A = (size_t)L->act_dim;
+  size_t TE = (size_t)L->T * (size_t)L->E, O = (size_t)L->obs_dim;
   int target = L->nactors * L->E * L->T;
   ppo_batch_init(&L->batch, target + L->E * L->T, L->obs_dim, L->act_dim);
   ppo_init(&L->ppo, &L->net, &L->pcfg, target + L->E * L->T, (uint64_t)L->cfg->run_seed);
@@ -66,15 +46,8 @@ static void learner_alloc(learner *L) {
   msgpack_sbuffer_init(&L->pub_hdr);
   L->pub_req = xmalloc((size_t)L->nactors * 2 * sizeof *L->pub_req);
   for (int i = 0; i < 2 * L->nactors; i++) L->pub_req[i] = MPI_REQUEST_NULL;
-  L->s_obs = xaligned(TE * O * 4);
-  L->s_act = xaligned(TE * A * 4);
-  L->s_logp = xaligned(TE * 4);
-  L->s_val = xaligned(TE * 4);
-  L->s_rew = xaligned(TE * 4);
   L->s_tval = xaligned(TE * 4);
   L->s_boot = xaligned((size_t)L->E * 4);
-  L->s_term = xcalloc(TE, 1);
-  L->s_trunc = xcalloc(TE, 1);
   L->s_mean = xcalloc(O, sizeof(double));
   L->s_m2 = xcalloc(O, sizeof(double));
 }
@@ -84,10 +57,8 @@ static int amp_setup(learner *L, d2m_err *err) {
   const cfg_t *c = L->cfg;
   float *ref = NULL;
   long nref = 0;
-  amp_config ac = {.lr = (float)c->amp_lr, .grad_penalty = (float)c->amp_grad_penalty,
-                   .logit_reg = (float)c->amp_logit_reg, .weight_decay = (float)c->amp_weight_decay,
-                   .epochs = (int)c->amp_epochs, .minibatch = (int)c->amp_minibatch, .replay_size = (long)c->amp_replay_size};
-  if (amp_parse_hidden(c->amp_hidden, &ac, err)) return -1;
+  amp_config ac;
+  if (amp_config_from_cfg(c, &ac, err)) return -1;
   if (amp_reference_from_cfg(c, &ref, &nref, &ac.feat, err)) return -1;
   long TE = (long)L->T * L->E;
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
@@ -113,22 +84,25 @@ static void learner_free(learner *L) {
   ppo_free(&L->ppo);
   rstat_free(&L->obs_stats);
   for (int i = 0; i < L->nactors; i++) {
-    free(L->slot[i].buf);
+    for (int k = 0; k <= INTAKE_QUEUE; k++) {
+      free(L->slot[i].q[k].buf);
+      free(L->slot[i].q[k].eps);
+    }
     free(L->slot[i].state);
     gae_rscale_free(&L->slot[i].rscale);
   }
   free(L->slot);
   proto_decoder_free(&L->dec);
   msgpack_sbuffer_destroy(&L->pub_hdr);
-  void *b[] = {L->pub, L->pub_req, L->s_obs, L->s_act, L->s_logp, L->s_val, L->s_rew, L->s_tval, L->s_boot,
-               L->s_term, L->s_trunc, L->s_mean, L->s_m2};
+  void *b[] = {L->pub, L->pub_req, L->s_tval, L->s_boot, L->s_mean, L->s_m2};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
 }
 
 static void check_silent_actors(learner *L);
 
-/* Wait until the previous weights (or stop) reached every live actor, draining batches meanwhile so
- * that no actor blocks on a send; an actor that stays silent is dealt with by check_silent_actors.
+/* Wait until the previous weights (or stop) reached every live actor, receiving batches meanwhile so
+ * that no actor blocks on a send (they wait in their queues for the next update); an actor that
+ * stays silent is dealt with by check_silent_actors.
  * A silent actor's sends stay pending: it takes them in order if it comes back. */
 static void wait_sends(learner *L) {
   for (;;) {
@@ -204,7 +178,7 @@ static void check_silent_actors(learner *L) {
   double now = log_elapsed();
   for (int i = 0; i < L->nactors; i++) {
     actor_slot *s = &L->slot[i];
-    if (!s->alive || s->have || now - s->last_heard < L->cfg->learner_actor_timeout_s) continue;
+    if (!s->alive || s->q_n || now - s->last_heard < L->cfg->learner_actor_timeout_s) continue;
     LOG_E("actor rank %d silent for %.0f s (learner.actor_timeout_s): %s", i + 1, now - s->last_heard,
           L->sync ? "sync mode cannot go on without it" : "going on with the others");
     s->alive = 0;
@@ -229,15 +203,23 @@ static const char *stop_reason(const learner *L, double start) {
   return NULL;
 }
 
-/* Wait for the batches of one update; returns 0 when ready, 1 on a stop request. */
+/* Wait for the batches of one update; returns 0 when ready, 1 on a stop request. Only here do
+ * batches enter the PPO batch (async: those queued first, oldest first); sync consumes in run_loop. */
 static int gather(learner *L) {
-  int target = L->nactors * L->E * L->T;
+  int target = L->nactors * L->E * L->T, rc = 0;
+  L->gathering = 1;
   for (;;) {
-    if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) return 0;
-    if (signals_stop_requested()) return 1;
+    if (!L->sync) intake_consume_queued(L, target);
+    if (L->sync ? intake_sync_complete(L) : L->batch.n >= target) break;
+    if (signals_stop_requested()) {
+      rc = 1;
+      break;
+    }
     intake_poll(L, 0.5);
     check_silent_actors(L);
   }
+  L->gathering = 0;
+  return rc;
 }
 
 static int run_loop(learner *L) {
@@ -248,6 +230,7 @@ static int run_loop(learner *L) {
   if (why) { /* e.g. resuming a run whose budget is already spent */
     LOG_I("nothing to do at update %ld, %lld env steps: %s", L->update, L->env_steps, why);
     stop_actors(L, why);
+    intake_final_report(L);
     return 0;
   }
   publish(L);
@@ -255,13 +238,15 @@ static int run_loop(learner *L) {
     ppo_batch_clear(&L->batch);
     int g = gather(L);
     if (g == 1) {
+      L->steps_dropped += L->batch.n; /* async: gathered for an update that will not run */
       why = stop_reason(L, start);
       rc = lckpt_save(L, why, 1) ? 1 : 0;
       break;
     }
     if (L->sync)
       for (int r = 1; r <= L->nactors; r++)
-        if (L->slot[r - 1].have) intake_consume(L, r);
+        if (L->slot[r - 1].q_n) intake_consume(L, r);
+    L->steps_used += L->batch.n;
     double progress = fmin(1.0, (double)L->env_steps / (double)L->cfg->run_total_steps);
     ppo_update(&L->ppo, &L->batch, progress, &m);
     if (L->amp_on) amp_train(&L->amp, &L->amp_m);
@@ -279,6 +264,7 @@ static int run_loop(learner *L) {
   }
   LOG_I("stopping after update %ld, %lld env steps: %s", L->update, L->env_steps, why);
   stop_actors(L, why);
+  intake_final_report(L);
   return rc;
 }
 

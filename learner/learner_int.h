@@ -13,10 +13,22 @@
 #include "learner/ppo.h"
 #include "proto/proto.h"
 
-typedef struct actor_slot {
-  char *buf;          /* received bytes of this actor's pending batch (sync) or scratch (async) */
+/* Batches one actor sent that wait for an update: received (and decoded, once) whenever the learner
+ * polls, consumed only by the update that gathers them (docs/ARCHITECTURE.md, "A batch"). */
+#define INTAKE_QUEUE 4
+
+typedef struct intake_msg {
+  char *buf;               /* the received bytes; t's arrays are views into them */
   int cap, len;
-  int have;           /* sync: a batch of the current version is waiting in buf */
+  proto_traj t;            /* decoded header and views; t.episodes points at eps */
+  proto_episode *eps;      /* copy of the decoder's episode records (its storage is reused) */
+  uint32_t eps_cap;
+  int between;             /* arrived between updates (publishing, checkpointing, stopping) */
+} intake_msg;
+
+typedef struct actor_slot {
+  intake_msg q[INTAKE_QUEUE + 1]; /* ring: q_n queued from q_head on; the next one is received behind them */
+  int q_head, q_n;
   int alive, said_bye;
   double last_heard;  /* log_elapsed() of its last message */
   unsigned char *state; /* its state for the checkpoint (collected at save, loaded at resume) */
@@ -46,9 +58,9 @@ typedef struct learner {
   float *pub;                  /* copy of the params being sent */
   msgpack_sbuffer pub_hdr;
   MPI_Request *pub_req;        /* [2 * nactors] */
-  /* segment scratch (aligned) */
-  float *s_obs, *s_act, *s_logp, *s_val, *s_rew, *s_tval, *s_boot;
-  uint8_t *s_term, *s_trunc;
+  /* aligned scratch for the small arrays GAE and the moment merge read (obs, actions, log-probs,
+   * values and rewards go from the message straight into the PPO batch) */
+  float *s_tval, *s_boot;
   double *s_mean, *s_m2;
   /* AMP (amp.enabled): discriminator, this segment's (s, s') rows and style rewards, last metrics */
   int amp_on;
@@ -63,6 +75,11 @@ typedef struct learner {
   /* per-update accounting */
   ep_stats eps;
   long dropped, malformed, lag_n;
+  /* env steps of the batches received since the learner started: each is used by one update or
+   * dropped (stale, queue full, or still waiting when the run stopped); logged at the end */
+  long long steps_received, steps_used, steps_dropped;
+  int gathering;               /* inside gather(): batches arriving now are for this update */
+  long between_used;           /* batches that arrived between updates and were used by the next one */
   double lag_sum, lag_min, lag_max;
   long long steps_at_last_row;
   double time_at_last_row;
@@ -71,12 +88,19 @@ typedef struct learner {
 } learner;
 
 /* intake.c */
-/* Receive one A2L message if one is waiting (wait up to `wait_s`); returns its source rank, 0 if none. */
+/* Receive one A2L message if one is waiting (wait up to `wait_s`), decode and check it, and queue a
+ * usable batch in its actor's slot; never touches the PPO batch, so it is safe while publishing or
+ * checkpointing. Returns the source rank, 0 if none. */
 int intake_poll(learner *L, double wait_s);
-/* Sync: all live actors have a batch of the current version? */
+/* Sync: all live actors have a batch queued? */
 int intake_sync_complete(const learner *L);
-/* Decode the batch in slot r and append it to the PPO batch (merging obs stats, episodes). 0 ok. */
+/* Append the oldest queued batch of `rank` to the PPO batch (obs moments, reward scaling, AMP rows,
+ * episodes, GAE): 0 used, -1 dropped (stale by now, or no room). */
 int intake_consume(learner *L, int rank);
+/* Async: consume queued batches, one per actor in turn, until the PPO batch holds `target` samples. */
+void intake_consume_queued(learner *L, int target);
+/* At the end: count what is still queued as dropped and log the balance of env steps. */
+void intake_final_report(learner *L);
 void intake_reset_update_stats(learner *L);
 
 /* lckpt.c */

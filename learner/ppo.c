@@ -10,23 +10,25 @@
 #include "nn/gauss.h"
 #include "common/log.h"
 
-void ppo_config_defaults(ppo_config *c) {
-  c->gamma = 0.99f;
-  c->lambda = 0.95f;
-  c->clip = 0.2f;
-  c->vclip = 0.2f;
-  c->ent_coef = 0.0f;
-  c->vf_coef = 0.5f;
-  c->lr = 3e-4f;
-  c->anneal_lr = 1;
-  c->max_grad_norm = 0.5f;
-  c->target_kl = 0.0f;
-  c->adam_eps = 1e-5f;
-  c->epochs = 10;
-  c->minibatch = 64;
-  c->norm_adv = 1;
-  c->reward_scale = 1;
-  c->threads = 1;
+void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
+  memset(p, 0, sizeof *p);
+  p->gamma = (float)c->ppo_gamma;
+  p->lambda = (float)c->ppo_lambda;
+  p->clip = (float)c->ppo_clip;
+  p->vclip = (float)c->ppo_value_clip;
+  p->ent_coef = (float)c->ppo_ent_coef;
+  p->vf_coef = (float)c->ppo_vf_coef;
+  p->lr = (float)c->ppo_lr;
+  p->vf_lr = (float)c->ppo_vf_lr;
+  p->anneal_lr = c->ppo_anneal_lr;
+  p->max_grad_norm = (float)c->ppo_max_grad_norm;
+  p->target_kl = (float)c->ppo_target_kl;
+  adam_config_from_cfg(c, &p->adam);
+  p->epochs = (int)c->ppo_epochs;
+  p->minibatch = (int)c->ppo_minibatch;
+  p->norm_adv = c->ppo_norm_adv;
+  p->reward_scale = c->ppo_reward_scaling;
+  p->threads = (int)c->nn_threads;
 }
 
 /* ---- batch ---- */
@@ -56,25 +58,39 @@ void ppo_batch_free(ppo_batch *b) {
 
 void ppo_batch_clear(ppo_batch *b) { b->n = 0; }
 
+ppo_segment ppo_batch_tail(ppo_batch *b, int T, int E) {
+  size_t N = (size_t)T * E, o = (size_t)b->n;
+  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
+  ppo_segment s = {b->obs + o * b->obs_dim, b->act + o * b->act_dim, b->logp + o, b->val + o, b->adv + o};
+  return s;
+}
+
+void ppo_batch_commit(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const uint8_t *term,
+                      const uint8_t *trunc, const float *final_val, const float *boot) {
+  size_t N = (size_t)T * E, o = (size_t)b->n;
+  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
+  float *rew = b->adv + o, *ret = b->ret + o;
+  if (rs) { /* scaled rewards go through ret back into the advantage storage */
+    D2M_CHECK(rs->E == E, "reward scaler sized for another number of envs");
+    gae_rscale_apply(rs, T, rew, term, trunc, ret);
+    memcpy(rew, ret, N * sizeof(float));
+  }
+  /* gae_compute reads rew[i] before it writes adv[i], index by index: the rewards may sit in adv. */
+  gae_compute(T, E, c->gamma, c->lambda, rew, b->val + o, term, trunc, final_val, boot, b->adv + o, ret);
+  b->n += (int)N;
+}
+
 void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
                            const float *act, const float *logp, const float *val, const float *rew,
                            const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot) {
   size_t N = (size_t)T * E;
-  D2M_CHECK(b->n + (long)N <= b->cap, "batch capacity exceeded: size it for all segments of one update");
-  size_t o = (size_t)b->n;
-  memcpy(b->obs + o * b->obs_dim, obs, N * b->obs_dim * sizeof(float));
-  memcpy(b->act + o * b->act_dim, act, N * b->act_dim * sizeof(float));
-  memcpy(b->logp + o, logp, N * sizeof(float));
-  memcpy(b->val + o, val, N * sizeof(float));
-  const float *r = rew;
-  if (rs) { /* scaled rewards go into ret first, GAE reads them from there before overwriting */
-    D2M_CHECK(rs->E == E, "reward scaler sized for another number of envs");
-    gae_rscale_apply(rs, T, rew, term, trunc, b->ret + o);
-    memcpy(b->adv + o, b->ret + o, N * sizeof(float));
-    r = b->adv + o; /* gae_compute reads rew[i] before writing adv[i], index by index */
-  }
-  gae_compute(T, E, c->gamma, c->lambda, r, val, term, trunc, final_val, boot, b->adv + o, b->ret + o);
-  b->n += (int)N;
+  ppo_segment s = ppo_batch_tail(b, T, E);
+  memcpy(s.obs, obs, N * b->obs_dim * sizeof(float));
+  memcpy(s.act, act, N * b->act_dim * sizeof(float));
+  memcpy(s.logp, logp, N * sizeof(float));
+  memcpy(s.val, val, N * sizeof(float));
+  memcpy(s.rew, rew, N * sizeof(float));
+  ppo_batch_commit(b, c, rs, T, E, term, trunc, final_val, boot);
 }
 
 /* ---- learner ---- */
@@ -83,8 +99,6 @@ void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_ba
   memset(p, 0, sizeof *p);
   p->net = net;
   p->cfg = *c;
-  adam_config_defaults(&p->adam_cfg);
-  p->adam_cfg.eps = c->adam_eps;
   p->params = xaligned(net->nparams * sizeof(float));
   p->grads = xaligned(net->nparams * sizeof(float));
   adam_init(&p->adam, net->nparams);
@@ -299,10 +313,10 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   st->grad_norm = norm;
   if (p->cfg.vf_lr > 0) { /* the value views follow every policy view in the arena (nn/ac.h) */
     float vlr = p->cfg.lr > 0 ? lr * (p->cfg.vf_lr / p->cfg.lr) : p->cfg.vf_lr; /* annealed alike */
-    adam_step_split(&p->adam, &p->adam_cfg, n->v.w_off[0], lr, adam_clip_scale(sqrt(ss), p->cfg.max_grad_norm), vlr,
+    adam_step_split(&p->adam, &p->cfg.adam, n->v.w_off[0], lr, adam_clip_scale(sqrt(ss), p->cfg.max_grad_norm), vlr,
                     adam_clip_scale(sqrt(ssv), p->cfg.max_grad_norm), p->params, p->grads);
   } else {
-    adam_step(&p->adam, &p->adam_cfg, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
+    adam_step(&p->adam, &p->cfg.adam, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
   }
 }
 

@@ -13,34 +13,37 @@
 
 #include <stdint.h>
 
+#include "common/config.h"
 #include "nn/ac.h"
 #include "nn/adam.h"
 #include "learner/gae.h"
 
 #define PPO_MAX_ACT 1024 /* action dimensions the loss supports (stack scratch) */
 
+/* Filled only by ppo_config_from_cfg: defaults, bounds and meanings are the config table's [ppo]
+ * keys (common/config.h); tests and benchmarks override keys with cfg_set, not fields. */
 typedef struct ppo_config {
-  float gamma;         /* discount, 0.99 */
-  float lambda;        /* GAE lambda, 0.95 */
-  float clip;          /* surrogate clip c, 0.2 */
-  float vclip;         /* value clip vc, 0.2; <= 0: plain value loss */
-  float ent_coef;      /* entropy bonus, 0 */
-  float vf_coef;       /* value loss weight, 0.5 */
-  float lr;            /* Adam learning rate, 3e-4 (of the policy when vf_lr > 0) */
-  float vf_lr;         /* > 0: the value network's own learning rate, and policy and value gradients
-                        * are clipped to max_grad_norm separately; 0: one lr, one global clip */
-  int anneal_lr;       /* 1: lr * (1 - progress), progress passed to ppo_update */
-  float max_grad_norm; /* global clip, 0.5; <= 0: off */
-  float target_kl;     /* stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
-  float adam_eps;      /* 1e-5 */
-  int epochs;          /* passes over the batch, 10 */
-  int minibatch;       /* samples per gradient step, 64 */
-  int norm_adv;        /* 1: normalise advantages per minibatch */
-  int reward_scale;    /* 1: intake divides rewards by the std of the discounted return (gae_rscale) */
-  int threads;         /* BLIS threads for the update, 1 */
+  float gamma;         /* ppo.gamma: discount */
+  float lambda;        /* ppo.lambda: GAE lambda */
+  float clip;          /* ppo.clip: surrogate clip c */
+  float vclip;         /* ppo.value_clip: value clip vc; <= 0: plain value loss */
+  float ent_coef;      /* ppo.ent_coef: entropy bonus */
+  float vf_coef;       /* ppo.vf_coef: value loss weight */
+  float lr;            /* ppo.lr: Adam learning rate (of the policy when vf_lr > 0) */
+  float vf_lr;         /* ppo.vf_lr, > 0: the value network's own learning rate, and policy and value
+                        * gradients are clipped to max_grad_norm separately; 0: one lr, one global clip */
+  int anneal_lr;       /* ppo.anneal_lr, 1: lr * (1 - progress), progress passed to ppo_update */
+  float max_grad_norm; /* ppo.max_grad_norm: global clip; <= 0: off */
+  float target_kl;     /* ppo.target_kl: stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */
+  adam_config adam;    /* [adam] */
+  int epochs;          /* ppo.epochs: passes over the batch */
+  int minibatch;       /* ppo.minibatch: samples per gradient step */
+  int norm_adv;        /* ppo.norm_adv, 1: normalise advantages per minibatch */
+  int reward_scale;    /* ppo.reward_scaling, 1: intake divides rewards by the std of the discounted return */
+  int threads;         /* nn.threads: BLIS threads for the update */
 } ppo_config;
 
-void ppo_config_defaults(ppo_config *c);
+void ppo_config_from_cfg(const cfg_t *c, ppo_config *p);
 
 typedef struct ppo_metrics {
   float pg_loss, v_loss, entropy; /* means over the minibatches run */
@@ -61,8 +64,19 @@ typedef struct ppo_batch {
 void ppo_batch_init(ppo_batch *b, int cap, int obs_dim, int act_dim);
 void ppo_batch_free(ppo_batch *b);
 void ppo_batch_clear(ppo_batch *b);
-/* Append a segment of T steps x E envs (arrays as in learner/gae.h, obs[T*E][obs_dim] and
- * act[T*E][act_dim] time-major): rewards scaled by rs when non-NULL, then GAE. Aborts past cap. */
+/* A segment of T steps x E envs goes into the batch in two steps, so that the learner copies each
+ * array once, from the received message straight into its place here: ppo_batch_tail gives the
+ * rows after the last segment (obs[T*E][obs_dim], act[T*E][act_dim], logp, val and rew[T*E],
+ * time-major; rew is the advantage storage, overwritten by GAE), the caller fills them, and
+ * ppo_batch_commit scales the rewards by rs when non-NULL and runs GAE (arrays as in
+ * learner/gae.h). Aborts past cap. */
+typedef struct ppo_segment {
+  float *obs, *act, *logp, *val, *rew;
+} ppo_segment;
+ppo_segment ppo_batch_tail(ppo_batch *b, int T, int E);
+void ppo_batch_commit(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const uint8_t *term,
+                      const uint8_t *trunc, const float *final_val, const float *boot);
+/* Both steps for a segment held in arrays of its own (tests, benchmarks). */
 void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, int T, int E, const float *obs,
                            const float *act, const float *logp, const float *val, const float *rew,
                            const uint8_t *term, const uint8_t *trunc, const float *final_val, const float *boot);
@@ -70,7 +84,6 @@ void ppo_batch_add_segment(ppo_batch *b, const ppo_config *c, gae_rscale *rs, in
 typedef struct ppo_learner {
   const ac_net *net;
   ppo_config cfg;
-  adam_config adam_cfg;
   float *params, *grads; /* arenas of net->nparams floats (ac_params layout) */
   adam_state adam;
   ac_ws ws;
@@ -111,8 +124,5 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
                         const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st);
 /* Epochs of shuffled minibatches over the batch. progress in [0,1] drives LR annealing. */
 void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m);
-
-/* `drl2move bench learner` (defined in bench/bench_learner.c; declared here for bench/bench.c). */
-int bench_learner(int argc, char **argv);
 
 #endif

@@ -3,11 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/ckpt.h"
+#include "common/plot.h"
 #include "learner/learner_int.h"
 
 /* Field names, in row order. */
@@ -150,24 +149,6 @@ void progress_plot(const char *run_dir) {
           "unset multiplot\n",
           title);
   fclose(f);
-  /* gnuplot runs in the run directory, without a shell: any path is safe. */
-  int rc = -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    snprintf(path, sizeof path, "%s/plot.err", run_dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) dup2(fd, 2);
-    if (chdir(run_dir) == 0) execlp("gnuplot", "gnuplot", "learning_curves.gp", (char *)NULL);
-    _exit(127);
-  }
-  if (pid > 0) {
-    int st = 0;
-    if (waitpid(pid, &st, 0) == pid && WIFEXITED(st)) rc = WEXITSTATUS(st);
-  }
-  if (rc == 0) {
-    snprintf(path, sizeof path, "%s/plot.err", run_dir);
-    unlink(path);
-    LOG_I("plots: %s/learning_curves.png", run_dir);
-  }
+  if (plot_run(run_dir, "learning_curves.gp", "plot.err") == 0) LOG_I("plots: %s/learning_curves.png", run_dir);
   else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/config.h"
 #include "mocap/bvh.h"
 #include "mocap/c3d.h"
 #include "mocap/ik_import.h"
@@ -76,7 +77,9 @@ static int import_mot(const char *in, const char *out_dir, d2m_err *err) {
   if (m) {
     refmotion ref;
     refmotion_opts o;
-    refmotion_opts_default(&o);
+    cfg_t c; /* the embedded defaults' control period: the check is whether the coordinates map */
+    cfg_defaults(&c);
+    refmotion_opts_init(&o, c.env_sim_dt * (double)c.env_substeps);
     if (!refmotion_from_mot(&ref, m, &t, &o, err)) {
       char p[1024];
       snprintf(p, sizeof p, "%s/motion.mot", out_dir);

@@ -11,10 +11,10 @@
 
 #define ADAM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-void adam_config_defaults(adam_config *c) {
-  c->beta1 = 0.9f;
-  c->beta2 = 0.999f;
-  c->eps = 1e-5f;
+void adam_config_from_cfg(const cfg_t *c, adam_config *out) {
+  out->beta1 = (float)c->adam_beta1;
+  out->beta2 = (float)c->adam_beta2;
+  out->eps = (float)c->adam_eps;
 }
 
 void adam_init(adam_state *s, size_t n) {

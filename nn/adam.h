@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 
+#include "common/config.h"
+
 typedef struct adam_config {
-  float beta1, beta2, eps; /* defaults 0.9, 0.999, 1e-5 (PPO practice, not torch's 1e-8) */
+  float beta1, beta2, eps; /* the config table's adam.beta1, adam.beta2, adam.eps */
 } adam_config;
 
 typedef struct adam_state {
@@ -18,7 +20,8 @@ typedef struct adam_state {
   float *m, *v;
 } adam_state;
 
-void adam_config_defaults(adam_config *c);
+/* From the config table's [adam] keys (bounds checked there). */
+void adam_config_from_cfg(const cfg_t *c, adam_config *out);
 void adam_init(adam_state *s, size_t n); /* zeroed moments, 64-byte aligned */
 void adam_free(adam_state *s);
 void adam_reset(adam_state *s);

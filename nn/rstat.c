@@ -78,3 +78,15 @@ void rstat_normalize(const float *mean, const float *inv_std, int dim, const flo
       out[(size_t)b * dim + i] = z;
     }
 }
+
+void rstat_pack(const rstat *s, double *out) {
+  out[0] = s->count;
+  memcpy(out + 1, s->mean, (size_t)s->dim * sizeof(double));
+  memcpy(out + 1 + s->dim, s->m2, (size_t)s->dim * sizeof(double));
+}
+
+void rstat_unpack(rstat *s, const double *in) {
+  s->count = in[0];
+  memcpy(s->mean, in + 1, (size_t)s->dim * sizeof(double));
+  memcpy(s->m2, in + 1 + s->dim, (size_t)s->dim * sizeof(double));
+}

@@ -8,6 +8,8 @@
 #ifndef D2M_RSTAT_H
 #define D2M_RSTAT_H
 
+#include <stddef.h>
+
 typedef struct rstat {
   int dim;
   double count;
@@ -27,5 +29,11 @@ double rstat_var(const rstat *s, int i); /* 0 when count == 0 */
 void rstat_export(const rstat *s, float eps, float *mean, float *inv_std);
 /* out[B][dim] = clip((x - mean) * inv_std, -clip, clip); clip <= 0: no clipping. x may equal out. */
 void rstat_normalize(const float *mean, const float *inv_std, int dim, const float *x, float *out, int B, float clip);
+
+/* The packed form that checkpoints and policy files store: count, mean[dim], m2[dim] (doubles). */
+static inline size_t rstat_packed_len(int dim) { return 1 + 2 * (size_t)dim; }
+void rstat_pack(const rstat *s, double *out);
+/* s (initialised with its dim) <- a packed summary of the same dim. */
+void rstat_unpack(rstat *s, const double *in);
 
 #endif

@@ -1,5 +1,5 @@
 /* proto/proto.h: the messages between actors and the learner (msgpack, versioned), their strict
- * decoder, and the weight checksum. Nothing else lives in proto/ (DESIGN.md).
+ * decoder, and the weight checksum. Nothing else lives in proto/ (docs/ARCHITECTURE.md).
  *
  * Three kinds of message, each one msgpack map whose entries come in a fixed order:
  *
@@ -18,7 +18,8 @@
  *   5 "policy_version" uint  version of the weights that produced the actions
  *   6 "envs" uint E in [1, 4096]       7 "steps" uint T in [1, 4096]
  *   8 "obs_dim" uint [1, 4096]         9 "act_dim" uint [1, 1024]     10 "amp_dim" uint [0, 4096]
- *  11 "obs"             f32 [T][E][obs]  raw (un-normalised) observation seen before step t
+ *  11 "obs"             f32 [T][E][obs]  observation the policy saw before step t: normalised with the
+ *                                        statistics of the weights that acted, clipped to +-ppo.obs_clip
  *  12 "actions"         f32 [T][E][act]  sampled actions (pre-squash, as the log-prob saw them)
  *  13 "logp"            f32 [T][E]       behaviour log-probabilities of the actions
  *  14 "values"          f32 [T][E]       value estimates V(obs_t)
@@ -29,8 +30,8 @@
  *  19 "truncated_value" f32 [T][E]       V(final obs) where truncated, exactly 0 elsewhere
  *  20 "amp"             f32 [T][E][amp]  AMP discriminator features (empty BIN when amp_dim = 0)
  *  21 "obs_count" uint               \
- *  22 "obs_mean"  f64 [obs]          | moments of the raw observations normalised by this actor
- *  23 "obs_m2"    f64 [obs]          / since its previous batch (see proto_moments below)
+ *  22 "obs_mean"  f64 [obs]          | moments of the raw (un-normalised) observations this actor
+ *  23 "obs_m2"    f64 [obs]          / met since its previous batch (see "Observation moments" below)
  *  24 "episodes"  array of up to min(T*E, 65536) records, each an array of 7:
  *        [return float, length uint, reason uint (< 64, proto_end_reason), success float,
  *         mpjpe_mm float, joint_rmse_deg float, numerical_resets uint]
@@ -56,8 +57,9 @@
  * arbitrary byte offsets, so they are not float-aligned and are read only through proto_f32_at /
  * proto_f32_copy (memcpy). The learner scatters every batch into its PPO arena anyway, so a
  * decode-time copy into aligned storage would just be a second copy; the decoder makes one
- * read-only pass (finite and 0/1 checks) and the caller copies once, into the final place.
- * Views and episodes stay valid until the receive buffer is reused or the decoder decodes again.
+ * read-only pass (finite and 0/1 checks) and the caller copies once, into the final place (the
+ * learner: received bytes -> PPO batch rows, learner/intake.c). Views stay valid until the receive
+ * buffer is reused; episodes until the decoder decodes again (copy them to keep a batch longer).
  *
  * Allocation: encoders write into a caller-owned msgpack_sbuffer, cleared and grown to the exact
  * bound in one realloc at most; reuse the buffer and the steady state allocates nothing (while an

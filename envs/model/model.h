@@ -68,9 +68,8 @@ double model_muscle_fmax(const model_subject *s, int i);
 double model_muscle_lopt(const model_subject *s, int i);
 double model_muscle_lslack(const model_subject *s, int i);
 
-/* `drl2move model ...` and `drl2move bench model ...` */
+/* `drl2move model ...` */
 int model_cli(int argc, char **argv);
-int bench_model(int argc, char **argv);
 /* Renders the model in keyframe 0 with the tracking camera into a PNG (headless EGL + libpng).
  * Returns 0, or -1 with err set (e.g. built without EGL/libpng, or no display device). */
 int model_render_png(const mjModel *m, const char *path, int width, int height, d2m_err *err);

@@ -14,9 +14,9 @@ typedef struct colmap {
   double scale; /* unit conversion and sign */
 } colmap;
 
-void refmotion_opts_default(refmotion_opts *o) {
+void refmotion_opts_init(refmotion_opts *o, double dt) {
   memset(o, 0, sizeof *o);
-  o->dt = 5.0 / 150.0;
+  o->dt = dt;
   o->smooth_s = 0.05;
 }
 
@@ -379,8 +379,7 @@ int refmotion_load(refmotion *r, const mjModel *m, const char *path, double dt, 
   mot_table t;
   if (mot_read(path, &t, err)) return -1;
   refmotion_opts o;
-  refmotion_opts_default(&o);
-  o.dt = dt;
+  refmotion_opts_init(&o, dt);
   o.cyclic = cyclic;
   int rc = refmotion_from_mot(r, m, &t, &o, err);
   mot_free(&t);
@@ -391,8 +390,7 @@ int refmotion_default_gait(refmotion *r, const mjModel *m, double dt, d2m_err *e
   mot_table t;
   gait_default_table(&t, 240);
   refmotion_opts o;
-  refmotion_opts_default(&o);
-  o.dt = dt;
+  refmotion_opts_init(&o, dt);
   o.cyclic = 1;
   o.speed = gait_default.speed;
   int rc = refmotion_from_mot(r, m, &t, &o, err);

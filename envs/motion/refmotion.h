@@ -32,9 +32,9 @@
 #define REF_DEFAULT_TRACK "pelvis,tibia_r,tibia_l,talus_r,talus_l,toes_r,toes_l"
 
 typedef struct refmotion_opts {
-  double dt;          /* control period (s) the clip is resampled to; default 1/150*5 = 1/30 */
+  double dt;          /* control period (s) the clip is resampled to (env.sim_dt x env.substeps) */
   int cyclic;         /* 1: the table is one cycle (first row = start, last row = start of next cycle) */
-  double smooth_s;    /* half-width (s) of the central-difference window for velocities; default 0.05 */
+  double smooth_s;    /* half-width (s) of the central-difference window for velocities; 0.05 from init */
   double speed;       /* treadmill speed (m/s) added along the facing direction; 0 = none */
   const char *track;  /* comma-separated tracked body names; NULL = REF_DEFAULT_TRACK */
 } refmotion_opts;
@@ -56,7 +56,8 @@ typedef struct refmotion {
   char source[256];
 } refmotion;
 
-void refmotion_opts_default(refmotion_opts *o);
+/* Options for resampling to the control period dt (the run's: env.sim_dt x env.substeps). */
+void refmotion_opts_init(refmotion_opts *o, double dt);
 int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const refmotion_opts *o, d2m_err *err);
 /* The embedded default gait (gait_default.h), cyclic, with its treadmill speed. */
 int refmotion_default_gait(refmotion *r, const mjModel *m, double dt, d2m_err *err);

@@ -1,5 +1,5 @@
-/* tests/analysis/test_eval.c: `drl2move eval` on a freshly initialised policy: the checkpoint is
- * written with ckpt_write as learner/lckpt.c lays it out (params, obs_stats, config). */
+/* tests/analysis/test_eval.c: `drl2move eval` on a freshly initialised policy, written as a policy
+ * file by policy_write (nn/policy_file.h), whose sections the learner's checkpoints carry too. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analysis/eval.h"
+#include "deploy/cli.h"
 #include "nn/ac.h"
 #include "nn/ac_config.h"
 #include "common/ckpt.h"
@@ -17,8 +18,11 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "nn/policy_file.h"
+#include "nn/rstat.h"
 
-/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). */
+/* A fresh net for `task` with a small hidden layer; obs statistics empty (count 0). Written by
+ * policy_write, the code that lays out the policy sections of the learner's checkpoints too. */
 static void write_fresh_checkpoint(const char *path, const char *task) {
   cfg_t c;
   cfg_defaults(&c);
@@ -27,10 +31,7 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   cr_assert_eq(cfg_set(&c, "test", "nn", "hidden", "32,32", &err), 0, "%s", err.msg);
   env_params ep;
   cr_assert_eq(env_params_from_cfg(&c, &ep, &err), 0, "%s", err.msg);
-  model_subject s;
-  model_subject_default(&s);
-  s.timestep = c.env_sim_dt;
-  mjModel *m = model_load(&s, &err);
+  mjModel *m = env_model_from_cfg(&c, &err);
   cr_assert(m, "%s", err.msg);
   env_t *e = env_create(m, &ep, NULL, &err);
   cr_assert(e, "%s", err.msg);
@@ -43,19 +44,41 @@ static void write_fresh_checkpoint(const char *path, const char *task) {
   rng_t r;
   rng_seed(&r, 3, 0, RNG_INIT, 0);
   ac_init_params(&net, params, &r);
-  double *obs = calloc(1 + 2 * (size_t)O, sizeof(double));
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  cfg_write(&c, mem);
-  fclose(mem);
-  ckpt_section sec[] = {{"params", params, net.nparams * sizeof(float)},
-                        {"obs_stats", obs, (1 + 2 * (size_t)O) * sizeof(double)},
-                        {"config", text, len}};
-  cr_assert_eq(ckpt_write(path, sec, 3, &err), 0, "%s", err.msg);
-  free(params), free(obs), free(text);
+  rstat obs;
+  rstat_init(&obs, O);
+  cr_assert_eq(policy_write(path, params, net.nparams, &obs, &c, &err), 0, "%s", err.msg);
+  rstat_free(&obs);
+  free(params);
   env_free(e);
   mj_deleteModel(m);
+}
+
+/* policy export round trip: what policy_load reads back is what was written, bit for bit. */
+Test(eval, policy_export_round_trip) {
+  const char *a = "/tmp/d2m_test_policy_a.d2m", *b = "/tmp/d2m_test_policy_b.d2m";
+  write_fresh_checkpoint(a, "stand");
+  d2m_err err = {{0}};
+  policy_file p, q;
+  cr_assert_eq(policy_load(a, &p, &err), 0, "%s", err.msg);
+  p.obs.count = 7, p.obs.mean[3] = 0.25, p.obs.m2[p.obs.dim - 1] = 1.5; /* statistics that are not all zero */
+  cr_assert_eq(policy_write(a, p.params, p.nparams, &p.obs, &p.cfg, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_export(a, b, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_load(b, &q, &err), 0, "%s", err.msg);
+  cr_assert_eq(q.nparams, p.nparams);
+  cr_assert_eq(q.obs.dim, p.obs.dim);
+  cr_assert_eq(memcmp(q.params, p.params, p.nparams * sizeof(float)), 0);
+  cr_assert_eq(q.obs.count, 7);
+  cr_assert_eq(memcmp(q.obs.mean, p.obs.mean, (size_t)p.obs.dim * sizeof(double)), 0);
+  cr_assert_eq(memcmp(q.obs.m2, p.obs.m2, (size_t)p.obs.dim * sizeof(double)), 0);
+  cr_assert_str_eq(q.cfg.env_task, "stand");
+  cr_assert_str_eq(q.cfg.nn_hidden, "32,32");
+  policy_free(&p), policy_free(&q);
+  /* a file that is not a policy: the error names the file and the missing section */
+  ckpt_section junk = {"params", "abcd", 4};
+  cr_assert_eq(ckpt_write(b, &junk, 1, &err), 0, "%s", err.msg);
+  cr_assert_eq(policy_load(b, &q, &err), -1);
+  cr_assert(strstr(err.msg, b) && strstr(err.msg, "config"), "%s", err.msg);
+  remove(a), remove(b);
 }
 
 /* frames.csv: every cell finite, the expected rows and the named columns. */
@@ -96,7 +119,7 @@ Test(eval, fresh_policy_writes_complete_finite_csv, .timeout = 120) {
   write_fresh_checkpoint(ck, "imitate");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.episodes = 2, o.max_steps = 12, o.deterministic = 1;
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 2, o.max_steps = 12, o.drive = EVAL_MEAN;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
@@ -123,7 +146,7 @@ Test(eval, video_has_one_frame_per_step, .timeout = 180) {
   write_fresh_checkpoint(ck, "stand");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.episodes = 1, o.max_steps = 8, o.video = 1, o.width = 160, o.height = 120;
+  o.checkpoint = ck, o.out_dir = dir, o.episodes = 1, o.max_steps = 8, o.video = EVAL_VIDEO_FAST, o.width = 160, o.height = 120;
   eval_result r;
   d2m_err err = {{0}};
   if (eval_run(&o, &r, &err)) {
@@ -159,7 +182,7 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
   write_fresh_checkpoint(ck, "imitate");
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = ck, o.out_dir = dir, o.playback = 1, o.max_steps = 180;
+  o.checkpoint = ck, o.out_dir = dir, o.drive = EVAL_PLAYBACK, o.max_steps = 180;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
@@ -183,12 +206,10 @@ Test(eval, playback_gait_matches_the_reference_cycle, .timeout = 120) {
   gait_metrics g;
   gait_analyse(&in, c, 64, &nc, &g);
   /* the reference, as the env builds it */
-  model_subject s;
-  model_subject_default(&s);
   cfg_t cfg;
   cfg_defaults(&cfg);
-  s.timestep = cfg.env_sim_dt;
-  mjModel *m = model_load(&s, &err);
+  mjModel *m = env_model_from_cfg(&cfg, &err);
+  cr_assert(m, "%s", err.msg);
   refmotion ref;
   cr_assert_eq(refmotion_default_gait(&ref, m, cfg.env_sim_dt * cfg.env_substeps, &err), 0, "%s", err.msg);
   double period = ref.nframes * ref.dt;
@@ -228,7 +249,7 @@ Test(eval, run_dir_skips_a_corrupt_newest_checkpoint_and_fixed_keys_are_refused,
   snprintf(out, sizeof out, "%s/eval", dir);
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = dir, o.out_dir = out, o.episodes = 1, o.max_steps = 4, o.deterministic = 1;
+  o.checkpoint = dir, o.out_dir = out, o.episodes = 1, o.max_steps = 4, o.drive = EVAL_MEAN;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);

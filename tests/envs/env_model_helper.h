@@ -1,6 +1,9 @@
 /* tests/envs/env_model_helper.h: the model the env tests run on (the project's own, no files). */
 #ifndef D2M_TEST_ENV_MODEL_HELPER_H
 #define D2M_TEST_ENV_MODEL_HELPER_H
+#include <stdlib.h>
+
+#include "envs/env_config.h"
 #include "envs/model/model.h"
 static inline mjModel *test_model(d2m_err *e) { return model_load(NULL, e); }
 /* MyoLegs from ../shared (NULL when absent). */
@@ -11,4 +14,18 @@ static inline mjModel *test_myolegs(void) {
   snprintf(path, sizeof path, "%s/models/myolegs/myo_sim/leg/myolegs.xml", dir);
   return mj_loadXML(path, NULL, msg, sizeof msg);
 }
+/* env_params as a run gets them: the config table's defaults, the task, then the test's own
+ * "section.key=value" overrides (NULL-terminated, or NULL). A bad override stops the test. */
+static inline env_params test_params(env_task task, const char *const *overrides) {
+  cfg_t c;
+  env_params p;
+  d2m_err e;
+  if (cfg_with(&c, overrides, &e) || cfg_set(&c, "test", "env", "task", env_task_name(task), &e) ||
+      env_params_from_cfg(&c, &p, &e)) {
+    fprintf(stderr, "test_params: %s\n", e.msg);
+    abort();
+  }
+  return p;
+}
+#define TEST_PARAMS(task, ...) test_params((task), (const char *const[]){__VA_ARGS__, NULL})
 #endif

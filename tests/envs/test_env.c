@@ -16,15 +16,12 @@ static void setup(void) {
 }
 static void teardown(void) { mj_deleteModel(g_m); }
 
-static env_t *make(env_task task, env_params *pp) {
-  env_params p;
-  if (!pp) {
-    env_params_default(&p);
-    pp = &p;
-  }
-  pp->task = task;
+/* pp: the task's parameters (test_params), or NULL for the defaults. */
+static env_t *make(env_task task, const env_params *pp) {
+  env_params p = pp ? *pp : test_params(task, NULL);
+  cr_assert_eq(p.task, task);
   d2m_err e;
-  env_t *env = env_create(g_m, pp, NULL, &e);
+  env_t *env = env_create(g_m, &p, NULL, &e);
   cr_assert(env, "env_create(%s): %s", env_task_name(task), e.msg);
   return env;
 }
@@ -108,10 +105,7 @@ Test(env, nan_injection_resets_and_obs_finite) {
 }
 
 static void run_episodes(env_task task, uint64_t seed, float *rew, float *obs_trace, int steps, int n) {
-  env_params p;
-  env_params_default(&p);
-  p.push_force = 200; /* exercise the push stream too */
-  p.push_interval = 0.5;
+  env_params p = TEST_PARAMS(task, "env.push_force=200", "env.push_interval=0.5"); /* the push stream too */
   env_t *e = make(task, &p);
   float *obs = malloc(sizeof(float) * n), act[80];
   rng_t r;
@@ -169,9 +163,7 @@ Test(env, falls_end_stand_and_walk) {
 }
 
 Test(env, truncation_at_episode_length) {
-  env_params p;
-  env_params_default(&p);
-  p.episode_s[ENV_TASK_STAND] = 0.2; /* 6 steps: too short to fall */
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "stand.episode_s=0.2"); /* 6 steps: too short to fall */
   env_t *e = make(ENV_TASK_STAND, &p);
   int n = env_obs_size(e);
   float *obs = malloc(sizeof(float) * n), *fin = malloc(sizeof(float) * n), act[80] = {0};

@@ -21,15 +21,9 @@ TestSuite(env_state, .init = setup, .fini = teardown);
 /* Per task, settings that exercise the saved fields: pushes on stand, muscle_pd on walk (reads
  * actuator lengths and velocities), RSI on imitate (short episodes, many automatic resets). */
 static env_params params_for(env_task task) {
-  env_params p;
-  env_params_default(&p);
-  p.task = task;
-  if (task == ENV_TASK_STAND) {
-    p.push_force = 150;
-    p.push_interval = 0.3;
-  }
-  if (task == ENV_TASK_WALK) p.action_mode = ENV_ACT_MUSCLE_PD;
-  return p;
+  if (task == ENV_TASK_STAND) return TEST_PARAMS(task, "env.push_force=150", "env.push_interval=0.3");
+  if (task == ENV_TASK_WALK) return TEST_PARAMS(task, "env.action_mode=muscle_pd");
+  return test_params(task, NULL);
 }
 
 static env_t *make(const env_params *p) {

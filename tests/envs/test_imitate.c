@@ -8,24 +8,18 @@
 #include "envs/motion/refmotion.h"
 #include "tests/envs/env_model_helper.h"
 
-static env_t *make_imitate(const mjModel *m, const refmotion *ref, env_params *pp) {
-  env_params p;
-  if (!pp) {
-    env_params_default(&p);
-    pp = &p;
-  }
-  pp->task = ENV_TASK_IMITATE;
+/* pp: imitate parameters (test_params), or NULL for the defaults. */
+static env_t *make_imitate(const mjModel *m, const refmotion *ref, const env_params *pp) {
+  env_params p = pp ? *pp : test_params(ENV_TASK_IMITATE, NULL);
   d2m_err e;
-  env_t *env = env_create(m, pp, ref, &e);
+  env_t *env = env_create(m, &p, ref, &e);
   cr_assert(env, "env_create: %s", e.msg);
   return env;
 }
 
 /* Kinematic playback: the state set from the reference each step. */
 static void playback(const mjModel *m, const refmotion *ref, long steps) {
-  env_params p;
-  env_params_default(&p);
-  p.im_w_joint = 0.1; /* include the optional joint-angle term */
+  env_params p = TEST_PARAMS(ENV_TASK_IMITATE, "imitate.w_joint=0.1"); /* the optional joint-angle term too */
   env_t *e = make_imitate(m, ref, &p);
   double maxr = env_max_reward(e), minr = 1e9;
   for (long k = 0; k < steps; k++) {
@@ -143,11 +137,7 @@ Test(imitate, early_termination_when_pushed_away) {
   cr_assert_eq(out.ep.reason, ENV_END_TRACKING);
   cr_assert_gt(out.ep.mpjpe_mm, 0);
   /* And with a real push (a large horizontal force on the pelvis), tracking is lost too. */
-  env_params p;
-  env_params_default(&p);
-  p.push_force = 5000;
-  p.push_interval = 0.01;
-  p.push_duration = 1;
+  env_params p = TEST_PARAMS(ENV_TASK_IMITATE, "env.push_force=5000", "env.push_interval=0.01", "env.push_duration=1");
   env_t *e2 = make_imitate(m, NULL, &p);
   float *obs2 = malloc(sizeof(float) * n);
   env_step_out o2 = {.obs = obs2};

@@ -84,7 +84,7 @@ Test(mot, unknown_coordinate) {
   cr_assert(m, "%s", e.msg);
   refmotion r;
   refmotion_opts o;
-  refmotion_opts_default(&o);
+  refmotion_opts_init(&o, 1.0 / 30);
   cr_assert_eq(refmotion_from_mot(&r, m, &t, &o, &e), -1);
   cr_assert(strstr(e.msg, "u.mot:2:3") && strstr(e.msg, "bogus_angle"), "%s", e.msg);
   mot_free(&t);

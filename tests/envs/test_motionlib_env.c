@@ -71,12 +71,7 @@ static void two_clips(motionlib *lib, const env_params *p) {
   cr_assert_neq(lib->clips[0].ref.nframes, lib->clips[1].ref.nframes);
 }
 
-static env_params imitate_params(void) {
-  env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_IMITATE;
-  return p;
-}
+static env_params imitate_params(void) { return test_params(ENV_TASK_IMITATE, NULL); }
 
 static env_t *make(const env_params *p, const motionlib *lib) {
   d2m_err e;
@@ -190,8 +185,9 @@ Test(motionlib_env, list_path_in_params) {
   motionlib lib;
   two_clips(&lib, &p);
   motionlib_free(&lib);
-  p.motion = ENV_MOTION_FILE;
-  snprintf(p.motion_path, sizeof p.motion_path, "%s/clips.list", g_dir);
+  char set[300];
+  snprintf(set, sizeof set, "imitate.motion=%s/clips.list", g_dir);
+  p = TEST_PARAMS(ENV_TASK_IMITATE, set);
   d2m_err err;
   env_t *e = env_create(g_m, &p, NULL, &err);
   cr_assert(e, "%s", err.msg);

@@ -19,13 +19,10 @@ Test(stand, activations_preloaded_at_reset) {
   d2m_err e;
   mjModel *m = test_model(&e);
   cr_assert(m, "%s", e.msg);
-  env_params p;
-  env_params_default(&p);
   for (int task = 0; task < 3; task++) {
     for (int pre = 0; pre < 2; pre++) {
-      p.task = (env_task)task;
-      p.act_preload = pre;
-      p.excitation_baseline = 0.07;
+      env_params p = TEST_PARAMS((env_task)task, "env.excitation_baseline=0.07",
+                                 pre ? "env.act_preload=baseline" : "env.act_preload=zero");
       env_t *env = make_on(m, &p);
       env_reset(env, 5);
       const mjData *d = env_data(env);
@@ -47,9 +44,7 @@ Test(stand, activations_limited_to_one) {
     d2m_err e;
     mjModel *m = model_load(&s, &e);
     cr_assert(m, "%s", e.msg);
-    env_params p;
-    env_params_default(&p);
-    p.act_preload = 0;
+    env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.act_preload=zero");
     env_t *env = make_on(m, &p);
     env_reset(env, 1);
     float act[80], *obs = malloc(sizeof(float) * env_obs_size(env));
@@ -72,13 +67,10 @@ Test(stand, upright_pose_on_floor_with_heels_loaded) {
   d2m_err e;
   mjModel *m = test_model(&e);
   cr_assert(m, "%s", e.msg);
-  env_params p;
-  env_params_default(&p);
-  p.reset_noise = 0;
-  p.stand_pose_upright = 1;
-  env_t *up = make_on(m, &p);
-  p.stand_pose_upright = 0;
-  env_t *key = make_on(m, &p);
+  env_params pu = TEST_PARAMS(ENV_TASK_STAND, "env.reset_noise=0", "stand.pose=upright");
+  env_params pk = TEST_PARAMS(ENV_TASK_STAND, "env.reset_noise=0", "stand.pose=key");
+  env_t *up = make_on(m, &pu);
+  env_t *key = make_on(m, &pk);
   env_reset(up, 1);
   env_reset(key, 1);
   const mjData *du = env_data(up), *dk = env_data(key);
@@ -107,8 +99,7 @@ Test(stand, reward_terms_bounded) {
   d2m_err e;
   mjModel *m = test_model(&e);
   cr_assert(m, "%s", e.msg);
-  env_params p;
-  env_params_default(&p);
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, NULL);
   env_t *env = make_on(m, &p);
   double wmax = env_max_reward(env);
   cr_assert_float_eq(wmax, p.stand_w_up + p.stand_w_height + p.stand_w_still + p.stand_w_energy + p.stand_w_posture +
@@ -127,13 +118,8 @@ Test(stand, reward_terms_bounded) {
 /* muscle_pd centred on the current length: a zero action holds the pose (each muscle resists being
  * stretched from where it was); centred on mid-range it pulls the joints toward the middle of the
  * muscles' ranges. Hinge drift after 0.33 s of zero actions on the upright stance (reset noise 0). */
-static double pd_drift(const mjModel *m, env_pd_centre centre, int every) {
-  env_params p;
-  env_params_default(&p);
-  p.action_mode = ENV_ACT_MUSCLE_PD;
-  p.pd_centre = centre;
-  p.pd_every_substep = every;
-  p.reset_noise = 0;
+static double pd_drift(const mjModel *m, const char *centre) {
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.action_mode=muscle_pd", centre, "env.reset_noise=0");
   env_t *env = make_on(m, &p);
   env_reset(env, 1);
   const mjData *d = env_data(env);
@@ -144,7 +130,7 @@ static double pd_drift(const mjModel *m, env_pd_centre centre, int every) {
   float act[80] = {0}, *obs = malloc(sizeof(float) * env_obs_size(env));
   env_step_out out = {.obs = obs};
   for (int t = 0; t < 10 && !out.done; t++) env_step(env, act, &out);
-  cr_assert(!out.done, "fell within 10 steps of zero PD actions (centre %d)", centre);
+  cr_assert(!out.done, "fell within 10 steps of zero PD actions (%s)", centre);
   double ss = 0;
   n = 0;
   for (int j = 0; j < m->njnt && n < 64; j++)
@@ -161,7 +147,7 @@ Test(stand, muscle_pd_zero_action_holds_current_pose) {
   d2m_err e;
   mjModel *m = test_model(&e);
   cr_assert(m, "%s", e.msg);
-  double cur = pd_drift(m, ENV_PD_CURRENT, 1), mid = pd_drift(m, ENV_PD_RANGE, 1);
+  double cur = pd_drift(m, "env.pd_centre=current"), mid = pd_drift(m, "env.pd_centre=range");
   cr_assert(cur < 0.5 * mid, "hinge drift %g rad centred on the pose, %g on mid-range", cur, mid);
   mj_deleteModel(m);
 }

@@ -14,14 +14,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envs/env_config.h"
 #include "envs/model/model.h"
 #include "learner/amp.h"
 
-static amp_config small_cfg(int feat) {
-  amp_config c = {.feat = feat, .nhidden = 2, .hidden = {16, 12}, .lr = 1e-3f, .grad_penalty = 5.f,
-                  .logit_reg = 0.05f, .weight_decay = 1e-4f, .epochs = 1, .minibatch = 8, .replay_size = 64};
+/* The discriminator's configuration as a run builds it: the table's defaults (gradient penalty 5,
+ * logit_reg 0.05, weight decay 1e-4, Adam) with the test's sizes as overrides. */
+static amp_config amp_cfg_with(int feat, const char *const *overrides) {
+  cfg_t cfg;
+  amp_config c;
+  d2m_err err;
+  cr_assert_eq(cfg_with(&cfg, overrides, &err), 0, "%s", err.msg);
+  cr_assert_eq(amp_config_from_cfg(&cfg, &c, &err), 0, "%s", err.msg);
+  c.feat = feat; /* from the environment, not the table */
   return c;
 }
+#define SMALL_AMP "amp.hidden=16,12", "amp.lr=1e-3", "amp.epochs=1", "amp.minibatch=8", "amp.replay_size=64"
+static amp_config small_cfg(int feat) { return amp_cfg_with(feat, (const char *const[]){SMALL_AMP, NULL}); }
 
 /* A small disc with unit normalisation and weights scaled up so tanh'' matters. */
 static void small_disc(amp_disc *a, amp_config *c, uint64_t seed) {
@@ -92,8 +101,7 @@ Test(amp, gradient_penalty_parameter_gradient_by_finite_differences) {
 }
 
 Test(amp, gradient_penalty_value_is_input_gradient_norm) {
-  amp_config c = small_cfg(3);
-  c.grad_penalty = 2.f; /* P = mean ||dD/dx||^2 */
+  amp_config c = amp_cfg_with(3, (const char *const[]){SMALL_AMP, "amp.grad_penalty=2", NULL}); /* P = mean ||dD/dx||^2 */
   amp_disc a;
   small_disc(&a, &c, 5);
   float x[6], xp[6], d1, d2;
@@ -166,9 +174,10 @@ static long policy_rows(float **out, int *feat) {
   d2m_err err;
   mjModel *m = model_load(NULL, &err);
   cr_assert(m, "%s", err.msg);
+  cfg_t c;
   env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_WALK;
+  cr_assert_eq(CFG_WITH(&c, &err, "env.task=walk"), 0, "%s", err.msg);
+  cr_assert_eq(env_params_from_cfg(&c, &p, &err), 0, "%s", err.msg);
   env_t *e = env_create(m, &p, NULL, &err);
   cr_assert(e, "%s", err.msg);
   env_reset(e, 21);
@@ -213,8 +222,8 @@ Test(amp, separates_default_gait_from_random_excitations, .timeout = 60) {
   long nref = reference_rows(&ref, &F), npol = policy_rows(&pol, &F2);
   cr_assert_eq(F, F2);
   cr_assert(nref >= 20, "default gait: %ld reference transitions", nref);
-  amp_config c = {.feat = F, .nhidden = 2, .hidden = {64, 64}, .lr = 1e-3f, .grad_penalty = 5.f,
-                  .logit_reg = 0.05f, .weight_decay = 1e-4f, .epochs = 1, .minibatch = 64, .replay_size = 4096};
+  amp_config c = amp_cfg_with(F, (const char *const[]){"amp.hidden=64,64", "amp.lr=1e-3", "amp.epochs=1",
+                                                        "amp.minibatch=64", "amp.replay_size=4096", NULL});
   amp_disc a;
   amp_init(&a, &c, ref, nref, npol, 1);
   float *d = malloc((size_t)(nref + npol) * sizeof(float));
@@ -288,11 +297,15 @@ Test(amp, checkpoint_round_trip_trains_identically) {
 
 Test(amp, hidden_widths_parse) {
   amp_config c;
+  cfg_t cfg;
   d2m_err err;
-  cr_assert(amp_parse_hidden("256,128", &c, &err) == 0 && c.nhidden == 2 && c.hidden[0] == 256 && c.hidden[1] == 128);
-  cr_assert(amp_parse_hidden("64", &c, &err) == 0 && c.nhidden == 1 && c.hidden[0] == 64);
-  cr_assert(amp_parse_hidden("", &c, &err) != 0);
-  cr_assert(amp_parse_hidden("1,2,3,4,5", &c, &err) != 0 && strstr(err.msg, "amp.hidden"));
-  cr_assert(amp_parse_hidden("64;64", &c, &err) != 0 && strstr(err.msg, "amp.hidden"));
-  cr_assert(amp_parse_hidden("0", &c, &err) != 0);
+  cfg_defaults(&cfg);
+#define HIDDEN(s) (snprintf(cfg.amp_hidden, sizeof cfg.amp_hidden, "%s", s), amp_config_from_cfg(&cfg, &c, &err))
+  cr_assert(HIDDEN("256,128") == 0 && c.nhidden == 2 && c.hidden[0] == 256 && c.hidden[1] == 128);
+  cr_assert(HIDDEN("64") == 0 && c.nhidden == 1 && c.hidden[0] == 64);
+  cr_assert(HIDDEN("") != 0);
+  cr_assert(HIDDEN("1,2,3,4,5") != 0 && strstr(err.msg, "amp.hidden"));
+  cr_assert(HIDDEN("64;64") != 0 && strstr(err.msg, "amp.hidden"));
+  cr_assert(HIDDEN("0") != 0);
+#undef HIDDEN
 }

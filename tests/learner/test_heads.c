@@ -10,6 +10,7 @@
 #include "nn/ac.h"
 #include "nn/adam.h"
 #include "nn/gauss.h"
+#include "tests/learner/learner_cfg.h"
 
 static double sigm(double x) { return 1 / (1 + exp(-x)); }
 
@@ -31,20 +32,16 @@ Test(heads, sigmoid_mean_logit_matches_monte_carlo) {
   }
 }
 
-static ac_config small_cfg(ac_head head) {
-  ac_config c;
-  memset(&c, 0, sizeof c);
-  c.obs_dim = 5, c.act_dim = 4, c.nhidden = 1, c.hidden[0] = 8, c.act = NN_ACT_TANH;
-  c.init_log_std = -0.5f, c.head = head, c.lat_alpha = 1, c.lat_resample = 1, c.init_log_std_lat = -1;
-  c.head_bias = (float)log(0.05 / 0.95);
-  return c;
-}
 
 /* A fresh policy starts at the resting excitation (head bias logit(0.05), head gain 0.01), and with
  * det_sigmoid_mean its deterministic action's sigmoid is the mean sigmoid of its samples. */
 Test(heads, head_bias_and_deterministic_mean_excitation) {
   for (int head = 0; head < 2; head++) {
-    ac_config c = small_cfg((ac_head)head);
+    ac_config c = TEST_AC(5, 4, "nn.hidden=8", "nn.init_log_std=-0.5", "env.excitation_baseline=0.05",
+                          "nn.deterministic=mean_action", head ? "nn.head=lattice" : "nn.head=gaussian",
+                          "lattice.resample_every=1", "lattice.init_log_std_lat=-1");
+    cr_assert_float_eq(c.head_bias, log(0.05 / 0.95), 1e-6);
+    cr_assert_eq(c.det_sigmoid_mean, 0);
     ac_net n;
     ac_ws ws;
     rng_t r;
@@ -79,8 +76,9 @@ Test(heads, adam_split_equals_two_adams) {
   rng_t r;
   rng_seed(&r, 5, 0, RNG_TEST, 0);
   for (int i = 0; i < N; i++) p0[i] = p1[i] = p2[i] = (float)rng_normal(&r);
+  cfg_t cfg = test_cfg(NULL);
   adam_config c;
-  adam_config_defaults(&c);
+  adam_config_from_cfg(&cfg, &c);
   adam_state a, b, s0;
   adam_init(&a, N), adam_init(&b, N), adam_init(&s0, N);
   for (int t = 0; t < 5; t++) {

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "learner/ppo.h"
 #include "tests/learner/fd_views.h"
+#include "tests/learner/learner_cfg.h"
 
 enum { A = 3, H = 5 };
 
@@ -154,16 +155,13 @@ static double ac_loss_lat(ppo_learner *p, const float *params, const float *obs,
 }
 
 Test(lattice, ppo_minibatch_gradient_matches_finite_differences) {
-  ac_config ac = {.obs_dim = 4, .act_dim = 3, .nhidden = 2, .hidden = {8, 6}, .act = NN_ACT_TANH,
-                  .init_log_std = -0.5f, .head = AC_HEAD_LATTICE, .lat_alpha = 0.9f, .lat_resample = 1,
-                  .init_log_std_lat = -0.2f};
+  ac_config ac = TEST_AC(4, 3, "nn.hidden=8,6", "nn.init_log_std=-0.5", "nn.head=lattice", "lattice.alpha=0.9",
+                         "lattice.resample_every=1", "lattice.init_log_std_lat=-0.2");
   ac_net net;
   ac_init(&net, &ac);
   cr_assert_not_null(nn_layout_find(&net.layout, "log_std_lat"));
   cr_expect_eq(nn_layout_find(&net.layout, "log_std_lat")->n, 6);
-  ppo_config c;
-  ppo_config_defaults(&c);
-  c.ent_coef = 0.05f, c.minibatch = 6, c.norm_adv = 0;
+  ppo_config c = TEST_PPO("ppo.ent_coef=0.05", "ppo.minibatch=6", "ppo.norm_adv=false");
   ppo_learner p;
   ppo_init(&p, &net, &c, 6, 3);
   cr_expect_float_eq(p.params[net.log_std_lat_off + 5], -0.2f, 0);
@@ -194,9 +192,11 @@ Test(lattice, ppo_minibatch_gradient_matches_finite_differences) {
 
 /* A lattice actor-critic with W of O(1) so that the latent noise dominates. */
 static void sampling_net(ac_net *net, float **params, int k, rng_t *r) {
-  ac_config ac = {.obs_dim = 4, .act_dim = A, .nhidden = 1, .hidden = {H}, .act = NN_ACT_TANH,
-                  .init_log_std = -0.8f, .head = AC_HEAD_LATTICE, .lat_alpha = 1.2f, .lat_resample = k,
-                  .init_log_std_lat = -0.2f};
+  char hidden[32], every[48];
+  snprintf(hidden, sizeof hidden, "nn.hidden=%d", H);
+  snprintf(every, sizeof every, "lattice.resample_every=%d", k);
+  ac_config ac = TEST_AC(4, A, hidden, "nn.init_log_std=-0.8", "nn.head=lattice", "lattice.alpha=1.2", every,
+                         "lattice.init_log_std_lat=-0.2");
   ac_init(net, &ac);
   *params = xaligned(net->nparams * sizeof(float));
   ac_init_params(net, *params, r);

@@ -1,6 +1,6 @@
 /* tests/learner/test_learn.c: proof that the learner learns. Two small MuJoCo tasks in inline MJCF,
  * trained single-process with the project's actor-critic, GAE and PPO (the same code the
- * distributed learner runs), fixed seed and step budget; the test asserts the mean episode return
+ * distributed learner runs) on batches filled by the actor's own rollout loop, fixed seed and step budget; the test asserts the mean episode return
  * of the last iterations passes a stated threshold. Set D2M_LEARN_CURVE=1 to print the curve. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actor/rollout.h"
 #include "nn/ac.h"
 #include "common/log.h"
 #include "nn/rstat.h"
 #include "learner/ppo.h"
+#include "tests/learner/learner_cfg.h"
 
 typedef struct task {
   const char *name, *xml;
@@ -112,27 +114,62 @@ static mjModel *load_xml(const char *xml) {
   return m;
 }
 
-/* A single-process trainer: E envs stepped in lockstep, T steps per segment, one PPO update per
- * segment; the actor side (obs normalisation, batched policy, truncation values) is written as the
- * distributed actor will do it. */
+/* One env of a small task, driven by the actor's rollout loop (actor/rollout.h) through rollout_ops. */
+typedef struct tenv {
+  const task *tk;
+  const mjModel *m;
+  mjData *d;
+  double target, ret;
+  int len;
+  rng_t *renv; /* shared by the envs of a runner: resets draw from it in env order */
+} tenv;
+
+static void tenv_observe(const void *p, float *o) {
+  const tenv *v = p;
+  v->tk->obs(v->m, v->d, v->target, o);
+}
+
+/* As env_step: truncated at max_steps; the ended episode's last observation in final_obs; a reset. */
+static void tenv_step(void *p, const float *a, env_step_out *out) {
+  tenv *v = p;
+  const task *tk = v->tk;
+  int tm = 0;
+  out->reward = tk->step(v->m, v->d, tk, v->target, a, &tm);
+  v->ret += out->reward;
+  v->len++;
+  out->terminated = tm;
+  out->truncated = !tm && v->len >= tk->max_steps;
+  out->done = out->terminated || out->truncated;
+  if (out->done) {
+    if (out->final_obs) tk->obs(v->m, v->d, v->target, out->final_obs);
+    out->ep = (env_episode_info){.ret = v->ret, .length = v->len, .reason = tm ? ENV_END_FALL : ENV_END_TIME};
+    v->ret = 0, v->len = 0;
+    tk->reset(v->m, v->d, v->renv, &v->target);
+  }
+  tk->obs(v->m, v->d, v->target, out->obs);
+}
+
+static const rollout_ops k_tenv_ops = {tenv_step, tenv_observe, NULL};
+
+/* A single-process trainer: E envs stepped in lockstep by the actor's rollout loop, T steps per
+ * segment, one PPO update per segment; observation statistics merged as the learner merges an
+ * actor's batch statistics. */
 enum { E = 16, T = 64, N = T * E, MAXO = 8 };
 
 typedef struct runner {
   const task *tk;
   mjModel *m;
-  mjData *d[E];
-  double target[E], ep_ret[E];
-  int ep_len[E];
+  tenv env[E];
+  void *envp[E];
   ac_net net;
   ppo_config c;
   ppo_learner p;
-  ac_ws ws;
   ppo_batch b;
   gae_rscale rs;
+  rollout ro;
   rstat os;
-  rng_t renv, rpol;
-  float obs[N * MAXO], act[N * 2], logp[N], val[N], rew[N], fval[N], raw[E * MAXO], mean[MAXO], inv[MAXO], boot[E];
-  uint8_t term[N], trunc[N];
+  rng_t renv;
+  float mean[MAXO], inv[MAXO];
 } runner;
 
 static runner *runner_new(const task *tk, uint64_t seed) {
@@ -140,76 +177,51 @@ static runner *runner_new(const task *tk, uint64_t seed) {
   cr_assert(tk->obs_dim <= MAXO && tk->act_dim <= 2);
   r->tk = tk;
   r->m = load_xml(tk->xml);
-  ac_config ac = {.obs_dim = tk->obs_dim, .act_dim = tk->act_dim, .nhidden = 2, .hidden = {64, 64},
-                  .act = NN_ACT_TANH, .init_log_std = tk->init_log_std};
+  char log_std[64];
+  snprintf(log_std, sizeof log_std, "nn.init_log_std=%.9g", tk->init_log_std);
+  ac_config ac = TEST_AC(tk->obs_dim, tk->act_dim, "nn.hidden=64,64", "nn.activation=tanh", log_std);
   ac_init(&r->net, &ac);
-  ppo_config_defaults(&r->c);
-  r->c.minibatch = 256;
-  r->c.epochs = 10;
-  r->c.lr = 1e-3f;
+  /* tuned for these small tasks: explicit overrides of the table's defaults */
+  r->c = TEST_PPO("ppo.minibatch=256", "ppo.epochs=10", "ppo.lr=1e-3", "ppo.target_kl=0");
   ppo_init(&r->p, &r->net, &r->c, N, seed);
-  ac_ws_init(&r->ws, &r->net, E, 0);
   ppo_batch_init(&r->b, N, tk->obs_dim, tk->act_dim);
   gae_rscale_init(&r->rs, E, r->c.gamma);
   rstat_init(&r->os, tk->obs_dim);
   rng_seed(&r->renv, seed, 0, RNG_ENV, 0);
-  rng_seed(&r->rpol, seed, 0, RNG_POLICY, 0);
   for (int e = 0; e < E; e++) {
-    r->d[e] = mj_makeData(r->m);
-    tk->reset(r->m, r->d[e], &r->renv, &r->target[e]);
-    tk->obs(r->m, r->d[e], r->target[e], r->raw + e * tk->obs_dim);
+    r->env[e] = (tenv){.tk = tk, .m = r->m, .d = mj_makeData(r->m), .renv = &r->renv};
+    tk->reset(r->m, r->env[e].d, &r->renv, &r->env[e].target);
+    r->envp[e] = &r->env[e];
   }
+  rollout_config rc = {.envs = E, .steps = T, .obs_dim = tk->obs_dim, .act_dim = tk->act_dim, .obs_clip = 10.f,
+                       .action = ROLLOUT_SAMPLE, .max_episodes = N};
+  rollout_init(&r->ro, &rc, &k_tenv_ops, r->envp, &r->net);
+  rng_seed(&r->ro.rng, seed, 0, RNG_POLICY, 0);
+  r->ro.params = r->p.params, r->ro.mean = r->mean, r->ro.inv_std = r->inv;
   return r;
 }
 
 static void runner_free(runner *r) {
-  for (int e = 0; e < E; e++) mj_deleteData(r->d[e]);
+  rollout_free(&r->ro);
+  for (int e = 0; e < E; e++) mj_deleteData(r->env[e].d);
   mj_deleteModel(r->m);
-  ppo_batch_free(&r->b), ppo_free(&r->p), ac_ws_free(&r->ws), gae_rscale_free(&r->rs), rstat_free(&r->os);
+  ppo_batch_free(&r->b), ppo_free(&r->p), gae_rscale_free(&r->rs), rstat_free(&r->os);
   free(r);
-}
-
-/* Step env e with the action of sample i; finished episodes add their return to *sum, *n. */
-static void runner_env_step(runner *r, int e, size_t i, double *sum, int *n) {
-  const task *tk = r->tk;
-  int O = tk->obs_dim, tm = 0;
-  r->rew[i] = tk->step(r->m, r->d[e], tk, r->target[e], r->act + i * tk->act_dim, &tm);
-  r->ep_ret[e] += r->rew[i];
-  r->term[i] = (uint8_t)tm;
-  r->trunc[i] = (uint8_t)(!tm && ++r->ep_len[e] >= tk->max_steps);
-  r->fval[i] = 0;
-  if (r->trunc[i]) { /* V(s_final) before the reset: truncation bootstraps from it */
-    float fo[MAXO], fn[MAXO];
-    tk->obs(r->m, r->d[e], r->target[e], fo);
-    rstat_normalize(r->mean, r->inv, O, fo, fn, 1, 10.f);
-    ac_value(&r->net, r->p.params, &r->ws, fn, 1, &r->fval[i]);
-  }
-  if (tm || r->trunc[i]) {
-    *sum += r->ep_ret[e], (*n)++;
-    r->ep_ret[e] = 0, r->ep_len[e] = 0;
-    tk->reset(r->m, r->d[e], &r->renv, &r->target[e]);
-  }
-  tk->obs(r->m, r->d[e], r->target[e], r->raw + e * O);
 }
 
 /* One segment of T steps and one PPO update; returns the number of finished episodes. */
 static int runner_iteration(runner *r, double progress, double *sum, ppo_metrics *pm) {
-  int O = r->tk->obs_dim, A = r->tk->act_dim, n = 0;
+  rollout *ro = &r->ro;
   rstat_export(&r->os, 1e-8f, r->mean, r->inv); /* fixed within a segment: the batch holds what the policy saw */
-  for (int t = 0; t < T; t++) {
-    float *o = r->obs + (size_t)t * E * O;
-    rstat_update(&r->os, r->raw, E);
-    rstat_normalize(r->mean, r->inv, O, r->raw, o, E, 10.f);
-    ac_act(&r->net, r->p.params, &r->ws, o, E, &r->rpol, 0, r->act + (size_t)t * E * A, r->logp + t * E,
-           r->val + t * E);
-    for (int e = 0; e < E; e++) runner_env_step(r, e, (size_t)t * E + e, sum, &n);
-  }
-  float nb[E * MAXO];
-  rstat_normalize(r->mean, r->inv, O, r->raw, nb, E, 10.f);
-  ac_value(&r->net, r->p.params, &r->ws, nb, E, r->boot);
+  for (int t = 0; t < T; t++) rollout_step(ro, t);
+  rollout_bootstrap(ro);
+  int n = ro->neps;
+  for (int i = 0; i < n; i++) *sum += ro->eps[i].ret;
+  rstat_merge(&r->os, &ro->seen);
+  rollout_clear(ro);
   ppo_batch_clear(&r->b);
-  ppo_batch_add_segment(&r->b, &r->c, &r->rs, T, E, r->obs, r->act, r->logp, r->val, r->rew, r->term, r->trunc,
-                        r->fval, r->boot);
+  ppo_batch_add_segment(&r->b, &r->c, &r->rs, T, E, ro->b_obs, ro->b_act, ro->b_logp, ro->b_val, ro->b_rew,
+                        ro->b_term, ro->b_trunc, ro->b_tval, ro->boot);
   ppo_update(&r->p, &r->b, progress, pm);
   return n;
 }

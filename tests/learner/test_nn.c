@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/ac.h"
+#include "tests/learner/learner_cfg.h"
 #include "nn/blis_util.h"
 #include "nn/gauss.h"
 #include "common/log.h"
@@ -32,7 +33,7 @@ Test(nn, fast_tanh_accuracy) {
 }
 
 Test(nn, layout_alignment_and_names) {
-  ac_config c = {.obs_dim = 309, .act_dim = 80, .nhidden = 2, .hidden = {512, 512}, .act = NN_ACT_TANH};
+  ac_config c = TEST_AC(309, 80, "nn.hidden=512,512");
   ac_net n;
   ac_init(&n, &c);
   size_t expect = 0;
@@ -204,8 +205,7 @@ Test(nn, orthogonal_init) {
 }
 
 Test(nn, actor_batched_inference) {
-  ac_config c = {.obs_dim = 7, .act_dim = 3, .nhidden = 2, .hidden = {16, 16}, .act = NN_ACT_TANH,
-                 .init_log_std = -0.5f};
+  ac_config c = TEST_AC(7, 3, "nn.hidden=16,16", "nn.init_log_std=-0.5");
   ac_net n;
   ac_init(&n, &c);
   float *p = xaligned(n.nparams * 4);

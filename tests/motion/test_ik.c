@@ -11,6 +11,7 @@
 
 #include "common/rng.h"
 #include "envs/env.h"
+#include "envs/env_config.h"
 #include "envs/model/model.h"
 #include "mocap/c3d.h"
 #include "mocap/ik.h"
@@ -480,12 +481,12 @@ Test(motion_ik, vicon_c3d_plays_back_in_imitate, .init = setup, .fini = teardown
   /* the env runs the subject's scaled model, as `drl2move motion import` writes it (subject.ini) */
   mjModel *m = model_load(&r.subject, &e);
   cr_assert(m, "%s", e.msg);
+  cfg_t cfg;
   env_params p;
-  env_params_default(&p);
-  p.task = ENV_TASK_IMITATE;
-  p.motion = ENV_MOTION_FILE;
-  snprintf(p.motion_path, sizeof p.motion_path, "%s", path);
-  p.motion_cyclic = 0;
+  char motion[300];
+  snprintf(motion, sizeof motion, "imitate.motion=%s", path);
+  cr_assert_eq(CFG_WITH(&cfg, &e, "env.task=imitate", motion, "imitate.cyclic=false"), 0, "%s", e.msg);
+  cr_assert_eq(env_params_from_cfg(&cfg, &p, &e), 0, "%s", e.msg);
   env_t *env = env_create(m, &p, NULL, &e);
   cr_assert(env, "%s", e.msg);
   const refmotion *ref = env_ref(env);

@@ -12,6 +12,7 @@
 #include "common/rng.h"
 #include "deploy/launch.h"
 #include "envs/env.h"
+#include "envs/env_config.h"
 #include "envs/model/model.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
@@ -20,9 +21,10 @@ static int obs_size(void) {
   d2m_err err;
   mjModel *m = model_load(NULL, &err);
   if (!m) { fprintf(stderr, "fake_actor: %s\n", err.msg); return 0; }
+  cfg_t c;
   env_params p;
-  env_params_default(&p);
-  env_t *e = env_create(m, &p, NULL, &err);
+  cfg_defaults(&c);
+  env_t *e = env_params_from_cfg(&c, &p, &err) ? NULL : env_create(m, &p, NULL, &err);
   int n = e ? env_obs_size(e) : 0;
   if (e) env_free(e);
   mj_deleteModel(m);

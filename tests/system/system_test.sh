@@ -10,6 +10,10 @@
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
+#   account  4 ranks, async, a checkpoint every update: every env step an actor sends is used by
+#            exactly one update or counted as dropped (actors' "sent" lines against the learner's
+#            closing "intake:" line), including batches that arrive while the learner publishes
+#            weights or writes a checkpoint
 set -uo pipefail
 case_=$1 bin=$2 cmp=$3 fake=$4
 work=$(mktemp -d /tmp/d2m_system_XXXXXX)
@@ -133,6 +137,25 @@ silent)
   grep -q "sync mode cannot go on without it" "$work/ss/train.log" || fail "sync: no clear message"
   grep -q "checkpoint .*silent actor" "$work/ss/train.log" || fail "sync: no checkpoint before the stop"
   echo "silent: async went on and took the actor back; sync checkpointed and stopped"
+  ;;
+account)
+  # 3 actors keep sending while the learner publishes and checkpoints after every update.
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --set learner.mode=async --set run.checkpoint_every=1 \
+    --set learner.max_policy_lag=1 --steps 2400 --run-dir "$work/ac" >"$work/out" 2>&1 ||
+    { cat "$work/out"; fail "async run failed"; }
+  sent=$(sed -n 's/.*actor done: sent [0-9]* batches, \([0-9]*\) env steps.*/\1/p' "$work/out" | awk '{s += $1} END {print s + 0}')
+  nact=$(grep -c "actor done: sent" "$work/out")
+  line=$(grep "intake: " "$work/ac/train.log" | tail -1)
+  read -r recv used dropped between malformed < <(echo "$line" |
+    sed -n 's/.*intake: \([0-9]*\) env steps received in batches, \([0-9]*\) used by updates, \([0-9]*\) dropped.*; \([0-9]*\) batches arrived between updates.*; \([0-9]*\) malformed.*/\1 \2 \3 \4 \5/p')
+  [ "$nact" -eq 3 ] || fail "$nact of 3 actors reported what they sent"
+  [ -n "${recv:-}" ] || fail "no intake line in train.log"
+  updates=$(rows "$work/ac")
+  echo "account: actors sent $sent env steps; learner received $recv, used $used in $updates updates, dropped $dropped; $between batches arrived between updates"
+  [ "$malformed" -eq 0 ] || fail "$malformed malformed messages"
+  [ "$sent" -eq "$recv" ] || fail "actors sent $sent env steps, the learner received $recv"
+  [ "$recv" -eq $((used + dropped)) ] || fail "received $recv != used $used + dropped $dropped: steps lost"
+  [ "$used" -eq $((updates * 96)) ] || fail "$updates updates of 96 samples each should use $((updates * 96)) steps, not $used"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac

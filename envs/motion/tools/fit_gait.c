@@ -88,8 +88,7 @@ static double estimate_speed(const char *model_path, const char *mot_path) {
     exit(1);
   }
   refmotion_opts o;
-  refmotion_opts_default(&o);
-  o.dt = 1.0 / 60.0;
+  refmotion_opts_init(&o, 1.0 / 60.0);
   o.track = "calcn_r,calcn_l";
   refmotion r;
   if (refmotion_from_mot(&r, m, &t, &o, &err)) {

@@ -1,0 +1,101 @@
+/* deploy/eval_cli.c: `drl2move eval` argv -> eval_opts (analysis/eval.h). */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis/eval.h"
+#include "common/log.h"
+#include "deploy/cli.h"
+
+static void eval_usage(FILE *f) {
+  fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
+             "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
+             "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
+             "                     [--video-hq]\n"
+             "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
+             "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
+             "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
+             "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n"
+             "--set overrides a key of the checkpoint's config (env and task keys only matter here), e.g.\n"
+             "imitate.term_dist=100 to watch a policy past the point where training would have ended the episode.\n"
+             "--video renders fast (no multisampling, 1024 shadow map, no floor reflection, coarser capsules);\n"
+             "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
+}
+
+/* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
+static int opt_size(const char *v, int *w, int *h) {
+  const char *x = strchr(v, 'x');
+  char ws[32];
+  long a, b;
+  if (!x || (size_t)(x - v) >= sizeof ws) {
+    fprintf(stderr, "drl2move eval: --size '%s': expected WIDTHxHEIGHT, e.g. 640x480\n", v);
+    return -1;
+  }
+  memcpy(ws, v, (size_t)(x - v)), ws[x - v] = 0;
+  if (cli_long("eval", "--size width", ws, 16, 8192, "pixels", &a) || cli_long("eval", "--size height", x + 1, 16, 8192, "pixels", &b))
+    return -1;
+  *w = (int)a, *h = (int)b;
+  return 0;
+}
+
+int eval_cli(int argc, char **argv) {
+  eval_opts o;
+  eval_opts_default(&o);
+  char outbuf[4400] = "";
+  int deterministic = 0, playback = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int has = v != NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return eval_usage(stdout), 0;
+    else if (!strcmp(a, "--deterministic")) deterministic = 1;
+    else if (!strcmp(a, "--video")) o.video = o.video == EVAL_VIDEO_HQ ? EVAL_VIDEO_HQ : EVAL_VIDEO_FAST;
+    else if (!strcmp(a, "--video-hq")) o.video = EVAL_VIDEO_HQ;
+    else if (!strcmp(a, "--playback")) playback = 1;
+    else if (!strcmp(a, "--checkpoint") && has) o.checkpoint = argv[++i];
+    else if (!strcmp(a, "--episodes") && has) {
+      long n;
+      if (cli_long("eval", a, argv[++i], 1, 1000000, "episodes to run", &n)) return 2;
+      o.episodes = (int)n;
+    }
+    else if (!strcmp(a, "--task") && has) o.task = argv[++i];
+    else if (!strcmp(a, "--subject") && has) o.subject = argv[++i];
+    else if (!strcmp(a, "--out") && has) o.out_dir = argv[++i];
+    else if (!strcmp(a, "--max-steps") && has) {
+      if (cli_long("eval", a, argv[++i], 0, 1000000000L, "steps per episode; 0: the task's episode length", &o.max_steps))
+        return 2;
+    } else if (!strcmp(a, "--seed") && has) {
+      if (cli_u64("eval", a, argv[++i], &o.seed)) return 2;
+    }
+    else if (!strcmp(a, "--set") && has && o.nset < EVAL_MAX_SET) o.set[o.nset++] = argv[++i];
+    else if (!strcmp(a, "--size") && has) {
+      if (opt_size(argv[++i], &o.width, &o.height)) return 2;
+    }
+    else if (a[0] != '-' && !o.checkpoint) o.checkpoint = a;
+    else {
+      fprintf(stderr, "drl2move eval: bad or incomplete option '%s'\n", a);
+      return eval_usage(stderr), 2;
+    }
+  }
+  o.drive = playback ? EVAL_PLAYBACK : deterministic ? EVAL_MEAN : EVAL_SAMPLE;
+  if (!o.checkpoint || o.episodes < 1 || o.width < 16 || o.height < 16) return eval_usage(stderr), 2;
+  if (!o.out_dir) { /* RUN_DIR/eval for a run dir or RUN_DIR/checkpoints/ckpt-*.d2m */
+    struct stat st;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s", o.checkpoint);
+    if (!stat(tmp, &st) && S_ISDIR(st.st_mode)) snprintf(outbuf, sizeof outbuf, "%s/eval", tmp);
+    else snprintf(outbuf, sizeof outbuf, "%s/../eval", dirname(tmp));
+    o.out_dir = outbuf;
+  }
+  eval_result r;
+  d2m_err err = {{0}};
+  if (eval_run(&o, &r, &err)) {
+    LOG_E("eval: %s", err.msg);
+    return 1;
+  }
+  LOG_I("eval: %d episodes, %ld frames, mean return %.3f, mean length %.1f steps -> %s", r.episodes, r.frames,
+        r.mean_return, r.mean_length, o.out_dir);
+  if (o.video != EVAL_VIDEO_NONE) LOG_I("eval: rendered %.1f frames/s (%dx%d, render + readback after the first frame, while ffmpeg encodes) "
+                     "-> %s/video.mp4", r.render_fps, o.width, o.height, o.out_dir);
+  return 0;
+}
