@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nn/ac.h"
 #include "nn/ac_config.h"
@@ -225,9 +226,14 @@ static int poll_learner(actor *a, int block) {
   for (;;) {
     int flag = 0;
     MPI_Status st;
-    if (block && result == POLL_NONE) {
-      CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
-      flag = 1;
+    if (block && result == POLL_NONE) { /* Iprobe and nap rather than MPI_Probe's busy wait */
+      useconds_t nap = 50;
+      for (;;) {
+        CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
+        if (flag) break;
+        usleep(nap);
+        if (nap < 2000) nap *= 2;
+      }
     } else {
       CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
     }
@@ -334,6 +340,20 @@ static void say_bye(actor *a) {
   CHECK_MPI(MPI_Send(a->sbuf[0].data, (int)a->sbuf[0].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm));
 }
 
+/* Imitate's termination curriculum: the distance that ends an episode goes linearly from
+ * imitate.term_start to imitate.term_dist over imitate.term_steps env steps, counted from the policy
+ * version (updates x actors x E x T: exact in sync mode, so a resumed run continues the same schedule). */
+static void curriculum(actor *a) {
+  const cfg_t *c = a->cfg;
+  if (c->imitate_term_steps <= 0 || strcmp(c->env_task, "imitate")) return;
+  int size = 2;
+  MPI_Comm_size(a->comm, &size);
+  double steps = (double)a->version * (size - 1) * a->E * a->T, f = steps / (double)c->imitate_term_steps;
+  f = f > 1 ? 1 : f;
+  double d = c->imitate_term_start + f * (c->imitate_term_dist - c->imitate_term_start);
+  for (int e = 0; e < a->E; e++) env_set_term_dist(a->env[e], d);
+}
+
 int actor_run(const cfg_t *cfg, MPI_Comm comm) {
   actor a;
   d2m_err err = {{0}};
@@ -345,6 +365,7 @@ int actor_run(const cfg_t *cfg, MPI_Comm comm) {
   int state = poll_learner(&a, 1); /* first weights, or stop */
   long batches = 0; /* sent; the learner's closing "intake:" line accounts for every one */
   while (state != POLL_STOP) {
+    if (ok) curriculum(&a);
     for (int t = 0; t < a.T && state != POLL_STOP; t++) {
       if (ok) rollout_step(&a.ro, t);
       if (!a.sync && poll_learner(&a, 0) == POLL_STOP) state = POLL_STOP;

@@ -1,5 +1,6 @@
 /* analysis/eval.c: single-process rollouts of a checkpointed policy (see eval.h). */
 #include "analysis/eval.h"
+#include "analysis/posture.h"
 
 #include <errno.h>
 #include <math.h>
@@ -54,6 +55,8 @@ typedef struct eval_ctx {
   double render_s;
   long rendered;
   os_writer *os;            /* --opensim */
+  posture_acc pacc;
+  double p_knee, p_heel_min, p_limits, p_exc; /* posture: means over the episodes */
 } eval_ctx;
 
 /* --opensim: record at the simulation rate (env substep hook) */
@@ -80,12 +83,13 @@ void eval_opts_default(eval_opts *o) {
 
 
 /* --set may change how the policy is run (env and task keys), but not what its outputs mean or the net's
- * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads) and lattice.* rebuild
+ * shape: env.action_mode turns excitations into PD targets, nn.* (but nn.threads and nn.deterministic) and lattice.* rebuild
  * another policy around the checkpoint's parameters. Either would play a different (wrong) policy without any error. */
 static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err) {
   for (int i = 0; i < cfg_nkeys; i++) {
     const cfg_key *k = &cfg_keys[i];
-    int fixed = (!strcmp(k->section, "nn") && strcmp(k->name, "threads")) || /* nn.threads is only speed */
+    /* nn.threads is only speed; nn.deterministic only picks how --deterministic reads the same policy */
+    int fixed = (!strcmp(k->section, "nn") && strcmp(k->name, "threads") && strcmp(k->name, "deterministic")) ||
                 (!strcmp(k->section, "env") && !strcmp(k->name, "action_mode")) || !strcmp(k->section, "lattice");
     if (!fixed) continue;
     char a[CFG_STR_MAX + 64], b[CFG_STR_MAX + 64];
@@ -285,6 +289,11 @@ static void eval_episode(eval_ctx *c, int ep) {
     rollout_step(&c->ro, 0);
     done = out->done;
     ret += out->reward;
+    if (!done) {
+      double heel[2];
+      env_heel_load(c->env, heel);
+      posture_add(&c->pacc, m, d, heel);
+    }
     /* After an automatic reset ctrl belongs to the next episode: recompute the excitation. */
     for (int i = 0; i < m->nu; i++)
       c->exc[i] = !done ? (float)d->ctrl[i]
@@ -298,10 +307,20 @@ static void eval_episode(eval_ctx *c, int ep) {
     info.reason = ENV_END_NONE;
     info.ret = ret;
   }
+  posture_result pr;
+  posture_end(&c->pacc, &pr);
   fprintf(c->js, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": %d, "
-                 "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g}",
+                 "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g, "
+                 "\"knee_flexion_deg\": %.4g, \"hinges_at_limit\": %d, \"heel_load_bw\": [%.4g, %.4g], "
+                 "\"mean_excitation\": %.4g}",
           ep ? ",\n" : "", ep, info.ret, info.length, info.length * c->ep.dt, info.reason, info.success,
-          info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed);
+          info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed, pr.knee_flexion_deg, pr.hinges_at_limit,
+          pr.heel_load_bw[0], pr.heel_load_bw[1], pr.mean_excitation);
+  double k = 1.0 / c->o->episodes;
+  c->p_knee += k * pr.knee_flexion_deg;
+  c->p_heel_min += k * (pr.heel_load_bw[0] < pr.heel_load_bw[1] ? pr.heel_load_bw[0] : pr.heel_load_bw[1]);
+  c->p_limits += k * pr.hinges_at_limit;
+  c->p_exc += k * pr.mean_excitation;
   add_result(c, info.ret, info.length, t);
 }
 
@@ -448,6 +467,7 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     eval_free(&c);
     return -1;
   }
+  posture_init(&c.pacc, env_model(c.env));
   rng_seed(&c.ro.rng, o->seed, 0, RNG_POLICY, 0);
   int orc = 0;
   for (int ep = 0; ep < o->episodes && !orc; ep++) {
@@ -457,8 +477,13 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   }
   res->episodes = o->episodes;
   res->render_fps = c.render_s > 0 ? (c.rendered - 1) / c.render_s : 0;
-  fprintf(c.js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g\n}\n",
+  fprintf(c.js, "\n  ],\n  \"mean_return\": %.6g,\n  \"mean_length\": %.6g,\n  \"frames\": %ld,\n  \"render_fps\": %.4g,\n",
           res->mean_return, res->mean_length, res->frames, res->render_fps);
+  /* Episode means: knee flexion (deg), heel load of the less loaded foot (body weights), hinges held at a
+   * limit (analysis/posture.h), excitation. */
+  fprintf(c.js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
+                "\"mean_excitation\": %.4g}\n}\n",
+          c.p_knee, c.p_heel_min, c.p_limits, c.p_exc);
   rc = close_outputs(&c, err) || orc;
   eval_free(&c);
   return rc ? -1 : 0;

@@ -42,13 +42,23 @@
   X(env, push_force, REAL, "0", 0, 1e5, NULL, "N, horizontal pushes on the pelvis (0: none)") \
   X(env, push_interval, REAL, "2", 1e-3, 1e4, NULL, "s, mean time between pushes") \
   X(env, push_duration, REAL, "0.2", 0, 10, NULL, "s, duration of one push") \
+  X(env, excitation_baseline, REAL, "0.05", 0.001, 0.999, NULL, "resting excitation: excitation mode starts the policy head's bias at logit(this) (0.5: zero bias), and act_preload sets activations to it") \
+  X(env, actlimited, BOOL, "true", 0, 0, NULL, "muscle activations clamped to [0, 1] (MuJoCo actlimited): without it the explicit activation update at sim_dt 6.7 ms overshoots 1 under exploration noise") \
+  X(env, act_preload, ENUM, "baseline", 0, 0, "zero|baseline", "muscle activations at reset: zero, or env.excitation_baseline (the level the initial policy drives)") \
   X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
   X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \
+  X(env, pd_centre, ENUM, "current", 0, 0, "current|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose; action moves it by up to half its range), or the middle of its length range") \
+  X(env, pd_every_substep, BOOL, "true", 0, 0, NULL, "muscle_pd: re-evaluate the PD law before every MuJoCo step (KINESIS) rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
   X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \
   X(stand, w_still, REAL, "0.2", 0, 100, NULL, "reward weight: little horizontal pelvis velocity") \
   X(stand, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
+  X(stand, pose, ENUM, "upright", 0, 0, "upright|key", "start pose and target: the upright stance (free hinges 0, knees 5 deg, feet on the floor) and its pelvis height, or keyframe 0 (a crouch: knees 26 deg)") \
+  X(stand, w_posture, REAL, "0.2", 0, 100, NULL, "reward weight: hinges near the stand.pose stance exp(-k_posture sum dq^2)") \
+  X(stand, k_posture, REAL, "1", 0, 1e4, NULL, "posture scale, 1/rad^2") \
+  X(stand, w_heel, REAL, "0.2", 0, 100, NULL, "reward weight: heels loaded, mean over feet of min(1, heel contact force / (body weight / 4))") \
+  X(stand, w_limit, REAL, "0.1", 0, 100, NULL, "reward weight: exp(-sum |joint-limit force| / (0.05 body weight x 1 m)), no joint pressed on its limit") \
   X(walk, episode_s, REAL, "20", 0.1, 3600, NULL, "episode length in s") \
   X(walk, speed_min, REAL, "0.8", 0, 10, NULL, "m/s, lowest commanded forward speed") \
   X(walk, speed_max, REAL, "1.4", 0, 10, NULL, "m/s, highest commanded forward speed") \
@@ -72,6 +82,8 @@
   X(imitate, w_joint, REAL, "0", 0, 100, NULL, "reward weight: joint angles exp(-k_joint sum dq^2) (DeepMimic; 0: off)") \
   X(imitate, k_joint, REAL, "2", 0, 1e5, NULL, "joint-angle scale, 1/rad^2") \
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
+  X(imitate, term_start, REAL, "0.3", 0.001, 100, NULL, "m, termination distance at the start of training, tightened linearly to imitate.term_dist over imitate.term_steps") \
+  X(imitate, term_steps, INT, "0", 0, 9.2e18, NULL, "env steps of the termination curriculum (0: none, term_dist from the start)") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
   X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \
@@ -83,12 +95,14 @@
   X(nn, hidden, STR, "256,256", 0, 0, NULL, "hidden layer widths of policy and value networks, comma-separated") \
   X(nn, activation, ENUM, "tanh", 0, 0, "tanh|elu|silu", "hidden activation") \
   X(nn, init_log_std, REAL, "-0.5", -5, 2, NULL, "initial log standard deviation of the Gaussian policy") \
+  X(nn, deterministic, ENUM, "mean_excitation", 0, 0, "mean_excitation|mean_action", "deterministic policy (eval --deterministic) in excitation mode: the excitation the stochastic policy gives on average, E[sigmoid(mu + noise)], or sigmoid(mu)") \
   X(nn, threads, INT, "1", 1, 256, NULL, "BLIS threads on the learner") \
   X(nn, head, ENUM, "gaussian", 0, 0, "gaussian|lattice", "policy noise: diagonal Gaussian, or Lattice latent time-correlated noise (Chiappa et al. 2023, see [lattice])") \
   X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
   X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
   X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \
   X(ppo, lr, REAL, "3e-4", 0, 1, NULL, "Adam learning rate (annealed linearly towards 0 when ppo.anneal_lr; the last update still uses lr / number of updates)") \
+  X(ppo, vf_lr, REAL, "0", 0, 1, NULL, "> 0: the value network's own Adam learning rate (ppo.lr is then the policy's; KINESIS: 5e-5 and 3e-4), policy and value gradients clipped to ppo.max_grad_norm separately; 0: one lr and one global clip") \
   X(ppo, anneal_lr, BOOL, "true", 0, 0, NULL, "anneal the learning rate linearly over run.total_steps (held constant when run.total_steps = 0)") \
   X(ppo, gamma, REAL, "0.99", 0, 1, NULL, "discount") \
   X(ppo, lambda, REAL, "0.95", 0, 1, NULL, "GAE lambda") \

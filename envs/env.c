@@ -54,7 +54,7 @@ static int find_indices(env_t *e, d2m_err *err) {
     double F0 = g[2] >= 0 ? g[2] : g[3] / m->actuator_acc0[i];
     e->mus_F0[i] = F0 > 1e-6 ? F0 : 1e-6;
   }
-  const char *feet[2][2] = {{"talus_r", "calcn_r"}, {"talus_l", "calcn_l"}};
+  const char *feet[2][3] = {{"talus_r", "calcn_r", "toes_r"}, {"talus_l", "calcn_l", "toes_l"}};
   e->geom_side = xmalloc((size_t)m->ngeom);
   int root[2];
   for (int s = 0; s < 2; s++) {
@@ -62,6 +62,9 @@ static int find_indices(env_t *e, d2m_err *err) {
     root[s] = mj_name2id(m, mjOBJ_BODY, feet[s][0]);
     if (root[s] < 0) root[s] = e->foot_body[s];
     if (e->foot_body[s] < 0) return err_set(err, "env: model has no body '%s'", feet[s][1]);
+    int toes = mj_name2id(m, mjOBJ_BODY, feet[s][2]);
+    /* The heel: the posterior 35% of the calcn origin -> toes joint distance (0.18 m in MyoLegs). */
+    e->heel_x[s] = toes >= 0 ? 0.35 * mju_norm3(m->body_pos + 3 * toes) : 0.06;
   }
   for (int g = 0; g < m->ngeom; g++) {
     e->geom_side[g] = -1;
@@ -90,6 +93,43 @@ static void key_frame(env_t *e) {
   double mass = 0;
   for (int b = 0; b < m->nbody; b++) mass += m->body_mass[b];
   e->weight = mass * 9.81;
+}
+
+/* Lowest point of a geom in the world (z), for the shapes the feet use; others by bounding sphere. */
+static double geom_bottom(const mjModel *m, const mjData *d, int g) {
+  double z = d->geom_xpos[3 * g + 2], r = m->geom_size[3 * g];
+  if (m->geom_type[g] == mjGEOM_SPHERE) return z - r;
+  if (m->geom_type[g] == mjGEOM_CAPSULE) return z - fabs(d->geom_xmat[9 * g + 8]) * m->geom_size[3 * g + 1] - r;
+  return z - m->geom_rbound[g];
+}
+
+/* The upright stance for stand: every free hinge at 0 but the knees at ENV_UPRIGHT_KNEE (off their
+ * 0 limit), pelvis as in keyframe 0 and lowered or raised until the lowest foot contact touches
+ * the floor. Keyframe 0 ('standing') is a crouch: knees 26 deg, ankles 19 deg dorsiflexed. */
+#define ENV_UPRIGHT_KNEE (5 * M_PI / 180)
+static void upright_pose(env_t *e) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  e->qpos_up = xmalloc(sizeof(double) * m->nq);
+  mju_copy(e->qpos_up, e->qpos_key, m->nq);
+  for (int j = 0; j < m->njnt; j++) {
+    if (m->jnt_type[j] != mjJNT_HINGE || slaved(m, j)) continue;
+    const char *name = mj_id2name(m, mjOBJ_JOINT, j);
+    double q = name && !strncmp(name, "knee_angle_", 11) && strlen(name) == 12 ? ENV_UPRIGHT_KNEE : 0;
+    if (m->jnt_limited[j]) q = q < m->jnt_range[2 * j] ? m->jnt_range[2 * j] : q > m->jnt_range[2 * j + 1] ? m->jnt_range[2 * j + 1] : q;
+    e->qpos_up[m->jnt_qposadr[j]] = q;
+  }
+  ref_apply_joint_eq(m, e->qpos_up);
+  mju_copy(d->qpos, e->qpos_up, m->nq);
+  mj_kinematics(m, d);
+  double low = INFINITY;
+  for (int g = 0; g < m->ngeom; g++)
+    if (e->geom_side[g] >= 0 && (m->geom_contype[g] || m->geom_conaffinity[g])) {
+      double z = geom_bottom(m, d, g);
+      if (z < low) low = z;
+    }
+  if (isfinite(low)) e->qpos_up[e->root_qadr + 2] -= low;
+  e->h_up = d->xpos[3 * e->pelvis + 2] - (isfinite(low) ? low : 0);
 }
 
 int env_motion_is_list(const char *path) {
@@ -190,8 +230,10 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
     e->m_owned = 1;
   }
   e->d = mj_makeData(e->m);
+  e->term_dist = p->im_term_dist;
   if (find_indices(e, err)) goto fail;
   key_frame(e);
+  upright_pose(e);
   int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
   if ((p->task == ENV_TASK_IMITATE || walk_ref) && setup_reference(e, ref, lib, err)) goto fail;
   if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) && setup_so(e, err)) goto fail;
@@ -248,6 +290,7 @@ void env_free(env_t *e) {
   }
   free(e->geom_side);
   free(e->qpos_key);
+  free(e->qpos_up);
   free(e->ref_qpos);
   free(e->last_obs);
   free(e->qpos_in);
@@ -315,6 +358,10 @@ static void episode_start(env_t *e) {
   e->last_track_dist = 0;
   e->push_end = -1;
   env_task_reset(e);
+  /* Muscles at rest are not silent: zero activations let the body sag for the ~10 ms (tau_act) it
+   * takes the first excitations to build force. */
+  if (e->p.act_preload)
+    for (int i = 0; i < e->m->na; i++) d->act[i] = e->p.excitation_baseline;
   schedule_push(e, 0);
   if (e->so_act) preload_so(e);
   env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
@@ -343,32 +390,52 @@ static double ff_logit(const env_t *e, int i) {
   return log(u / (1 - u));
 }
 
+/* muscle_pd: the activation whose force is the PD law's tension toward the target normalised length
+ * e->pd_target[i] at the muscle's current length and velocity (gain * act + bias = -f F0). */
+static void pd_ctrl(env_t *e) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  double msq = 0;
+  for (int i = 0; i < e->nmus; i++) {
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    double len = d->actuator_length[i], vel = d->actuator_velocity[i];
+    double ln = g[0] + (len - lr[0]) / e->mus_L0[i], vn = vel / e->mus_L0[i];
+    double f = e->p.pd_kp * (ln - e->pd_target[i]) + e->p.pd_kd * vn;
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    double gain = mju_muscleGain(len, vel, lr, m->actuator_acc0[i], g);
+    double bias = mju_muscleBias(len, lr, m->actuator_acc0[i], m->actuator_biasprm + i * mjNBIAS);
+    double u = gain < -1e-9 ? (-f * e->mus_F0[i] - bias) / gain : 0;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    d->ctrl[i] = u;
+    msq += u * u;
+  }
+  e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+}
+
 static void apply_action(env_t *e, const float *a) {
   const mjModel *m = e->m;
   mjData *d = e->d;
   double msq = 0;
   int ff = e->p.im_ff_so && e->so_act;
   for (int i = 0; i < e->nmus; i++) {
-    double x = a[i], u;
+    double x = a[i];
     if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
     if (e->p.action_mode == ENV_ACT_EXCITATION) {
-      u = 1 / (1 + exp(-(ff ? x + ff_logit(e, i) : x)));
-    } else {
-      const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
-      double len = d->actuator_length[i], vel = d->actuator_velocity[i];
-      double ln = g[0] + (len - lr[0]) / e->mus_L0[i], vn = vel / e->mus_L0[i];
-      double target = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
-      double f = e->p.pd_kp * (ln - target) + e->p.pd_kd * vn;
-      f = f < 0 ? 0 : f > 1 ? 1 : f;
-      double gain = mju_muscleGain(len, vel, lr, m->actuator_acc0[i], g);
-      double bias = mju_muscleBias(len, lr, m->actuator_acc0[i], m->actuator_biasprm + i * mjNBIAS);
-      u = gain < -1e-9 ? (-f * e->mus_F0[i] - bias) / gain : 0;
-      u = u < 0 ? 0 : u > 1 ? 1 : u;
+      double u = 1 / (1 + exp(-(ff ? x + ff_logit(e, i) : x)));
+      d->ctrl[i] = u;
+      msq += u * u;
+      continue;
     }
-    d->ctrl[i] = u;
-    msq += u * u;
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    if (e->p.pd_centre == ENV_PD_CURRENT) { /* a zero action holds the current length */
+      double ln = g[0] + (d->actuator_length[i] - lr[0]) / e->mus_L0[i];
+      e->pd_target[i] = ln + 0.5 * (g[1] - g[0]) * tanh(x);
+    } else {
+      e->pd_target[i] = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
+    }
   }
-  e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+  if (e->p.action_mode == ENV_ACT_EXCITATION) e->excite_msq = msq / (e->nmus ? e->nmus : 1);
+  else pd_ctrl(e);
 }
 
 static int finite_state(const env_t *e) {
@@ -434,6 +501,8 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   push_update(e);
   int ok = 1;
   for (int s = 0; s < e->p.substeps && ok; s++) {
+    /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
+    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e);
     mj_step2(m, d);
     if (e->substep_fn) e->substep_fn(e->substep_user, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
@@ -486,6 +555,10 @@ void env_set_clip(env_t *e, int i) {
   env_task_frame(e, 0);
 }
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
+void env_set_term_dist(env_t *e, double d) { e->term_dist = d; }
+void env_heel_load(const env_t *e, double bw[2]) {
+  for (int s = 0; s < 2; s++) bw[s] = e->heel_force[s] / e->weight;
+}
 
 void env_set_ref_state(env_t *e, long k) {
   D2M_CHECK(e->ref, "env_set_ref_state needs an imitate env");

@@ -112,6 +112,12 @@ void env_set_substep_hook(env_t *e, env_substep_hook fn, void *user);
 /* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
  * maximum (sum of the task's weights). */
 double env_track_dist(const env_t *e);
+/* Vertical contact force on each heel (right, left) during the last step, in body weights: contacts
+ * of calcn in its posterior 35% (the stand reward's heel term). */
+void env_heel_load(const env_t *e, double bw[2]);
+/* Imitate: the tracking distance that ends an episode from now on (a curriculum's current value;
+ * starts at params.im_term_dist). Not part of the env's saved state: the caller sets it again. */
+void env_set_term_dist(env_t *e, double d);
 double env_max_reward(const env_t *e);
 /* For tests: the task reward of the current state (no step; kinematic playback) and whether it is
  * terminal (env_end_reason). Updates the episode's tracking metrics like a step would. */

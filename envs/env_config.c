@@ -17,6 +17,10 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
   p->pd_kp = c->env_pd_kp;
   p->pd_kd = c->env_pd_kd;
+  p->pd_centre = !strcmp(c->env_pd_centre, "current") ? ENV_PD_CURRENT : ENV_PD_RANGE;
+  p->pd_every_substep = c->env_pd_every_substep;
+  p->excitation_baseline = c->env_excitation_baseline;
+  p->act_preload = !strcmp(c->env_act_preload, "baseline");
   p->reset_noise = c->env_reset_noise;
   p->fall_height_frac = c->env_fall_height_frac;
   p->fall_tilt_deg = c->env_fall_tilt_deg;
@@ -27,6 +31,11 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->stand_w_height = c->stand_w_height;
   p->stand_w_still = c->stand_w_still;
   p->stand_w_energy = c->stand_w_energy;
+  p->stand_w_posture = c->stand_w_posture;
+  p->stand_k_posture = c->stand_k_posture;
+  p->stand_w_heel = c->stand_w_heel;
+  p->stand_w_limit = c->stand_w_limit;
+  p->stand_pose_upright = !strcmp(c->stand_pose, "upright");
   p->walk_speed_min = c->walk_speed_min;
   p->walk_speed_max = c->walk_speed_max;
   p->walk_heading_range = c->walk_heading_range;
@@ -65,6 +74,7 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   model_subject_default(&subj);
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
+  subj.actlimited = c->env_actlimited;
   mjModel *m = model_load(&subj, err);
   /* The MJCF text rounds the timestep; the envs' own (control period / substeps, as env.c computes it)
    * lets them share this model instead of each holding a copy (about 1 MB per env). */

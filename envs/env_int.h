@@ -35,6 +35,7 @@ struct env_t {
   int nhinge, hinge_qadr[ENV_MAX_HINGE], hinge_dadr[ENV_MAX_HINGE];
   int nmus;
   double mus_L0[ENV_MAX_MUSCLE], mus_F0[ENV_MAX_MUSCLE];
+  double pd_target[ENV_MAX_MUSCLE]; /* muscle_pd: target normalised lengths of this control step */
   int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
   signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */
   double fwd_local[3], up_local[3]; /* pelvis-frame forward and up at keyframe 0 */
@@ -50,7 +51,13 @@ struct env_t {
   double push_next, push_end, push_dir[2];
   double excite_msq;        /* mean squared excitation of the last action */
   double foot_force[6];     /* world-frame contact force on each foot (N) */
+  double heel_force[2];     /* vertical contact force on the heel (calcn contacts behind heel_x), N */
+  double heel_x[2];         /* m, calcn-frame x behind which a contact is the heel (35% of calcn->toes) */
+  double limit_frc;         /* sum |efc_force| of joint-limit constraints (N m, last substep) */
+  double *qpos_up;          /* [nq] the upright stance (stand.pose = upright; NULL until built) */
+  double h_up;              /* pelvis height of qpos_up (m) */
   double last_track_dist;
+  double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
 
   /* buffers (allocated once) */
   float *last_obs;

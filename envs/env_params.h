@@ -9,6 +9,7 @@
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
 typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
+typedef enum { ENV_PD_RANGE = 0, ENV_PD_CURRENT = 1 } env_pd_centre;
 typedef enum { ENV_MOTION_DEFAULT_GAIT = 0, ENV_MOTION_FILE = 1 } env_motion_source;
 
 typedef struct env_params {
@@ -18,12 +19,20 @@ typedef struct env_params {
   env_action_mode action_mode;/* excitation (default) | muscle_pd */
   double episode_s[3];        /* s, episode length per task (stand.episode_s, walk.episode_s, imitate.episode_s) */
 
-  /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5). */
-  /* muscle_pd mode: target normalised length l* = lo + (hi-lo)(tanh(x)+1)/2 over the muscle's
+  /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5; the policy head starts at
+   * logit(excitation_baseline), nn/ac_config.c). */
+  /* muscle_pd mode: a target normalised length l* per muscle (pd_centre below) over the muscle's
    * normalised range [lo,hi] (gainprm[0..1]); desired tension f = kp (l - l*) + kd v (F0 units,
    * clamped to [0,1]); the activation giving f is found by inverting gain*act + bias. */
   double pd_kp;               /* F0 per unit normalised length */
   double pd_kd;               /* F0 per (L0/s) */
+  env_pd_centre pd_centre;    /* current: l* = l_now + (hi-lo)/2 tanh(x) (a zero action holds the pose);
+                               * range: l* = lo + (hi-lo)(tanh(x)+1)/2 (zero: mid-range) */
+  int pd_every_substep;       /* 1: the PD law is re-evaluated before every MuJoCo step (KINESIS) */
+
+  /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
+  double excitation_baseline; /* resting excitation in (0,1) */
+  int act_preload;            /* 1: act = excitation_baseline at reset; 0: act = 0 */
 
   /* reset */
   double reset_noise;         /* rad, uniform +- noise on hinge angles at reset (stand, walk) */
@@ -39,6 +48,11 @@ typedef struct env_params {
 
   /* stand reward: w_up*up + w_height*exp(-(dh/0.05 m)^2) + w_still*exp(-|v_xy|^2/0.1) + w_energy*(1-mean u^2) */
   double stand_w_up, stand_w_height, stand_w_still, stand_w_energy;
+  /* + w_posture exp(-k_posture sum_hinges (q - q_pose)^2) + w_heel mean_feet min(1, F_heel / (W/4))
+   * + w_limit exp(-sum|joint-limit force| / (ENV_LIMIT_SCALE W m)) (W: body weight) */
+  double stand_w_posture, stand_k_posture, stand_w_heel, stand_w_limit;
+  int stand_pose_upright;     /* 1: start near and aim for the upright stance (hinges 0, knees 5 deg)
+                               * and its pelvis height; 0: keyframe 0 (a crouch) */
 
   /* walk: target speed drawn per episode, heading offset from the initial facing per episode */
   double walk_speed_min, walk_speed_max;   /* m/s */
@@ -61,6 +75,8 @@ typedef struct env_params {
   int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
                                * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */
 } env_params;
+
+#define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */
 
 /* What single keys cannot say (the table bounds each key): known enum values, episodes at least one
  * control period, a control period of at most 0.2 s, speed_max >= speed_min, a motion path. */

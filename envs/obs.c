@@ -53,6 +53,7 @@ void env_foot_forces(env_t *e) {
   const mjModel *m = e->m;
   const mjData *d = e->d;
   memset(e->foot_force, 0, sizeof e->foot_force);
+  e->heel_force[0] = e->heel_force[1] = 0;
   for (int i = 0; i < d->ncon; i++) {
     const mjContact *c = d->contact + i;
     int s1 = e->geom_side[c->geom1], s2 = e->geom_side[c->geom2];
@@ -64,7 +65,19 @@ void env_foot_forces(env_t *e) {
       for (int k = 0; k < 3; k++) e->foot_force[3 * s2 + k] += fw[k];
     if (s1 >= 0)
       for (int k = 0; k < 3; k++) e->foot_force[3 * s1 + k] -= fw[k];
+    for (int q = 0; q < 2; q++) { /* the heel: a calcn contact behind heel_x in the calcn frame */
+      int g = q ? c->geom2 : c->geom1, side = e->geom_side[g];
+      if (side < 0 || m->geom_bodyid[g] != e->foot_body[side]) continue;
+      const mjtNum *bp = d->xpos + 3 * e->foot_body[side], *R = d->xmat + 9 * e->foot_body[side];
+      double r[3], loc[3];
+      for (int k = 0; k < 3; k++) r[k] = c->pos[k] - bp[k];
+      mju_rotVecMatT(loc, r, R);
+      if (loc[0] < e->heel_x[side]) e->heel_force[side] += q ? fw[2] : -fw[2];
+    }
   }
+  e->limit_frc = 0;
+  for (int i = 0; i < d->nefc; i++)
+    if (d->efc_type[i] == mjCNSTR_LIMIT_JOINT) e->limit_frc += fabs(d->efc_force[i]);
 }
 
 static float clampf(double x) {

@@ -6,6 +6,7 @@
 
 void env_layout(env_t *e);
 void env_write_obs(env_t *e, float *obs);
+/* Contact forces per foot (foot_force), heel loads and joint-limit forces; valid after mj_step2. */
 void env_foot_forces(env_t *e);
 
 #endif

@@ -18,10 +18,12 @@ int env_task_obs_size(const env_t *e) {
 
 void env_task_frame(env_t *e, long k) { refmotion_frame(e->ref, k, e->ref_qpos, e->ref_qvel, e->ref_xpos, e->ref_xvel); }
 
-/* Uniform noise on the hinge angles, couplings re-applied. */
+/* Uniform noise on the hinge angles of the start pose (stand: stand.pose; walk: keyframe 0),
+ * couplings re-applied. */
 static void noisy_keyframe(env_t *e) {
   mjData *d = e->d;
-  mju_copy(d->qpos, e->qpos_key, e->m->nq);
+  int up = e->p.task == ENV_TASK_STAND && e->p.stand_pose_upright;
+  mju_copy(d->qpos, up ? e->qpos_up : e->qpos_key, e->m->nq);
   for (int j = 0; j < e->nhinge; j++) d->qpos[e->hinge_qadr[j]] += e->p.reset_noise * (2 * rng_uniform(&e->rng) - 1);
   ref_apply_joint_eq(e->m, d->qpos);
 }
@@ -148,18 +150,44 @@ static double imitate_reward(env_t *e) {
          p->im_w_energy * (1 - e->excite_msq) + p->im_w_joint * exp(-p->im_k_joint * sq);
 }
 
+/* Stand: upright, at the target height, still, low effort; with stand.pose = upright also near the
+ * upright stance (hinges), both heels carrying load, and no joint pressed against its limit. */
+static double stand_reward(const env_t *e, const double *lin, double energy) {
+  const env_params *p = &e->p;
+  const mjData *d = e->d;
+  double h = p->stand_pose_upright ? e->h_up : e->h0;
+  double dh = (d->xpos[3 * e->pelvis + 2] - h) / 0.05;
+  double v2 = lin[0] * lin[0] + lin[1] * lin[1];
+  double r = p->stand_w_up * up_term(e) + p->stand_w_height * exp(-dh * dh) + p->stand_w_still * exp(-v2 / 0.1) +
+             p->stand_w_energy * energy;
+  if (p->stand_w_posture > 0) {
+    const double *q0 = p->stand_pose_upright ? e->qpos_up : e->qpos_key;
+    double sq = 0;
+    for (int j = 0; j < e->nhinge; j++) {
+      double a = d->qpos[e->hinge_qadr[j]] - q0[e->hinge_qadr[j]];
+      sq += a * a;
+    }
+    r += p->stand_w_posture * exp(-p->stand_k_posture * sq);
+  }
+  if (p->stand_w_heel > 0) { /* each heel: 1 once it carries a quarter of the body weight */
+    double hl = 0;
+    for (int s = 0; s < 2; s++) {
+      double f = e->heel_force[s] / (0.25 * e->weight);
+      hl += 0.5 * (f < 0 ? 0 : f > 1 ? 1 : f);
+    }
+    r += p->stand_w_heel * hl;
+  }
+  if (p->stand_w_limit > 0) r += p->stand_w_limit * exp(-e->limit_frc / (ENV_LIMIT_SCALE * e->weight));
+  return r;
+}
+
 double env_task_reward(env_t *e) {
   const env_params *p = &e->p;
   double energy = 1 - e->excite_msq;
   if (p->task == ENV_TASK_IMITATE) return imitate_reward(e);
   double lin[3], ang[3];
   env_body_vel(e, e->pelvis, lin, ang);
-  if (p->task == ENV_TASK_STAND) {
-    double dh = (e->d->xpos[3 * e->pelvis + 2] - e->h0) / 0.05;
-    double v2 = lin[0] * lin[0] + lin[1] * lin[1];
-    return p->stand_w_up * up_term(e) + p->stand_w_height * exp(-dh * dh) + p->stand_w_still * exp(-v2 / 0.1) +
-           p->stand_w_energy * energy;
-  }
+  if (p->task == ENV_TASK_STAND) return stand_reward(e, lin, energy);
   double tx = e->target_speed * cos(e->target_heading), ty = e->target_speed * sin(e->target_heading);
   double ex = lin[0] - tx, ey = lin[1] - ty;
   double psi = env_heading(e);
@@ -169,7 +197,7 @@ double env_task_reward(env_t *e) {
 }
 
 int env_task_terminal(env_t *e) {
-  if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->p.im_term_dist ? ENV_END_TRACKING : ENV_END_NONE;
+  if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->term_dist ? ENV_END_TRACKING : ENV_END_NONE;
   double up[3];
   env_pelvis_up(e, up);
   if (e->d->xpos[3 * e->pelvis + 2] < e->p.fall_height_frac * e->h0) return ENV_END_FALL;
@@ -180,7 +208,9 @@ int env_task_terminal(env_t *e) {
 double env_max_reward(const env_t *e) {
   const env_params *p = &e->p;
   switch (p->task) {
-  case ENV_TASK_STAND: return p->stand_w_up + p->stand_w_height + p->stand_w_still + p->stand_w_energy;
+  case ENV_TASK_STAND:
+    return p->stand_w_up + p->stand_w_height + p->stand_w_still + p->stand_w_energy + p->stand_w_posture +
+           p->stand_w_heel + p->stand_w_limit;
   case ENV_TASK_WALK: return p->walk_w_vel + p->walk_w_up + p->walk_w_heading + p->walk_w_energy;
   default: return p->im_w_pos + p->im_w_vel + p->im_w_up + p->im_w_energy + p->im_w_joint;
   }

@@ -124,6 +124,7 @@ static void drain_late_state(learner *L) {
 
 int intake_poll(learner *L, double wait_s) {
   double until = log_elapsed() + wait_s;
+  useconds_t nap = 200;
   for (;;) {
     int flag = 0;
     MPI_Status st;
@@ -145,7 +146,10 @@ int intake_poll(learner *L, double wait_s) {
       return src;
     }
     if (log_elapsed() >= until) return 0;
-    usleep(200); /* a short nap: the learner shares cores with actors on small machines */
+    /* A nap growing to 5 ms: the learner shares cores with actors on small machines, and polling
+     * every 200 us through a rollout of a second or more costs an actor a large share of a core. */
+    usleep(nap);
+    if (nap < 5000) nap *= 2;
   }
 }
 

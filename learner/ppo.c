@@ -19,6 +19,7 @@ void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
   p->ent_coef = (float)c->ppo_ent_coef;
   p->vf_coef = (float)c->ppo_vf_coef;
   p->lr = (float)c->ppo_lr;
+  p->vf_lr = (float)c->ppo_vf_lr;
   p->anneal_lr = c->ppo_anneal_lr;
   p->max_grad_norm = (float)c->ppo_max_grad_norm;
   p->target_kl = (float)c->ppo_target_kl;
@@ -299,18 +300,24 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   }
   /* Every gradient view is overwritten (padding stays 0 from allocation), and the squared norm is
    * summed block by block as the views are written: no zeroing pass, no separate norm pass. */
-  double ss = 0;
+  double ss = 0, ssv = 0;
   nn_mlp_backward_set(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL, &ss);
-  nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ss);
+  nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ssv);
   if (lat) ss += lattice_grads(p);
   for (int j = 0; j < A; j++) {
     float g = (float)p->dlog_std[j];
     p->grads[n->log_std_off + j] = g;
     ss += (double)g * g;
   }
-  double norm = sqrt(ss);
+  double norm = sqrt(ss + ssv);
   st->grad_norm = norm;
-  adam_step(&p->adam, &p->cfg.adam, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
+  if (p->cfg.vf_lr > 0) { /* the value views follow every policy view in the arena (nn/ac.h) */
+    float vlr = p->cfg.lr > 0 ? lr * (p->cfg.vf_lr / p->cfg.lr) : p->cfg.vf_lr; /* annealed alike */
+    adam_step_split(&p->adam, &p->cfg.adam, n->v.w_off[0], lr, adam_clip_scale(sqrt(ss), p->cfg.max_grad_norm), vlr,
+                    adam_clip_scale(sqrt(ssv), p->cfg.max_grad_norm), p->params, p->grads);
+  } else {
+    adam_step(&p->adam, &p->cfg.adam, lr, p->params, p->grads, adam_clip_scale(norm, p->cfg.max_grad_norm));
+  }
 }
 
 static double explained_variance(const float *val, const float *ret, int n) {

@@ -29,7 +29,9 @@ typedef struct ppo_config {
   float vclip;         /* ppo.value_clip: value clip vc; <= 0: plain value loss */
   float ent_coef;      /* ppo.ent_coef: entropy bonus */
   float vf_coef;       /* ppo.vf_coef: value loss weight */
-  float lr;            /* ppo.lr: Adam learning rate */
+  float lr;            /* ppo.lr: Adam learning rate (of the policy when vf_lr > 0) */
+  float vf_lr;         /* ppo.vf_lr, > 0: the value network's own learning rate, and policy and value
+                        * gradients are clipped to max_grad_norm separately; 0: one lr, one global clip */
   int anneal_lr;       /* ppo.anneal_lr, 1: lr * (1 - progress), progress passed to ppo_update */
   float max_grad_norm; /* ppo.max_grad_norm: global clip; <= 0: off */
   float target_kl;     /* ppo.target_kl: stop the epochs once an epoch's mean approx KL exceeds it; <= 0: off */

@@ -197,6 +197,10 @@ int progress_plot(const char *run_dir, double control_dt) {
           "unset multiplot\n",
           control_dt, title);
   fclose(f);
-  if (plot_run(run_dir, "learning_curves.gp", "plot.err") == 0) LOG_I("plots: %s/learning_curves.png", run_dir);
-  else LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
+  if (plot_run(run_dir, "learning_curves.gp", "plot.err") == 0) {
+    LOG_I("plots: %s/learning_curves.png", run_dir);
+    return 0;
+  }
+  LOG_W("learning curves not plotted (gnuplot missing or failed, see %s/plot.err); the script is %s", run_dir, path);
+  return -1;
 }

@@ -33,6 +33,8 @@ void ac_init_params(const ac_net *n, float *params, rng_t *r) {
   memset(params, 0, n->nparams * sizeof(float)); /* padding included: arenas compare bytewise */
   nn_mlp_init_params(&n->pi, params, 0.01f, r);
   nn_mlp_init_params(&n->v, params, 1.0f, r);
+  float *b = params + n->pi.b_off[n->pi.nlayers - 1];
+  for (int j = 0; j < n->cfg.act_dim; j++) b[j] = n->cfg.head_bias;
   for (int j = 0; j < n->cfg.act_dim; j++) params[n->log_std_off + j] = n->cfg.init_log_std;
   if (n->cfg.head == AC_HEAD_LATTICE)
     for (int h = 0; h < ac_head_hidden(n); h++) params[n->log_std_lat_off + h] = n->cfg.init_log_std_lat;
@@ -115,6 +117,25 @@ static void act_lattice(const ac_net *n, const float *params, ac_ws *ws, const f
   for (int e = 0; logp && e < E; e++) logp[e] = (float)lattice_logp(&ws->cov, mu + (size_t)e * A, act + (size_t)e * A);
 }
 
+/* Deterministic actions whose sigmoid is the stochastic policy's mean sigmoid. The marginal std of
+ * action i: Gaussian exp(log_std_i); Lattice sqrt(alpha^2 sum_h W_ih^2 s_lat_h^2 + s_act_i^2). */
+static void det_sigmoid_mean(const ac_net *n, const float *params, int E, float *act) {
+  int A = n->cfg.act_dim, H = ac_head_hidden(n);
+  const float *ls = params + n->log_std_off;
+  for (int i = 0; i < A; i++) {
+    double var = exp(2.0 * ls[i]);
+    if (n->cfg.head == AC_HEAD_LATTICE) {
+      const float *W = ac_head_w(n, params) + (size_t)i * H, *ll = params + n->log_std_lat_off;
+      for (int h = 0; h < H; h++) {
+        double s = n->cfg.lat_alpha * exp(ll[h]) * W[h];
+        var += s * s;
+      }
+    }
+    float sd = (float)sqrt(var);
+    for (int e = 0; e < E; e++) act[(size_t)e * A + i] = gauss_sigmoid_mean_logit(act[(size_t)e * A + i], sd);
+  }
+}
+
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,
             float *act, float *logp, float *value) {
   int A = n->cfg.act_dim;
@@ -130,6 +151,7 @@ void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, i
       gauss_sample(m, log_std, A, r, a);
     if (logp) logp[e] = (float)gauss_logp(m, log_std, a, A);
   }
+  if (deterministic && n->cfg.det_sigmoid_mean) det_sigmoid_mean(n, params, E, act);
   if (value) {
     const float *v = nn_mlp_forward(&n->v, params, &ws->v, obs, E);
     memcpy(value, v, (size_t)E * sizeof(float));

@@ -26,6 +26,10 @@ typedef struct ac_config {
   float lat_alpha;                   /* lattice: latent noise scale alpha */
   int lat_resample;                  /* lattice: noise redrawn every this many steps (k >= 1) */
   float init_log_std_lat;            /* lattice: initial log s_lat */
+  int det_sigmoid_mean;              /* 1: a deterministic action is gauss_sigmoid_mean_logit of mu with
+                                      * the action's marginal std (the mean excitation), not mu */
+  float head_bias;                   /* initial bias of every policy output (0: none); with a sigmoid
+                                      * excitation, logit of the resting excitation */
 } ac_config;
 
 typedef struct ac_net {
@@ -48,13 +52,15 @@ typedef struct ac_ws {
 } ac_ws;
 
 void ac_init(ac_net *n, const ac_config *c);
-/* Orthogonal init: hidden gain sqrt 2, policy head 0.01, value head 1; zero biases; log-std. */
+/* Orthogonal init: hidden gain sqrt 2, policy head 0.01, value head 1; zero biases but the policy
+ * head's (cfg.head_bias); log-std. */
 void ac_init_params(const ac_net *n, float *params, rng_t *r);
 void ac_ws_init(ac_ws *ws, const ac_net *n, int max_batch, int with_grad);
 void ac_ws_free(ac_ws *ws);
 
 /* Batched inference for E observations (already normalised) obs[E][obs_dim]:
- * act[E][act_dim] ~ N(mu, sigma) (deterministic: act = mu), logp[E] = log pi(act|obs),
+ * act[E][act_dim] ~ N(mu, sigma) (deterministic: act = mu, or with cfg.det_sigmoid_mean the logit
+ * of the mean sigmoid of the sampled action), logp[E] = log pi(act|obs),
  * value[E] = V(obs). logp or value may be NULL. One GEMM per layer; no allocation. */
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,
             float *act, float *logp, float *value);

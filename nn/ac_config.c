@@ -2,6 +2,7 @@
 #include "nn/ac_config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,13 @@ int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out,
   out->lat_alpha = (float)c->lattice_alpha;
   out->lat_resample = (int)c->lattice_resample_every;
   out->init_log_std_lat = (float)c->lattice_init_log_std_lat;
+  /* Excitation mode: a zero output is sigmoid(0) = 0.5, which drives every joint to a limit within a
+   * few steps (README, "Learning on 80 muscles"); start at the resting excitation instead. */
+  if (!strcmp(c->env_action_mode, "excitation")) {
+    double b = c->env_excitation_baseline;
+    out->head_bias = (float)log(b / (1 - b));
+    out->det_sigmoid_mean = !strcmp(c->nn_deterministic, "mean_excitation");
+  }
   const char *p = c->nn_hidden;
   while (*p) {
     char *end;

@@ -153,15 +153,28 @@ static void adam_thread(void *ctx, int tid, int nt) {
                                                    j->step, j->k, j->eps, j->gs);
 }
 
-void adam_step(adam_state *s, const adam_config *c, float lr, float *params, const float *g, float grad_scale) {
-  s->t++;
+static void run_range(adam_state *s, const adam_config *c, size_t lo, size_t hi, float lr, float *params,
+                      const float *g, float grad_scale) {
   double bc1 = 1.0 - pow(c->beta1, (double)s->t), bc2 = 1.0 - pow(c->beta2, (double)s->t);
   static int avx512 = -1;
   if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
-  adam_job j = {params, s->m, s->v, g, s->n, c->beta1, c->beta2, (float)(lr / bc1), (float)(1.0 / sqrt(bc2)),
-                c->eps, grad_scale, avx512};
-  if (s->n >= 65536)
+  adam_job j = {params + lo, s->m + lo, s->v + lo, g + lo, hi - lo, c->beta1, c->beta2, (float)(lr / bc1),
+                (float)(1.0 / sqrt(bc2)), c->eps, grad_scale, avx512};
+  if (hi - lo >= 65536)
     blis_parallel(adam_thread, &j);
   else
     adam_thread(&j, 0, 1);
+}
+
+void adam_step(adam_state *s, const adam_config *c, float lr, float *params, const float *g, float grad_scale) {
+  s->t++;
+  run_range(s, c, 0, s->n, lr, params, g, grad_scale);
+}
+
+void adam_step_split(adam_state *s, const adam_config *c, size_t split, float lr0, float gs0, float lr1, float gs1,
+                     float *params, const float *g) {
+  D2M_CHECK(split <= s->n, "adam_step_split: split beyond the arena");
+  s->t++;
+  run_range(s, c, 0, split, lr0, params, g, gs0);
+  run_range(s, c, split, s->n, lr1, params, g, gs1);
 }

@@ -34,5 +34,10 @@ double adam_grad_norm(const float *g, size_t n);
 float adam_clip_scale(double norm, float max_norm);
 /* One step with gradients g * grad_scale (the clip factor is fused here: no extra pass). */
 void adam_step(adam_state *s, const adam_config *c, float lr, float *params, const float *g, float grad_scale);
+/* The same step (one t) with two parameter groups: [0, split) with lr0 and gradient scale gs0,
+ * [split, n) with lr1 and gs1. Adam is elementwise, so this is two Adams with separate moments that
+ * share their step count (policy and value networks with their own learning rates and clips). */
+void adam_step_split(adam_state *s, const adam_config *c, size_t split, float lr0, float gs0, float lr1, float gs1,
+                     float *params, const float *g);
 
 #endif

@@ -31,3 +31,19 @@ void gauss_logp_grad(const float *mu, const float *log_std, const float *a, int 
     if (dlog_std) dlog_std[j] += scale * (z * z - 1.f);
   }
 }
+
+float gauss_sigmoid_mean_logit(float mu, float sd) {
+  if (!(sd > 0)) return mu;
+  enum { N = 64 };
+  const double zmax = 8, h = 2 * zmax / N;
+  double num = 0, den = 0;
+  for (int k = 0; k <= N; k++) {
+    double z = -zmax + h * k, w = exp(-0.5 * z * z) * (k == 0 || k == N ? 0.5 : 1);
+    num += w / (1 + exp(-(mu + sd * z)));
+    den += w;
+  }
+  double p = num / den;
+  const double eps = 1e-12;
+  p = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
+  return (float)log(p / (1 - p));
+}

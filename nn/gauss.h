@@ -18,4 +18,10 @@ double gauss_entropy(const float *log_std, int n);
 void gauss_logp_grad(const float *mu, const float *log_std, const float *a, int n, float scale, float *dmu,
                      float *dlog_std);
 
+/* The logit whose sigmoid is E[sigmoid(mu + sd z)], z ~ N(0,1): the deterministic action that
+ * gives the mean excitation the stochastic policy trains with (for mu < 0 the mean excitation is
+ * above sigmoid(mu)). Trapezoidal rule over z in [-8, 8] (spectrally accurate for a Gaussian
+ * weight); sd <= 0 returns mu. */
+float gauss_sigmoid_mean_logit(float mu, float sd);
+
 #endif

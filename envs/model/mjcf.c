@@ -62,14 +62,14 @@ static void header(const gen *g) {
           "    <tendon rgba=\"0.75 0.15 0.15 1\" width=\"%.4g\"/>\n"
           "    <site group=\"3\"/>\n"
           "    <default class=\"muscle\">\n"
-          "      <general dyntype=\"muscle\" gaintype=\"muscle\" biastype=\"muscle\" ctrllimited=\"true\" ctrlrange=\"0 1\"/>\n"
+          "      <general dyntype=\"muscle\" gaintype=\"muscle\" biastype=\"muscle\" ctrllimited=\"true\" ctrlrange=\"0 1\"%s/>\n"
           "    </default>\n"
           "    <default class=\"wrap\"><geom group=\"3\" rgba=\".5 .5 .9 .4\"/></default>\n"
           "    <default class=\"contact\"><geom contype=\"1\" conaffinity=\"0\" condim=\"3\" margin=\"0.001\" "
           "material=\"skin\"/></default>\n"
           "    <default class=\"bone\"><geom group=\"1\" material=\"bone\"/></default>\n"
           "  </default>\n",
-          0.004 * g->s);
+          0.004 * g->s, g->sub->actlimited ? " actlimited=\"true\" actrange=\"0 1\"" : "");
   fprintf(f,
           "  <asset>\n"
           "    <texture name=\"grid\" type=\"2d\" builtin=\"checker\" width=\"512\" height=\"512\" rgb1=\".25 .3 .35\" "

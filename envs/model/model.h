@@ -30,10 +30,12 @@ typedef struct model_subject {
   double strength[MODEL_NMUSCLE];     /* peak force factor per muscle (1 = reference) */
   double tendon_slack[MODEL_NMUSCLE]; /* tendon slack length factor per muscle (1 = reference) */
   double timestep;                    /* MJCF <option timestep>, s (default 0.001 as MyoLegs) */
+  int actlimited;                     /* 1 (default): muscle activations clamped to [0, 1] (actrange);
+                                       * 0: MyoLegs' unlimited activations */
   char name[64];                      /* written into the model's name */
 } model_subject;
 
-/* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms. */
+/* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms, limited activations. */
 void model_subject_default(model_subject *s);
 /* Starts from the default and applies a key = value file ('#' comments, [sections] ignored):
  *   height_m = 1.9            mass_kg = 90            timestep = 0.001333     name = patient7

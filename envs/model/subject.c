@@ -23,6 +23,7 @@ void model_subject_default(model_subject *s) {
   s->mass_kg = model_ref_mass_kg();
   for (int i = 0; i < MODEL_NMUSCLE; i++) s->strength[i] = s->tendon_slack[i] = 1.0;
   s->timestep = 0.001;
+  s->actlimited = 1;
   snprintf(s->name, sizeof s->name, "reference");
 }
 

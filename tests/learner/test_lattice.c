@@ -155,8 +155,9 @@ static double ac_loss_lat(ppo_learner *p, const float *params, const float *obs,
 }
 
 Test(lattice, ppo_minibatch_gradient_matches_finite_differences) {
+  /* zero head bias: the finite differences are sized for means of O(1) around the actions */
   ac_config ac = TEST_AC(4, 3, "nn.hidden=8,6", "nn.init_log_std=-0.5", "nn.head=lattice", "lattice.alpha=0.9",
-                         "lattice.resample_every=1", "lattice.init_log_std_lat=-0.2");
+                         "lattice.resample_every=1", "lattice.init_log_std_lat=-0.2", "env.excitation_baseline=0.5");
   ac_net net;
   ac_init(&net, &ac);
   cr_assert_not_null(nn_layout_find(&net.layout, "log_std_lat"));
@@ -195,8 +196,9 @@ static void sampling_net(ac_net *net, float **params, int k, rng_t *r) {
   char hidden[32], every[48];
   snprintf(hidden, sizeof hidden, "nn.hidden=%d", H);
   snprintf(every, sizeof every, "lattice.resample_every=%d", k);
+  /* deterministic = mu: the tests compare sampled actions with the mean the head computes */
   ac_config ac = TEST_AC(4, A, hidden, "nn.init_log_std=-0.8", "nn.head=lattice", "lattice.alpha=1.2", every,
-                         "lattice.init_log_std_lat=-0.2");
+                         "lattice.init_log_std_lat=-0.2", "nn.deterministic=mean_action");
   ac_init(net, &ac);
   *params = xaligned(net->nparams * sizeof(float));
   ac_init_params(net, *params, r);

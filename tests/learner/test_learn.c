@@ -179,7 +179,10 @@ static runner *runner_new(const task *tk, uint64_t seed) {
   r->m = load_xml(tk->xml);
   char log_std[64];
   snprintf(log_std, sizeof log_std, "nn.init_log_std=%.9g", tk->init_log_std);
-  ac_config ac = TEST_AC(tk->obs_dim, tk->act_dim, "nn.hidden=64,64", "nn.activation=tanh", log_std);
+  /* These tasks' actions are torques or their own excitations, not the 80-muscle env's sigmoid: a zero
+   * head bias (env.excitation_baseline 0.5) and the plain mean as the deterministic action. */
+  ac_config ac = TEST_AC(tk->obs_dim, tk->act_dim, "nn.hidden=64,64", "nn.activation=tanh", log_std,
+                         "env.excitation_baseline=0.5", "nn.deterministic=mean_action");
   ac_init(&r->net, &ac);
   /* tuned for these small tasks: explicit overrides of the table's defaults */
   r->c = TEST_PPO("ppo.minibatch=256", "ppo.epochs=10", "ppo.lr=1e-3", "ppo.target_kl=0");

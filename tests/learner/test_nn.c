@@ -205,7 +205,8 @@ Test(nn, orthogonal_init) {
 }
 
 Test(nn, actor_batched_inference) {
-  ac_config c = TEST_AC(7, 3, "nn.hidden=16,16", "nn.init_log_std=-0.5");
+  /* deterministic = mu here (nn.deterministic = mean_excitation is tested in test_heads.c) */
+  ac_config c = TEST_AC(7, 3, "nn.hidden=16,16", "nn.init_log_std=-0.5", "nn.deterministic=mean_action");
   ac_net n;
   ac_init(&n, &c);
   float *p = xaligned(n.nparams * 4);

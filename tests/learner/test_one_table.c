@@ -65,20 +65,26 @@ static const wire k_wires[] = {
     W(imitate, term_dist, env.im_term_dist, F64), W(imitate, rsi, env.im_rsi, I32),
     W(imitate, future, env.im_future, I32), W(nn, init_log_std, ac.init_log_std, F32),
     W(lattice, alpha, ac.lat_alpha, F32), W(lattice, resample_every, ac.lat_resample, I32),
-    W(lattice, init_log_std_lat, ac.init_log_std_lat, F32),
+    W(lattice, init_log_std_lat, ac.init_log_std_lat, F32), W(ppo, vf_lr, ppo.vf_lr, F32),
+    W(env, excitation_baseline, env.excitation_baseline, F64), W(env, pd_every_substep, env.pd_every_substep, I32),
+    W(stand, w_posture, env.stand_w_posture, F64), W(stand, k_posture, env.stand_k_posture, F64),
+    W(stand, w_heel, env.stand_w_heel, F64), W(stand, w_limit, env.stand_w_limit, F64),
 };
 enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 
 /* Keys with a dedicated check below (text, enums, a derived field). */
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
-                                  "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic"};
+                                  "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
+                                  "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic"};
 /* Keys their users read straight from cfg_t (no module struct carries them). */
 static const char *k_direct[] = {
     "env.num_envs",   /* actor and learner sizes */
     "env.subject",    /* the model loader */
     "ppo.obs_clip",   /* the actor's normalisation */
     "amp.enabled", "amp.w_task", "amp.w_style", /* the learner's reward mix */
+    "env.actlimited", /* the model loader */
+    "imitate.term_start", "imitate.term_steps", /* the actor's termination curriculum */
 };
 static const char *k_sections[] = {"ppo", "adam", "amp", "env", "stand", "walk", "imitate", "nn", "lattice"};
 
@@ -173,8 +179,11 @@ Test(one_table, text_enum_and_derived_keys) {
   all_cfg a;
   cr_assert_eq(CFG_WITH(&c, NULL, "env.task=walk", "env.action_mode=muscle_pd", "env.sim_dt=0.004", "env.substeps=3",
                         "imitate.motion=clips/x.mot", "nn.hidden=12,34,56", "nn.activation=elu", "nn.head=lattice",
-                        "amp.hidden=9,8"), 0);
+                        "amp.hidden=9,8", "env.act_preload=zero", "env.pd_centre=range", "stand.pose=key",
+                        "nn.deterministic=mean_action"), 0);
   fill(&c, &a);
+  cr_expect(!a.env.act_preload && a.env.pd_centre == ENV_PD_RANGE && !a.env.stand_pose_upright);
+  cr_expect(!a.ac.det_sigmoid_mean); /* muscle_pd: no sigmoid, never the mean-excitation transform */
   cr_expect_eq(a.env.task, ENV_TASK_WALK);
   cr_expect_eq(a.env.action_mode, ENV_ACT_MUSCLE_PD);
   cr_expect_float_eq(a.env.dt, 0.012, 1e-15);
@@ -209,6 +218,9 @@ Test(one_table, text_enum_and_derived_keys) {
     int got[4] = {a.env.im_preload_so, a.env.im_ff_so, a.env.walk_start_ref, a.env.walk_speed_ref};
     for (int j = 0; j < 4; j++) cr_expect_eq(got[j], i == j, "%s: flag %d is %d", sw[i], j, got[j]);
   }
+  cr_expect(a.env.act_preload && a.env.pd_centre == ENV_PD_CURRENT && a.env.stand_pose_upright);
+  cr_expect(a.ac.det_sigmoid_mean);
+  cr_expect_float_eq(a.ac.head_bias, log(a.env.excitation_baseline / (1 - a.env.excitation_baseline)), 1e-6);
 }
 
 static int listed(const char *full, const char *const *list, int n) {

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/learn.sh: the learning benchmark. Trains a task for a fixed env-step budget over a list of
+# seeds (each seed one 2-rank job in the background, resumable), then evaluates each final policy
+# deterministically with `drl2move eval` and prints one row per (task, seed).
+#
+#   bench/learn.sh start  NAME TASK STEPS "SEEDS" [train options...]   # background jobs, returns at once
+#   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
+#   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
+#
+# Runs go to $D2M_RUNS/NAME-seedS (default runs/bench). `start` on a run that has checkpoints but no
+# final status resumes it (drl2move train --resume); a finished run is left alone. The row:
+#   name task seed env_steps wall_s success ep_len_s | stand: knee_deg limits heel_min_bw excitation
+#                                                    | imitate: mpjpe_mm
+# success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
+# full episode (stand: 10 s without a fall). Posture figures come from eval's summary.json (see
+# analysis/eval.h): mean knee flexion (deg, both knees), hinges held at a limit (count), heel load
+# (smaller foot, body weights), mean excitation.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${D2M_BIN:-$root/build/deploy/drl2move}"
+runs="${D2M_RUNS:-runs/bench}"
+episodes="${D2M_EVAL_EPISODES:-10}"
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+start() {
+  [ $# -ge 4 ] || usage
+  local name=$1 task=$2 steps=$3 seeds=$4
+  shift 4
+  mkdir -p "$runs"
+  for s in $seeds; do
+    local dir="$runs/$name-seed$s"
+    if [ -f "$dir/bench.rc" ] && [ "$(cat "$dir/bench.rc")" = 0 ]; then echo "$dir: finished"; continue; fi
+    local args
+    if ls "$dir"/checkpoints/ckpt-*.d2m >/dev/null 2>&1; then
+      args=(--resume "$dir" --steps "$steps")
+    else
+      rm -rf "$dir"
+      args=(--run-dir "$dir" --set env.task="$task" --set run.seed="$s" --set run.plots=false --steps "$steps" "$@")
+    fi
+    rm -f "$dir/bench.rc"
+    mkdir -p "$dir"
+    printf '%q ' "$0" start "$name" "$task" "$steps" "$s" "$@" > "$dir/bench.cmd"
+    echo >> "$dir/bench.cmd"
+    nohup nice -n 5 bash -c 'mpirun --oversubscribe -np 2 "$@" > "$0/bench.log" 2>&1; echo $? > "$0/bench.rc"' \
+      "$dir" "$bin" train "${args[@]}" > /dev/null 2>&1 &
+    echo "$dir: started (pid $!)"
+  done
+}
+
+wait_runs() {
+  for name in "$@"; do
+    for dir in "$runs/$name"-seed*; do
+      while [ ! -f "$dir/bench.rc" ]; do sleep 10; done
+    done
+  done
+}
+
+# One row for a finished run; evaluates it once (eval-det/summary.json is reused).
+row() {
+  local dir=$1 name=$2
+  local seed=${dir##*-seed}
+  if [ ! -f "$dir/bench.rc" ]; then echo "$name $seed (running)"; return; fi
+  if [ ! -f "$dir/eval-det/summary.json" ] || [ "$dir/eval-det/summary.json" -ot "$dir/bench.rc" ]; then
+    nice -n 5 "$bin" eval --checkpoint "$dir" --episodes "$episodes" --deterministic --out "$dir/eval-det" \
+      > "$dir/eval-det.log" 2>&1 || { echo "$name $seed eval failed: see $dir/eval-det.log"; return; }
+  fi
+  python3 - "$dir" "$name" "$seed" <<'EOF'
+import csv, json, sys
+d, name, seed = sys.argv[1:4]
+rows = list(csv.DictReader(open(d + "/progress.csv")))
+last = rows[-1] if rows else {}
+s = json.load(open(d + "/eval-det/summary.json"))
+eps = s["episodes"]
+n = len(eps)
+succ = sum(e.get("success", 0) for e in eps) / n
+ln = sum(e["duration_s"] for e in eps) / n
+out = [name, s["task"], seed, last.get("env_steps", "?"), "%.0f" % float(last.get("wall_s", "nan")),
+       "%.2f" % succ, "%.2f" % ln]
+p = s.get("posture")
+if s["task"] == "imitate":
+    out.append("mpjpe_mm=%.1f" % (sum(e["mpjpe_mm"] for e in eps) / n))
+elif p:
+    out += ["knee_deg=%.1f" % p["knee_flexion_deg"], "limits=%.1f" % p["hinges_at_limit"],
+            "heel_bw=%.2f" % p["heel_load_min_bw"], "exc=%.3f" % p["mean_excitation"]]
+print(" ".join(out))
+EOF
+}
+
+report() {
+  [ $# -ge 1 ] || usage
+  echo "name task seed env_steps wall_s success ep_len_s metrics"
+  for name in "$@"; do
+    for dir in "$runs/$name"-seed*; do
+      [ -d "$dir" ] && row "$dir" "$name"
+    done
+  done
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  start) start "$@" ;;
+  report) report "$@" ;;
+  wait) wait_runs "$@" ;;
+  *) usage ;;
+esac
