@@ -11,6 +11,7 @@ int analyze_cli(int argc, char **argv);
 int bench_cli(int argc, char **argv);
 int eval_cli(int argc, char **argv);
 int model_cli(int argc, char **argv);
+int motion_cli(int argc, char **argv); /* deploy/motion_cli.c: info, import, so */
 int policy_cli(int argc, char **argv);
 
 /* A table of subcommands: `PROG NAME ARGS...` runs run(argc - 1, argv + 1) (argv[0] = NAME). */

@@ -6,7 +6,6 @@
 #include "d2m_build.h"
 #include "deploy/cli.h"
 #include "deploy/train.h"
-#include "mocap/motion_cli.h"
 
 /* run NULL: reserved, filled by a later issue. */
 static const cli_command k_commands[] = {

@@ -1,7 +1,5 @@
-/* mocap/motion_import.c: `drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC]
- * [--markers auto|NAME|FILE] [--axes +x+y] [--height M] [--mass KG] [--place all|free]
- * [--lock mtp|subtalar,mtp|none] [--max-gap S] [--strict] --out DIR`: marker IK onto the model
- * (ik_import.h), then DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot),
+/* mocap/motion_import.c: the work of `drl2move motion import` (argv in deploy/motion_cli.c): marker
+ * IK onto the model (ik_import.h), then DIR/motion.mot (OpenSim coordinates, read by refmotion_from_mot),
  * DIR/ik_report.csv (per-frame marker errors), DIR/subject.ini (the scaled subject, for
  * model_subject_load) and DIR/import_report.txt (what was matched, observed, cut and decided; also
  * printed). */
@@ -19,7 +17,7 @@
 #include "mocap/c3d.h"
 #include "mocap/ik_import.h"
 #include "mocap/import_report.h"
-#include "mocap/motion_cli.h"
+#include "mocap/motion_cmd.h"
 #include "envs/motion/refmotion.h"
 #include "mocap/trc.h"
 
@@ -151,56 +149,14 @@ static int write_outputs(const char *dir, const ik_result *r, FILE *rep, d2m_err
   return rc;
 }
 
-/* A numeric option, whole string, within [lo, hi] (the same limits model_subject_check applies): atof
- * would turn "1.8m" or "abc" into a silent 1.8 or 0 and the import would scale to nonsense. */
-static int opt_number(const char *opt, const char *v, double lo, double hi, const char *unit, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || !isfinite(x))
-    return fprintf(stderr, "drl2move motion import: %s '%s' is not a number\n", opt, v), -1;
-  if (!(x >= lo && x <= hi))
-    return fprintf(stderr, "drl2move motion import: %s %g %s outside %g..%g\n", opt, x, unit, lo, hi), -1;
-  *out = x;
-  return 0;
+void motion_import_opts_default(motion_import_opts *o) {
+  *o = (motion_import_opts){.markers = "auto"};
+  ik_import_opts_default(&o->ik);
 }
 
-int motion_import(int argc, char **argv) {
-  const char *in = NULL, *stat = NULL, *set_path = "auto", *out = NULL;
-  ik_import_opts o;
-  ik_import_opts_default(&o);
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (a[0] != '-') {
-      in = a;
-      continue;
-    }
-    if (!strcmp(a, "--strict")) {
-      o.strict = 1;
-      continue;
-    }
-    if (!v) return fprintf(stderr, "drl2move motion import: %s needs a value\n", a), 2;
-    i++;
-    if (!strcmp(a, "--static")) stat = v;
-    else if (!strcmp(a, "--markers")) set_path = v;
-    else if (!strcmp(a, "--out")) out = v;
-    else if (!strcmp(a, "--axes")) o.axes = v;
-    else if (!strcmp(a, "--height")) {
-      if (opt_number(a, v, 0.5, 2.5, "m", &o.height_m)) return 2;
-    } else if (!strcmp(a, "--mass")) {
-      if (opt_number(a, v, 10, 250, "kg", &o.mass_kg)) return 2;
-    } else if (!strcmp(a, "--place")) {
-      if (strcmp(v, "all") && strcmp(v, "free"))
-        return fprintf(stderr, "drl2move motion import: --place '%s': expected all or free\n", v), 2;
-      o.place_all = !strcmp(v, "all");
-    }
-    else if (!strcmp(a, "--lock")) o.lock = v;
-    else if (!strcmp(a, "--max-gap")) {
-      if (opt_number(a, v, 0, 10, "s", &o.max_gap_s)) return 2;
-    }
-    else return fprintf(stderr, "drl2move motion import: unknown option %s\n", a), 2;
-  }
-  if (!in || !out) return fprintf(stderr, "drl2move motion import: need FILE and --out DIR\n"), 2;
+int motion_import_run(const motion_import_opts *opts) {
+  const char *in = opts->in, *stat = opts->stat, *set_path = opts->markers, *out = opts->out;
+  ik_import_opts o = opts->ik; /* height and mass are filled from the C3D where not given */
   if (mkdir(out, 0755) && errno != EEXIST) return fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno)), 1;
   d2m_err err;
   const char *e = ext_of(in);

@@ -1,6 +1,5 @@
-/* mocap/motion_so.c: `drl2move motion so FILE.mot|default [--subject FILE] [--dt S] [--cyclic 0|1]
- * [--reserve NM] [--contacts feet|mujoco|off] --out DIR`: static optimisation (envs/motion/so.h) of a reference
- * motion, written as OpenSim users expect:
+/* mocap/motion_so.c: the work of `drl2move motion so` (argv in deploy/motion_cli.c): static
+ * optimisation (envs/motion/so.h) of a reference motion, written as OpenSim users expect:
  *   DIR/activations.sto       muscle activations, then the reserve actuators' controls r/R0 (the
  *                             layout of OpenSim's *_StaticOptimization_activation.sto)
  *   DIR/inverse_dynamics.sto  generalised forces per coordinate (N m or N), <coordinate>_moment|force
@@ -19,17 +18,7 @@
 #include "common/files.h"
 #include "envs/model/model.h"
 #include "envs/motion/so.h"
-#include "mocap/motion_cli.h"
-
-static int opt_real(const char *opt, const char *v, double lo, double hi, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || !isfinite(x) || !(x >= lo && x <= hi))
-    return fprintf(stderr, "drl2move motion so: %s '%s': expected a number in %g..%g\n", opt, v, lo, hi), -1;
-  *out = x;
-  return 0;
-}
+#include "mocap/motion_cmd.h"
 
 /* Name of dof j: its joint's name (hinge and slide joints have one dof). */
 static const char *dof_name(const mjModel *m, int j) { return mj_id2name(m, mjOBJ_JOINT, m->dof_jntid[j]); }
@@ -153,50 +142,16 @@ static void summary(const mjModel *m, const so_result *s, const char *src) {
   if (s->qp_fail) printf("  QP not converged in %d frames\n", s->qp_fail);
 }
 
-static void usage(FILE *f) {
-  fprintf(f, "usage: drl2move motion so FILE.mot|.sto|default [--subject FILE] [--dt S] [--cyclic 0|1]\n"
-             "              [--reserve NM] [--contacts feet|mujoco|off] [--ground-on M] --out DIR\n"
-             "  static optimisation: inverse dynamics (mj_inverse), then per frame the activations minimising\n"
-             "  sum a^2 that meet the joint moments, with reserve actuators of optimal torque NM (1)\n"
-             "  ground contact: feet (default: estimated ground reaction at the feet), mujoco (the model's soft\n"
-             "  contacts in mj_inverse) or off (the pelvis residual carries all external force); with feet, foot\n"
-             "  points lower than M (0.03 m) may push on the floor\n"
-             "  writes DIR/activations.sto, inverse_dynamics.sto, residuals.sto and gnuplot plots\n");
+void motion_so_opts_default(motion_so_opts *o) {
+  *o = (motion_so_opts){.dt = 1.0 / 30, .cyclic = -1};
+  so_opts_init(&o->so);
 }
 
-int motion_so(int argc, char **argv) {
-  const char *in = NULL, *out = NULL, *subject = NULL;
-  double dt = 1.0 / 30, cyc = -1;
-  so_opts o;
-  so_opts_init(&o);
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
-    if (a[0] != '-') {
-      in = a;
-      continue;
-    }
-    if (!v) return fprintf(stderr, "drl2move motion so: %s needs a value\n", a), 2;
-    i++;
-    if (!strcmp(a, "--out")) out = v;
-    else if (!strcmp(a, "--subject")) subject = v;
-    else if (!strcmp(a, "--dt")) {
-      if (opt_real(a, v, 1e-3, 0.5, &dt)) return 2;
-    } else if (!strcmp(a, "--ground-on")) {
-      if (opt_real(a, v, 0, 0.2, &o.ground_on)) return 2;
-    } else if (!strcmp(a, "--reserve")) {
-      if (opt_real(a, v, 1e-3, 1e4, &o.reserve_nm)) return 2;
-    } else if (!strcmp(a, "--cyclic")) {
-      if (strcmp(v, "0") && strcmp(v, "1")) return fprintf(stderr, "drl2move motion so: --cyclic '%s': 0 or 1\n", v), 2;
-      cyc = v[0] - '0';
-    } else if (!strcmp(a, "--contacts")) {
-      if (!strcmp(v, "feet")) o.contacts = SO_CONTACT_FEET;
-      else if (!strcmp(v, "mujoco")) o.contacts = SO_CONTACT_MUJOCO;
-      else if (!strcmp(v, "off")) o.contacts = SO_CONTACT_NONE;
-      else return fprintf(stderr, "drl2move motion so: --contacts '%s': feet, mujoco or off\n", v), 2;
-    } else return fprintf(stderr, "drl2move motion so: unknown option %s\n", a), 2;
-  }
-  if (!in || !out) return usage(stderr), fprintf(stderr, "drl2move motion so: need FILE (or default) and --out DIR\n"), 2;
+int motion_so_run(const motion_so_opts *opts) {
+  const char *in = opts->in, *out = opts->out, *subject = opts->subject;
+  double dt = opts->dt;
+  int cyc = opts->cyclic;
+  const so_opts o = opts->so;
   d2m_err err;
   model_subject subj;
   model_subject_default(&subj);

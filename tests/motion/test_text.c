@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "mocap/bvh.h"
-#include "mocap/motion_cli.h"
+#include "deploy/cli.h"
 #include "mocap/trc.h"
 #include "tests/cli_capture.h"
 

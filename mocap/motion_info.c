@@ -1,6 +1,6 @@
-/* mocap/motion_cli.c: `drl2move motion info FILE` prints what a motion file holds; import and so
- * are dispatched to motion_import.c and motion_so.c. */
-#include "mocap/motion_cli.h"
+/* mocap/motion_info.c: the work of `drl2move motion info FILE` (argv in deploy/motion_cli.c): print
+ * what a motion file holds. */
+#include "mocap/motion_cmd.h"
 
 #include <math.h>
 #include <string.h>
@@ -168,41 +168,4 @@ int motion_info(const char *path, FILE *f) {
   if (!strcasecmp(e, "anc")) return info_anc(path, f);
   fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto, anc)\n", path, e);
   return 1;
-}
-
-static void usage(FILE *f) {
-  fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto|.anc   print what a motion file holds\n"
-             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d]\n"
-             "              [--markers auto|lowerbody|pig|cleveland|gait2354|rajagopal2016|FILE]\n"
-             "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
-             "              [--lock mtp|subtalar,mtp|none] [--max-gap S (0.1)] [--strict] --out DIR\n"
-             "              marker IK onto the model: DIR/motion.mot (OpenSim, Rajagopal2016 convention),\n"
-             "              DIR/ik_report.csv, DIR/subject.ini, DIR/import_report.txt\n"
-             "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts feet|mujoco|off] ... --out DIR\n"
-             "              static optimisation: activations.sto, inverse_dynamics.sto, residuals.sto, plots\n");
-}
-
-int motion_cli(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  /* `motion info --help` / `motion import --help`: usage, not "unknown extension" or "needs a value". */
-  if (!strcmp(argv[1], "info") || !strcmp(argv[1], "import")) {
-    for (int i = 2; i < argc; i++)
-      if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
-  }
-  if (!strcmp(argv[1], "info")) {
-    if (argc < 3) return usage(stderr), 2;
-    int rc = 0;
-    for (int i = 2; i < argc; i++) rc |= motion_info(argv[i], stdout);
-    return rc;
-  }
-  if (!strcmp(argv[1], "import")) {
-    return motion_import(argc - 2, argv + 2);
-  }
-  if (!strcmp(argv[1], "so")) return motion_so(argc - 2, argv + 2);
-  fprintf(stderr, "drl2move motion: unknown subcommand '%s'\n", argv[1]);
-  usage(stderr);
-  return 2;
 }
