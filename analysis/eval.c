@@ -54,6 +54,9 @@ typedef struct eval_ctx {
   FILE *ffmpeg;
   double render_s;
   long rendered;
+  long frames_max;          /* frames of all episodes at full length: an upper bound for policy episodes */
+  double t_start, t_report; /* progress lines: wall time of the first frame and of the last line */
+  int pct_report;           /* the last line's tenth of frames_max */
   os_writer *os;            /* --opensim */
   posture_acc pacc;
   double p_knee, p_heel_min, p_limits, p_exc; /* posture: means over the episodes */
@@ -107,6 +110,12 @@ static int check_fixed_keys(const cfg_t *ckpt_cfg, const cfg_t *c, d2m_err *err)
 static int eval_config(cfg_t *c, const cfg_t *trained, const eval_opts *o, d2m_err *err) {
   *c = *trained;
   if (o->task && cfg_set(c, "--task", "env", "task", o->task, err)) return -1;
+  /* A playback plays the reference, not the policy: any checkpoint (or none) will do, the task is imitate. */
+  if (o->drive == EVAL_PLAYBACK && strcmp(c->env_task, "imitate")) {
+    LOG_I("eval: --playback plays the imitate task's reference; env.task=%s of %s set to imitate (the policy is "
+          "not used)", c->env_task, o->checkpoint ? "the checkpoint" : "the defaults");
+    if (cfg_set(c, "--playback", "env", "task", "imitate", err)) return -1;
+  }
   for (int i = 0; i < o->nset; i++)
     if (cfg_apply_override(c, o->set[i], err)) return -1;
   if (check_fixed_keys(trained, c, err)) return -1; /* env.task is not a fixed key */
@@ -122,15 +131,21 @@ static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d
   ac_config ac;
   if (ac_config_from_cfg(&c->cfg, c->O, c->A, &ac, err)) return -1;
   ac_init(&c->net, &ac);
-  if (pf->nparams != c->net.nparams || pf->obs.dim != c->O)
+  c->mean = xmalloc((size_t)c->O * sizeof(float));
+  c->inv_std = xmalloc((size_t)c->O * sizeof(float));
+  if (o->drive == EVAL_PLAYBACK) { /* the net is not run: zero parameters, identity normalisation */
+    c->params = xaligned(c->net.nparams * sizeof(float));
+    memset(c->params, 0, c->net.nparams * sizeof(float));
+    for (int i = 0; i < c->O; i++) c->mean[i] = 0, c->inv_std[i] = 1;
+  } else if (pf->nparams != c->net.nparams || pf->obs.dim != c->O)
     return err_set(err, "%s: the checkpoint's net (%zu parameters, observation size %d) does not fit task '%s' "
                    "(%zu parameters, observation size %d)", pf->path, pf->nparams, pf->obs.dim, c->cfg.env_task,
                    c->net.nparams, c->O);
-  c->params = xaligned(c->net.nparams * sizeof(float));
-  memcpy(c->params, pf->params, c->net.nparams * sizeof(float));
-  c->mean = xmalloc((size_t)c->O * sizeof(float));
-  c->inv_std = xmalloc((size_t)c->O * sizeof(float));
-  rstat_export(&pf->obs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
+  else {
+    c->params = xaligned(c->net.nparams * sizeof(float));
+    memcpy(c->params, pf->params, c->net.nparams * sizeof(float));
+    rstat_export(&pf->obs, 1e-8f, c->mean, c->inv_std); /* as the actors do */
+  }
   rollout_config rc = {.envs = 1, .steps = 1, .obs_dim = c->O, .act_dim = c->A, .obs_clip = (float)c->cfg.ppo_obs_clip,
                        .action = o->drive == EVAL_MEAN ? ROLLOUT_MEAN : ROLLOUT_SAMPLE, .max_episodes = 1};
   c->envs[0] = c->env;
@@ -232,8 +247,25 @@ static int video_open(eval_ctx *c, const eval_opts *o, d2m_err *err) {
            o->width, o->height, 1.0 / c->ep.dt, o->out_dir);
   if (!(c->ffmpeg = popen(cmd, "w"))) return err_set(err, "cannot start ffmpeg: %s", strerror(errno));
   c->rgb = xmalloc((size_t)o->width * o->height * 3);
+  long T = o->max_steps > 0 ? o->max_steps : (long)llround(c->ep.episode_s[c->ep.task] / c->ep.dt);
+  c->frames_max = T * o->episodes;
   if (env_ref(c->env)) c->ghost = mj_makeData(c->model);
   return 0;
+}
+
+/* A progress line every 2 s or every tenth of the frames, not per frame: a long --video run shows it is alive.
+ * Policy episodes may end early, so the total is "at most" and the ETA an upper bound. */
+static void video_progress(eval_ctx *c) {
+  double now = log_elapsed();
+  if (c->rendered == 1) c->t_start = c->t_report = now;
+  long n = c->rendered, total = c->frames_max > n ? c->frames_max : n;
+  int pct = (int)(10 * n / total);
+  if (now - c->t_report < 2.0 && pct == c->pct_report) return;
+  double el = now - c->t_start, fps = el > 0 ? (n - 1) / el : 0;
+  LOG_I("eval: video %ld/%s%ld frames (%d%%), %.1f frames/s, ETA %.0f s", n,
+        c->o->drive == EVAL_PLAYBACK ? "" : "at most ", total, (int)(100 * n / total), fps,
+        fps > 0 ? (total - n) / fps : 0.0);
+  c->t_report = now, c->pct_report = pct;
 }
 
 static void video_frame(eval_ctx *c, const eval_opts *o, const double *ref_qpos) {
@@ -246,6 +278,7 @@ static void video_frame(eval_ctx *c, const eval_opts *o, const double *ref_qpos)
   model_gl_frame(c->gl, env_data(c->env), ref_qpos ? c->ghost : NULL, c->rgb);
   if (c->rendered++ > 0) c->render_s += log_elapsed() - t0; /* the first frame compiles shaders: not counted */
   fwrite(c->rgb, 1, (size_t)o->width * o->height * 3, c->ffmpeg);
+  video_progress(c);
 }
 
 /* The columns of one control step after the state columns, and the row. */
@@ -254,6 +287,42 @@ static void write_row(eval_ctx *c, int ep, long t, double reward, const double *
   record_muscles(c, &c->rb, c->exc, act, frc);
   fprintf(c->csv, "%d,%ld,%.5f,%.6g%s\n", ep, t, t * c->ep.dt, reward, c->rb.p);
   c->rb.n = n;
+}
+
+/* summary.json: a metric, or null where it does not apply (or is not finite: JSON has no nan). */
+static void js_num(FILE *f, const char *key, double x, int applies) {
+  if (applies && isfinite(x)) fprintf(f, ", \"%s\": %.6g", key, x);
+  else fprintf(f, ", \"%s\": null", key);
+}
+
+/* The end reason by the env's enum name (envs/env.h); ENV_END_NONE only when --max-steps cut the episode. */
+static const char *end_name(int reason) {
+  switch (reason) {
+  case ENV_END_TIME: return "time";
+  case ENV_END_FALL: return "fall";
+  case ENV_END_TRACKING: return "tracking";
+  case ENV_END_NUMERICAL: return "numerical";
+  case ENV_END_NONE: return "max_steps";
+  default: return "unknown";
+  }
+}
+
+/* One episode's metrics: tracking for imitate, speed for walk, posture where any step was counted. */
+static void write_episode_json(eval_ctx *c, int ep, const env_episode_info *info, const posture_result *pr) {
+  FILE *f = c->js;
+  int im = c->ep.task == ENV_TASK_IMITATE, pos = pr->steps > 0;
+  fprintf(f, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": \"%s\", "
+             "\"success\": %d", ep ? ",\n" : "", ep, info->ret, info->length, info->length * c->ep.dt,
+          end_name(info->reason), info->success);
+  js_num(f, "mpjpe_mm", info->mpjpe_mm, im);
+  js_num(f, "joint_rmse_deg", info->joint_rmse_deg, im);
+  js_num(f, "mean_speed", info->mean_speed, c->ep.task == ENV_TASK_WALK);
+  js_num(f, "knee_flexion_deg", pr->knee_flexion_deg, pos);
+  js_num(f, "hinges_at_limit", pr->hinges_at_limit, pos);
+  if (pos) fprintf(f, ", \"heel_load_bw\": [%.4g, %.4g]", pr->heel_load_bw[0], pr->heel_load_bw[1]);
+  else fputs(", \"heel_load_bw\": null", f);
+  js_num(f, "mean_excitation", pr->mean_excitation, pos);
+  fputc('}', f);
 }
 
 static void add_result(eval_ctx *c, double ret, double length, long frames) {
@@ -309,13 +378,7 @@ static void eval_episode(eval_ctx *c, int ep) {
   }
   posture_result pr;
   posture_end(&c->pacc, &pr);
-  fprintf(c->js, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": %d, "
-                 "\"success\": %d, \"mpjpe_mm\": %.6g, \"joint_rmse_deg\": %.6g, \"mean_speed\": %.6g, "
-                 "\"knee_flexion_deg\": %.4g, \"hinges_at_limit\": %d, \"heel_load_bw\": [%.4g, %.4g], "
-                 "\"mean_excitation\": %.4g}",
-          ep ? ",\n" : "", ep, info.ret, info.length, info.length * c->ep.dt, info.reason, info.success,
-          info.mpjpe_mm, info.joint_rmse_deg, info.mean_speed, pr.knee_flexion_deg, pr.hinges_at_limit,
-          pr.heel_load_bw[0], pr.heel_load_bw[1], pr.mean_excitation);
+  write_episode_json(c, ep, &info, &pr);
   double k = 1.0 / c->o->episodes;
   c->p_knee += k * pr.knee_flexion_deg;
   c->p_heel_min += k * (pr.heel_load_bw[0] < pr.heel_load_bw[1] ? pr.heel_load_bw[0] : pr.heel_load_bw[1]);
@@ -412,9 +475,11 @@ static int open_outputs(eval_ctx *c, const char *ckpt_path, d2m_err *err) {
   if (!(c->js = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
   const mjModel *m = env_model(c->env);
   write_header(c, c->csv);
-  fprintf(c->js, "{\n  \"checkpoint\": \"%s\",\n  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
+  if (ckpt_path) fprintf(c->js, "{\n  \"checkpoint\": \"%s\",\n", ckpt_path);
+  else fputs("{\n  \"checkpoint\": null,\n", c->js);
+  fprintf(c->js, "  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
                  "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
-          ckpt_path, env_task_name(c->ep.task), o->drive == EVAL_MEAN, (unsigned long long)o->seed, c->ep.dt,
+          env_task_name(c->ep.task), o->drive == EVAL_MEAN, (unsigned long long)o->seed, c->ep.dt,
           c->weight);
   c->rb.cap = (size_t)(64 + 4 * c->nh + 3 * m->nu) * 24;
   c->rb.p = xmalloc(c->rb.cap);
@@ -443,7 +508,12 @@ static int close_outputs(eval_ctx *c, d2m_err *err) {
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
   memset(res, 0, sizeof *res);
   policy_file pf;
-  if (policy_load(o->checkpoint, &pf, err)) return -1;
+  if (!o->checkpoint && o->drive != EVAL_PLAYBACK) return err_set(err, "--checkpoint is needed (but with --playback)");
+  if (o->checkpoint && policy_load(o->checkpoint, &pf, err)) return -1;
+  if (!o->checkpoint) { /* --playback alone: the embedded defaults */
+    memset(&pf, 0, sizeof pf);
+    cfg_defaults(&pf.cfg);
+  }
   eval_ctx c;
   memset(&c, 0, sizeof c);
   c.o = o, c.res = res;
@@ -459,8 +529,8 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     rc = os_open(c.os, env_model(c.env), err);
     if (!rc && o->opensim_sim_rate) env_set_substep_hook(c.env, os_substep, &c);
   }
-  if (!rc) rc = open_outputs(&c, pf.path, err);
-  policy_free(&pf);
+  if (!rc) rc = open_outputs(&c, o->checkpoint ? pf.path : NULL, err);
+  if (o->checkpoint) policy_free(&pf);
   if (rc) {
     d2m_err ignored = {{0}};
     close_outputs(&c, &ignored);
@@ -481,9 +551,11 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
           res->mean_return, res->mean_length, res->frames, res->render_fps);
   /* Episode means: knee flexion (deg), heel load of the less loaded foot (body weights), hinges held at a
    * limit (analysis/posture.h), excitation. */
-  fprintf(c.js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
-                "\"mean_excitation\": %.4g}\n}\n",
-          c.p_knee, c.p_heel_min, c.p_limits, c.p_exc);
+  if (o->drive == EVAL_PLAYBACK) fputs("  \"posture\": null\n}\n", c.js); /* a playback does not count posture */
+  else
+    fprintf(c.js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "
+                  "\"mean_excitation\": %.4g}\n}\n",
+            c.p_knee, c.p_heel_min, c.p_limits, c.p_exc);
   rc = close_outputs(&c, err) || orc;
   eval_free(&c);
   return rc ? -1 : 0;

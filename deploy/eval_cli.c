@@ -10,13 +10,20 @@
 
 static void eval_usage(FILE *f) {
   fprintf(f, "usage: drl2move eval --checkpoint FILE_OR_RUN_DIR [--episodes N] [--task stand|walk|imitate]\n"
+             "       drl2move eval --playback --out DIR [--checkpoint FILE_OR_RUN_DIR] [--set imitate.motion=FILE ...]\n"
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
              "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
              "                     [--video-hq] [--opensim [--rate control|sim]]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
              "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
              "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
-             "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state).\n"
+             "gait to check the analysis with; GRF are the contact solver's forces for the prescribed state). The\n"
+             "policy is not used: without --checkpoint the built-in defaults are played (then --out is needed), and\n"
+             "a checkpoint of another task is played as imitate (with a note).\n"
+             "--video logs its progress (frames, frames/s, ETA) every 2 s or every tenth of the frames.\n"
+             "summary.json: end reasons by name (time, fall, tracking, numerical; max_steps when --max-steps cut\n"
+             "the episode); null for metrics that do not apply (tracking but for imitate, speed but for walk, posture\n"
+             "in a playback).\n"
              "--set overrides a key of the checkpoint's config (env and task keys only matter here), e.g.\n"
              "imitate.term_dist=100 to watch a policy past the point where training would have ended the episode.\n"
              "--opensim also writes DIR/opensim/ep<K>/: joint_angles.mot (Rajagopal2016 convention), activations.sto,\n"
@@ -87,7 +94,11 @@ int eval_cli(int argc, char **argv) {
     }
   }
   o.drive = playback ? EVAL_PLAYBACK : deterministic ? EVAL_MEAN : EVAL_SAMPLE;
-  if (!o.checkpoint || o.episodes < 1 || o.width < 16 || o.height < 16) return eval_usage(stderr), 2;
+  if (!o.checkpoint && !playback)
+    return fprintf(stderr, "drl2move eval: --checkpoint is needed (but with --playback)\n"), eval_usage(stderr), 2;
+  if (!o.checkpoint && !o.out_dir)
+    return fprintf(stderr, "drl2move eval: --playback without --checkpoint needs --out DIR\n"), 2;
+  if (o.episodes < 1 || o.width < 16 || o.height < 16) return eval_usage(stderr), 2;
   if (!o.out_dir) { /* RUN_DIR/eval for a run dir or RUN_DIR/checkpoints/ckpt-*.d2m */
     struct stat st;
     char tmp[4200];

@@ -1,0 +1,97 @@
+/* tests/analysis/test_eval_json.c: summary.json of `drl2move eval` is JSON (python3's parser), names the
+ * end reasons, writes null for metrics that do not apply; --playback runs without a checkpoint or with one
+ * of another task. The binary comes from D2M_BIN. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/analysis/eval_fixture.h"
+
+/* Runs `args` through the binary into dir (log in dir.log); 0 on success. */
+static int run_eval(const char *dir, const char *args) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && %s eval %s --out %s >%s.log 2>&1", dir, bin, args, dir, dir);
+  return system(cmd);
+}
+
+/* python3 checks dir/summary.json with the assertions in `py` (s: the parsed summary, e: its episodes). */
+static void check_summary(const char *dir, const char *py) {
+  if (system("command -v python3 >/dev/null 2>&1")) cr_skip_test("python3 not installed");
+  char p[512], cmd[1024];
+  snprintf(p, sizeof p, "%s.check.py", dir);
+  FILE *f = fopen(p, "w");
+  cr_assert(f, "cannot write %s", p);
+  fprintf(f, "import json\ns = json.load(open('%s/summary.json'))\ne = s['episodes']\n%s", dir, py);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "python3 %s >%s.py.log 2>&1", p, dir);
+  cr_assert_eq(system(cmd), 0, "summary.json check failed (see %s.py.log and %s/summary.json)", dir, dir);
+}
+
+/* Data lines of dir/frames.csv (after the header). */
+static long csv_rows(const char *dir) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/frames.csv", dir);
+  FILE *f = fopen(p, "r");
+  cr_assert(f, "no %s", p);
+  long n = -1;
+  int ch;
+  while ((ch = fgetc(f)) != EOF)
+    if (ch == '\n') n++;
+  fclose(f);
+  return n;
+}
+
+Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_evjson_stand", *ck = "/tmp/d2m_test_evjson_stand.ckpt";
+  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "stand");
+  char args[512];
+  snprintf(args, sizeof args, "--checkpoint %s --episodes 2 --max-steps 6", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  check_summary(dir, "assert s['task'] == 'stand'\n"
+                     "for x in e:\n"
+                     "    assert x['end'] in ('time', 'fall', 'tracking', 'numerical', 'max_steps'), x['end']\n"
+                     "    assert 'mpjpe_mm' in x and x['mpjpe_mm'] is None, x\n"
+                     "    assert x['joint_rmse_deg'] is None and x['mean_speed'] is None, x\n"
+                     "    assert x['knee_flexion_deg'] is None or isinstance(x['knee_flexion_deg'], (int, float)), x\n"
+                     "assert e[0]['end'] == 'max_steps' or e[0]['length'] < 6, e[0]\n"
+                     "assert isinstance(s['posture'], dict)\n");
+  remove(ck);
+}
+
+Test(eval_json, playback_without_checkpoint_writes_frames, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_evjson_play";
+  cr_assert_eq(run_eval(dir, "--playback --max-steps 5"), 0, "eval failed (see %s.log)", dir);
+  cr_assert_eq(csv_rows(dir), 5);
+  check_summary(dir, "assert s['checkpoint'] is None and s['task'] == 'imitate', s\n"
+                     "assert len(e) == 1 and e[0]['playback'] == 1 and e[0]['length'] == 5, e\n"
+                     "assert s['posture'] is None\n");
+}
+
+Test(eval_json, playback_refuses_no_checkpoint_without_out) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s eval --playback >/dev/null 2>&1", bin);
+  cr_assert_neq(system(cmd), 0, "--playback without --checkpoint and --out must fail");
+  snprintf(cmd, sizeof cmd, "%s eval --out /tmp/d2m_test_evjson_none >/dev/null 2>&1", bin);
+  cr_assert_neq(system(cmd), 0, "eval without --checkpoint and --playback must fail");
+}
+
+Test(eval_json, playback_of_a_stand_checkpoint_plays_imitate, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_evjson_play_stand", *ck = "/tmp/d2m_test_evjson_play_stand.ckpt";
+  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "stand");
+  char args[512], p[512];
+  snprintf(args, sizeof args, "--checkpoint %s --playback --max-steps 4", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  cr_assert_eq(csv_rows(dir), 4);
+  check_summary(dir, "assert s['task'] == 'imitate' and s['checkpoint'].endswith('.ckpt'), s\n");
+  /* the note says the task was changed */
+  snprintf(p, sizeof p, "grep -q 'set to imitate' %s.log", dir);
+  cr_assert_eq(system(p), 0, "no note about the task in %s.log", dir);
+  remove(ck);
+}
