@@ -20,7 +20,10 @@
  *     ref_<joint>                                             imitate only: reference angle (deg)
  *     exc_<muscle> act_<muscle> frc_<muscle>                  excitation, activation (0..1), tension (N)
  *   summary.json  task metrics per episode and their means (return, length, end reason, success,
- *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt.
+ *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt. End reasons
+ *                 by name (time, fall, tracking, numerical; max_steps when max_steps cut the episode);
+ *                 null where a metric does not apply (tracking but for imitate, speed but for walk,
+ *                 posture in a playback or an episode without a counted step).
  *   video.mp4     with --video: tracking camera, the reference as a translucent ghost (imitate),
  *                 one frame per control step at 1/dt frames/s, H.264 by Debian's ffmpeg.
  *                 Rendering speed at 640x480 (Mesa llvmpipe on this 2-core VM, while ffmpeg encodes;
@@ -28,7 +31,8 @@
  *                 with the fast settings (about 12 with the ghost), 0.9-1.6 with --video-hq.
  *   opensim/ep<K>/ with opensim: joint angles, activations, excitations and GRF in OpenSim's formats
  *                 (analysis/opensim_out.h), per control step or (opensim_sim_rate) per physics step.
- *   --playback    (imitate) the reference played back kinematically instead of the policy: a known gait
+ *   --playback    (imitate; the policy is not used: checkpoint may be NULL for the defaults, another
+ *                 task is played as imitate) the reference played back kinematically instead of the policy: a known gait
  *                 for checking the analysis (its GRF are the contact solver's forces of a prescribed
  *                 state, not dynamics: use kinematic events). */
 #ifndef D2M_EVAL_H
@@ -49,7 +53,7 @@ typedef enum {
 typedef enum { EVAL_VIDEO_NONE = 0, EVAL_VIDEO_FAST = 1, EVAL_VIDEO_HQ = 2 } eval_video;
 
 typedef struct eval_opts {
-  const char *checkpoint; /* policy file, checkpoint file, or a run dir (its newest valid checkpoint) */
+  const char *checkpoint; /* policy file, checkpoint file, or a run dir (its newest valid checkpoint); NULL: playback only */
   const char *out_dir;
   const char *task;       /* NULL: the checkpoint's task */
   const char *subject;    /* NULL: the checkpoint's subject */

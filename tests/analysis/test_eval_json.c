@@ -95,3 +95,24 @@ Test(eval_json, playback_of_a_stand_checkpoint_plays_imitate, .timeout = 120) {
   cr_assert_eq(system(p), 0, "no note about the task in %s.log", dir);
   remove(ck);
 }
+
+/* --video logs progress lines (frames, frames/s, ETA), each tenth of the frames or every 2 s: some, not one per
+ * frame, the last at 100%. */
+Test(eval_json, video_logs_progress_not_per_frame, .timeout = 180) {
+  if (system("command -v ffmpeg >/dev/null 2>&1")) cr_skip_test("ffmpeg not installed (apt-get install ffmpeg)");
+  const char *dir = "/tmp/d2m_test_evjson_video";
+  char p[512];
+  if (run_eval(dir, "--playback --video --size 96x64 --max-steps 40")) {
+    snprintf(p, sizeof p, "grep -q -e 'no renderer' -e EGL %s.log", dir);
+    if (!system(p)) cr_skip_test("no headless renderer (see %s.log)", dir);
+    cr_assert_fail("eval --video failed (see %s.log)", dir);
+  }
+  snprintf(p, sizeof p, "grep -c 'eval: video .* frames/s, ETA' %s.log", dir);
+  FILE *f = popen(p, "r");
+  long n = -1;
+  cr_assert_eq(fscanf(f, "%ld", &n), 1);
+  pclose(f);
+  cr_assert(n >= 1 && n < 40, "%ld progress lines for 40 frames (see %s.log)", n, dir);
+  snprintf(p, sizeof p, "grep 'eval: video' %s.log | tail -1 | grep -q '40/40 frames (100%%)'", dir);
+  cr_assert_eq(system(p), 0, "the last progress line is not 40/40 (100%%) (see %s.log)", dir);
+}
