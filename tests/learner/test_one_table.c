@@ -58,7 +58,7 @@ static const wire k_wires[] = {
     W(walk, heading_range, env.walk_heading_range, F64), W(walk, w_vel, env.walk_w_vel, F64),
     W(walk, k_vel, env.walk_k_vel, F64), W(walk, w_up, env.walk_w_up, F64), W(walk, w_heading, env.walk_w_heading, F64),
     W(walk, w_energy, env.walk_w_energy, F64), W(imitate, episode_s, env.episode_s[ENV_TASK_IMITATE], F64),
-    W(imitate, cyclic, env.motion_cyclic, I32), W(imitate, w_pos, env.im_w_pos, F64),
+    W(imitate, w_pos, env.im_w_pos, F64),
     W(imitate, k_pos, env.im_k_pos, F64), W(imitate, w_vel, env.im_w_vel, F64), W(imitate, k_vel, env.im_k_vel, F64),
     W(imitate, w_up, env.im_w_up, F64), W(imitate, w_energy, env.im_w_energy, F64),
     W(imitate, w_joint, env.im_w_joint, F64), W(imitate, k_joint, env.im_k_joint, F64),
@@ -72,7 +72,7 @@ enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 /* Keys with a dedicated check below (text, enums, a derived field). */
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
-                                  "imitate.feedforward", "walk.start", "walk.speed"};
+                                  "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic"};
 /* Keys their users read straight from cfg_t (no module struct carries them). */
 static const char *k_direct[] = {
     "env.num_envs",   /* actor and learner sizes */
@@ -193,6 +193,14 @@ Test(one_table, text_enum_and_derived_keys) {
   cr_expect_eq(a.ac.head, AC_HEAD_GAUSSIAN);
   cr_expect(a.amp.nhidden == 2 && a.amp.hidden[0] == 256 && a.amp.hidden[1] == 256);
   cr_expect(!a.env.im_preload_so && !a.env.im_ff_so && !a.env.walk_start_ref && !a.env.walk_speed_ref);
+  /* imitate.cyclic (enum): auto (the default) -1, true 1, false 0 */
+  cr_expect_eq(a.env.motion_cyclic, -1);
+  const char *cy[2] = {"imitate.cyclic=false", "imitate.cyclic=true"};
+  for (int i = 0; i < 2; i++) {
+    cr_assert_eq(CFG_WITH(&c, NULL, cy[i]), 0);
+    fill(&c, &a);
+    cr_expect_eq(a.env.motion_cyclic, i, "%s", cy[i]);
+  }
   /* The static-optimisation and walk-reference switches (enums onto flags), each moving its own flag. */
   const char *sw[4] = {"imitate.act_preload=so", "imitate.feedforward=so", "walk.start=reference", "walk.speed=reference"};
   for (int i = 0; i < 4; i++) {
