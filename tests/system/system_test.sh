@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/system/system_test.sh CASE DRL2MOVE CKPT_CMP FAKE_ACTOR: multi-rank tests of the real binary
 # under mpirun (real processes, real msgpack, real MuJoCo). Exits non-zero with a message on failure.
-#   e2e      3 ranks, sync: a short run leaves progress rows, a checkpoint and a clean exit
+#   e2e      3 ranks, sync: a short run leaves progress rows, a checkpoint and a clean exit; its log has
+#            wall-clock times, budget share and ETA, a closing summary; seconds go on across a resume
 #   repro    3 ranks, sync: two runs with one seed end with bit-identical weights and Adam state
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
@@ -53,7 +54,25 @@ e2e)
   # Set-up lines once per job, not once per rank (3 ranks here).
   nblis=$(grep -c "BLIS .*kernels" "$work/out")
   [ "$nblis" -eq 1 ] || { cat "$work/out"; fail "the BLIS set-up line appears $nblis times"; }
-  echo "e2e: 3 updates, $(newest "$work/a")"
+  # A long run's log: wall-clock date and time on each line, each update's share of the budget and an
+  # ETA, a closing summary with the next command, and a learning-curve script with k/M steps and KL on
+  # its own axis.
+  grep -Eq '^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9.]+ r000 info\] ' "$work/a/train.log" ||
+    fail "log lines carry no wall-clock time"
+  grep -Eq 'update 3 .* 100\.0% of [0-9]+ steps, ETA ' "$work/a/train.log" || fail "no budget share and ETA on the update line"
+  grep -q "summary: stopped after update 3" "$work/a/train.log" || fail "no closing summary"
+  grep -q "summary: next: drl2move eval --checkpoint $work/a" "$work/a/train.log" || fail "the summary names no next command"
+  # The seconds go on across a resume (the resumed session's first line is not back at 0).
+  last_s=$(grep -Eo '^\[[^]]*\]' "$work/a/train.log" | tail -1 | awk '{print $3}')
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/a" --steps $((4 * steps_per_update)) --set run.plots=true >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume to 4 updates failed"; }
+  grep -q "axes x1y2" "$work/a/learning_curves.gp" && grep -q "episode length (s)" "$work/a/learning_curves.gp" ||
+    fail "learning_curves.gp: KL not on its own axis or episode length not in seconds"
+  # (lines before the checkpoint is read cannot know the offset yet: the first update after it is checked)
+  first_s=$(grep -A1000 "resumed from" "$work/a/train.log" | grep -E '\] update [0-9]+ ' | grep -Eo '^\[[^]]*\]' | head -1 | awk '{print $3}')
+  awk -v a="$last_s" -v b="$first_s" 'BEGIN{exit !(b >= a)}' ||
+    fail "log seconds restart on resume: $first_s after $last_s"
+  echo "e2e: 3 updates, then a 4th on resume ($(newest "$work/a")); log with time, ETA and summary; seconds $last_s -> $first_s across resume"
   # Under SLURM the world size must match SLURM_NTASKS.
   SLURM_NTASKS=7 "${mpi[@]}" -np 2 -x SLURM_NTASKS "$bin" train "${small[@]}" --run-dir "$work/slurm" >"$work/out.s" 2>&1 &&
     fail "a world of 2 ranks ran although SLURM_NTASKS=7"
