@@ -19,7 +19,8 @@ export LSAN_OPTIONS="suppressions=$ROOT/tests/sanitize/lsan.supp:print_suppressi
 # Open MPI unloads its plugins (mca_*.so) before exit; kept loaded, their leaks carry their names.
 export OMPI_MCA_mca_base_component_disable_dlclose=1
 # Sanitized code runs 2-4x slower than the normal build: more time per test. The video test is left
-# to the normal build: software rendering (Mesa llvmpipe) under ASan exceeds its 180 s timeout.
+# to the normal build (eval/video_* and eval_json/video_*): software rendering (Mesa llvmpipe) under ASan
+# exceeds its 180 s timeout.
 meson test -C "$B" --print-errorlogs --num-processes 2 --timeout-multiplier 4 --no-suite system --no-suite analysis
-meson test -C "$B" --print-errorlogs --timeout-multiplier 4 --suite analysis --test-args='--filter=!(eval/video_*)'
+meson test -C "$B" --print-errorlogs --timeout-multiplier 4 --suite analysis --test-args='--filter=!(eval/video_*|eval_json/video_*)'
 meson test -C "$B" --print-errorlogs --timeout-multiplier 4 system_resume system_resume_lattice system_resume_amp
