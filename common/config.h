@@ -47,7 +47,8 @@
   X(env, act_preload, ENUM, "baseline", 0, 0, "zero|baseline", "muscle activations at reset: zero, or env.excitation_baseline (the level the initial policy drives)") \
   X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
   X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \
-  X(env, pd_centre, ENUM, "current", 0, 0, "current|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose; action moves it by up to half its range), or the middle of its length range") \
+  X(env, pd_centre, ENUM, "current", 0, 0, "current|pose|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose), its length in the task's pose (stand.pose, walk's keyframe, imitate's reference frame: a stretch reflex toward it), or the middle of its length range") \
+  X(env, pd_range, REAL, "0.5", 0, 1, NULL, "muscle_pd with pd_centre current or pose: the largest target offset the action gives, a fraction of the muscle's normalised length range") \
   X(env, pd_every_substep, BOOL, "true", 0, 0, NULL, "muscle_pd: re-evaluate the PD law before every MuJoCo step (KINESIS) rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \

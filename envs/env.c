@@ -216,6 +216,22 @@ static void preload_so(env_t *e) {
   for (int i = m->nu - m->na; i < m->nu; i++) e->d->act[i - (m->nu - m->na)] = a[i];
 }
 
+/* pd_centre = pose: normalised muscle lengths of the body in qpos (kinematics and transmission only,
+ * on scratch data so the simulation's state is untouched). */
+static void pose_lengths(env_t *e, const double *qpos) {
+  const mjModel *m = e->m;
+  mjData *d = e->d_pose;
+  mju_copy(d->qpos, qpos, m->nq);
+  mj_kinematics(m, d);
+  mj_comPos(m, d);
+  mj_tendon(m, d);
+  mj_transmission(m, d);
+  for (int i = 0; i < e->nmus; i++) {
+    const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
+    e->pd_pose[i] = g[0] + (d->actuator_length[i] - lr[0]) / e->mus_L0[i];
+  }
+}
+
 static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref, const motionlib *lib,
                      d2m_err *err) {
   if (env_params_check(p, err)) return NULL;
@@ -249,6 +265,11 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->qpos_out = e->qpos_in + e->m->nq;
   e->max_steps = (long)llround(p->episode_s[p->task] / p->dt);
   if (e->max_steps < 1) e->max_steps = 1;
+  if (p->action_mode == ENV_ACT_MUSCLE_PD && p->pd_centre == ENV_PD_POSE) {
+    e->d_pose = mj_makeData(e->m);
+    int up = p->task == ENV_TASK_STAND && p->stand_pose_upright;
+    pose_lengths(e, up ? e->qpos_up : e->qpos_key); /* imitate replaces it every step */
+  }
   env_reset(e, 0);
   return e;
 fail:
@@ -275,6 +296,7 @@ env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *li
 void env_free(env_t *e) {
   if (!e) return;
   if (e->d) mj_deleteData(e->d);
+  if (e->d_pose) mj_deleteData(e->d_pose);
   if (e->m_owned) mj_deleteModel(e->m);
   if (e->so_act) {
     for (int c = 0; c < env_num_clips(e); c++) free(e->so_act[c]);
@@ -412,11 +434,21 @@ static void pd_ctrl(env_t *e) {
   e->excite_msq = msq / (e->nmus ? e->nmus : 1);
 }
 
+/* The pose a zero action aims for: fixed for stand and walk (at create), the reference frame the
+ * control step ends on for imitate. */
+static void pd_pose_update(env_t *e) {
+  if (e->p.task != ENV_TASK_IMITATE) return;
+  env_task_frame(e, env_ref_frame(e) + 1);
+  pose_lengths(e, e->ref_qpos);
+  env_task_frame(e, env_ref_frame(e));
+}
+
 static void apply_action(env_t *e, const float *a) {
   const mjModel *m = e->m;
   mjData *d = e->d;
   double msq = 0;
   int ff = e->p.im_ff_so && e->so_act;
+  if (e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_centre == ENV_PD_POSE) pd_pose_update(e);
   for (int i = 0; i < e->nmus; i++) {
     double x = a[i];
     if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
@@ -429,7 +461,9 @@ static void apply_action(env_t *e, const float *a) {
     const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
     if (e->p.pd_centre == ENV_PD_CURRENT) { /* a zero action holds the current length */
       double ln = g[0] + (d->actuator_length[i] - lr[0]) / e->mus_L0[i];
-      e->pd_target[i] = ln + 0.5 * (g[1] - g[0]) * tanh(x);
+      e->pd_target[i] = ln + e->p.pd_range * (g[1] - g[0]) * tanh(x);
+    } else if (e->p.pd_centre == ENV_PD_POSE) { /* a zero action pulls toward the task's pose */
+      e->pd_target[i] = e->pd_pose[i] + e->p.pd_range * (g[1] - g[0]) * tanh(x);
     } else {
       e->pd_target[i] = g[0] + (g[1] - g[0]) * 0.5 * (tanh(x) + 1);
     }

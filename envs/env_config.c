@@ -17,7 +17,10 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
   p->pd_kp = c->env_pd_kp;
   p->pd_kd = c->env_pd_kd;
-  p->pd_centre = !strcmp(c->env_pd_centre, "current") ? ENV_PD_CURRENT : ENV_PD_RANGE;
+  p->pd_centre = !strcmp(c->env_pd_centre, "current") ? ENV_PD_CURRENT
+                 : !strcmp(c->env_pd_centre, "pose")  ? ENV_PD_POSE
+                                                      : ENV_PD_RANGE;
+  p->pd_range = c->env_pd_range;
   p->pd_every_substep = c->env_pd_every_substep;
   p->excitation_baseline = c->env_excitation_baseline;
   p->act_preload = !strcmp(c->env_act_preload, "baseline");

@@ -36,6 +36,8 @@ struct env_t {
   int nmus;
   double mus_L0[ENV_MAX_MUSCLE], mus_F0[ENV_MAX_MUSCLE];
   double pd_target[ENV_MAX_MUSCLE]; /* muscle_pd: target normalised lengths of this control step */
+  double pd_pose[ENV_MAX_MUSCLE];   /* pd_centre = pose: normalised lengths in the task's pose */
+  mjData *d_pose;                   /* pd_centre = pose: scratch data for those lengths (NULL otherwise) */
   int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
   signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */
   double fwd_local[3], up_local[3]; /* pelvis-frame forward and up at keyframe 0 */

@@ -9,7 +9,7 @@
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
 typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
-typedef enum { ENV_PD_RANGE = 0, ENV_PD_CURRENT = 1 } env_pd_centre;
+typedef enum { ENV_PD_RANGE = 0, ENV_PD_CURRENT = 1, ENV_PD_POSE = 2 } env_pd_centre;
 typedef enum { ENV_MOTION_DEFAULT_GAIT = 0, ENV_MOTION_FILE = 1 } env_motion_source;
 
 typedef struct env_params {
@@ -26,8 +26,12 @@ typedef struct env_params {
    * clamped to [0,1]); the activation giving f is found by inverting gain*act + bias. */
   double pd_kp;               /* F0 per unit normalised length */
   double pd_kd;               /* F0 per (L0/s) */
-  env_pd_centre pd_centre;    /* current: l* = l_now + (hi-lo)/2 tanh(x) (a zero action holds the pose);
+  env_pd_centre pd_centre;    /* current: l* = l_now + pd_range (hi-lo) tanh(x) (a zero action holds the pose);
+                               * pose: l* = l_pose + pd_range (hi-lo) tanh(x), l_pose the length in the task's
+                               * pose (stand: stand.pose; walk: keyframe 0; imitate: the reference frame the
+                               * step ends on): a zero action is a stretch reflex toward that pose;
                                * range: l* = lo + (hi-lo)(tanh(x)+1)/2 (zero: mid-range) */
+  double pd_range;            /* current, pose: the largest target offset, a fraction of hi-lo */
   int pd_every_substep;       /* 1: the PD law is re-evaluated before every MuJoCo step (KINESIS) */
 
   /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */

@@ -151,3 +151,42 @@ Test(stand, muscle_pd_zero_action_holds_current_pose) {
   cr_assert(cur < 0.5 * mid, "hinge drift %g rad centred on the pose, %g on mid-range", cur, mid);
   mj_deleteModel(m);
 }
+
+/* The first PD excitations of an episode (substeps 1: ctrl is what the law gave at the reset state,
+ * where every muscle velocity is 0). */
+static void first_pd_ctrl(const mjModel *m, const char *centre, const char *noise, double *u, double *len) {
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.action_mode=muscle_pd", centre, noise, "env.substeps=1",
+                             "env.sim_dt=0.005");
+  env_t *env = make_on(m, &p);
+  env_reset(env, 3);
+  const mjData *d = env_data(env);
+  for (int i = 0; i < m->nu; i++) len[i] = d->actuator_length[i];
+  float act[80] = {0}, *obs = malloc(sizeof(float) * env_obs_size(env));
+  env_step_out out = {.obs = obs};
+  env_step(env, act, &out);
+  for (int i = 0; i < m->nu; i++) u[i] = d->ctrl[i];
+  free(obs);
+  env_free(env);
+}
+
+/* pd_centre = pose: a zero action is a stretch reflex toward stand.pose. In the pose itself it is the
+ * same law as centring on the current length; off the pose only muscles stretched beyond their pose
+ * length are excited. */
+Test(stand, muscle_pd_pose_centre_is_a_stretch_reflex_toward_the_stance) {
+  d2m_err e;
+  mjModel *m = test_model(&e);
+  cr_assert(m, "%s", e.msg);
+  double u_pose[80], u_cur[80], l_pose[80], u_off[80], l_off[80], scratch[80];
+  first_pd_ctrl(m, "env.pd_centre=pose", "env.reset_noise=0", u_pose, l_pose);
+  first_pd_ctrl(m, "env.pd_centre=current", "env.reset_noise=0", u_cur, scratch);
+  for (int i = 0; i < 80; i++) cr_assert_float_eq(u_pose[i], u_cur[i], 1e-12, "muscle %d in the pose", i);
+  first_pd_ctrl(m, "env.pd_centre=pose", "env.reset_noise=0.2", u_off, l_off);
+  int excited = 0;
+  for (int i = 0; i < 80; i++) {
+    if (u_off[i] <= 1e-9) continue;
+    excited++;
+    cr_assert(l_off[i] > l_pose[i], "muscle %d excited (%g) but not stretched beyond its pose length", i, u_off[i]);
+  }
+  cr_assert(excited >= 10, "only %d muscles answer a 0.2 rad perturbation", excited);
+  mj_deleteModel(m);
+}

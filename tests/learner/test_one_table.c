@@ -50,7 +50,7 @@ static const wire k_wires[] = {
     W(env, substeps, env.substeps, I32), W(env, reset_noise, env.reset_noise, F64),
     W(env, fall_height_frac, env.fall_height_frac, F64), W(env, fall_tilt_deg, env.fall_tilt_deg, F64),
     W(env, push_force, env.push_force, F64), W(env, push_interval, env.push_interval, F64),
-    W(env, push_duration, env.push_duration, F64), W(env, pd_kp, env.pd_kp, F64), W(env, pd_kd, env.pd_kd, F64),
+    W(env, push_duration, env.push_duration, F64), W(env, pd_kp, env.pd_kp, F64), W(env, pd_range, env.pd_range, F64), W(env, pd_kd, env.pd_kd, F64),
     W(stand, episode_s, env.episode_s[ENV_TASK_STAND], F64), W(stand, w_up, env.stand_w_up, F64),
     W(stand, w_height, env.stand_w_height, F64), W(stand, w_still, env.stand_w_still, F64),
     W(stand, w_energy, env.stand_w_energy, F64), W(walk, episode_s, env.episode_s[ENV_TASK_WALK], F64),
@@ -183,6 +183,9 @@ Test(one_table, text_enum_and_derived_keys) {
                         "nn.deterministic=mean_action"), 0);
   fill(&c, &a);
   cr_expect(!a.env.act_preload && a.env.pd_centre == ENV_PD_RANGE && !a.env.stand_pose_upright);
+  cr_assert_eq(cfg_set(&c, "test", "env", "pd_centre", "pose", NULL), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.env.pd_centre, ENV_PD_POSE);
   cr_expect(!a.ac.det_sigmoid_mean); /* muscle_pd: no sigmoid, never the mean-excitation transform */
   cr_expect_eq(a.env.task, ENV_TASK_WALK);
   cr_expect_eq(a.env.action_mode, ENV_ACT_MUSCLE_PD);
