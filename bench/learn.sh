@@ -16,7 +16,7 @@
 # success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
 # full episode (stand: 10 s without a fall). Posture figures come from eval's summary.json (see
 # analysis/eval.h): mean knee flexion (deg, both knees), hinges held at a limit (count), heel load
-# (smaller foot, body weights), mean excitation.
+# (smaller foot, body weights), mean excitation, and which hinges were at a limit in how many episodes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${D2M_BIN:-$root/build/deploy/drl2move}"
@@ -90,6 +90,11 @@ if s["task"] == "imitate":
 elif p:
     out += ["knee_deg=%.1f" % p["knee_flexion_deg"], "limits=%.1f" % p["hinges_at_limit"],
             "heel_bw=%.2f" % p["heel_load_min_bw"], "exc=%.3f" % p["mean_excitation"]]
+    held = {}
+    for e in eps:
+        for j in e.get("limit_joints") or []:
+            held[j] = held.get(j, 0) + 1
+    out.append("at_limit=" + (",".join("%s:%d" % kv for kv in sorted(held.items())) or "none"))
 print(" ".join(out))
 EOF
 }
