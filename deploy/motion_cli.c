@@ -12,7 +12,8 @@
 
 static void usage(FILE *f) {
   fprintf(f, "usage: drl2move motion info FILE.c3d|.trc|.bvh|.mot|.sto|.anc   print what a motion file holds\n"
-             "       drl2move motion import FILE.c3d|.trc|.bvh|.mot [--static STATIC.trc|.c3d]\n"
+             "       drl2move motion import FILE.c3d|.trc|.bvh|.amc|.mot [--static STATIC.trc|.c3d]\n"
+             "              [--skeleton FILE.asf (of an .amc; default: STEM.asf, CMU's SUBJECT.asf or the folder's one .asf)]\n"
              "              [--markers auto|lowerbody|pig|cleveland|gait2354|rajagopal2016|FILE]\n"
              "              [--axes +x+y] [--height M] [--mass KG] [--place all|free]\n"
              "              [--lock mtp|subtalar,mtp|none] [--max-gap S (0.1)] [--strict] --out DIR\n"
@@ -47,6 +48,7 @@ static int import_number(const char *opt, const char *v, double lo, double hi, c
 /* One option of import that takes a value; 0, or 2 after the message. */
 static int import_option(const char *a, const char *v, motion_import_opts *o) {
   if (!strcmp(a, "--static")) o->stat = v;
+  else if (!strcmp(a, "--skeleton")) o->skeleton = v;
   else if (!strcmp(a, "--markers")) o->markers = v;
   else if (!strcmp(a, "--out")) o->out = v;
   else if (!strcmp(a, "--axes")) o->ik.axes = v;

@@ -15,8 +15,9 @@ int motion_info(const char *path, FILE *f);
 
 /* `motion import` (mocap/motion_import.c): marker IK of in onto the model, outputs in out. */
 typedef struct motion_import_opts {
-  const char *in;      /* FILE.c3d|.trc|.bvh|.mot|.sto */
+  const char *in;      /* FILE.c3d|.trc|.bvh|.amc|.mot|.sto */
   const char *stat;    /* --static trial, or NULL */
+  const char *skeleton; /* --skeleton FILE.asf of an .amc, or NULL to look for it next to the .amc */
   const char *markers; /* --markers: "auto", a set's name or a file */
   const char *out;     /* --out DIR, created if missing */
   ik_import_opts ik;   /* --axes, --height, --mass, --place, --lock, --max-gap, --strict */

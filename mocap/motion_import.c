@@ -3,6 +3,7 @@
  * DIR/ik_report.csv (per-frame marker errors), DIR/subject.ini (the scaled subject, for
  * model_subject_load) and DIR/import_report.txt (what was matched, observed, cut and decided; also
  * printed). */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "mocap/asf.h"
 #include "mocap/bvh.h"
 #include "mocap/c3d.h"
 #include "mocap/ik_import.h"
@@ -55,10 +57,79 @@ static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
   return 0;
 }
 
-static int read_markers(const char *path, mk_markers *m, double *height, double *mass, d2m_err *err) {
+/* The skeleton of an AMC: --skeleton, else STEM.asf, else CMU's naming (SS_TT.amc -> SS.asf),
+ * else the only .asf in the AMC's folder. */
+static int find_asf(const char *amc, char *out, size_t cap, d2m_err *err) {
+  size_t n = strlen(amc);
+  struct stat st;
+  snprintf(out, cap, "%.*s.asf", (int)(n - 4), amc);
+  if (!stat(out, &st)) return 0;
+  const char *slash = strrchr(amc, '/'), *base = slash ? slash + 1 : amc, *us = strrchr(base, '_');
+  if (us) {
+    snprintf(out, cap, "%.*s.asf", (int)(us - amc), amc);
+    if (!stat(out, &st)) return 0;
+  }
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - amc) : 1, slash ? amc : ".");
+  DIR *d = opendir(dir);
+  int found = 0;
+  for (struct dirent *de; d && (de = readdir(d));) {
+    size_t l = strlen(de->d_name);
+    if (l > 4 && !strcasecmp(de->d_name + l - 4, ".asf")) found++, snprintf(out, cap, "%s/%s", dir, de->d_name);
+  }
+  if (d) closedir(d);
+  if (found == 1) return 0;
+  return err_set(err, "%s: no skeleton: none of %.*s.asf, the CMU-style SUBJECT.asf or a single .asf in %s (%d found); "
+                 "give --skeleton FILE.asf", amc, (int)(n - 4), amc, dir, found);
+}
+
+/* CMU skeletons: the start of these bones is the joint centre the marker set knows (lowerbody
+ * RightHip ... LeftToe); other bones keep their names. */
+static const char *asf_marker_name(const char *bone) {
+  static const char *const map[][2] = {{"rfemur", "RightHip"}, {"rtibia", "RightKnee"}, {"rfoot", "RightAnkle"},
+                                       {"rtoes", "RightToe"},  {"lfemur", "LeftHip"},   {"ltibia", "LeftKnee"},
+                                       {"lfoot", "LeftAnkle"}, {"ltoes", "LeftToe"}};
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (!strcasecmp(bone, map[i][0])) return map[i][1];
+  return bone;
+}
+
+/* ASF/AMC: the start of every bone (its joint centre) as a marker, as BVH joints are. Lengths follow
+ * CMU's convention (inches times `:units length`) and are then checked like BVH's: a thigh outside
+ * 0.25-0.7 m is rescaled to 0.40 m. */
+static int asf_markers(const char *amc, const char *skeleton, mk_markers *m, d2m_err *err) {
+  char asf_path[1100];
+  if (skeleton) snprintf(asf_path, sizeof asf_path, "%s", skeleton);
+  else if (find_asf(amc, asf_path, sizeof asf_path, err)) return -1;
+  asf_file a;
+  if (asf_read(asf_path, amc, &a, err)) return -1;
+  mk_alloc(m, a.nbones, a.nframes);
+  m->rate = a.rate;
+  snprintf(m->units, sizeof m->units, "asf");
+  for (int j = 0; j < a.nbones; j++) snprintf(m->names[j], MK_NAME_MAX, "%s", asf_marker_name(a.bones[j].name));
+  double *pos = xmalloc(sizeof(double) * 3 * (size_t)a.nbones), unit = 0.0254 / a.length_unit;
+  int hip = asf_find(&a, "rfemur"), knee = asf_find(&a, "rtibia");
+  if (hip >= 0 && knee >= 0) {
+    asf_fk(&a, 0, pos, NULL, NULL);
+    double v[3] = {pos[3 * hip] - pos[3 * knee], pos[3 * hip + 1] - pos[3 * knee + 1], pos[3 * hip + 2] - pos[3 * knee + 2]};
+    double L = unit * mju_norm3(v);
+    if (L > 0 && (L < 0.25 || L > 0.7)) unit *= 0.40 / L;
+  }
+  for (int f = 0; f < a.nframes; f++) {
+    asf_fk(&a, f, pos, NULL, NULL);
+    for (int j = 0; j < a.nbones; j++)
+      for (int k = 0; k < 3; k++) mk_at(m, f, j)[k] = unit * pos[3 * j + k];
+  }
+  free(pos);
+  asf_free(&a);
+  return 0;
+}
+
+static int read_markers(const char *path, const char *skeleton, mk_markers *m, double *height, double *mass, d2m_err *err) {
   const char *e = ext_of(path);
   if (!strcasecmp(e, "trc")) return trc_read(path, m, NULL, err);
   if (!strcasecmp(e, "bvh")) return bvh_markers(path, m, err);
+  if (!strcasecmp(e, "amc")) return asf_markers(path, skeleton, m, err);
   if (!strcasecmp(e, "c3d")) {
     c3d_file c;
     if (c3d_read(path, &c, err)) return -1;
@@ -69,7 +140,7 @@ static int read_markers(const char *path, mk_markers *m, double *height, double 
     c3d_free(&c);
     return 0;
   }
-  return err_set(err, "%s: unknown extension '.%s' (c3d, trc, bvh, mot, sto)", path, e);
+  return err_set(err, "%s: unknown extension '.%s' (c3d, trc, bvh, amc, mot, sto)", path, e);
 }
 
 /* .mot/.sto: no IK; check that it maps onto the model and copy it. */
@@ -166,7 +237,8 @@ int motion_import_run(const motion_import_opts *opts) {
   ik_result r = {0};
   int rc = 1, counts[MS_NSETS], chosen = -1;
   double c3d_h = 0, c3d_m = 0, user_h = o.height_m, user_m = o.mass_kg;
-  if (read_markers(in, &trial, &c3d_h, &c3d_m, &err) || (stat && read_markers(stat, &st, NULL, NULL, &err))) {
+  if (read_markers(in, opts->skeleton, &trial, &c3d_h, &c3d_m, &err) ||
+      (stat && read_markers(stat, opts->skeleton, &st, NULL, NULL, &err))) {
     fprintf(stderr, "drl2move motion import: %s\n", err.msg);
     mk_free(&trial);
     return 1;

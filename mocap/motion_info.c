@@ -3,14 +3,17 @@
 #include "mocap/motion_cmd.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mocap/anc.h"
+#include "mocap/asf.h"
 #include "mocap/bvh.h"
 #include "mocap/c3d.h"
 #include "envs/motion/mot.h"
 #include "mocap/trc.h"
+#include "common/files.h"
 
 static const char *ext_of(const char *path) {
   const char *d = strrchr(path, '.');
@@ -107,6 +110,28 @@ static int info_bvh(const char *path, FILE *f) {
   return 0;
 }
 
+/* An ASF skeleton (its AMC motions are read by `motion import`, which pairs them). */
+static int info_asf(const char *path, FILE *f) {
+  asf_file a;
+  d2m_err err;
+  uint8_t *buf;
+  size_t n;
+  if (file_slurp(path, (size_t)1 << 30, &buf, &n, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+  int rc = asf_parse((const char *)buf, n, path, &a, &err);
+  free(buf);
+  if (rc) return fprintf(stderr, "%s\n", err.msg), 1;
+  fprintf(f, "format: ASF skeleton (Acclaim), units length %g, %d bones, %d values per AMC frame\n", a.length_unit, a.nbones, a.ncols);
+  for (int i = 0; i < a.nbones; i++) {
+    const asf_bone *b = &a.bones[i];
+    int depth = 0;
+    for (int p = b->parent; p >= 0; p = a.bones[p].parent) depth++;
+    fprintf(f, "  %*s%s length %g direction (%g, %g, %g) dofs %d\n", 2 * depth, "", b->name, b->length, b->dir[0], b->dir[1],
+            b->dir[2], b->ndof);
+  }
+  asf_free(&a);
+  return 0;
+}
+
 static int info_mot(const char *path, FILE *f) {
   mot_table t;
   d2m_err err;
@@ -164,8 +189,9 @@ int motion_info(const char *path, FILE *f) {
   if (!strcasecmp(e, "c3d")) return info_c3d(path, f);
   if (!strcasecmp(e, "trc")) return info_trc(path, f);
   if (!strcasecmp(e, "bvh")) return info_bvh(path, f);
+  if (!strcasecmp(e, "asf")) return info_asf(path, f);
   if (!strcasecmp(e, "mot") || !strcasecmp(e, "sto")) return info_mot(path, f);
   if (!strcasecmp(e, "anc")) return info_anc(path, f);
-  fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, mot, sto, anc)\n", path, e);
+  fprintf(stderr, "drl2move motion info: %s: unknown extension '.%s' (c3d, trc, bvh, asf, mot, sto, anc)\n", path, e);
   return 1;
 }

@@ -26,3 +26,4 @@ fuzz fuzz_proto tests/fuzz/proto/fuzz_proto.c tests/proto/tp_util.c proto/proto_
 fuzz fuzz_c3d tests/fuzz/c3d/fuzz_c3d.c mocap/c3d.c mocap/markers.c common/files.c common/log.c -lm
 fuzz fuzz_trc tests/fuzz/trc/fuzz_trc.c mocap/trc.c mocap/markers.c common/files.c common/log.c -lm
 fuzz fuzz_bvh tests/fuzz/bvh/fuzz_bvh.c mocap/bvh.c mocap/markers.c common/files.c common/log.c -lm
+fuzz fuzz_asf tests/fuzz/asf/fuzz_asf.c mocap/asf.c mocap/markers.c common/files.c common/log.c -lm
