@@ -128,6 +128,21 @@ static int recv_l2a(actor *a, MPI_Status *st) {
   return n;
 }
 
+/* Clip weights of the learner's mining (imitate.mining): the library draws the next episodes' clips
+ * by them. Between rollouts, so every env of this actor sees the same library for a whole batch. */
+static void take_clip_weights(actor *a, const proto_weights *h) {
+  size_t n = h->clip_weights.n;
+  if (!n) return; /* mining off: the .list's weights stay */
+  if (n != (size_t)a->lib.n) {
+    LOG_E("weights v%llu: %zu clip weights, this actor's library has %d clips: ignored", (unsigned long long)h->policy_version,
+          n, a->lib.n);
+    return;
+  }
+  d2m_err err;
+  for (size_t i = 0; i < n; i++)
+    if (motionlib_set_weight(&a->lib, (int)i, proto_f64_at(h->clip_weights, i), &err)) LOG_E("clip weights: %s", err.msg);
+}
+
 /* A weights header was decoded: its float payload is the next L2A message. */
 static int take_weights(actor *a, const proto_weights *h) {
   size_t np = a->net.nparams;
@@ -162,6 +177,7 @@ static int take_weights(actor *a, const proto_weights *h) {
   proto_f64_copy(s.m2, h->obs_m2);
   rstat_export(&s, 1e-8f, a->mean, a->inv_std);
   free(mean);
+  take_clip_weights(a, h);
   return POLL_WEIGHTS;
 }
 
@@ -270,6 +286,7 @@ static void to_proto_episode(const env_episode_info *ep, proto_episode *p) {
   p->mpjpe_mm = (float)ep->mpjpe_mm;
   p->joint_rmse_deg = (float)ep->joint_rmse_deg;
   p->numerical_resets = ep->reason == ENV_END_NUMERICAL;
+  p->clip = (uint32_t)ep->clip;
 }
 
 /* Bootstrap values and the encoded batch in sbuf[k] (the caller made sure it is not in flight). */

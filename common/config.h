@@ -72,7 +72,10 @@
   X(walk, w_heading, REAL, "0.1", 0, 100, NULL, "reward weight: heading (1 + cos error)/2") \
   X(walk, w_energy, REAL, "0.1", 0, 100, NULL, "reward weight: 1 - mean squared excitation") \
   X(imitate, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
-  X(imitate, motion, STR, "default", 0, 0, NULL, "reference motion: 'default' (embedded gait cycle), a .mot/.sto file, or a .list of clips (one 'PATH [weight=1] [cyclic=0]' a line; each episode draws a clip by weight)") \
+  X(imitate, motion, STR, "default", 0, 0, NULL, "reference motion: 'default' (embedded gait cycle), a .mot/.sto file, or a .list of clips (one 'PATH [weight=1] [cyclic=0] [split=train|test]' a line; each episode draws a clip by weight)") \
+  X(imitate, mining, ENUM, "off", 0, 0, "off|failure", "clip library (.list) curriculum: off (the list's weights), or failure: hard-negative mining, each clip drawn in proportion to its list weight times its recent failure rate, with imitate.mining_floor of the list's distribution kept (learner/mining.h)") \
+  X(imitate, mining_floor, REAL, "0.2", 0, 1, NULL, "mining: share of the list's own distribution in the clip weights, so no clip starves (1: mining changes nothing)") \
+  X(imitate, mining_decay, REAL, "0.9", 0, 1, NULL, "mining: per-update decay of each clip's episode and success counts (0: only the last update counts, 1: every episode since the start)") \
   X(imitate, cyclic, ENUM, "auto", 0, 0, "auto|true|false", "repeat the motion file as one cycle: true, false, or auto (cyclic only when its last row matches its first within 5 deg and 2 cm, mot_ends_match)") \
   X(imitate, w_pos, REAL, "0.6", 0, 100, NULL, "reward weight: tracked body positions exp(-k_pos mean|dp|^2) (KINESIS)") \
   X(imitate, k_pos, REAL, "200", 0, 1e5, NULL, "position scale, 1/m^2") \

@@ -514,6 +514,7 @@ static void end_episode(env_t *e, env_step_out *out, int reason, int truncated) 
   ep->mpjpe_mm = e->p.task == ENV_TASK_IMITATE ? 1000 * e->ep_pos_err / n : 0;
   ep->joint_rmse_deg = e->ep_joint_n ? sqrt(e->ep_joint_sq / e->ep_joint_n) * 180 / M_PI : 0;
   ep->mean_speed = e->p.task == ENV_TASK_WALK ? e->ep_speed / n : 0;
+  ep->clip = e->clip; /* before episode_start draws the next one */
   if (out->final_obs) memcpy(out->final_obs, e->last_obs, sizeof(float) * e->obs_size);
   if (out->final_amp) env_amp_features(e, out->final_amp); /* before the reset overwrites the state */
   episode_start(e);

@@ -46,6 +46,7 @@ typedef struct env_episode_info {
   double mpjpe_mm;        /* imitate: mean tracked-body position error over the episode (mm); else 0 */
   double joint_rmse_deg;  /* imitate: RMS hinge-angle error vs the reference (deg); else 0 */
   double mean_speed;      /* walk: mean forward pelvis speed (m/s); else 0 */
+  int clip;               /* imitate: the clip the episode tracked (env_clip; 0 without a library) */
 } env_episode_info;
 
 typedef struct env_step_out {

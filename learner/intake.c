@@ -18,6 +18,7 @@ void intake_reset_update_stats(learner *L) {
   L->lag_sum = 0;
   L->lag_min = INFINITY;
   L->lag_max = -INFINITY;
+  mining_clear_update(&L->mine);
 }
 
 /* The queue entry the next message of this actor is received into, with room for n bytes. */
@@ -177,6 +178,7 @@ static void add_episodes(learner *L, const proto_traj *t) {
       e->mpjpe_n++;
     }
     e->numerical += p->numerical_resets;
+    mining_record(&L->mine, p->clip, p->success, p->mpjpe_mm, p->joint_rmse_deg, p->length);
   }
 }
 

@@ -1,5 +1,6 @@
 /* learner/lckpt.c: the learner's checkpoints: weights, Adam state, observation statistics,
- * reward-scaling state of every actor's envs, the minibatch RNG, counters and the resolved config.
+ * reward-scaling state of every actor's envs, the minibatch RNG, counters, the clip library's mining
+ * state (learner/mining.h) and the resolved config.
  * Written every run.checkpoint_every updates and when the run stops; the newest run.keep_checkpoints
  * stay. --resume takes the newest valid one and skips corrupted or truncated files with a warning. */
 #include <errno.h>
@@ -143,7 +144,9 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       q += sizes[i];
     }
   unsigned char amp_meta[AMP_META_BYTES];
-  ckpt_section sec[10 + AMP_NSEC] = {
+  double *mine = xmalloc((mining_state_len(&L->mine) + 1) * sizeof(double));
+  mining_pack(&L->mine, mine);
+  ckpt_section sec[11 + AMP_NSEC] = {
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -159,7 +162,9 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   int nsec = 0; /* the named entries above */
   while (nsec < 10 && sec[nsec].name[0]) nsec++;
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
+  if (L->mine.n) sec[nsec++] = (ckpt_section){"mining", mine, mining_state_len(&L->mine) * sizeof(double)};
   int rc = ckpt_write(path, sec, nsec, &err);
+  free(mine);
   policy_pack_free(&pol);
   free(rs);
   free(sizes);
@@ -234,6 +239,26 @@ static void log_budget_change(const learner *L, const ckpt_file *f) {
         L->cfg->ppo_anneal_lr ? "and the learning-rate schedule follow it" : "follows it", L->env_steps, lr_was, lr_now);
 }
 
+/* The clip library's counts and weights. A checkpoint without them (written before imitate.motion became
+ * this .list) resumes with fresh counts and the list's weights; one of another library size is refused. */
+static int restore_mining(learner *L, const ckpt_file *f, d2m_err *err) {
+  const void *data;
+  size_t len = 0, want = mining_state_len(&L->mine) * sizeof(double);
+  d2m_err e2;
+  if (ckpt_get(f, "mining", 0, &data, &len, &e2)) {
+    LOG_W("checkpoint without clip mining state: the %d clips start from the list's weights", L->mine.n);
+    return 0;
+  }
+  if (len != want)
+    return err_set(err, "mining state of %zu bytes, this clip library (%d clips) needs %zu: resume with the same imitate.motion",
+                   len, L->mine.n, want);
+  double *s = xmalloc(want);
+  memcpy(s, data, want); /* sections sit at any offset of the file buffer */
+  int rc = mining_unpack(&L->mine, s, err);
+  free(s);
+  return rc;
+}
+
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   lckpt_meta meta;
   if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
@@ -253,6 +278,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
            ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
            ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);
   if (!rc && L->amp_on) rc = amp_ckpt_restore(&L->amp, f, err) != 0;
+  if (!rc && L->mine.n) rc = restore_mining(L, f, err) != 0;
   if (!rc) {
     rstat_unpack(&L->obs_stats, obs);
     for (size_t i = 0; i < na; i++) {

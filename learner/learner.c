@@ -75,6 +75,7 @@ static int amp_setup(learner *L, d2m_err *err) {
 }
 
 static void learner_free(learner *L) {
+  mining_free(&L->mine);
   if (L->amp_on) {
     amp_free(&L->amp);
     free(L->s_style);
@@ -128,7 +129,9 @@ static void publish(learner *L) {
   memcpy(L->pub, L->ppo.params, np * sizeof(float));
   proto_weights_src w = {.policy_version = L->version, .param_count = np, .checksum = proto_weights_checksum(L->pub, np),
                          .obs_dim = (uint32_t)L->obs_dim, .obs_count = (uint64_t)L->obs_stats.count,
-                         .obs_mean = L->obs_stats.mean, .obs_m2 = L->obs_stats.m2};
+                         .obs_mean = L->obs_stats.mean, .obs_m2 = L->obs_stats.m2,
+                         /* mining off: no clip weights, the actors keep their list's */
+                         .n_clips = L->mine.on ? (uint32_t)L->mine.n : 0, .clip_weights = L->mine.w};
   d2m_err err;
   if (proto_encode_weights(&w, &L->pub_hdr, &err)) D2M_FATAL("encoding weights: %s", err.msg);
   for (int i = 0; i < L->nactors; i++) {
@@ -285,6 +288,7 @@ static int run_loop(learner *L) {
     if (L->amp_on) amp_train(&L->amp, &L->amp_m);
     L->update++;
     L->version++;
+    mining_update(&L->mine); /* the clip weights the next publish sends (and the checkpoint keeps) */
     progress_row(L, &m);
     intake_reset_update_stats(L);
     /* Checkpoint before publishing: in sync mode every actor is then waiting for these weights, so
@@ -347,6 +351,17 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   else
     LOG_I("budget: no step budget, %s; the learning rate is held at %g", cfg->run_time_limit_min > 0
           ? "the time limit ends the run" : "no time limit either: only a signal ends the run", cfg->ppo_lr);
+  if (!strcmp(cfg->env_task, "imitate") &&
+      mining_init(&L.mine, cfg->imitate_motion, cfg->imitate_mining, cfg->imitate_mining_floor, cfg->imitate_mining_decay, &err)) {
+    LOG_E("%s", err.msg);
+    stop_actors(&L, "clip library");
+    learner_free(&L);
+    return 1;
+  }
+  if (L.mine.n)
+    LOG_I("clip library: %d clips from %s; mining %s%s", L.mine.n, cfg->imitate_motion, cfg->imitate_mining,
+          L.mine.on ? " (weights follow each clip's failure rate, learner/mining.h); clips.csv has them per update"
+                    : "; clips.csv has each clip's results per update");
   if (cfg->amp_enabled && amp_setup(&L, &err)) {
     LOG_E("amp: %s", err.msg);
     stop_actors(&L, "amp setup failed");

@@ -11,6 +11,7 @@
 #include "learner/amp.h"
 #include "learner/gae.h"
 #include "learner/guard.h"
+#include "learner/mining.h"
 #include "learner/ppo.h"
 #include "proto/proto.h"
 
@@ -87,7 +88,8 @@ typedef struct learner {
   double lag_sum, lag_min, lag_max;
   long long steps_at_last_row;
   double time_at_last_row;
-  FILE *csv, *jsonl;
+  FILE *csv, *jsonl, *clips;   /* clips: clips.csv, with a clip library */
+  mining mine;                 /* per-clip results and the clip curriculum (imitate.motion = .list) */
   int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
   double lost_checked;         /* log_elapsed() of the last look for dead actors */

@@ -1,5 +1,6 @@
 /* learner/progress.c: progress.csv and progress.jsonl (the same row as CSV and as one JSON object per
- * line), one row per update, flushed at once so a crash loses nothing; learning-curve plots. */
+ * line), one row per update, flushed at once so a crash loses nothing; with a clip library, clips.csv
+ * (one row per clip and update, learner/mining.h); learning-curve plots. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,20 +21,22 @@ static const char *k_fields[] = {
     "refused_updates"};
 enum { NFIELDS = sizeof k_fields / sizeof *k_fields };
 
+enum { CLIPS_FIELDS = 10 }; /* mining_csv_header */
+
 /* A whole row: ends with its newline and has every field (a full disk can cut a row anywhere). */
-static int row_complete(const char *line, int json) {
+static int row_complete(const char *line, int json, int nfields) {
   size_t n = strlen(line);
   if (n < 2 || line[n - 1] != '\n') return 0;
   if (json) return line[n - 2] == '}';
   int commas = 0;
   for (const char *p = line; *p; p++) commas += *p == ',';
-  return commas == NFIELDS - 1;
+  return commas == nfields - 1;
 }
 
 /* Keep only the rows of updates <= last: a run resumed from an older checkpoint must not carry rows
  * of updates it is about to redo. The first field of every row (CSV and JSON) is the update. A row
  * cut short (the disk filled up mid-row) is dropped, so the next row does not glue onto it. */
-static void progress_truncate(const char *path, long last, int json) {
+static void progress_truncate(const char *path, long last, int json, int nfields) {
   FILE *f = fopen(path, "r");
   if (!f) return;
   char *out = NULL, line[16384];
@@ -44,7 +47,7 @@ static void progress_truncate(const char *path, long last, int json) {
     long u;
     int keep = json ? sscanf(line, "{\"update\":%ld", &u) == 1 && u <= last
                     : (first || (sscanf(line, "%ld,", &u) == 1 && u <= last));
-    if (keep && !row_complete(line, json)) {
+    if (keep && !row_complete(line, json, nfields)) {
       LOG_W("%s: dropping a row cut short (update %ld, %zu bytes; a full disk?)", path, u, strlen(line));
       keep = 0;
     }
@@ -64,8 +67,19 @@ int progress_open(learner *L, int append) {
   snprintf(jsonl, sizeof jsonl, "%s/progress.jsonl", L->run_dir);
   int fresh = !append || access(csv, F_OK) != 0;
   if (!fresh) {
-    progress_truncate(csv, L->update, 0);
-    progress_truncate(jsonl, L->update, 1);
+    progress_truncate(csv, L->update, 0, NFIELDS);
+    progress_truncate(jsonl, L->update, 1, NFIELDS);
+  }
+  if (L->mine.n > 0) { /* clips.csv goes with progress.csv: fresh, or cut back to the checkpoint's update */
+    char clips[4200];
+    snprintf(clips, sizeof clips, "%s/clips.csv", L->run_dir);
+    int cfresh = fresh || access(clips, F_OK) != 0;
+    if (!cfresh) progress_truncate(clips, L->update, 0, CLIPS_FIELDS);
+    if (!(L->clips = fopen(clips, cfresh ? "w" : "a"))) {
+      LOG_E("%s: cannot write: %s", clips, strerror(errno));
+      return -1;
+    }
+    if (cfresh) mining_csv_header(L->clips);
   }
   L->csv = fopen(csv, fresh ? "w" : "a");
   L->jsonl = fopen(jsonl, fresh ? "w" : "a");
@@ -120,9 +134,10 @@ int progress_row(learner *L, const ppo_metrics *m) {
   /* Write errors (a full disk) are fatal for the run: the learner checkpoints and stops on them. */
   int bad = fflush(L->csv) != 0 || ferror(L->csv);
   bad |= fflush(L->jsonl) != 0 || ferror(L->jsonl);
+  if (L->clips) bad |= mining_csv_rows(&L->mine, L->clips, L->update, L->env_steps) || fflush(L->clips) != 0;
   if (bad && !L->write_errno) {
     L->write_errno = errno ? errno : EIO;
-    LOG_E("%s/progress.csv or progress.jsonl: write failed at update %ld: %s", L->run_dir, L->update,
+    LOG_E("%s/progress.csv, progress.jsonl or clips.csv: write failed at update %ld: %s", L->run_dir, L->update,
           strerror(L->write_errno));
   }
   char eta[128];
@@ -141,7 +156,8 @@ int progress_row(learner *L, const ppo_metrics *m) {
 void progress_close(learner *L) {
   if (L->csv) fclose(L->csv);
   if (L->jsonl) fclose(L->jsonl);
-  L->csv = L->jsonl = NULL;
+  if (L->clips) fclose(L->clips);
+  L->csv = L->jsonl = L->clips = NULL;
 }
 
 int progress_plot(const char *run_dir, double control_dt) {

@@ -32,15 +32,19 @@
  *  21 "obs_count" uint               \
  *  22 "obs_mean"  f64 [obs]          | moments of the raw (un-normalised) observations this actor
  *  23 "obs_m2"    f64 [obs]          / met since its previous batch (see "Observation moments" below)
- *  24 "episodes"  array of up to min(T*E, 65536) records, each an array of 7:
+ *  24 "episodes"  array of up to min(T*E, 65536) records, each an array of 8:
  *        [return float, length uint, reason uint (< 64, proto_end_reason), success float,
- *         mpjpe_mm float, joint_rmse_deg float, numerical_resets uint]
+ *         mpjpe_mm float, joint_rmse_deg float, numerical_resets uint,
+ *         clip uint (< 65536: the clip of imitate.motion's library the episode tracked; 0 without one)]
  *
- * WEIGHTS header (learner -> actors), 10 entries; the float32 parameters follow as a separate
+ * WEIGHTS header (learner -> actors), 12 entries; the float32 parameters follow as a separate
  * raw MPI message of param_count floats (no msgpack framing, so they land aligned in place):
  *   4 "policy_version" uint   5 "param_count" uint [1, 2^28]   6 "checksum" uint (CRC-32C)
  *   7 "obs_dim" uint [1, 4096]   8 "obs_count" uint   9 "obs_mean" f64 [obs]   10 "obs_m2" f64 [obs]
  *   (8-10: the learner's merged observation moments; actors normalise with mean, sqrt(M2/count))
+ *  11 "n_clips" uint [0, 65536]   12 "clip_weights" f64 [n_clips], each >= 0
+ *   (11-12: the clip library's sampling weights chosen by the learner's mining, learner/mining.h;
+ *    n_clips 0 when mining is off: the actors keep the weights of their .list)
  *
  * CONTROL (learner -> actors), 5 entries:
  *   4 "command" uint (proto_command)   5 "reason" str (<= 256 bytes, no NUL), e.g. "SIGTERM"
@@ -83,7 +87,7 @@
 #error "proto/: the wire format is little-endian and this build copies arrays byte for byte"
 #endif
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2 /* 2: episode clip, weights clip_weights (issue 18) */
 #define PROTO_MAGIC "d2m"
 
 /* Config-free limits: generous maxima that only keep a hostile or corrupted header from making
@@ -95,6 +99,7 @@
 #define PROTO_MAX_AMP 4096u
 #define PROTO_MAX_BYTES (1u << 30)          /* whole message, and the weights payload */
 #define PROTO_MAX_EPISODES 65536u           /* finished-episode records per batch */
+#define PROTO_MAX_CLIPS 65536u              /* clips of a library: episode clip index, clip weights */
 #define PROTO_MAX_PARAMS (1u << 28)         /* float32 parameters: 1 GiB */
 #define PROTO_MAX_REASON 256u               /* control reason string, bytes */
 #define PROTO_MAX_RANK (1u << 24)
@@ -127,6 +132,7 @@ typedef struct proto_episode {
   float mpjpe_mm;           /* mean per-joint position error vs the reference, mm */
   float joint_rmse_deg;     /* joint-angle RMSE vs the reference, degrees */
   uint32_t numerical_resets;
+  uint32_t clip;            /* clip index in the library (< PROTO_MAX_CLIPS); 0 without a library */
 } proto_episode;
 
 /* Read-only views of little-endian arrays inside a received buffer (not aligned). */
@@ -182,6 +188,8 @@ typedef struct proto_weights_src {
   uint32_t obs_dim;
   uint64_t obs_count;
   const double *obs_mean, *obs_m2; /* [obs] */
+  uint32_t n_clips;                /* 0: no clip weights */
+  const double *clip_weights;      /* [n_clips], >= 0 */
 } proto_weights_src;
 
 typedef struct proto_weights {
@@ -191,6 +199,7 @@ typedef struct proto_weights {
   uint32_t obs_dim;
   uint64_t obs_count;
   proto_f64 obs_mean, obs_m2;
+  proto_f64 clip_weights;          /* n = n_clips; empty when mining is off */
 } proto_weights;
 
 /* ---- control ---- */

@@ -243,7 +243,8 @@ static int get_episodes(rd *r, uint64_t max, proto_episode *store, uint32_t *n_o
         ep_uint(r, i, "reason", &f[2], PROTO_MAX_END_CODE - 1, &e->reason) ||
         ep_float(r, i, "success", &f[3], &e->success) || ep_float(r, i, "mpjpe_mm", &f[4], &e->mpjpe_mm) ||
         ep_float(r, i, "joint_rmse_deg", &f[5], &e->joint_rmse_deg) ||
-        ep_uint(r, i, "numerical_resets", &f[6], UINT32_MAX, &e->numerical_resets))
+        ep_uint(r, i, "numerical_resets", &f[6], UINT32_MAX, &e->numerical_resets) ||
+        ep_uint(r, i, "clip", &f[7], PROTO_MAX_CLIPS - 1, &e->clip))
       return -1;
   }
   *n_out = n;
@@ -296,7 +297,16 @@ static int decode_weights(rd *r, proto_weights *w) {
       get_uint(r, "checksum", 0, UINT32_MAX, &ck) || get_u32(r, "obs_dim", 1, PROTO_MAX_OBS, &w->obs_dim))
     return -1;
   w->checksum = (uint32_t)ck;
-  return get_moments(r, w->obs_dim, &w->obs_count, &w->obs_mean, &w->obs_m2);
+  uint32_t nc;
+  if (get_moments(r, w->obs_dim, &w->obs_count, &w->obs_mean, &w->obs_m2) ||
+      get_u32(r, "n_clips", 0, PROTO_MAX_CLIPS, &nc))
+    return -1;
+  shape s = {{"n_clips"}, {nc}, 1, "float64"};
+  if (get_f64(r, "clip_weights", nc, &s, &w->clip_weights)) return -1;
+  for (uint32_t i = 0; i < nc; i++)
+    if (proto_f64_at(w->clip_weights, i) < 0)
+      return err_set(r->err, "%s.clip_weights: element %u is %g, must be >= 0", r->what, i, proto_f64_at(w->clip_weights, i));
+  return 0;
 }
 
 static int decode_control(rd *r, proto_control *c) {

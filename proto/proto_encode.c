@@ -1,4 +1,5 @@
 /* proto/proto_encode.c: writing the three message kinds into a reusable msgpack_sbuffer. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "proto/proto_internal.h"
@@ -63,8 +64,8 @@ size_t proto_traj_size_bound(const proto_traj_src *t) {
   uint64_t te = (uint64_t)t->steps * t->envs;
   uint64_t bytes = te * (4ull * t->obs_dim + 4ull * t->act_dim + 4ull * t->amp_dim + 4 * 4 + 2) +
                    4ull * t->envs + 16ull * t->obs_dim;
-  /* keys (< 20 bytes each), scalars (<= 9), bin headers (<= 5); episode records <= 36 bytes */
-  return (size_t)(bytes + PROTO_TRAJ_ENTRIES * 40 + 64 + (uint64_t)t->n_episodes * 48);
+  /* keys (< 20 bytes each), scalars (<= 9), bin headers (<= 5); episode records <= 41 bytes */
+  return (size_t)(bytes + PROTO_TRAJ_ENTRIES * 40 + 64 + (uint64_t)t->n_episodes * 56);
 }
 
 static int pack_episode(msgpack_packer *pk, const proto_episode *e) {
@@ -72,7 +73,7 @@ static int pack_episode(msgpack_packer *pk, const proto_episode *e) {
   rc |= msgpack_pack_float(pk, e->ret) | msgpack_pack_uint32(pk, e->length);
   rc |= msgpack_pack_uint32(pk, e->reason) | msgpack_pack_float(pk, e->success);
   rc |= msgpack_pack_float(pk, e->mpjpe_mm) | msgpack_pack_float(pk, e->joint_rmse_deg);
-  rc |= msgpack_pack_uint32(pk, e->numerical_resets);
+  rc |= msgpack_pack_uint32(pk, e->numerical_resets) | msgpack_pack_uint32(pk, e->clip);
   return rc;
 }
 
@@ -89,6 +90,9 @@ static int check_traj_src(const proto_traj_src *t, proto_traj_dims *dims, d2m_er
     return err_set(err, "trajectory.episodes: %u records, at most %llu (T*E, and %u)", t->n_episodes,
                    (unsigned long long)dims->max_episodes, PROTO_MAX_EPISODES);
   if (t->n_episodes && !t->episodes) return err_set(err, "trajectory.episodes: NULL");
+  for (uint32_t i = 0; i < t->n_episodes; i++)
+    if (t->episodes[i].clip >= PROTO_MAX_CLIPS)
+      return err_set(err, "trajectory.episodes[%u].clip: %u, clips are < %u", i, t->episodes[i].clip, PROTO_MAX_CLIPS);
   for (uint32_t i = 0; i < t->n_episodes; i++)
     if (t->episodes[i].reason >= PROTO_MAX_END_CODE)
       return err_set(err, "trajectory.episodes[%u].reason: %u, codes are < %u", i, t->episodes[i].reason,
@@ -134,8 +138,13 @@ int proto_encode_weights(const proto_weights_src *w, msgpack_sbuffer *out, d2m_e
     return err_set(err, "weights.obs_dim: %u outside [1, %u]", w->obs_dim, PROTO_MAX_OBS);
   if (!w->obs_mean || !w->obs_m2) return err_set(err, "weights: obs_mean or obs_m2 is NULL");
   if (w->obs_count > PROTO_MAX_COUNT) return err_set(err, "weights.obs_count: above 2^53");
-  size_t stats = (size_t)w->obs_dim * sizeof(double);
-  if (reserve(out, 2 * stats + PROTO_WEIGHTS_ENTRIES * 40 + 64, err)) return -1;
+  if (w->n_clips > PROTO_MAX_CLIPS) return err_set(err, "weights.n_clips: %u above %u", w->n_clips, PROTO_MAX_CLIPS);
+  if (w->n_clips && !w->clip_weights) return err_set(err, "weights.clip_weights: NULL");
+  for (uint32_t i = 0; i < w->n_clips; i++)
+    if (!(w->clip_weights[i] >= 0) || !isfinite(w->clip_weights[i]))
+      return err_set(err, "weights.clip_weights: element %u is %g, must be finite and >= 0", i, w->clip_weights[i]);
+  size_t stats = (size_t)w->obs_dim * sizeof(double), cw = (size_t)w->n_clips * sizeof(double);
+  if (reserve(out, 2 * stats + cw + PROTO_WEIGHTS_ENTRIES * 40 + 64, err)) return -1;
   msgpack_packer pk;
   msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
   int rc = header(&pk, PROTO_WEIGHTS_ENTRIES, PROTO_WEIGHTS);
@@ -143,6 +152,7 @@ int proto_encode_weights(const proto_weights_src *w, msgpack_sbuffer *out, d2m_e
   rc |= u64(&pk, "checksum", w->checksum) | u64(&pk, "obs_dim", w->obs_dim);
   rc |= u64(&pk, "obs_count", w->obs_count);
   rc |= bin(&pk, "obs_mean", w->obs_mean, stats) | bin(&pk, "obs_m2", w->obs_m2, stats);
+  rc |= u64(&pk, "n_clips", w->n_clips) | bin(&pk, "clip_weights", w->clip_weights, cw);
   if (rc) return err_set(err, "weights: msgpack packing failed (out of memory)");
   return 0;
 }

@@ -5,9 +5,9 @@
 #include "proto/proto.h"
 
 #define PROTO_TRAJ_ENTRIES 24
-#define PROTO_WEIGHTS_ENTRIES 10
+#define PROTO_WEIGHTS_ENTRIES 12
 #define PROTO_CONTROL_ENTRIES 5
-#define PROTO_EPISODE_FIELDS 7
+#define PROTO_EPISODE_FIELDS 8
 #define PROTO_MAX_COUNT (1ull << 53) /* observation counts stay exact in double arithmetic */
 #define PROTO_SCAN_DEPTH 16          /* our messages nest 3 deep */
 

@@ -83,45 +83,54 @@ int motionlib_find(const motionlib *l, const char *name) {
   return -1;
 }
 
-/* Splits one list line (comment already cut) into at most 4 blank-separated tokens; returns the count. */
+/* Splits one list line (comment already cut) into at most 5 blank-separated tokens; returns the count. */
 static int split_tokens(char *s, char **tok) {
   int n = 0;
   for (char *q = s; *q;) {
     while (*q == ' ' || *q == '\t' || *q == '\r') *q++ = 0;
     if (!*q) break;
-    if (n < 4) tok[n] = q;
+    if (n < 5) tok[n] = q;
     n++;
     while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
   }
   return n;
 }
 
-/* One line: PATH [weight [cyclic]] -> *w, *cyc; -1 if malformed (a weight "2abc" or a cyclic "1.5"
- * would otherwise be read as 2 and 1). */
-static int parse_line(char **tok, int ntok, double *w, int *cyc) {
-  *w = 1, *cyc = 0;
+/* One line: PATH [weight [cyclic]] [split=train|test] -> e; -1 if malformed (a weight "2abc" or a
+ * cyclic "1.5" would otherwise be read as 2 and 1). */
+static int parse_line(char **tok, int ntok, motionlib_entry *e) {
+  e->weight = 1, e->cyclic = 0, e->split = MOTIONLIB_SPLIT_NONE;
+  if (ntok >= 2 && !strncmp(tok[ntok - 1], "split=", 6)) {
+    const char *v = tok[ntok - 1] + 6;
+    if (strcmp(v, "train") && strcmp(v, "test")) return -1;
+    e->split = !strcmp(v, "train") ? MOTIONLIB_SPLIT_TRAIN : MOTIONLIB_SPLIT_TEST;
+    ntok--;
+  }
   if (ntok < 1 || ntok > 3 || strlen(tok[0]) > 511) return -1;
+  for (int i = 1; i < ntok; i++)
+    if (!strncmp(tok[i], "split=", 6)) return -1; /* only last, and once */
   char *end;
   if (ntok >= 2) {
     errno = 0;
-    *w = strtod(tok[1], &end);
+    e->weight = strtod(tok[1], &end);
     if (end == tok[1] || *end || errno) return -1;
   }
   if (ntok == 3) {
     if (strcmp(tok[2], "0") && strcmp(tok[2], "1")) return -1;
-    *cyc = tok[2][0] == '1';
+    e->cyclic = tok[2][0] == '1';
   }
   return 0;
 }
 
-int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double dt, d2m_err *err) {
+int motionlib_read_list(const char *path, motionlib_entry **out, int *count, d2m_err *err) {
   uint8_t *buf;
   size_t n;
+  *out = NULL, *count = 0;
   if (file_slurp(path, 1 << 20, &buf, &n, err)) return -1;
   char dir[512] = ".";
   const char *slash = strrchr(path, '/');
   if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  int line = 0, rc = 0;
+  int line = 0, rc = 0, cap = 0;
   char *next = (char *)buf;
   for (char *s = next; s && !rc; s = next) {
     line++; /* every line counts, blank or comment, so file:line points at the right one */
@@ -129,32 +138,55 @@ int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double
     if (next) *next++ = 0;
     char *hash = strchr(s, '#');
     if (hash) *hash = 0;
-    char shown[600], *tok[4];
+    char shown[600], *tok[5];
     snprintf(shown, sizeof shown, "%s", s);
-    int ntok = split_tokens(s, tok), cyc;
-    double w;
+    int ntok = split_tokens(s, tok);
     if (ntok == 0) continue;
-    if (parse_line(tok, ntok, &w, &cyc)) {
-      rc = err_set(err, "%s:%d: expected 'PATH [WEIGHT [CYCLIC 0|1]]', got '%s'", path, line, shown);
+    motionlib_entry e = {.line = line};
+    if (ntok > 5 || parse_line(tok, ntok, &e)) {
+      rc = err_set(err, "%s:%d: expected 'PATH [WEIGHT [CYCLIC 0|1]] [split=train|test]', got '%s'", path, line, shown);
       break;
     }
-    char full[1100];
-    if (tok[0][0] == '/') snprintf(full, sizeof full, "%s", tok[0]);
-    else snprintf(full, sizeof full, "%s/%s", dir, tok[0]);
-    refmotion ref;
-    if (refmotion_load(&ref, m, full, dt, cyc, err)) {
-      rc = err_wrap(err, "%s:%d", path, line);
+    if (!(e.weight >= 0) || !isfinite(e.weight)) {
+      rc = err_set(err, "%s:%d: clip '%s': weight %g is not >= 0", path, line, tok[0], e.weight);
       break;
     }
-    if (motionlib_add(l, tok[0], &ref, w, err)) {
-      refmotion_free(&ref);
-      rc = err_wrap(err, "%s:%d", path, line);
+    snprintf(e.name, sizeof e.name, "%s", tok[0]);
+    if (tok[0][0] == '/') snprintf(e.path, sizeof e.path, "%s", tok[0]);
+    else snprintf(e.path, sizeof e.path, "%s/%s", dir, tok[0]);
+    if (*count == cap) {
+      cap = cap ? 2 * cap : 16;
+      *out = realloc(*out, (size_t)cap * sizeof **out);
+      D2M_CHECK(*out != NULL, "out of memory");
     }
+    (*out)[(*count)++] = e;
   }
   free(buf);
-  /* an empty or all-zero list would only fail later, in the env, without naming this file */
-  if (!rc && l->n == 0) rc = err_set(err, "%s: no clips (every line is blank or a comment)", path);
-  else if (!rc && !(l->total > 0))
+  /* an empty list would only fail later, in the env, without naming this file */
+  if (!rc && *count == 0) rc = err_set(err, "%s: no clips (every line is blank or a comment)", path);
+  if (rc) free(*out), *out = NULL, *count = 0;
+  return rc ? -1 : 0;
+}
+
+int motionlib_load_list(motionlib *l, const mjModel *m, const char *path, double dt, d2m_err *err) {
+  motionlib_entry *ent;
+  int n, rc = 0;
+  if (motionlib_read_list(path, &ent, &n, err)) return -1;
+  for (int i = 0; i < n && !rc; i++) {
+    refmotion ref;
+    if (refmotion_load(&ref, m, ent[i].path, dt, ent[i].cyclic, err)) {
+      rc = err_wrap(err, "%s:%d", path, ent[i].line);
+      break;
+    }
+    if (motionlib_add(l, ent[i].name, &ref, ent[i].weight, err)) {
+      refmotion_free(&ref);
+      rc = err_wrap(err, "%s:%d", path, ent[i].line);
+    } else {
+      l->clips[l->n - 1].split = ent[i].split;
+    }
+  }
+  free(ent);
+  if (!rc && !(l->total > 0))
     rc = err_set(err, "%s: all %d clips have weight 0; at least one needs a weight > 0 to be drawn", path, l->n);
   return rc ? -1 : 0;
 }

@@ -73,13 +73,13 @@ int main(int argc, char **argv) {
   c.command = PROTO_CMD_CHECKPOINT;
   snprintf(c.reason, sizeof c.reason, "checkpoint requested by SIGUSR1");
   if (proto_encode_control(&c, &sb, &err)) D2M_FATAL("%s", err.msg);
-  /* the same control message claiming protocol version 2 and kind 9 (the one byte after "version"
+  /* the same control message claiming the next protocol version and kind 9 (the one byte after "version"
    * and after "kind" is a positive fixint) */
   char *v = memmem(sb.data, sb.size, "version", 7), *k = memmem(sb.data, sb.size, "kind", 4);
   if (!v || !k) D2M_FATAL("keys not found");
-  v[7] = 2;
-  put("bad_control_version2", sb.data, sb.size);
-  v[7] = 1;
+  v[7] = PROTO_VERSION + 1;
+  put("bad_control_version_next", sb.data, sb.size);
+  v[7] = PROTO_VERSION;
   k[4] = 9;
   put("bad_control_kind9", sb.data, sb.size);
   put("bad_array32_huge", "\xdd\xff\xff\xff\xff", 5);

@@ -63,7 +63,7 @@ static const char *traj_keys[] = {"magic", "version", "kind", "rank", "policy_ve
                                   "rewards", "terminated", "truncated", "bootstrap_value", "truncated_value",
                                   "amp", "obs_count", "obs_mean", "obs_m2", "episodes"};
 static const char *weights_keys[] = {"magic", "version", "kind", "policy_version", "param_count", "checksum",
-                                     "obs_dim", "obs_count", "obs_mean", "obs_m2"};
+                                     "obs_dim", "obs_count", "obs_mean", "obs_m2", "n_clips", "clip_weights"};
 static const char *control_keys[] = {"magic", "version", "kind", "command", "reason"};
 
 static void field_name(char *out, size_t n, const char *kind, size_t i, const char *key) {
@@ -110,12 +110,13 @@ Test(proto, wrong_types_trajectory, .init = e_setup, .fini = e_teardown) {
 
 Test(proto, wrong_types_weights, .init = e_setup, .fini = e_teardown) {
   tp_weights w;
-  tp_weights_make(&w, 1, 100, 5);
+  tp_weights_make_clips(&w, 1, 100, 5, 3);
   d2m_err err = {{0}};
   cr_assert_eq(proto_encode_weights(&w.src, &base, &err), 0, "%s", err.msg);
-  wrong_types("weights", weights_keys, 10);
+  wrong_types("weights", weights_keys, 12);
   tp_weights_free(&w);
 }
+
 
 Test(proto, wrong_types_control, .init = e_setup, .fini = e_teardown) {
   proto_control c = {.command = PROTO_CMD_CHECKPOINT, .reason = "SIGUSR1"};
@@ -207,9 +208,9 @@ static void put_v(msgpack_packer *pk, const msgpack_object *orig, void *ctx) {
 Test(proto, version_kind_magic, .init = e_setup, .fini = e_teardown) {
   encode_traj();
   uint64_t v = 7;
-  expect_rewrite_fails("version", put_v, &v, "protocol version 7, this build speaks 1");
+  expect_rewrite_fails("version", put_v, &v, "protocol version 7, this build speaks 2");
   v = 0;
-  expect_rewrite_fails("version", put_v, &v, "protocol version 0, this build speaks 1");
+  expect_rewrite_fails("version", put_v, &v, "protocol version 0, this build speaks 2");
   v = 9;
   expect_rewrite_fails("kind", put_v, &v, "message.kind: unknown kind 9");
   v = 0;
@@ -283,15 +284,17 @@ Test(proto, huge_declared_counts, .init = e_setup, .fini = e_teardown) {
 
 /* More episode records than T*E, and broken records. */
 static void put_episodes(msgpack_packer *pk, const msgpack_object *orig, void *ctx) {
-  const int *how = ctx; /* {count, record, field, mode}: mode 0 nil field, 1 short record, 2 value */
+  const int *how = ctx; /* {count, record, field, mode}: mode 0 nil field, 1 short record, 2 value 1e300,
+                          * 3 value PROTO_MAX_CLIPS */
   msgpack_pack_array(pk, (size_t)how[0]);
   for (int i = 0; i < how[0]; i++) {
     const msgpack_object *rec = &orig->via.array.ptr[i % orig->via.array.size];
     if (i != how[1]) { msgpack_pack_object(pk, *rec); continue; }
-    msgpack_pack_array(pk, how[3] == 1 ? 6 : 7);
-    for (int f = 0; f < (how[3] == 1 ? 6 : 7); f++) {
+    msgpack_pack_array(pk, how[3] == 1 ? 7 : 8);
+    for (int f = 0; f < (how[3] == 1 ? 7 : 8); f++) {
       if (f != how[2]) msgpack_pack_object(pk, rec->via.array.ptr[f]);
       else if (how[3] == 0) msgpack_pack_nil(pk);
+      else if (how[3] == 3) msgpack_pack_uint32(pk, PROTO_MAX_CLIPS);
       else msgpack_pack_double(pk, 1e300);
     }
   }
@@ -303,15 +306,15 @@ Test(proto, episode_records, .init = e_setup, .fini = e_teardown) {
   encode_traj();
   int too_many[] = {5, -1, 0, 0};
   expect_rewrite_fails("episodes", put_episodes, too_many, "trajectory.episodes: 5 records, at most 4");
-  const char *names[] = {"return", "length", "reason", "success", "mpjpe_mm", "joint_rmse_deg", "numerical_resets"};
-  for (int f = 0; f < 7; f++) {
+  const char *names[] = {"return", "length", "reason", "success", "mpjpe_mm", "joint_rmse_deg", "numerical_resets", "clip"};
+  for (int f = 0; f < 8; f++) {
     int how[] = {3, 2, f, 0};
     char needle[80];
     snprintf(needle, sizeof needle, "trajectory.episodes[2].%s", names[f]);
     expect_rewrite_fails("episodes", put_episodes, how, needle);
   }
   int short_rec[] = {3, 1, 0, 1};
-  expect_rewrite_fails("episodes", put_episodes, short_rec, "trajectory.episodes[1]: expected an array of 7");
+  expect_rewrite_fails("episodes", put_episodes, short_rec, "trajectory.episodes[1]: expected an array of 8");
   int huge_float[] = {3, 0, 4, 2};
   expect_rewrite_fails("episodes", put_episodes, huge_float, "trajectory.episodes[0].mpjpe_mm: 1e+300");
   tr.episodes[0].reason = 63;
@@ -323,6 +326,16 @@ Test(proto, episode_records, .init = e_setup, .fini = e_teardown) {
   tr.episodes[0].reason = 64;
   cr_assert_eq(proto_encode_traj(&tr.src, &base, &err), -1);
   cr_assert(strstr(err.msg, "trajectory.episodes[0].reason"), "%s", err.msg);
+  tr.episodes[0].reason = 0;
+  tr.episodes[1].clip = PROTO_MAX_CLIPS - 1; /* the largest clip index passes, the next is refused */
+  encode_traj();
+  cr_assert_eq(proto_decode(&dec, base.data, base.size, &m, &err), 0, "%s", err.msg);
+  cr_assert_eq(m.u.traj.episodes[1].clip, PROTO_MAX_CLIPS - 1);
+  int clip_field[] = {3, 1, 7, 3};
+  expect_rewrite_fails("episodes", put_episodes, clip_field, "trajectory.episodes[1].clip: 65536 above 65535");
+  tr.episodes[1].clip = PROTO_MAX_CLIPS;
+  cr_assert_eq(proto_encode_traj(&tr.src, &base, &err), -1);
+  cr_assert(strstr(err.msg, "trajectory.episodes[1].clip"), "%s", err.msg);
 }
 
 Test(proto, control_checks, .init = e_setup, .fini = e_teardown) {
@@ -359,4 +372,32 @@ Test(proto, encoder_refuses, .init = e_setup, .fini = e_teardown) {
   proto_weights_src w = {.param_count = 0, .obs_dim = 3};
   cr_assert_eq(proto_encode_weights(&w, &base, &err), -1);
   cr_assert(strstr(err.msg, "weights.param_count"), "%s", err.msg);
+}
+
+/* Clip weights: the count bounds the array, each weight finite and >= 0, on both sides. */
+Test(proto, weights_clip_checks, .init = e_setup, .fini = e_teardown) {
+  tp_weights w;
+  tp_weights_make_clips(&w, 2, 50, 4, 3);
+  d2m_err err = {{0}};
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), 0, "%s", err.msg);
+  uint64_t n = 4;
+  expect_rewrite_fails("n_clips", put_v, &n, "weights.clip_weights: length 24 bytes, expected 32");
+  n = PROTO_MAX_CLIPS + 1;
+  expect_rewrite_fails("n_clips", put_v, &n, "weights.n_clips");
+  double neg[3] = {0.5, -0.25, 0.5};
+  msgpack_object b = {.type = MSGPACK_OBJECT_BIN, .via.bin = {24, (const char *)neg}};
+  expect_rewrite_fails("clip_weights", put_obj, &b, "weights.clip_weights: element 1 is -0.25, must be >= 0");
+  double nan3[3] = {0.5, 0.5, NAN};
+  b.via.bin.ptr = (const char *)nan3;
+  expect_rewrite_fails("clip_weights", put_obj, &b, "weights.clip_weights: element 2 is NaN");
+  w.clip_weights[0] = -1;
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), -1);
+  cr_assert(strstr(err.msg, "weights.clip_weights: element 0"), "%s", err.msg);
+  w.clip_weights[0] = INFINITY;
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), -1);
+  w.clip_weights[0] = 1;
+  w.src.clip_weights = NULL;
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), -1);
+  cr_assert(strstr(err.msg, "weights.clip_weights: NULL"), "%s", err.msg);
+  tp_weights_free(&w);
 }

@@ -63,7 +63,7 @@ Test(proto, traj_roundtrip_random) {
 Test(proto, weights_roundtrip_and_verify) {
   for (int i = 0; i < 10; i++) {
     tp_weights w;
-    tp_weights_make(&w, 10 + (uint64_t)i, 1 + (uint64_t)i * 1237, 1 + (uint32_t)i * 31);
+    tp_weights_make_clips(&w, 10 + (uint64_t)i, 1 + (uint64_t)i * 1237, 1 + (uint32_t)i * 31, (uint32_t)(i * i * 7));
     d2m_err err = {{0}};
     cr_assert_eq(proto_encode_weights(&w.src, &sb, &err), 0, "%s", err.msg);
     proto_msg m;
@@ -77,6 +77,8 @@ Test(proto, weights_roundtrip_and_verify) {
     cr_assert_eq(h->obs_count, w.src.obs_count);
     cr_assert_eq(memcmp(h->obs_mean.p, w.obs_mean, 8 * h->obs_dim), 0);
     cr_assert_eq(memcmp(h->obs_m2.p, w.obs_m2, 8 * h->obs_dim), 0);
+    cr_assert_eq(h->clip_weights.n, w.src.n_clips);
+    cr_assert_eq(memcmp(h->clip_weights.p, w.clip_weights, 8 * h->clip_weights.n), 0);
     cr_assert_eq(proto_weights_verify(h, w.params, w.src.param_count, &err), 0, "%s", err.msg);
     tp_weights_free(&w);
   }

@@ -50,6 +50,7 @@ void tp_traj_make(tp_traj *t, uint64_t seed, uint32_t envs, uint32_t steps, uint
     e->mpjpe_mm = i % 3 ? 80.0f * rng_uniformf(&r) : -1.0f;
     e->joint_rmse_deg = 10.0f * rng_uniformf(&r);
     e->numerical_resets = (uint32_t)rng_below(&r, 3);
+    e->clip = (uint32_t)rng_below(&r, PROTO_MAX_CLIPS);
   }
   proto_traj_src *s = &t->src;
   s->rank = (uint32_t)rng_below(&r, 256) + 1;
@@ -105,6 +106,10 @@ void tp_traj_free(tp_traj *t) {
 }
 
 void tp_weights_make(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs) {
+  tp_weights_make_clips(w, seed, n_params, obs, 0);
+}
+
+void tp_weights_make_clips(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs, uint32_t n_clips) {
   memset(w, 0, sizeof *w);
   rng_t r;
   rng_seed(&r, seed, 0, RNG_TEST, 1);
@@ -122,10 +127,14 @@ void tp_weights_make(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t o
   w->src.obs_count = rng_below(&r, 1ull << 40) + 1;
   w->src.obs_mean = w->obs_mean;
   w->src.obs_m2 = w->obs_m2;
+  w->clip_weights = xcalloc(n_clips ? n_clips : 1, sizeof(double));
+  for (uint32_t i = 0; i < n_clips; i++) w->clip_weights[i] = rng_uniform(&r);
+  w->src.n_clips = n_clips;
+  w->src.clip_weights = w->clip_weights;
 }
 
 void tp_weights_free(tp_weights *w) {
-  free(w->params); free(w->obs_mean); free(w->obs_m2);
+  free(w->params); free(w->obs_mean); free(w->obs_m2); free(w->clip_weights);
   memset(w, 0, sizeof *w);
 }
 
@@ -162,6 +171,8 @@ bool tp_msg_equal(const proto_msg *a, const proto_msg *b, char *why, size_t why_
       DIFF("weights scalars differ");
     if (!bytes_eq(x->obs_mean.p, y->obs_mean.p, 8 * x->obs_dim) || !bytes_eq(x->obs_m2.p, y->obs_m2.p, 8 * x->obs_dim))
       DIFF("weights moments differ");
+    if (x->clip_weights.n != y->clip_weights.n || !bytes_eq(x->clip_weights.p, y->clip_weights.p, 8 * x->clip_weights.n))
+      DIFF("clip weights differ");
     return true;
   }
   if (a->u.control.command != b->u.control.command || strcmp(a->u.control.reason, b->u.control.reason) != 0)
@@ -238,15 +249,19 @@ int tp_decode_recheck(proto_decoder *d, proto_decoder *d2, const void *buf, size
     tp_traj_free(&t);
   } else if (m.kind == PROTO_WEIGHTS) {
     proto_weights_src w = {m.u.weights.policy_version, m.u.weights.param_count, m.u.weights.checksum,
-                           m.u.weights.obs_dim, m.u.weights.obs_count, NULL, NULL};
+                           m.u.weights.obs_dim, m.u.weights.obs_count, NULL, NULL, (uint32_t)m.u.weights.clip_weights.n, NULL};
     double *mean = xcalloc(w.obs_dim, sizeof(double)), *m2v = xcalloc(w.obs_dim, sizeof(double));
+    double *cw = xcalloc(w.n_clips + 1, sizeof(double));
     proto_f64_copy(mean, m.u.weights.obs_mean);
     proto_f64_copy(m2v, m.u.weights.obs_m2);
+    proto_f64_copy(cw, m.u.weights.clip_weights);
     w.obs_mean = mean;
     w.obs_m2 = m2v;
+    w.clip_weights = cw;
     rc = proto_encode_weights(&w, sb, err);
     free(mean);
     free(m2v);
+    free(cw);
   } else {
     rc = proto_encode_control(&m.u.control, sb, err);
   }

@@ -25,9 +25,11 @@ void tp_traj_free(tp_traj *t);
 typedef struct tp_weights {
   proto_weights_src src;
   float *params;
-  double *obs_mean, *obs_m2;
+  double *obs_mean, *obs_m2, *clip_weights;
 } tp_weights;
+/* n_clips clip weights (0: none), random in [0, 1). */
 void tp_weights_make(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs);
+void tp_weights_make_clips(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs, uint32_t n_clips);
 void tp_weights_free(tp_weights *w);
 
 /* Equality of decoded messages (bytes of every array, every scalar, every episode field);

@@ -7,6 +7,8 @@
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
+#   resume_clips    the same with imitate over a .list of two clips and imitate.mining = failure (the
+#            clip weights sent to the actors and the per-clip counts are checkpointed; clips.csv agrees)
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
@@ -37,6 +39,18 @@ ampsec=()
                                      --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay
                                      amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
+minesec=()
+if [ "$case_" = resume_clips ]; then
+  # Two clips of the default gait as eval --playback --opensim writes it; short episodes so that some
+  # reach their end (success) and the two clips' counts differ.
+  "$bin" eval --playback --opensim --episodes 1 --out "$work/pb" >"$work/out.pb" 2>&1 || { cat "$work/out.pb"; exit 1; }
+  cp "$work/pb/opensim/ep0/joint_angles.mot" "$work/a.mot"
+  cp "$work/pb/opensim/ep0/joint_angles.mot" "$work/b.mot"
+  printf 'a.mot 2 0 split=train\nb.mot 1 1 split=test\n' >"$work/clips.list"
+  small+=(--set env.task=imitate --set imitate.motion="$work/clips.list" --set imitate.mining=failure
+          --set imitate.mining_floor=0.3 --set imitate.episode_s=0.3)
+  minesec=(mining)
+fi
 
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
 rows() { tail -n +2 "$1/progress.csv" | wc -l; }
@@ -86,7 +100,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice | resume_amp)
+resume | resume_lattice | resume_amp | resume_clips)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -96,7 +110,16 @@ resume | resume_lattice | resume_amp)
   grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
-    params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" || fail "resumed run differs from the uninterrupted one"
+    params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" "${minesec[@]}" ||
+    fail "resumed run differs from the uninterrupted one"
+  if [ "$case_" = resume_clips ]; then
+    cmp -s "$work/full/clips.csv" "$work/part/clips.csv" || fail "clips.csv of the resumed run differs: $(diff "$work/full/clips.csv" "$work/part/clips.csv" | head -5)"
+    [ "$(tail -n +2 "$work/part/clips.csv" | wc -l)" -eq 8 ] || fail "clips.csv should hold 4 updates x 2 clips"
+    # the weights sent moved away from the list's 2:1 and still sum to 1
+    awk -F, 'NR > 1 && $1 == 4 { s += $5; if ($3 == 0) w0 = $5 } END { exit !(s > 0.999 && s < 1.001 && (w0 < 0.666 || w0 > 0.667)) }' \
+      "$work/part/clips.csv" || fail "clip weights at update 4 do not move or do not sum to 1: $(tail -2 "$work/part/clips.csv")"
+    grep -q "clip weights.*ignored" "$work"/*/train.log && fail "an actor ignored the clip weights"
+  fi
   # A resume that cannot work (another network) fails clearly and leaves the run resumable.
   "${mpi[@]}" -np 3 "$bin" train --resume "$work/part" --set nn.hidden=64,64 >"$work/out.x" 2>&1 &&
     fail "a resume with another network ran"
