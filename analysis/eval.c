@@ -383,6 +383,9 @@ static void eval_episode(eval_ctx *c, int ep) {
   posture_result pr;
   posture_end(&c->pacc, &pr);
   write_episode_json(c, ep, &info, &pr);
+  c->res->mean_success += (double)info.success / c->o->episodes;
+  c->res->mean_mpjpe_mm += info.mpjpe_mm / c->o->episodes;
+  c->res->mean_joint_rmse_deg += info.joint_rmse_deg / c->o->episodes;
   double k = 1.0 / c->o->episodes;
   c->p_knee += k * pr.knee_flexion_deg;
   c->p_heel_min += k * (pr.heel_load_bw[0] < pr.heel_load_bw[1] ? pr.heel_load_bw[0] : pr.heel_load_bw[1]);

@@ -67,16 +67,27 @@ typedef struct eval_opts {
   uint64_t seed;
   int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
   const char *set[EVAL_MAX_SET];
+  const char *clips;      /* --clips FILE.list: eval_clips_run evaluates every clip (analysis/eval_clips.c) */
 } eval_opts;
 
 typedef struct eval_result {
   int episodes;
   long frames;
   double mean_return, mean_length;
+  double mean_success, mean_mpjpe_mm, mean_joint_rmse_deg; /* policy episodes (imitate: tracking); 0 in a playback */
   double render_fps;      /* frames rendered per second of wall time (video only), 0 otherwise */
 } eval_result;
 
 void eval_opts_default(eval_opts *o);
 int eval_run(const eval_opts *o, eval_result *res, d2m_err *err);
+
+/* `drl2move eval --clips FILE.list` (analysis/eval_clips.c): every clip of the list played by the policy
+ * from its first frame (imitate.rsi = false; the clip alone as imitate.motion, its list line's cyclic
+ * flag), o->episodes episodes each, with eval_run's outputs per clip in OUT/clips/NNN/. Then
+ *   clips.csv     one row per clip: clip, name, split, episodes, success (rate), mpjpe_mm,
+ *                 joint_rmse_deg, length_s, return (means over its episodes)
+ *   summary.json  the list, the same per clip, and the means over all clips and over each side of a
+ *                 split (list lines marked split=train|test), also logged as one line each. */
+int eval_clips_run(const eval_opts *o, d2m_err *err);
 
 #endif

@@ -13,7 +13,7 @@ static void eval_usage(FILE *f) {
              "       drl2move eval --playback --out DIR [--checkpoint FILE_OR_RUN_DIR] [--set imitate.motion=FILE ...]\n"
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
              "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
-             "                     [--video-hq] [--opensim [--rate control|sim]]\n"
+             "                     [--video-hq] [--opensim [--rate control|sim]] [--clips FILE.list]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
              "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
              "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
@@ -29,7 +29,11 @@ static void eval_usage(FILE *f) {
              "--opensim also writes DIR/opensim/ep<K>/: joint_angles.mot (Rajagopal2016 convention), activations.sto,\n"
              "excitations.sto, grf.mot and grf.xml (ExternalLoads), per control step or with --rate sim per physics step.\n"
              "--video renders fast (no multisampling, 1024 shadow map, no floor reflection, coarser capsules);\n"
-             "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n");
+             "--video-hq keeps the model's own visual quality (about 9x slower on a CPU renderer).\n"
+             "--clips FILE.list: every clip of a clip library from its first frame (no random start), --episodes each;\n"
+             "per clip DIR/clips/NNN/ (frames.csv, summary.json), then DIR/clips.csv (success, MPJPE, joint-angle\n"
+             "RMSE, episode length per clip) and DIR/summary.json with the means over all clips and over the list's\n"
+             "split=train and split=test clips.\n");
 }
 
 /* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
@@ -84,6 +88,7 @@ int eval_cli(int argc, char **argv) {
       if (cli_u64("eval", a, argv[++i], &o.seed)) return 2;
     }
     else if (!strcmp(a, "--set") && has && o.nset < EVAL_MAX_SET) o.set[o.nset++] = argv[++i];
+    else if (!strcmp(a, "--clips") && has) o.clips = argv[++i];
     else if (!strcmp(a, "--size") && has) {
       if (opt_size(argv[++i], &o.width, &o.height)) return 2;
     }
@@ -109,6 +114,11 @@ int eval_cli(int argc, char **argv) {
   }
   eval_result r;
   d2m_err err = {{0}};
+  if (o.clips) {
+    if (eval_clips_run(&o, &err)) return LOG_E("eval: %s", err.msg), 1;
+    LOG_I("eval --clips: -> %s/clips.csv, %s/summary.json", o.out_dir, o.out_dir);
+    return 0;
+  }
   if (eval_run(&o, &r, &err)) {
     LOG_E("eval: %s", err.msg);
     return 1;
