@@ -19,6 +19,9 @@ static void usage(FILE *f) {
              "              [--lock mtp|subtalar,mtp|none] [--max-gap S (0.1)] [--strict] --out DIR\n"
              "              marker IK onto the model: DIR/motion.mot (OpenSim, Rajagopal2016 convention),\n"
              "              DIR/ik_report.csv, DIR/subject.ini, DIR/import_report.txt\n"
+             "       drl2move motion library FILE_OR_DIR... [--test-every K (5)] [--markers ...] --out DIR\n"
+             "              every motion file under the inputs imported into DIR/NNNN_<name>/, with DIR/library.list\n"
+             "              (imitate.motion; every K-th clip split=test) and DIR/library.csv (duration, speed, cyclic, IK RMS)\n"
              "       drl2move motion so FILE.mot|.sto|default [--reserve NM] [--contacts feet|mujoco|off] ... --out DIR\n"
              "              static optimisation: activations.sto, inverse_dynamics.sto, residuals.sto, plots\n");
 }
@@ -138,6 +141,32 @@ static int so_cli(int argc, char **argv) {
   return motion_so_run(&o);
 }
 
+/* argv[0] is the first argument after "library". */
+static int library_cli(int argc, char **argv) {
+  motion_library_opts o;
+  motion_library_opts_default(&o);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
+    if (a[0] != '-') {
+      if (o.nin == (int)(sizeof o.in / sizeof *o.in)) return fprintf(stderr, "drl2move motion library: at most 64 inputs\n"), 2;
+      o.in[o.nin++] = a;
+      continue;
+    }
+    if (!v) return fprintf(stderr, "drl2move motion library: %s needs a value\n", a), 2;
+    i++;
+    if (!strcmp(a, "--out")) o.out = v;
+    else if (!strcmp(a, "--markers")) o.markers = v;
+    else if (!strcmp(a, "--test-every")) {
+      long k;
+      if (cli_long("motion library", a, v, 0, 1000000, "clips per test clip (0: no test split)", &k)) return 2;
+      o.test_every = (int)k;
+    } else return fprintf(stderr, "drl2move motion library: unknown option %s\n", a), 2;
+  }
+  if (!o.nin || !o.out) return fprintf(stderr, "drl2move motion library: needs inputs and --out DIR\n"), usage(stderr), 2;
+  return motion_library_run(&o);
+}
+
 int motion_cli(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
@@ -156,6 +185,7 @@ int motion_cli(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "import")) return import_cli(argc - 2, argv + 2);
   if (!strcmp(argv[1], "so")) return so_cli(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "library")) return library_cli(argc - 2, argv + 2);
   fprintf(stderr, "drl2move motion: unknown subcommand '%s'\n", argv[1]);
   usage(stderr);
   return 2;

@@ -26,6 +26,27 @@ typedef struct motion_import_opts {
 void motion_import_opts_default(motion_import_opts *o);
 int motion_import_run(const motion_import_opts *o);
 
+/* `motion library` (mocap/motion_library.c): every motion file (.c3d .trc .bvh .amc .mot; names
+ * containing "static" are calibration trials and skipped) found under the inputs (files or folders,
+ * recursively), in name order, imported by motion_import_run into OUT/NNNN_<name>/, then
+ *   OUT/library.list  one line per imported clip, "NNNN_<name>/motion.mot 1 CYCLIC split=train|test",
+ *                     with duration, speed, IK marker RMS and source as a comment: imitate.motion as is
+ *   OUT/library.csv   clip, source, status (ok|failed), split, frames, duration_s, speed_m_s (horizontal
+ *                     pelvis displacement over the clip), cyclic (mot_ends_match), ik_rms_mm (mean marker
+ *                     RMS of the import; empty for .mot inputs), motion
+ * Every test_every-th imported clip is split=test (0: all train). A file that does not import is left
+ * out and marked failed. 0 when at least one clip was imported. */
+typedef struct motion_library_opts {
+  int nin;
+  const char *in[64];  /* files or folders */
+  const char *out;     /* --out DIR */
+  const char *markers; /* --markers, as for import */
+  int test_every;      /* --test-every K (5) */
+  ik_import_opts ik;   /* --height, --mass, ... as for import, applied to every clip */
+} motion_library_opts;
+void motion_library_opts_default(motion_library_opts *o);
+int motion_library_run(const motion_library_opts *o);
+
 /* `motion so` (mocap/motion_so.c): static optimisation of a reference motion. */
 typedef struct motion_so_opts {
   const char *in;      /* FILE.mot|.sto, or "default" for the embedded gait */
