@@ -163,6 +163,7 @@ void dev_foot_force(const mjModel *m, const mjData *d, const signed char *side_o
 
 static void close_stride(dev_outcome *o) {
   o->last_pos = o->stride_pos, o->last_neg = o->stride_neg, o->last_peak = o->stride_peak;
+  o->closed_pos += o->stride_pos, o->closed_neg += o->stride_neg, o->closed_peak += o->stride_peak;
   o->stride_pos = o->stride_neg = o->stride_peak = 0;
   o->strides += 1;
 }

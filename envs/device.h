@@ -64,6 +64,7 @@ typedef struct dev_outcome {
   double peak;                 /* N m, largest |torque| in all */
   double stride_pos, stride_neg, stride_peak; /* the same over the stride in progress */
   double last_pos, last_neg, last_peak;       /* the same over the last complete stride */
+  double closed_pos, closed_neg, closed_peak; /* sums over the complete strides (peak: of their peaks) */
   double strides;              /* complete strides */
 } dev_outcome;
 
