@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tests/analysis/eval_fixture.h"
 
@@ -156,5 +157,29 @@ Test(eval_json, metabolic_and_device_outcomes, .timeout = 180) {
            "assert abs(tot - m['energy_J']) < 1e-3 * m['energy_J'] + 1e-3, (tot, m)\n",
            dir, dir);
   check_summary(dir, py);
+  remove(ck);
+}
+
+/* `drl2move device sweep`: the baseline row and one row per setting, the baseline without device work,
+ * the idle device (peak torque 0) without work either; a bad list is a usage error naming the option. */
+Test(eval_json, device_sweep_table, .timeout = 180) {
+  const char *dir = "/tmp/d2m_test_sweep", *ck = "/tmp/d2m_test_sweep.ckpt";
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "stand");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && %s device sweep --checkpoint %s --out %s --peak-torque 0,0.5 --peak-time 0.5 "
+           "--max-steps 4 >%s.log 2>&1", dir, bin, ck, dir, dir);
+  cr_assert_eq(system(cmd), 0, "sweep failed (see %s.log)", dir);
+  if (system("command -v python3 >/dev/null 2>&1")) cr_skip_test("python3 not installed");
+  snprintf(cmd, sizeof cmd,
+           "python3 -c \"import csv; r = list(csv.DictReader(open('%s/sweep.csv')));"
+           "assert [x['label'] for x in r] == ['none', 'T0_t0.5', 'T0.5_t0.5'], r;"
+           "assert float(r[0]['dev_peak_Nm']) == 0 and float(r[1]['dev_work_pos_J']) == 0, r;"
+           "assert all(float(x['met_power_W']) > 0 for x in r), r\" >%s.py.log 2>&1", dir, dir);
+  cr_assert_eq(system(cmd), 0, "sweep.csv check failed (see %s.py.log)", dir);
+  snprintf(cmd, sizeof cmd, "%s device sweep --checkpoint %s --out %s --peak-torque 0,x >%s.log 2>&1", bin, ck, dir, dir);
+  int st = system(cmd);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "a bad --peak-torque is a usage error");
   remove(ck);
 }
