@@ -80,7 +80,7 @@ typedef struct eval_result {
   double mean_return, mean_length;
   double render_fps;      /* frames rendered per second of wall time (video only), 0 otherwise */
   /* means over the episodes (analysis/eval_energy.h; NaN where not defined, e.g. a playback) */
-  double met_power_w, cot, cot_net, stride_j; /* metabolic power, cost of transport (J/(kg m)), per stride (J) */
+  double met_power_w, cot, cot_net, stride_j, pf_act; /* pf_act: plantarflexors' mean activation */ /* metabolic power, cost of transport (J/(kg m)), per stride (J) */
   double dev_work_pos, dev_work_neg, dev_peak; /* device work per episode (J, all devices), peak torque (N m) */
 } eval_result;
 

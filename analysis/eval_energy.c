@@ -12,6 +12,11 @@ void ee_init(eval_energy *ee, const mjModel *m, const env_t *env) {
   met_model_init(&ee->mm, m);
   ee->mass = ee->mm.body_mass_kg;
   ee->dev = env_device(env);
+  const char *pf[6] = {"soleus_r", "gasmed_r", "gaslat_r", "soleus_l", "gasmed_l", "gaslat_l"};
+  for (int i = 0; i < 6; i++) {
+    int a = mj_name2id(m, mjOBJ_ACTUATOR, pf[i]);
+    if (a >= 0) ee->pf[ee->npf++] = a;
+  }
 }
 
 static void root_xy(const mjModel *m, const mjData *d, double xy[2]) {
@@ -30,6 +35,7 @@ void ee_episode_start(eval_energy *ee, const mjModel *m, const mjData *d) {
   ee->hs = 0;
   ee->e_first_hs = ee->e_last_hs = 0;
   memset(ee->snap, 0, sizeof ee->snap);
+  ee->pf_sum = 0, ee->steps = 0;
 }
 
 void ee_step(eval_energy *ee, const mjModel *m, const mjData *d, double dt, double grf_r_v) {
@@ -39,6 +45,8 @@ void ee_step(eval_energy *ee, const mjModel *m, const mjData *d, double dt, doub
   ee->e_basal += MET_BASAL_W_KG * ee->mass * dt;
   for (int i = 0; i < ee->mm.n; i++) ee->e_mus[i] += per[i] * dt;
   ee->t += dt;
+  ee->steps++;
+  for (int i = 0; i < ee->npf; i++) ee->pf_sum += d->act[ee->pf[i] - (m->nu - m->na)] / ee->npf;
   root_xy(m, d, ee->xy);
   int on = grf_r_v > EE_HS_BW;
   if (on && !ee->contact_r) {
@@ -69,7 +77,9 @@ void ee_episode_end(eval_energy *ee, FILE *js, FILE *mus_csv, int ep, const mjMo
   num(js, "cot_J_per_kg_m", cot), fputs(", ", js);
   num(js, "cot_net_J_per_kg_m", cot_net), fputs(", ", js);
   fprintf(js, "\"strides\": %ld, ", ee->hs >= 2 ? ee->hs - 1 : 0);
-  num(js, "energy_per_stride_J", stride);
+  num(js, "energy_per_stride_J", stride), fputs(", ", js);
+  double pfa = ee->steps ? ee->pf_sum / ee->steps : NAN;
+  num(js, "plantarflexor_activation", pfa);
   fputc('}', js);
   double dpos = 0, dneg = 0, dpeak = 0;
   int nd = ee_device_count(ee);
@@ -96,6 +106,7 @@ void ee_episode_end(eval_energy *ee, FILE *js, FILE *mus_csv, int ep, const mjMo
               ee->t > 0 ? ee->e_mus[i] / ee->t : 0, ee->e_mus[i]);
   ee->episodes++;
   if (isfinite(power)) ee->m_power += power;
+  if (isfinite(pfa)) ee->m_pf += pfa;
   if (isfinite(cot)) ee->m_cot += cot, ee->m_cot_net += cot_net, ee->n_cot++;
   if (isfinite(stride)) ee->m_stride_j += stride, ee->n_stride++;
   ee->m_dev_pos += dpos, ee->m_dev_neg += dneg, ee->m_dev_peak = fmax(ee->m_dev_peak, dpeak);
@@ -107,7 +118,8 @@ void ee_summary_json(const eval_energy *ee, FILE *js) {
   num(js, "mean_power_W", ee->m_power / n), fputs(", ", js);
   num(js, "cot_J_per_kg_m", ee->n_cot ? ee->m_cot / ee->n_cot : NAN), fputs(", ", js);
   num(js, "cot_net_J_per_kg_m", ee->n_cot ? ee->m_cot_net / ee->n_cot : NAN), fputs(", ", js);
-  num(js, "energy_per_stride_J", ee->n_stride ? ee->m_stride_j / ee->n_stride : NAN);
+  num(js, "energy_per_stride_J", ee->n_stride ? ee->m_stride_j / ee->n_stride : NAN), fputs(", ", js);
+  num(js, "plantarflexor_activation", ee->m_pf / n);
   fputs(", \"model\": \"Umberger et al. 2003\"},\n", js);
   if (!ee_device_count(ee)) {
     fputs("  \"device\": null,\n", js);
@@ -125,6 +137,7 @@ void eval_energy_result(const eval_energy *ee, eval_result *res) {
   res->met_power_w = ee->m_power / n;
   res->cot = ee->n_cot ? ee->m_cot / ee->n_cot : NAN;
   res->cot_net = ee->n_cot ? ee->m_cot_net / ee->n_cot : NAN;
+  res->pf_act = ee->m_pf / n;
   res->stride_j = ee->n_stride ? ee->m_stride_j / ee->n_stride : NAN;
   res->dev_work_pos = ee->m_dev_pos / n, res->dev_work_neg = ee->m_dev_neg / n, res->dev_peak = ee->m_dev_peak;
 }

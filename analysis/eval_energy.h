@@ -8,6 +8,8 @@
  * episode. Strides: right heel strikes (vertical ground force on the right foot rising through 0.05
  * body weights), energy per stride over the complete strides between the first and the last.
  * Cost of transport = energy / (body mass x distance): gross (with the basal rate) and net (without).
+ * The plantarflexors' mean activation (soleus, gastrocnemius medialis and lateralis, both sides: the
+ * muscles an ankle exoskeleton relieves) is reported beside it.
  * Device outcomes are the env's (physics rate), read after each control step that did not end the
  * episode (the env resets its devices when it starts the next one). */
 #ifndef D2M_EVAL_ENERGY_H
@@ -28,9 +30,12 @@ typedef struct eval_energy {
   int contact_r;
   long hs;                              /* right heel strikes */
   double e_first_hs, e_last_hs;
+  int pf[6], npf;                       /* soleus, gasmed, gaslat (both sides): actuator ids */
+  double pf_sum;                        /* their activation summed over the episode's steps */
+  long steps;
   dev_outcome snap[DEV_MAX_JOINT];
   /* means over the episodes */
-  double m_power, m_cot, m_cot_net, m_stride_j, m_dev_pos, m_dev_neg, m_dev_peak;
+  double m_power, m_cot, m_cot_net, m_stride_j, m_dev_pos, m_dev_neg, m_dev_peak, m_pf;
   int n_cot, n_stride, episodes;
 } eval_energy;
 

@@ -54,6 +54,7 @@ static int run_one(const sweep_opts *o, FILE *csv, const char *label, double tq,
   csv_num(csv, tq), csv_num(csv, tm), csv_num(csv, r.mean_length), csv_num(csv, r.met_power_w);
   csv_num(csv, r.cot), csv_num(csv, r.cot_net), csv_num(csv, r.stride_j);
   csv_num(csv, r.dev_work_pos), csv_num(csv, r.dev_work_neg), csv_num(csv, r.dev_peak);
+  csv_num(csv, r.pf_act);
   fputc('\n', csv);
   fflush(csv);
   LOG_I("device sweep: %s: metabolic %.1f W, cost of transport %.3g J/(kg m), device work %+.1f/%.1f J, peak %.1f N m",
@@ -86,7 +87,7 @@ int sweep_run(const sweep_opts *o, d2m_err *err) {
   FILE *csv = fopen(p, "w");
   if (!csv) return err_set(err, "%s: cannot write", p);
   fputs("label,peak_torque_Nm_kg,peak_time,mean_length,met_power_W,cot_J_kg_m,cot_net_J_kg_m,stride_J,"
-        "dev_work_pos_J,dev_work_neg_J,dev_peak_Nm\n", csv);
+        "dev_work_pos_J,dev_work_neg_J,dev_peak_Nm,plantarflexor_act\n", csv);
   const char *none[] = {"device.ankle=none"};
   eval_result base = {0};
   int rc = run_one(o, csv, "none", NAN, NAN, none, 1, &base, err);

@@ -8,7 +8,7 @@
  * same seed, so the episodes differ only by the device. Outputs in DIR:
  *   sweep.csv   (rows by peak time, then peak torque) label, peak_torque_Nm_kg, peak_time, episode length (steps), metabolic power (W), cost
  *               of transport gross and net (J/(kg m)), energy per stride (J), device work +/- per
- *               episode (J), peak device torque (N m)
+ *               episode (J), peak device torque (N m), plantarflexors' mean activation
  *   sweep.png, sweep.gp   metabolic power against peak torque, a line per peak time, the baseline dashed
  *   <label>/    that setting's eval outputs (frames.csv, summary.json, muscle_energy.csv) */
 #ifndef D2M_SWEEP_H
