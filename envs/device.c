@@ -80,7 +80,10 @@ int dev_fsm_phase(int contact, int was_late, double ankle_q, double late_angle) 
 int dev_init(dev_sys *dv, const dev_params *p, const mjModel *m, d2m_err *err) {
   memset(dv, 0, sizeof *dv);
   dv->p = *p;
-  for (int b = 0; b < m->nbody; b++) dv->body_mass += m->body_mass[b];
+  for (int b = 0; b < m->nbody; b++) { /* the person's mass: the device's own parts do not count */
+    const char *nm = mj_id2name(m, mjOBJ_BODY, b);
+    if (!nm || strncmp(nm, "exo_", 4)) dv->body_mass += m->body_mass[b];
+  }
   dv->weight = dv->body_mass * 9.81;
   const char *ank[2] = {"ankle_angle_r", "ankle_angle_l"};
   for (int s = 0; s < 2; s++) {

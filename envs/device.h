@@ -84,7 +84,7 @@ typedef struct dev_sys {
     char name[32];
   } j[DEV_MAX_JOINT];
   int ankle_qadr[2];           /* ankle_angle_r/_l qpos address (late stance) */
-  double body_mass, weight;    /* kg, N */
+  double body_mass, weight;    /* kg, N: the person's, without the device parts (bodies exo_*) */
   dev_dyn s;
 } dev_sys;
 
