@@ -4,15 +4,19 @@
 #include <string.h>
 
 #include "deploy/cli.h"
+#include "common/config.h"
+#include "envs/device.h"
 #include "envs/model/model.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: drl2move model [--subject FILE] [--out model.xml] [--render model.png] [--size WxH]\n"
+          "usage: drl2move model [--subject FILE] [--set device.KEY=VALUE ...] [--out model.xml] [--render model.png] [--size WxH]\n"
           "  Generates the 80-muscle lower-body model (Rajagopal 2016 / MyoLegs figures) for a subject,\n"
           "  prints a summary, writes the MJCF (--out) and a headless picture of the standing pose (--render).\n"
           "  Subject file: key = value lines: height_m, mass_kg, timestep, name, strength.MUSCLE,\n"
-          "  tendon_slack.MUSCLE ('*_r' matches all right-side muscles). Default: the reference adult.\n");
+          "  tendon_slack.MUSCLE ('*_r' matches all right-side muscles). Default: the reference adult.\n"
+          "  --set device.KEY=VALUE: assistive devices ([device] keys, e.g. device.ankle=both), as train and eval\n"
+          "  generate them into the model.\n");
 }
 
 static void summary(const mjModel *m, const model_subject *s) {
@@ -38,6 +42,8 @@ static void summary(const mjModel *m, const model_subject *s) {
 
 int model_cli(int argc, char **argv) {
   const char *subject = NULL, *out = NULL, *png = NULL;
+  const char *sets[16];
+  int nset = 0;
   int w = 800, h = 600;
   for (int i = 1; i < argc; i++) {
     int more = i + 1 < argc;
@@ -47,6 +53,7 @@ int model_cli(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--subject") && more) subject = argv[++i];
     else if (!strcmp(argv[i], "--out") && more) out = argv[++i];
     else if (!strcmp(argv[i], "--render") && more) png = argv[++i];
+    else if (!strcmp(argv[i], "--set") && more && nset < 16 && !strncmp(argv[i + 1], "device.", 7)) sets[nset++] = argv[++i];
     else if (!strcmp(argv[i], "--size") && more) {
       if (sscanf(argv[++i], "%dx%d", &w, &h) != 2 || w < 16 || h < 16 || w > 1280 || h > 960) {
         fprintf(stderr, "drl2move model: --size WxH, 16..1280 x 16..960\n");
@@ -63,6 +70,15 @@ int model_cli(int argc, char **argv) {
   if (subject ? model_subject_load(subject, &s, &e) : (model_subject_default(&s), 0)) {
     fprintf(stderr, "drl2move model: %s\n", e.msg);
     return 2;
+  }
+  if (nset) { /* assistive devices from the [device] keys (envs/device.h) */
+    cfg_t c;
+    dev_params dp;
+    cfg_defaults(&c);
+    for (int i = 0; i < nset; i++)
+      if (cfg_apply_override(&c, sets[i], &e)) return fprintf(stderr, "drl2move model: %s\n", e.msg), 2;
+    if (dev_params_from_cfg(&c, &dp, &e)) return fprintf(stderr, "drl2move model: %s\n", e.msg), 2;
+    s.device = dp.model;
   }
   mjModel *m = model_load(&s, &e);
   if (!m) {

@@ -43,11 +43,15 @@ static int find_indices(env_t *e, d2m_err *err) {
     e->hinge_dadr[e->nhinge++] = m->jnt_dofadr[j];
   }
   if (m->nu > ENV_MAX_MUSCLE) return err_set(err, "env: %d actuators, at most %d", m->nu, ENV_MAX_MUSCLE);
-  e->nmus = m->nu;
-  for (int i = 0; i < m->nu; i++) {
+  /* the muscles first; assistive devices (exo_*, envs/device.h) may follow them */
+  for (e->nmus = 0; e->nmus < m->nu && m->actuator_gaintype[e->nmus] == mjGAIN_MUSCLE;) e->nmus++;
+  for (int i = e->nmus; i < m->nu; i++) {
+    const char *nm = mj_id2name(m, mjOBJ_ACTUATOR, i);
+    if (!nm || strncmp(nm, "exo_", 4))
+      return err_set(err, "env: actuator %d ('%s') is not a muscle", i, nm ? nm : "");
+  }
+  for (int i = 0; i < e->nmus; i++) {
     const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
-    if (m->actuator_gaintype[i] != mjGAIN_MUSCLE)
-      return err_set(err, "env: actuator %d ('%s') is not a muscle", i, mj_id2name(m, mjOBJ_ACTUATOR, i));
     double L0 = (lr[1] - lr[0]) / (g[1] - g[0]);
     e->mus_L0[i] = L0 > 1e-6 ? L0 : 1e-6;
     /* MuJoCo's rule: F0 = gainprm[2], or scale / acc0 when it is negative. */
@@ -232,6 +236,15 @@ static void pose_lengths(env_t *e, const double *qpos) {
   }
 }
 
+/* Assistive devices: a controller when the model has device actuators. */
+static int setup_device(env_t *e, d2m_err *err) {
+  if (e->nmus == e->m->nu) return 0;
+  if (e->p.im_preload_so || e->p.im_ff_so)
+    return err_set(err, "env: imitate.act_preload/feedforward = so is not available with an assistive device");
+  e->dev = xcalloc(1, sizeof *e->dev);
+  return dev_init(e->dev, &e->p.dev, e->m, err) < 0 ? -1 : 0;
+}
+
 static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref, const motionlib *lib,
                      d2m_err *err) {
   if (env_params_check(p, err)) return NULL;
@@ -247,7 +260,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   }
   e->d = mj_makeData(e->m);
   e->term_dist = p->im_term_dist;
-  if (find_indices(e, err)) goto fail;
+  if (find_indices(e, err) || setup_device(e, err)) goto fail;
   key_frame(e);
   upright_pose(e);
   int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
@@ -310,6 +323,7 @@ void env_free(env_t *e) {
     motionlib_free(e->lib_owned);
     free(e->lib_owned);
   }
+  free(e->dev);
   free(e->geom_side);
   free(e->qpos_key);
   free(e->qpos_up);
@@ -383,7 +397,8 @@ static void episode_start(env_t *e) {
   /* Muscles at rest are not silent: zero activations let the body sag for the ~10 ms (tau_act) it
    * takes the first excitations to build force. */
   if (e->p.act_preload)
-    for (int i = 0; i < e->m->na; i++) d->act[i] = e->p.excitation_baseline;
+    for (int i = 0; i < e->nmus; i++) d->act[i] = e->p.excitation_baseline;
+  if (e->dev) dev_reset(e->dev);
   schedule_push(e, 0);
   if (e->so_act) preload_so(e);
   env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
@@ -538,7 +553,9 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   for (int s = 0; s < e->p.substeps && ok; s++) {
     /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
     if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e);
+    if (e->dev) dev_control(e->dev, m, d);
     mj_step2(m, d);
+    if (e->dev) dev_after_step(e->dev, m, d, e->geom_side);
     if (e->substep_fn) e->substep_fn(e->substep_user, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
     env_forward_qpos(e, 1);
@@ -568,6 +585,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
 
 int env_obs_size(const env_t *e) { return e->obs_size; }
 int env_act_size(const env_t *e) { return e->nmus; }
+const struct dev_sys *env_device(const env_t *e) { return e->dev; }
 int env_obs_nblocks(const env_t *e) { return e->nblocks; }
 const char *env_obs_block(const env_t *e, int i, int *size) {
   if (i < 0 || i >= e->nblocks) return NULL;

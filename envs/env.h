@@ -110,6 +110,8 @@ long env_ref_frame(const env_t *e);
  * --opensim --rate sim). NULL removes it. Not used in training. */
 typedef void (*env_substep_hook)(void *user, const mjData *d);
 void env_set_substep_hook(env_t *e, env_substep_hook fn, void *user);
+/* The assistive devices' controllers and outcomes (envs/device.h), NULL when the model has none. */
+const struct dev_sys *env_device(const env_t *e);
 /* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
  * maximum (sum of the task's weights). */
 double env_track_dist(const env_t *e);

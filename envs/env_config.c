@@ -63,6 +63,7 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->motion_cyclic = !strcmp(c->imitate_cyclic, "auto") ? -1 : !strcmp(c->imitate_cyclic, "true");
   p->im_preload_so = !strcmp(c->imitate_act_preload, "so");
   p->im_ff_so = !strcmp(c->imitate_feedforward, "so");
+  if (dev_params_from_cfg(c, &p->dev, err)) return -1;
   if (!strcmp(c->imitate_motion, "default")) {
     p->motion = ENV_MOTION_DEFAULT_GAIT;
   } else {
@@ -78,6 +79,9 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
   subj.actlimited = c->env_actlimited;
+  dev_params dev;
+  if (dev_params_from_cfg(c, &dev, err)) return NULL;
+  subj.device = dev.model;
   mjModel *m = model_load(&subj, err);
   /* The MJCF text rounds the timestep; the envs' own (control period / substeps, as env.c computes it)
    * lets them share this model instead of each holding a copy (about 1 MB per env). */

@@ -26,6 +26,7 @@ struct env_t {
   motionlib *lib_owned;
   int clip;                  /* index of ref in lib (0 without one) */
   rng_t rng;
+  dev_sys *dev;                /* assistive devices of the model (NULL: none) */
   env_substep_hook substep_fn; /* NULL, or called after every physics step (env_set_substep_hook) */
   void *substep_user;
 

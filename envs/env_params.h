@@ -6,6 +6,7 @@
 #define D2M_ENV_PARAMS_H
 
 #include "common/log.h"
+#include "envs/device.h"
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
 typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
@@ -78,6 +79,8 @@ typedef struct env_params {
   int im_preload_so;          /* 1: activations at episode start from static optimisation of the start frame */
   int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
                                * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */
+  dev_params dev;             /* assistive devices ([device] keys; envs/device.h): their controllers run in
+                               * env_step when the model has device actuators */
 } env_params;
 
 #define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */

@@ -196,6 +196,8 @@ static void state_walk(env_t *e, walker *c) {
   w_f64(c, d->mocap_pos, 3 * m->nmocap, "mocap_pos", 0);
   w_f64(c, d->mocap_quat, 4 * m->nmocap, "mocap_quat", 0);
   w_f64(c, d->userdata, m->nuserdata, "userdata", 0);
+  /* the devices' phase clocks and outcomes (envs/device.h: dev_dyn holds doubles only) */
+  if (e->dev) w_f64(c, (double *)&e->dev->s, (int)(sizeof e->dev->s / sizeof(double)), "device", 0);
 }
 
 enum { HDR_BYTES = 12, CRC_BYTES = 4 };

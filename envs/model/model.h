@@ -25,6 +25,44 @@
  * 75.7 kg (model_ref_mass_kg() gives the exact table sum). */
 #define MODEL_REF_HEIGHT_M 1.70
 
+/* Assistive devices generated into the model (envs/model/device.c), all off by default; with every
+ * device off the MJCF is byte-identical to the model without this option.
+ * An exoskeleton on a joint (ankle_angle_*, knee_angle_*) is
+ *   - a torque actuator `exo_<ankle or knee>_<side>` on that joint, after the 80 muscles: MuJoCo 2.2.2 keeps
+ *     stateful actuators last (no actuator_actadr), so the motor is a first-order filter whose state
+ *     the device controller sets together with ctrl (envs/device.h): the torque in N m acts at once,
+ *     ctrl and force limited to +-limit;
+ *   - its mass as two rigid parts welded to the segments it spans (bodies `exo_<joint>_<side>_<part>`
+ *     without joints: the segment masses stay as they are, the body gains the parts):
+ *       ankle: `shank` on tibia, 60% of the way from the knee to the ankle, a solid cylinder along
+ *              the tibia (radius 0.05 m, length 0.15 m); `foot` on calcn at its centre of mass, a
+ *              solid box along the foot (0.18 x 0.02 x 0.09 m);
+ *       knee:  `thigh` on femur, 70% of the way from the hip to the knee, and `shank` on tibia, 25%
+ *              of the way down, both cylinders of radius 0.07 m and length 0.15 m;
+ *     the inertia of a uniform solid of that shape and mass (cylinder: m r^2/2 about its axis,
+ *     m (3 r^2 + L^2)/12 across; box: m (b^2 + c^2)/12). Positions scale with the subject's
+ *     height, the shapes and masses are the device's own. */
+#define MODEL_DEV_RIGHT 1
+#define MODEL_DEV_LEFT 2
+typedef struct model_device {
+  int ankle, knee;                     /* sides: 0, MODEL_DEV_RIGHT, MODEL_DEV_LEFT or both (3) */
+  double ankle_limit, knee_limit;      /* N m, torque limit of the actuator */
+  double ankle_mass[2], knee_mass[2];  /* kg: ankle (shank, foot) part, knee (thigh, shank) part */
+} model_device;
+
+/* One rigid part of a device: its body name, parent body, mass (kg), position in the parent
+ * frame (m, subject-scaled) and principal inertia in the parent's axes (kg m^2). */
+typedef struct model_device_part {
+  char name[48];
+  const char *parent;
+  double mass, pos[3], inertia[3];
+} model_device_part;
+struct model_subject;
+/* The device parts of a subject (at most 8); returns their count. */
+int model_device_parts(const struct model_subject *s, model_device_part *out);
+/* Number of device actuators (exoskeleton joints) of a subject. */
+int model_device_nact(const struct model_subject *s);
+
 typedef struct model_subject {
   double height_m, mass_kg;
   double strength[MODEL_NMUSCLE];     /* peak force factor per muscle (1 = reference) */
@@ -33,6 +71,7 @@ typedef struct model_subject {
   int actlimited;                     /* 1 (default): muscle activations clamped to [0, 1] (actrange);
                                        * 0: MyoLegs' unlimited activations */
   char name[64];                      /* written into the model's name */
+  model_device device;                /* assistive devices (all off: the plain model) */
 } model_subject;
 
 /* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms, limited activations. */
