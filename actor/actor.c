@@ -129,7 +129,8 @@ static int recv_l2a(actor *a, MPI_Status *st) {
 }
 
 /* Clip weights of the learner's mining (imitate.mining): the library draws the next episodes' clips
- * by them. Between rollouts, so every env of this actor sees the same library for a whole batch. */
+ * by them (episodes under way keep their clip). They arrive with the policy: in sync mode between
+ * rollouts, in async mode between steps, like the weights themselves. */
 static void take_clip_weights(actor *a, const proto_weights *h) {
   size_t n = h->clip_weights.n;
   if (!n) return; /* mining off: the .list's weights stay */
