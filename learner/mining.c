@@ -75,6 +75,11 @@ void mining_weights(int n, const double *b, const double *counts, int stride, do
 }
 
 void mining_update(mining *m) {
+  if (m->unknown && !m->unknown_said) {
+    LOG_W("clip mining: %lld episodes name a clip beyond the %d of imitate.motion (an actor with another list?): "
+          "not counted", m->unknown, m->n);
+    m->unknown_said = 1;
+  }
   for (int i = 0; i < m->n; i++) {
     double *a = m->acc + (size_t)i * MINING_STATS, *u = m->upd + (size_t)i * MINING_STATS;
     for (int k = 0; k < MINING_STATS; k++) a[k] = m->decay * a[k] + u[k];

@@ -35,7 +35,8 @@ typedef struct mining {
   double *w;          /* [n] current sampling weights (sum 1) */
   double *acc;        /* [n][MINING_STATS] decayed counts and sums */
   double *upd;        /* [n][MINING_STATS] this update's */
-  long long unknown;  /* episodes naming a clip index >= n (a mismatched actor), ignored */
+  long long unknown;  /* episodes naming a clip index >= n (a mismatched actor), ignored; logged once */
+  int unknown_said;
 } mining;
 
 /* Clip names and list weights from imitate.motion (a .list; otherwise n = 0 and the rest is inert). */
