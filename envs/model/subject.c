@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,16 @@
 
 #include "envs/model/model.h"
 #include "envs/model/tables.h"
+
+/* Defaults of the impairment keys (a subject without them is unimpaired: gains 0, factors 1).
+ * Threshold: lengthening at 0.1 optimal fibre lengths per second before the spastic reflex fires,
+ * of the order of the velocity thresholds fitted to stretch tests in children with cerebral palsy
+ * (van der Krogt et al. 2016, J NeuroEng Rehabil 13:64, velocity-feedback spasticity model).
+ * Delay: 30 ms, a short-latency (spinal) stretch-reflex loop; Geyer & Herr 2010 (IEEE TNSRE 18:263)
+ * use 20 ms one-way for the ankle muscles' length feedback, i.e. about 40 ms a loop, and van der
+ * Krogt et al. 2016 use a 30 ms delay. */
+#define SUBJ_SPAS_THRESHOLD 0.1
+#define SUBJ_SPAS_DELAY_S 0.030
 
 double model_ref_mass_kg(void) {
   double m = 0;
@@ -21,7 +32,11 @@ void model_subject_default(model_subject *s) {
   memset(s, 0, sizeof *s);
   s->height_m = MODEL_REF_HEIGHT_M;
   s->mass_kg = model_ref_mass_kg();
-  for (int i = 0; i < MODEL_NMUSCLE; i++) s->strength[i] = s->tendon_slack[i] = 1.0;
+  for (int i = 0; i < MODEL_NMUSCLE; i++) {
+    s->strength[i] = s->tendon_slack[i] = s->lopt[i] = s->passive[i] = 1.0;
+    s->spas_threshold[i] = SUBJ_SPAS_THRESHOLD;
+  }
+  s->spas_delay_s = SUBJ_SPAS_DELAY_S;
   s->timestep = 0.001;
   s->actlimited = 1;
   snprintf(s->name, sizeof s->name, "reference");
@@ -45,7 +60,7 @@ double model_muscle_fmax(const model_subject *s, int i) {
   return model_tab_muscles[i].prm[2] * model_force_scale(s) * s->strength[i];
 }
 double model_muscle_lopt(const model_subject *s, int i) {
-  return model_tab_muscles[i].lopt * model_length_scale(s);
+  return model_tab_muscles[i].lopt * model_length_scale(s) * s->lopt[i];
 }
 double model_muscle_lslack(const model_subject *s, int i) {
   return model_tab_muscles[i].lslack * model_length_scale(s) * s->tendon_slack[i];
@@ -60,7 +75,22 @@ int model_subject_check(const model_subject *s, d2m_err *err) {
       return err_set(err, "strength.%s %g outside 0..10", model_muscle_name(i), s->strength[i]);
     if (!(s->tendon_slack[i] > 0 && s->tendon_slack[i] <= 10))
       return err_set(err, "tendon_slack.%s %g outside (0, 10]", model_muscle_name(i), s->tendon_slack[i]);
+    if (!(s->lopt[i] >= 0.3 && s->lopt[i] <= 2))
+      return err_set(err, "contracture.lopt.%s %g outside 0.3..2", model_muscle_name(i), s->lopt[i]);
+    if (!(s->passive[i] >= 0 && s->passive[i] <= 100))
+      return err_set(err, "contracture.passive.%s %g outside 0..100", model_muscle_name(i), s->passive[i]);
+    if (!(s->spas_gain[i] >= 0 && s->spas_gain[i] <= 100))
+      return err_set(err, "spasticity.gain.%s %g outside 0..100", model_muscle_name(i), s->spas_gain[i]);
+    if (!(s->spas_threshold[i] >= 0 && s->spas_threshold[i] <= 100))
+      return err_set(err, "spasticity.threshold.%s %g outside 0..100", model_muscle_name(i), s->spas_threshold[i]);
   }
+  if (!(s->spas_delay_s >= 0 && s->spas_delay_s <= 0.2))
+    return err_set(err, "spasticity.delay_s %g outside 0..0.2", s->spas_delay_s);
+  if (!(s->motor_noise >= 0 && s->motor_noise <= 2)) return err_set(err, "motor_noise %g outside 0..2", s->motor_noise);
+  if (!(s->obs_delay >= 0 && s->obs_delay <= 30)) return err_set(err, "obs_delay %d outside 0..30", s->obs_delay);
+  if (!(s->syn_mix >= 0 && s->syn_mix <= 1)) return err_set(err, "synergy.mix %g outside 0..1", s->syn_mix);
+  if (s->syn_side != 0 && s->syn_side != 1) return err_set(err, "synergy.side %d is neither right nor left", s->syn_side);
+  if (s->syn_k < 0 || s->syn_k > MODEL_SYN_MAX) return err_set(err, "synergy: %d synergies, at most %d", s->syn_k, MODEL_SYN_MAX);
   return 0;
 }
 
@@ -88,24 +118,71 @@ static int set_factor(double *factor, const char *pattern, double x) {
   return n;
 }
 
+/* synergy.file: a path relative to the subject file's folder unless absolute. */
+static int synergy_key(model_subject *s, const char *path, int line, const char *key, const char *val, d2m_err *err) {
+  if (!strcmp(key, "synergy.side")) {
+    if (!strcmp(val, "right")) s->syn_side = 0;
+    else if (!strcmp(val, "left")) s->syn_side = 1;
+    else return err_set(err, "%s:%d: %s: '%s' is neither right nor left", path, line, key, val);
+    if (s->syn_k) return err_set(err, "%s:%d: %s: give the side before synergy.file (the file is read for it)", path, line, key);
+    return 0;
+  }
+  const char *slash = strrchr(path, '/');
+  int dir = val[0] != '/' && slash ? (int)(slash - path + 1) : 0;
+  if ((size_t)dir + strlen(val) >= sizeof s->syn_file) return err_set(err, "%s:%d: %s: path too long", path, line, key);
+  snprintf(s->syn_file, sizeof s->syn_file, "%.*s%s", dir, path, val);
+  d2m_err e2;
+  if (model_synergy_load(s->syn_file, s, &e2)) return err_set(err, "%s:%d: %s: %s", path, line, key, e2.msg);
+  return 0;
+}
+
+/* The per-muscle factor array a key names (prefix + muscle pattern), or NULL. */
+static double *muscle_array(model_subject *s, const char *key, const char **pattern) {
+  static const struct {
+    const char *prefix;
+    size_t off;
+  } k[] = {{"strength.", offsetof(model_subject, strength)},
+           {"tendon_slack.", offsetof(model_subject, tendon_slack)},
+           {"contracture.lopt.", offsetof(model_subject, lopt)},
+           {"contracture.passive.", offsetof(model_subject, passive)},
+           {"spasticity.gain.", offsetof(model_subject, spas_gain)},
+           {"spasticity.threshold.", offsetof(model_subject, spas_threshold)}};
+  for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+    if (!strncmp(key, k[i].prefix, strlen(k[i].prefix))) {
+      *pattern = key + strlen(k[i].prefix);
+      return (double *)((char *)s + k[i].off);
+    }
+  return NULL;
+}
+
 static int apply_line(model_subject *s, const char *path, int line, char *key, char *val, d2m_err *err) {
   if (!strcmp(key, "name")) {
     snprintf(s->name, sizeof s->name, "%s", val);
     return 0;
   }
+  if (!strcmp(key, "synergy.file") || !strcmp(key, "synergy.side")) return synergy_key(s, path, line, key, val, err);
   char *end;
   errno = 0;
   double x = strtod(val, &end);
   if (end == val || *trim(end) || errno) return err_set(err, "%s:%d: %s: '%s' is not a number", path, line, key, val);
+  const char *pattern = NULL;
+  double *arr = muscle_array(s, key, &pattern);
   if (!strcmp(key, "height_m")) s->height_m = x;
   else if (!strcmp(key, "mass_kg")) s->mass_kg = x;
   else if (!strcmp(key, "timestep")) s->timestep = x;
-  else if (!strncmp(key, "strength.", 9)) {
-    if (!set_factor(s->strength, key + 9, x)) return err_set(err, "%s:%d: %s: no such muscle", path, line, key);
-  } else if (!strncmp(key, "tendon_slack.", 13)) {
-    if (!set_factor(s->tendon_slack, key + 13, x)) return err_set(err, "%s:%d: %s: no such muscle", path, line, key);
+  else if (!strcmp(key, "spasticity.delay_s")) s->spas_delay_s = x;
+  else if (!strcmp(key, "motor_noise")) s->motor_noise = x;
+  else if (!strcmp(key, "synergy.mix")) s->syn_mix = x;
+  else if (!strcmp(key, "obs_delay")) {
+    if (x != floor(x) || fabs(x) > 1e6) return err_set(err, "%s:%d: %s: '%s' is not a whole number of steps", path, line, key, val);
+    s->obs_delay = (int)x;
+  } else if (arr) {
+    if (!set_factor(arr, pattern, x)) return err_set(err, "%s:%d: %s: no such muscle", path, line, key);
   } else {
-    return err_set(err, "%s:%d: %s: unknown key (height_m, mass_kg, timestep, name, strength.M, tendon_slack.M)",
+    return err_set(err,
+                   "%s:%d: %s: unknown key (height_m, mass_kg, timestep, name, strength.M, tendon_slack.M, "
+                   "contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M, "
+                   "spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side, synergy.mix)",
                    path, line, key);
   }
   d2m_err e2;
@@ -163,6 +240,7 @@ int model_subject_load(const char *path, model_subject *s, d2m_err *err) {
     rc = apply_line(s, path, line, key, trim(eq + 1), err);
   }
   if (!rc && ferror(f)) rc = err_set(err, "%s: read error: %s", path, strerror(errno));
+  if (!rc && s->syn_mix > 0 && !s->syn_k) rc = err_set(err, "%s: synergy.mix = %g needs a synergy.file", path, s->syn_mix);
   free(seen);
   fclose(f);
   return rc;
