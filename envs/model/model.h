@@ -75,6 +75,12 @@ int model_subject_check(const model_subject *s, d2m_err *err);
 int model_synergy_load(const char *path, model_subject *s, d2m_err *err);
 /* Writes s->syn_w (side s->syn_side, k = s->syn_k) in that format. */
 int model_synergy_write(const char *path, const model_subject *s, d2m_err *err);
+/* Fits k synergies of side s->syn_side by non-negative matrix factorisation (Lee & Seung 2001,
+ * `iters` multiplicative-update sweeps, deterministic) to excitations act[t * stride + muscle],
+ * t < n (e.g. static optimisation's activations, envs/motion/so.h); fills s->syn_w (columns scaled
+ * to a largest weight of 1) and s->syn_k, and the variance accounted for, 1 - |X - WH|^2 / |X|^2. */
+int model_synergy_fit(model_subject *s, const double *act, int n, int stride, int k, int iters, double *vaf,
+                      d2m_err *err);
 
 double model_ref_mass_kg(void);
 double model_length_scale(const model_subject *s);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "envs/model/model.h"
 
 #define SIDE_N (MODEL_NMUSCLE / 2)
@@ -124,5 +125,79 @@ int model_synergy_write(const char *path, const model_subject *s, d2m_err *err) 
   }
   int bad = ferror(f);
   if (fclose(f) || bad) return err_set(err, "%s: write error", path);
+  return 0;
+}
+
+/* Euclidean NMF by multiplicative updates (Lee & Seung 2001, "Algorithms for non-negative matrix
+ * factorization", NIPS 13): X [SIDE_N x n] ~ W [SIDE_N x k] H [k x n], W's columns scaled to a
+ * largest weight of 1 after every sweep. Deterministic start (a fixed splitmix64 sequence). */
+#define NMF_EPS 1e-12
+static void nmf_sweep(const double *X, double *W, double *H, int n, int k, double *num, double *den) {
+  for (int j = 0; j < k; j++) /* H <- H (W'X) / (W'W H) */
+    for (int t = 0; t < n; t++) {
+      double a = 0, b = 0;
+      for (int i = 0; i < SIDE_N; i++) {
+        double wh = 0;
+        for (int p = 0; p < k; p++) wh += W[i * k + p] * H[p * n + t];
+        a += W[i * k + j] * X[i * n + t];
+        b += W[i * k + j] * wh;
+      }
+      num[j * n + t] = a, den[j * n + t] = b;
+    }
+  for (int q = 0; q < k * n; q++) H[q] *= num[q] / (den[q] + NMF_EPS);
+  for (int i = 0; i < SIDE_N; i++) /* W <- W (X H') / (W H H') */
+    for (int j = 0; j < k; j++) {
+      double a = 0, b = 0;
+      for (int t = 0; t < n; t++) {
+        double wh = 0;
+        for (int p = 0; p < k; p++) wh += W[i * k + p] * H[p * n + t];
+        a += X[i * n + t] * H[j * n + t];
+        b += wh * H[j * n + t];
+      }
+      W[i * k + j] *= a / (b + NMF_EPS);
+    }
+  for (int j = 0; j < k; j++) { /* scale: W's column max 1, H's row takes the factor */
+    double mx = 0;
+    for (int i = 0; i < SIDE_N; i++) mx = W[i * k + j] > mx ? W[i * k + j] : mx;
+    if (!(mx > 0)) continue;
+    for (int i = 0; i < SIDE_N; i++) W[i * k + j] /= mx;
+    for (int t = 0; t < n; t++) H[j * n + t] *= mx;
+  }
+}
+
+int model_synergy_fit(model_subject *s, const double *act, int n, int stride, int k, int iters, double *vaf,
+                      d2m_err *err) {
+  if (k < 1 || k > MODEL_SYN_MAX) return err_set(err, "synergies: k = %d outside 1..%d", k, MODEL_SYN_MAX);
+  if (n < k) return err_set(err, "synergies: %d frames, fewer than the %d synergies", n, k);
+  double *X = malloc(sizeof(double) * (size_t)SIDE_N * n), *H = malloc(sizeof(double) * (size_t)k * n);
+  double *num = malloc(sizeof(double) * (size_t)k * n), *den = malloc(sizeof(double) * (size_t)k * n);
+  double W[SIDE_N * MODEL_SYN_MAX], xx = 0, mean = 0;
+  D2M_CHECK(X && H && num && den, "out of memory fitting synergies");
+  for (int i = 0; i < SIDE_N; i++)
+    for (int t = 0; t < n; t++) {
+      double x = act[(size_t)t * stride + s->syn_side * SIDE_N + i];
+      if (!(x >= 0 && isfinite(x))) x = 0; /* excitations are non-negative; a bad sample counts as 0 */
+      X[i * n + t] = x, xx += x * x, mean += x;
+    }
+  mean /= (double)SIDE_N * n;
+  uint64_t z = 0x5eed5eedULL;
+  for (int q = 0; q < SIDE_N * k; q++) W[q] = 0.1 + 0.9 * (double)(rng_splitmix64(&z) >> 11) / 9007199254740992.0;
+  for (int q = 0; q < k * n; q++) H[q] = mean * (0.1 + 0.9 * (double)(rng_splitmix64(&z) >> 11) / 9007199254740992.0);
+  for (int it = 0; it < iters; it++) nmf_sweep(X, W, H, n, k, num, den);
+  double rr = 0;
+  for (int i = 0; i < SIDE_N; i++)
+    for (int t = 0; t < n; t++) {
+      double wh = 0;
+      for (int p = 0; p < k; p++) wh += W[i * k + p] * H[p * n + t];
+      rr += (X[i * n + t] - wh) * (X[i * n + t] - wh);
+    }
+  free(X), free(H), free(num), free(den);
+  *vaf = xx > 0 ? 1 - rr / xx : 0;
+  double w[SIDE_N][MODEL_SYN_MAX] = {{0}};
+  for (int i = 0; i < SIDE_N; i++)
+    for (int j = 0; j < k; j++) w[i][j] = W[i * k + j] > 1e-9 ? W[i * k + j] : 0; /* multiplicative updates only approach 0 */
+  if (!full_rank(w, k)) return err_set(err, "synergies: the %d fitted synergies are linearly dependent (fewer would do)", k);
+  memcpy(s->syn_w, w, sizeof w);
+  s->syn_k = k;
   return 0;
 }

@@ -315,11 +315,11 @@ Test(impair, subject_vector_in_observation_and_randomisation_in_range) {
 
 /* ---- the example subject ---- */
 
-Test(impair, hemiparetic_example_loads_and_runs) {
+static void run_example(const char *file, int synergies) {
   const char *root = getenv("D2M_SOURCE_ROOT");
   cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
   char path[600], set[700];
-  snprintf(path, sizeof path, "%s/configs/subjects/hemiparetic_r.subject", root);
+  snprintf(path, sizeof path, "%s/configs/subjects/%s", root, file);
   snprintf(set, sizeof set, "env.subject=%s", path);
   cfg_t cfg;
   d2m_err e;
@@ -333,6 +333,8 @@ Test(impair, hemiparetic_example_loads_and_runs) {
   float v[ENV_SUBJECT_OBS];
   env_subject_vector(env, v);
   cr_assert(v[0] == 0.5f && v[1] == 1.0f && v[2] > 0 && v[3] == 0, "strength %g/%g, spasticity %g/%g", v[0], v[1], v[2], v[3]);
+  cr_assert_eq(p.subject.syn_k, synergies ? 4 : 0, "%s: synergies", file);
+  cr_assert(v[7] == (synergies ? 0.5f : 0) && v[8] == 0, "synergy mix %g/%g", v[7], v[8]);
   int sr = model_muscle_index("soleus_r"), sl = model_muscle_index("soleus_l");
   cr_assert_float_eq(m->actuator_gainprm[mjNGAIN * sr + 2], 0.5 * m->actuator_gainprm[mjNGAIN * sl + 2],
                      0.02 * m->actuator_gainprm[mjNGAIN * sl + 2], "the right soleus has half the left's force");
@@ -354,4 +356,9 @@ Test(impair, hemiparetic_example_loads_and_runs) {
   free(obs);
   env_free(env);
   mj_deleteModel(m);
+}
+
+Test(impair, hemiparetic_example_loads_and_runs) {
+  run_example("hemiparetic_r.subject", 0);
+  run_example("hemiparetic_r_synergies.subject", 1); /* its synergy file, relative to it */
 }

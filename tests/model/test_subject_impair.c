@@ -185,3 +185,52 @@ Test(subject_impair, contracture_shifts_passive_force_length) {
   mj_deleteModel(ref);
   mj_deleteModel(con);
 }
+
+/* NMF: excitations made of k known non-negative synergies are fitted with VAF ~ 1, and the fitted
+ * synergies span the true ones; fewer synergies account for less. */
+Test(subject_impair, synergy_fit_recovers_known_synergies) {
+  enum { H = MODEL_NMUSCLE / 2, N = 60, K = 3 };
+  double w0[H][K], act[N][MODEL_NMUSCLE];
+  for (int i = 0; i < H; i++)
+    for (int j = 0; j < K; j++) w0[i][j] = (i % (K + 1) == j) ? 1.0 : ((i * 3 + j * 5) % 7) / 20.0;
+  for (int t = 0; t < N; t++)
+    for (int i = 0; i < MODEL_NMUSCLE; i++) {
+      act[t][i] = i < H ? 0 : 0.3; /* the right side is fitted (syn_side 0) */
+      for (int j = 0; i < H && j < K; j++) act[t][i] += w0[i][j] * 0.2 * (1 + sin(0.3 * t + 2.1 * j));
+    }
+  model_subject s;
+  model_subject_default(&s);
+  d2m_err e = {{0}};
+  double vaf;
+  cr_assert_eq(model_synergy_fit(&s, &act[0][0], N, MODEL_NMUSCLE, K, 3000, &vaf, &e), 0, "%s", e.msg);
+  cr_expect_eq(s.syn_k, K);
+  cr_expect(vaf > 0.999, "VAF %g with the true number of synergies", vaf);
+  for (int j = 0; j < K; j++) { /* each true synergy in the span of the fitted ones (least squares via normal equations) */
+    double g[K][K + 1] = {{0}};
+    for (int a = 0; a < K; a++) {
+      for (int b = 0; b < K; b++)
+        for (int i = 0; i < H; i++) g[a][b] += s.syn_w[i][a] * s.syn_w[i][b];
+      for (int i = 0; i < H; i++) g[a][K] += s.syn_w[i][a] * w0[i][j];
+    }
+    for (int c = 0; c < K; c++)
+      for (int r = 0; r < K; r++)
+        if (r != c) {
+          double f = g[r][c] / g[c][c];
+          for (int q = 0; q <= K; q++) g[r][q] -= f * g[c][q];
+        }
+    double res = 0, nn = 0;
+    for (int i = 0; i < H; i++) {
+      double y = 0;
+      for (int a = 0; a < K; a++) y += s.syn_w[i][a] * g[a][K] / g[a][a];
+      res += (y - w0[i][j]) * (y - w0[i][j]), nn += w0[i][j] * w0[i][j];
+    }
+    cr_expect(sqrt(res / nn) < 0.02, "true synergy %d: relative residual %g", j, sqrt(res / nn));
+  }
+  for (int i = 0; i < H; i++)
+    for (int j = 0; j < K; j++) cr_expect(s.syn_w[i][j] >= 0 && s.syn_w[i][j] <= 1);
+  double vaf2;
+  cr_assert_eq(model_synergy_fit(&s, &act[0][0], N, MODEL_NMUSCLE, 2, 3000, &vaf2, &e), 0, "%s", e.msg);
+  cr_expect(vaf2 < vaf - 1e-3, "two synergies should account for less (%g vs %g)", vaf2, vaf);
+  cr_expect_eq(model_synergy_fit(&s, &act[0][0], N, MODEL_NMUSCLE, 9, 10, &vaf2, &e), -1);
+  cr_expect(strstr(e.msg, "k = 9"), "%s", e.msg);
+}
