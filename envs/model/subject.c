@@ -13,14 +13,21 @@
 #include "envs/model/tables.h"
 
 /* Defaults of the impairment keys (a subject without them is unimpaired: gains 0, factors 1).
- * Threshold: lengthening at 0.1 optimal fibre lengths per second before the spastic reflex fires,
- * of the order of the velocity thresholds fitted to stretch tests in children with cerebral palsy
- * (van der Krogt et al. 2016, J NeuroEng Rehabil 13:64, velocity-feedback spasticity model).
- * Delay: 30 ms, a short-latency (spinal) stretch-reflex loop; Geyer & Herr 2010 (IEEE TNSRE 18:263)
- * use 20 ms one-way for the ankle muscles' length feedback, i.e. about 40 ms a loop, and van der
- * Krogt et al. 2016 use a 30 ms delay. */
+ * The reflex's form (excitation from lengthening velocity above a threshold, times a gain, after a
+ * delay) is the velocity-feedback spasticity model of van der Krogt et al. 2016 (J NeuroEng Rehabil
+ * 13:64), who derive the threshold per subject from stretch tests and fit the gain.
+ * Threshold: 0.1 optimal fibre lengths per second, an illustrative value well below gait's
+ * stretch velocities (about 1 L0/s), so that only stretch faster than slow posture changes fires.
+ * Delay: 30 ms, the latency of the short-latency (spinal) stretch reflex in the leg muscles (about
+ * 30-40 ms in soleus); Geyer & Herr 2010 (IEEE TNSRE 18:263) use 20 ms for the ankle muscles'
+ * reflex loops. */
 #define SUBJ_SPAS_THRESHOLD 0.1
 #define SUBJ_SPAS_DELAY_S 0.030
+/* The other impairment keys default to the unimpaired reference: contracture factors 1 (Rajagopal
+ * et al. 2016's fibre lengths and MyoLegs' passive force), motor_noise 0 (the noise's form, std
+ * proportional to the excitation, is Harris & Wolpert 1998, Nature 394:780; Jones, Hamilton &
+ * Wolpert 2002, J Neurophysiol 88:1533, measure force coefficients of variation of a few percent),
+ * obs_delay 0 (the policy sees the state of the step it acts in), no synergy constraint. */
 
 double model_ref_mass_kg(void) {
   double m = 0;
