@@ -14,7 +14,7 @@
  *              mocap_pos, mocap_quat, userdata
  *   [impairments only (envs/impair.h): i32 spastic, velocity delay, observation ring size;
  *    f64 strength_f, reflex_add, mass_f, friction_f; i64 obs_delay, vhead, ohead;
- *    f64 velocity ring; f32 observation ring]
+ *    f64 velocity ring; f32 observation ring; i32 fatigue; [fatigue: f64 MA, MF, MR per muscle]]
  *   u32 CRC-32C of everything before it.
  * One walk over the fields (state_walk) serves sizing, saving, checking and loading, so the four
  * cannot disagree on the layout. The rest of mjData is derived: env_step ends each substep with
@@ -162,6 +162,12 @@ static void impair_walk(env_t *e, walker *c) {
   w_i64(c, &im->ohead, 0, 0x7fffffffffffffffL, "observation ring head");
   if (im->vring) w_f64(c, im->vring, (im->vdelay + 1) * e->nmus, "reflex velocity ring", 0);
   if (im->oring) w_f32(c, im->oring, (im->kmax + 1) * e->obs_size, "observation ring");
+  w_shape_i32(c, im->fatigue, "fatigue");
+  if (im->fatigue) {
+    w_f64(c, im->ma, e->nmus, "fatigue MA", 0);
+    w_f64(c, im->mf, e->nmus, "fatigue MF", 0);
+    w_f64(c, im->mr, e->nmus, "fatigue MR", 0);
+  }
 }
 
 static void state_walk(env_t *e, walker *c) {

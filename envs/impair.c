@@ -81,14 +81,15 @@ int impair_create(env_t *e, d2m_err *err) {
   for (int i = 0; i < e->nmus && i < MODEL_NMUSCLE; i++) spastic |= s->spas_gain[i] > 0;
   int syn = s->syn_mix > 0 && s->syn_k > 0;
   int kmax = s->obs_delay > p->dr_obs_delay[1] ? s->obs_delay : p->dr_obs_delay[1];
-  if (!spastic && !syn && !kmax && !(s->motor_noise > 0) && !dr_on(p) && !p->obs_subject) return 0;
-  if ((spastic || syn || s->motor_noise > 0) && e->nmus != MODEL_NMUSCLE)
+  if (!spastic && !syn && !kmax && !(s->motor_noise > 0) && !s->fatigue && !dr_on(p) && !p->obs_subject) return 0;
+  if ((spastic || syn || s->motor_noise > 0 || s->fatigue) && e->nmus != MODEL_NMUSCLE)
     return err_set(err, "env.subject: impairments need the project's %d-muscle model, this one has %d", MODEL_NMUSCLE,
                    e->nmus);
   env_impair *im = xcalloc(1, sizeof *im);
   e->imp = im;
   im->dr = dr_on(p);
   im->spastic = spastic;
+  im->fatigue = s->fatigue;
   im->kmax = kmax;
   if (syn && synergy_pinv(im, s, err)) return -1;
   if (spastic) {
@@ -151,6 +152,12 @@ void impair_episode(env_t *e) {
   im->vhead = 0;
   if (im->vring) memset(im->vring, 0, sizeof(double) * (size_t)(im->vdelay + 1) * (size_t)e->nmus);
   im->ohead = 0;
+  if (im->fatigue)
+    for (int i = 0; i < e->nmus; i++) {
+      im->ma[i] = e->p.act_preload ? e->p.excitation_baseline : 0;
+      im->mf[i] = 0;
+      im->mr[i] = 1 - im->ma[i];
+    }
 }
 
 /* Paretic side: u <- (1 - mix) u + mix W max(0, pinv u), the least-squares synergy activations
@@ -185,20 +192,39 @@ void impair_descending(env_t *e) {
   memcpy(im->u_desc, u, sizeof(double) * (size_t)e->nmus);
 }
 
+/* One explicit Euler step of the three-compartment model toward target load tl; returns MA. */
+static double fatigue_step(env_impair *im, int i, double tl, const model_subject *s, double dt) {
+  double ma = im->ma[i], mf = im->mf[i], mr = im->mr[i], c;
+  if (ma < tl) c = mr > tl - ma ? s->fat_L * (tl - ma) : s->fat_L * mr;
+  else c = s->fat_L * (tl - ma);
+  im->ma[i] = ma + dt * (c - s->fat_F * ma);
+  im->mf[i] = mf + dt * (s->fat_F * ma - s->fat_R * mf);
+  im->mr[i] = mr + dt * (-c + s->fat_R * mf);
+  return im->ma[i];
+}
+
 void impair_substep(env_t *e) {
   env_impair *im = e->imp;
-  if (!im || !im->spastic) return;
+  if (!im || !(im->spastic || im->fatigue)) return;
   const mjData *d = e->d;
   const model_subject *s = &e->p.subject;
   int n = e->nmus, slots = im->vdelay + 1;
-  double *now = im->vring + (size_t)(im->vhead % slots) * n;
-  for (int i = 0; i < n; i++) now[i] = d->actuator_velocity[i] / e->mus_L0[i];
-  /* the oldest slot holds v(t - D): written D steps ago, or still zero early in the episode */
-  const double *old = im->vring + (size_t)((im->vhead + 1) % slots) * n;
-  im->vhead++;
+  const double *old = NULL;
+  if (im->spastic) {
+    double *now = im->vring + (size_t)(im->vhead % slots) * n;
+    for (int i = 0; i < n; i++) now[i] = d->actuator_velocity[i] / e->mus_L0[i];
+    /* the oldest slot holds v(t - D): written D steps ago, or still zero early in the episode */
+    old = im->vring + (size_t)((im->vhead + 1) % slots) * n;
+    im->vhead++;
+  }
   for (int i = 0; i < n; i++) {
-    double over = old[i] - s->spas_threshold[i];
-    double x = im->u_desc[i] + (over > 0 ? (s->spas_gain[i] + im->reflex_add) * over : 0);
+    double x = im->u_desc[i];
+    if (old) {
+      double over = old[i] - s->spas_threshold[i];
+      x += over > 0 ? (s->spas_gain[i] + im->reflex_add) * over : 0;
+    }
+    x = x < 0 ? 0 : x > 1 ? 1 : x;
+    if (im->fatigue) x = fatigue_step(im, i, x, s, e->m->opt.timestep);
     e->d->ctrl[i] = x < 0 ? 0 : x > 1 ? 1 : x;
   }
 }

@@ -10,7 +10,12 @@
  * optimal fibre lengths per second (actuator_velocity / L0) D physics steps ago
  * (D = round(spasticity.delay_s / timestep); zero before the episode's first D steps). The
  * observation the policy gets is the one of obs_delay control steps ago (the episode's first
- * observation until then). */
+ * observation until then). With fatigue on, that excitation is the target load TL of a three-
+ * compartment model per muscle (active MA, fatigued MF, resting MR; Xia & Frey Law 2008), stepped
+ * by explicit Euler at the physics rate, and the muscle gets MA:
+ *   C = L (TL - MA) if MA < TL and MR > TL - MA;  C = L MR if MA < TL otherwise;  C = L (TL - MA) if MA >= TL
+ *   MA' = C - F MA,  MF' = F MA - R MF,  MR' = -C + R MF
+ * At an episode start MA = the activation the env starts with (env.act_preload), MF = 0, MR = 1 - MA. */
 #ifndef D2M_ENV_IMPAIR_H
 #define D2M_ENV_IMPAIR_H
 
@@ -27,6 +32,9 @@ typedef struct env_impair {
   long vhead;                /* physics steps taken this episode */
   double *vring;             /* [(vdelay + 1) * nmus] past normalised velocities */
   double u_desc[ENV_MAX_MUSCLE];
+  /* fatigue (Xia & Frey Law 2008): active, fatigued, resting fractions of each muscle's motor units */
+  int fatigue;
+  double ma[ENV_MAX_MUSCLE], mf[ENV_MAX_MUSCLE], mr[ENV_MAX_MUSCLE];
   /* observation delay */
   int kmax;                  /* ring holds kmax + 1 observations */
   long ohead;                /* observations written this episode */
@@ -46,7 +54,7 @@ void impair_free(env_t *e);
 void impair_episode(env_t *e);
 /* After ctrl holds the policy's excitations (or the PD law's): synergies and motor noise. */
 void impair_descending(env_t *e);
-/* Before each mj_step2: records the muscle velocities and adds the delayed stretch reflex. */
+/* Before each mj_step2: records the muscle velocities, adds the delayed stretch reflex, steps fatigue. */
 void impair_substep(env_t *e);
 /* After env_write_obs(e, obs): keeps the fresh observation and puts the delayed one in obs. */
 void impair_obs(env_t *e, float *obs);

@@ -46,6 +46,8 @@ typedef struct model_subject {
   double spas_threshold[MODEL_NMUSCLE]; /* spasticity.threshold.M: L0/s */
   double spas_delay_s;                /* spasticity.delay_s: reflex loop delay, s */
   double motor_noise;                 /* motor_noise: excitation noise std / excitation */
+  int fatigue;                        /* fatigue = on: three-compartment fatigue per muscle (Xia & Frey Law 2008) */
+  double fat_F, fat_R, fat_L;         /* fatigue.F, fatigue.R (1/s), fatigue.L (1/s, L_D = L_R) */
   int obs_delay;                      /* obs_delay: observation delay, control steps */
   int syn_side;                       /* synergy.side: 0 right (muscles *_r), 1 left */
   int syn_k;                          /* synergies in syn_w (0: no synergy constraint) */
@@ -62,7 +64,7 @@ void model_subject_default(model_subject *s);
  *   strength.*_r = 0.6        (a leading '*' matches every muscle name ending in the rest)
  *   contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M (per
  *   muscle or pattern), spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side,
- *   synergy.mix: the impairments (README.md, "Impaired subjects", gives units, defaults, sources).
+ *   synergy.mix, fatigue (on|off), fatigue.F, fatigue.R, fatigue.L: the impairments (README.md, "Impaired subjects", gives units, defaults, sources).
  * Errors name file:line:key. Returns 0 or -1. */
 int model_subject_load(const char *path, model_subject *s, d2m_err *err);
 /* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01, and the

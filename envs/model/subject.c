@@ -27,7 +27,13 @@
  * et al. 2016's fibre lengths and MyoLegs' passive force), motor_noise 0 (the noise's form, std
  * proportional to the excitation, is Harris & Wolpert 1998, Nature 394:780; Jones, Hamilton &
  * Wolpert 2002, J Neurophysiol 88:1533, measure force coefficients of variation of a few percent),
- * obs_delay 0 (the policy sees the state of the step it acts in), no synergy constraint. */
+ * obs_delay 0 (the policy sees the state of the step it acts in), no synergy constraint.
+ * Fatigue (off by default): the three-compartment model of Xia & Frey Law 2008 (J Biomech 41:3046)
+ * with L_D = L_R = 10 /s as there, and the fatigue and recovery rates Frey-Law, Looft & Heitsman
+ * 2012 (J Biomech 45:1803) fitted to endurance times of the knee: F = 0.01508 /s, R = 0.00149 /s. */
+#define SUBJ_FAT_F 0.01508
+#define SUBJ_FAT_R 0.00149
+#define SUBJ_FAT_L 10.0
 
 double model_ref_mass_kg(void) {
   double m = 0;
@@ -44,6 +50,7 @@ void model_subject_default(model_subject *s) {
     s->spas_threshold[i] = SUBJ_SPAS_THRESHOLD;
   }
   s->spas_delay_s = SUBJ_SPAS_DELAY_S;
+  s->fat_F = SUBJ_FAT_F, s->fat_R = SUBJ_FAT_R, s->fat_L = SUBJ_FAT_L;
   s->timestep = 0.001;
   s->actlimited = 1;
   snprintf(s->name, sizeof s->name, "reference");
@@ -94,6 +101,9 @@ int model_subject_check(const model_subject *s, d2m_err *err) {
   if (!(s->spas_delay_s >= 0 && s->spas_delay_s <= 0.2))
     return err_set(err, "spasticity.delay_s %g outside 0..0.2", s->spas_delay_s);
   if (!(s->motor_noise >= 0 && s->motor_noise <= 2)) return err_set(err, "motor_noise %g outside 0..2", s->motor_noise);
+  if (!(s->fat_F >= 0 && s->fat_F <= 10)) return err_set(err, "fatigue.F %g outside 0..10 /s", s->fat_F);
+  if (!(s->fat_R >= 0 && s->fat_R <= 10)) return err_set(err, "fatigue.R %g outside 0..10 /s", s->fat_R);
+  if (!(s->fat_L >= 0.1 && s->fat_L <= 100)) return err_set(err, "fatigue.L %g outside 0.1..100 /s", s->fat_L);
   if (!(s->obs_delay >= 0 && s->obs_delay <= 30)) return err_set(err, "obs_delay %d outside 0..30", s->obs_delay);
   if (!(s->syn_mix >= 0 && s->syn_mix <= 1)) return err_set(err, "synergy.mix %g outside 0..1", s->syn_mix);
   if (s->syn_side != 0 && s->syn_side != 1) return err_set(err, "synergy.side %d is neither right nor left", s->syn_side);
@@ -168,6 +178,11 @@ static int apply_line(model_subject *s, const char *path, int line, char *key, c
     return 0;
   }
   if (!strcmp(key, "synergy.file") || !strcmp(key, "synergy.side")) return synergy_key(s, path, line, key, val, err);
+  if (!strcmp(key, "fatigue")) {
+    if (strcmp(val, "on") && strcmp(val, "off")) return err_set(err, "%s:%d: %s: '%s' is neither on nor off", path, line, key, val);
+    s->fatigue = !strcmp(val, "on");
+    return 0;
+  }
   char *end;
   errno = 0;
   double x = strtod(val, &end);
@@ -180,6 +195,9 @@ static int apply_line(model_subject *s, const char *path, int line, char *key, c
   else if (!strcmp(key, "spasticity.delay_s")) s->spas_delay_s = x;
   else if (!strcmp(key, "motor_noise")) s->motor_noise = x;
   else if (!strcmp(key, "synergy.mix")) s->syn_mix = x;
+  else if (!strcmp(key, "fatigue.F")) s->fat_F = x;
+  else if (!strcmp(key, "fatigue.R")) s->fat_R = x;
+  else if (!strcmp(key, "fatigue.L")) s->fat_L = x;
   else if (!strcmp(key, "obs_delay")) {
     if (x != floor(x) || fabs(x) > 1e6) return err_set(err, "%s:%d: %s: '%s' is not a whole number of steps", path, line, key, val);
     s->obs_delay = (int)x;
@@ -189,7 +207,8 @@ static int apply_line(model_subject *s, const char *path, int line, char *key, c
     return err_set(err,
                    "%s:%d: %s: unknown key (height_m, mass_kg, timestep, name, strength.M, tendon_slack.M, "
                    "contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M, "
-                   "spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side, synergy.mix)",
+                   "spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side, synergy.mix, fatigue, "
+                   "fatigue.F, fatigue.R, fatigue.L)",
                    path, line, key);
   }
   d2m_err e2;

@@ -130,7 +130,7 @@ Test(env_state, resume_is_bit_identical_all_tasks) {
 
 /* The impairments' state too (envs/impair.h): the reflex's velocity ring, the observation delay
  * ring, motor noise from the env's stream, the episode's randomised strength, mass, friction,
- * reflex gain and delay, and the subject block of the observation. */
+ * reflex gain and delay, the fatigue compartments, and the subject block of the observation. */
 Test(env_state, resume_is_bit_identical_impaired) {
   for (int task = 0; task < 3; task += 2) {
     env_params p = params_for((env_task)task);
@@ -141,6 +141,8 @@ Test(env_state, resume_is_bit_identical_impaired) {
     q.push_force = p.push_force, q.push_interval = p.push_interval;
     for (int i = 0; i < MODEL_NMUSCLE / 2; i++) q.subject.spas_gain[i] = 0.5, q.subject.strength[i] = 0.5;
     q.subject.motor_noise = 0.1;
+    q.subject.fatigue = 1;
+    q.subject.fat_F = 1; /* fast enough to move MF within the window */
     q.subject.spas_delay_s = 0.04;
     check_resume(&q, task);
   }

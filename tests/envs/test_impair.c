@@ -362,3 +362,45 @@ Test(impair, hemiparetic_example_loads_and_runs) {
   run_example("hemiparetic_r.subject", 0);
   run_example("hemiparetic_r_synergies.subject", 1); /* its synergy file, relative to it */
 }
+
+/* ---- fatigue ---- */
+
+/* The muscles get MA of the three-compartment model (Xia & Frey Law 2008) driven by the excitation:
+ * the recorded excitations equal this independent Euler integration step for step, sustained
+ * excitation fatigues (MA falls below the target), and MA + MF + MR stays 1. */
+Test(impair, fatigue_three_compartments) {
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0");
+  p.subject.fatigue = 1;
+  p.subject.fat_F = 10, p.subject.fat_R = 0.2, p.subject.fat_L = 10; /* fast, to see it within an episode */
+  env_t *e = make(&p);
+  double L0[MODEL_NMUSCLE] = {0};
+  for (int i = 0; i < MODEL_NMUSCLE; i++) L0[i] = 1;
+  rec *r = calloc(1, sizeof *r);
+  r->L0 = L0;
+  env_set_substep_hook(e, record, r);
+  env_reset(e, 4);
+  float a[MODEL_NMUSCLE], obs[4096];
+  for (int i = 0; i < MODEL_NMUSCLE; i++) a[i] = logitf(0.4);
+  double tl = 1 / (1 + exp(-(double)a[0])), dt = env_model(e)->opt.timestep;
+  env_step_out out = {.obs = obs};
+  for (int t = 0; t < 80; t++) {
+    env_step(e, a, &out);
+    if (out.done) break;
+  }
+  cr_assert(r->n >= 100, "need some physics steps (%d)", r->n);
+  double ma = p.excitation_baseline, mf = 0, mr = 1 - ma, peak = 0;
+  const double F = 10, R = 0.2, L = 10;
+  for (int t = 0; t < r->n; t++) {
+    double c = ma < tl ? (mr > tl - ma ? L * (tl - ma) : L * mr) : L * (tl - ma);
+    double ma1 = ma + dt * (c - F * ma), mf1 = mf + dt * (F * ma - R * mf), mr1 = mr + dt * (-c + R * mf);
+    ma = ma1, mf = mf1, mr = mr1;
+    cr_assert(fabs(ma + mf + mr - 1) < 1e-12);
+    for (int i = 0; i < MODEL_NMUSCLE; i++)
+      cr_assert(fabs(r->ctrl[t][i] - ma) < 1e-12, "step %d muscle %d: %.15g, expected MA %.15g", t, i, r->ctrl[t][i], ma);
+    peak = ma > peak ? ma : peak;
+  }
+  cr_assert(peak > 0.15 && peak < tl, "MA rises toward the target %g (peak %g)", tl, peak);
+  cr_assert(r->ctrl[r->n - 1][0] < 0.9 * peak, "sustained excitation fatigues: %g at the end, peak %g", r->ctrl[r->n - 1][0], peak);
+  free(r);
+  env_free(e);
+}

@@ -49,7 +49,8 @@ Test(subject_impair, keys_and_defaults) {
   const char *p = put("a.subject", "spasticity.gain.*_r = 2\nspasticity.threshold.soleus_r = 0.3\n"
                                      "spasticity.delay_s = 0.04\ncontracture.lopt.gasmed_l = 0.85\n"
                                      "contracture.passive.*_l = 3\nmotor_noise = 0.1\nobs_delay = 2\n"
-                                     "synergy.side = right\nsynergy.file = syn.txt\nsynergy.mix = 0.7\n");
+                                     "synergy.side = right\nsynergy.file = syn.txt\nsynergy.mix = 0.7\n"
+                                     "fatigue = on\nfatigue.F = 0.02\nfatigue.R = 0.003\nfatigue.L = 8\n");
   model_subject s;
   d2m_err e = {{0}};
   cr_assert_eq(model_subject_load(p, &s, &e), 0, "%s", e.msg);
@@ -63,12 +64,14 @@ Test(subject_impair, keys_and_defaults) {
   }
   cr_expect(s.spas_delay_s == 0.04 && s.motor_noise == 0.1 && s.obs_delay == 2 && s.syn_mix == 0.7);
   cr_expect(s.syn_side == 0 && s.syn_k == 3);
+  cr_expect(s.fatigue == 1 && s.fat_F == 0.02 && s.fat_R == 0.003 && s.fat_L == 8);
   cr_expect_eq(s.syn_w[5][1], ((5 * 7 + 3) % 5) / 4.0);
   /* the defaults: unimpaired, threshold 0.1 L0/s, delay 30 ms */
   model_subject d;
   model_subject_default(&d);
   cr_expect(d.spas_gain[3] == 0 && d.spas_threshold[3] == 0.1 && d.spas_delay_s == 0.030 && d.motor_noise == 0 &&
             d.obs_delay == 0 && d.syn_mix == 0 && d.syn_k == 0 && d.lopt[3] == 1 && d.passive[3] == 1);
+  cr_expect(d.fatigue == 0 && d.fat_F == 0.01508 && d.fat_R == 0.00149 && d.fat_L == 10, "fatigue off, knee rates");
 }
 
 /* Bad input: an error naming file:line and the key, never a crash. */
@@ -89,6 +92,8 @@ Test(subject_impair, errors_name_file_line_key) {
       {"synergy.mix = 0.5\n", "synergy.mix = 0.5 needs a synergy.file"},
       {"synergy.mix = 2\n", ":1: synergy.mix"},
       {"motor_noise = lots\n", ":1: motor_noise: 'lots' is not a number"},
+      {"fatigue = maybe\n", ":1: fatigue: 'maybe' is neither on nor off"},
+      {"fatigue.R = -1\n", ":1: fatigue.R"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     const char *p = put("bad.subject", bad[i].text);
