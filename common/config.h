@@ -35,7 +35,18 @@
   X(env, sim_dt, REAL, "0.0066666666666666671", 1e-4, 0.05, NULL, "MuJoCo timestep in s (KINESIS: 1/150 s)") \
   X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step (control period = sim_dt * substeps: 30 Hz)") \
   X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations (sigmoid), or target muscle lengths for a PD law") \
-  X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength factors); empty: the reference adult") \
+  X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength and tendon factors, contracture, spasticity, motor noise, observation delay, synergies: README, Impaired subjects); empty: the reference adult") \
+  X(env, obs_subject, BOOL, "false", 0, 0, NULL, "add the 'subject' observation block: a compact vector of the body's parameters (README, Impaired subjects), so one policy can serve many bodies") \
+  X(env, dr_strength_min, REAL, "1", 0, 10, NULL, "domain randomisation: each episode multiplies every muscle's peak force by a factor uniform in [dr_strength_min, dr_strength_max] (both 1: off)") \
+  X(env, dr_strength_max, REAL, "1", 0, 10, NULL, "domain randomisation: upper end of the peak-force factor") \
+  X(env, dr_reflex_gain_min, REAL, "0", 0, 100, NULL, "domain randomisation: each episode adds a spasticity gain uniform in [min, max] to every muscle (excitation per L0/s above the subject's threshold; both 0: off)") \
+  X(env, dr_reflex_gain_max, REAL, "0", 0, 100, NULL, "domain randomisation: upper end of the added spasticity gain") \
+  X(env, dr_obs_delay_min, INT, "0", 0, 30, NULL, "domain randomisation: each episode's observation delay in control steps, uniform over [min, max] (both 0: the subject file's obs_delay)") \
+  X(env, dr_obs_delay_max, INT, "0", 0, 30, NULL, "domain randomisation: upper end of the observation delay (control steps)") \
+  X(env, dr_mass_min, REAL, "1", 0.2, 5, NULL, "domain randomisation: each episode multiplies every body's mass and inertia by a factor uniform in [min, max] (both 1: off)") \
+  X(env, dr_mass_max, REAL, "1", 0.2, 5, NULL, "domain randomisation: upper end of the mass factor") \
+  X(env, dr_friction_min, REAL, "1", 0, 10, NULL, "domain randomisation: each episode multiplies every geom's sliding friction by a factor uniform in [min, max] (both 1: off)") \
+  X(env, dr_friction_max, REAL, "1", 0, 10, NULL, "domain randomisation: upper end of the friction factor") \
   X(env, reset_noise, REAL, "0.02", 0, 0.5, NULL, "rad, uniform noise on joint angles at reset (stand, walk)") \
   X(env, fall_height_frac, REAL, "0.7", 0, 1, NULL, "a fall: pelvis lower than this fraction of its standing height") \
   X(env, fall_tilt_deg, REAL, "60", 0, 180, NULL, "a fall: pelvis tilted more than this from vertical (deg)") \

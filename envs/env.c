@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/impair.h"
 #include "envs/motion/so.h"
 #include "envs/obs.h"
 #include "envs/tasks.h"
@@ -251,7 +252,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   env_t *e = xcalloc(1, sizeof *e);
   e->p = *p;
   double ts = p->dt / p->substeps;
-  if (m->opt.timestep == ts) {
+  if (m->opt.timestep == ts && !impair_own_model(p)) {
     e->m = (mjModel *)m; /* borrowed, never written */
   } else {
     e->m = mj_copyModel(NULL, m);
@@ -274,6 +275,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->sim_xvel = e->ref_xvel + 3 * (nt + 1);
   env_layout(e);
   e->last_obs = xcalloc((size_t)e->obs_size, sizeof(float));
+  if (impair_create(e, err)) goto fail;
   e->qpos_in = xcalloc(2 * (size_t)e->m->nq, sizeof(double));
   e->qpos_out = e->qpos_in + e->m->nq;
   e->max_steps = (long)llround(p->episode_s[p->task] / p->dt);
@@ -308,6 +310,7 @@ env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *li
 
 void env_free(env_t *e) {
   if (!e) return;
+  impair_free(e);
   if (e->d) mj_deleteData(e->d);
   if (e->d_pose) mj_deleteData(e->d_pose);
   if (e->m_owned) mj_deleteModel(e->m);
@@ -386,6 +389,7 @@ void env_forward_qpos(env_t *e, int step1) {
 /* New episode from the env's stream (no reseeding). */
 static void episode_start(env_t *e) {
   mjData *d = e->d;
+  impair_episode(e);
   env_reset_physics(e->m, d);
   e->t = 0;
   e->ep_ret = e->ep_pos_err = e->ep_joint_sq = e->ep_speed = 0;
@@ -407,6 +411,7 @@ static void episode_start(env_t *e) {
   e->ep_pos_err = e->ep_joint_sq = 0;
   e->ep_joint_n = 0;
   env_write_obs(e, e->last_obs);
+  impair_obs(e, e->last_obs);
 }
 
 void env_reset(env_t *e, uint64_t seed) {
@@ -485,6 +490,7 @@ static void apply_action(env_t *e, const float *a) {
   }
   if (e->p.action_mode == ENV_ACT_EXCITATION) e->excite_msq = msq / (e->nmus ? e->nmus : 1);
   else pd_ctrl(e);
+  impair_descending(e);
 }
 
 static int finite_state(const env_t *e) {
@@ -552,7 +558,8 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   int ok = 1;
   for (int s = 0; s < e->p.substeps && ok; s++) {
     /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
-    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e);
+    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e), impair_descending(e);
+    impair_substep(e); /* spasticity at the physics rate */
     if (e->dev) dev_control(e->dev, m, d);
     mj_step2(m, d);
     if (e->dev) dev_after_step(e->dev, m, d, e->geom_side);
@@ -574,6 +581,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   int at_end = e->t >= e->max_steps ||
                (e->p.task == ENV_TASK_IMITATE && !e->ref->cyclic && e->ref_k0 + e->t >= refmotion_last(e->ref));
   env_write_obs(e, e->last_obs);
+  impair_obs(e, e->last_obs);
   if (reason != ENV_END_NONE) {
     end_episode(e, out, reason, 0);
   } else if (at_end) {

@@ -94,6 +94,16 @@ int env_act_size(const env_t *e);   /* number of muscles (80) */
 int env_amp_size(const env_t *e);
 void env_amp_features(const env_t *e, float *out);
 
+/* The subject's compact parameter vector (the 'subject' observation block with env.obs_subject),
+ * this episode's values (domain randomisation included):
+ *   0, 1  mean peak-force factor of the right, left muscles (strength.M x randomised strength)
+ *   2, 3  mean spasticity gain right, left (excitation per L0/s; + randomised reflex gain)
+ *   4     reflex delay (s)            5  observation delay (s)          6  motor noise (std / excitation)
+ *   7, 8  synergy mix right, left     9  body mass / reference mass     10 height / reference height
+ *   11    sliding friction factor     12, 13  mean optimal-fibre-length factor right, left (contracture) */
+#define ENV_SUBJECT_OBS 14
+void env_subject_vector(const env_t *e, float *out);
+
 /* Name and size of observation block i (0 <= i < env_obs_nblocks), for logs and docs. */
 int env_obs_nblocks(const env_t *e);
 const char *env_obs_block(const env_t *e, int i, int *size);

@@ -70,6 +70,14 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
     p->motion = ENV_MOTION_FILE;
     snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
   }
+  model_subject_default(&p->subject);
+  if (c->env_subject[0] && model_subject_load(c->env_subject, &p->subject, err)) return err_wrap(err, "env.subject");
+  p->obs_subject = c->env_obs_subject;
+  p->dr_strength[0] = c->env_dr_strength_min, p->dr_strength[1] = c->env_dr_strength_max;
+  p->dr_reflex_gain[0] = c->env_dr_reflex_gain_min, p->dr_reflex_gain[1] = c->env_dr_reflex_gain_max;
+  p->dr_obs_delay[0] = (int)c->env_dr_obs_delay_min, p->dr_obs_delay[1] = (int)c->env_dr_obs_delay_max;
+  p->dr_mass[0] = c->env_dr_mass_min, p->dr_mass[1] = c->env_dr_mass_max;
+  p->dr_friction[0] = c->env_dr_friction_min, p->dr_friction[1] = c->env_dr_friction_max;
   return env_params_check(p, err);
 }
 

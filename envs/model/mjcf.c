@@ -180,6 +180,7 @@ static void tendons_actuators(const gen *g) {
     double prm[9];
     memcpy(prm, M->prm, sizeof prm);
     prm[2] = model_muscle_fmax(g->sub, i);
+    prm[7] *= g->sub->passive[i]; /* contracture.passive: fpmax, the passive force at full stretch */
     double L0 = model_muscle_lopt(g->sub, i), LT = model_muscle_lslack(g->sub, i);
     double lr[2] = {LT + prm[0] * L0, LT + prm[1] * L0};
     fprintf(f, "    <general name=\"%s\" class=\"muscle\" tendon=\"%s\" dynprm=\"%.9g %.9g\"", M->name, M->tendon,
