@@ -13,7 +13,8 @@
 # start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but no
 # final status resumes it (drl2move train --resume); a finished run is left alone. `curve` evaluates
 # every checkpoint a run kept (start it with --set run.checkpoint_every=N --set
-# run.keep_checkpoints=M to keep them all) and prints name seed update env_steps success ep_len_s.
+# run.keep_checkpoints=M to keep them all), prints name seed update env_steps success ep_len_s and
+# writes them to NAME-seedS/curve.csv (bench/learn_plot.sh plots its det_success, det_ep_len_s).
 # The row of `report`:
 #   name task seed env_steps wall_s success ep_len_s | stand: knee_deg limits heel_min_bw excitation
 #                                                    | imitate: mpjpe_mm
@@ -122,6 +123,7 @@ curve() {
       [ -d "$dir" ] || continue
       local rd seed=${dir##*-seed}
       rd=$(run_of "$dir")
+      rm -f "$dir/curve.csv"
       for ck in "$rd"/checkpoints/ckpt-*.d2m; do
         [ -f "$ck" ] || continue
         local u=${ck##*/ckpt-}
@@ -131,14 +133,20 @@ curve() {
           nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic --out "$ev" \
             > "$ev.log" 2>&1 || { echo "$name $seed $u eval failed: see $ev.log"; continue; }
         fi
-        python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" <<'EOF'
-import csv, json, sys
-prog, summ, name, seed, u = sys.argv[1:6]
+        python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" "$dir/curve.csv" <<'EOF'
+import csv, json, os, sys
+prog, summ, name, seed, u, out = sys.argv[1:7]
 steps = next((r["env_steps"] for r in csv.DictReader(open(prog)) if r["update"] == u), "?")
 eps = json.load(open(summ))["episodes"]
 n = len(eps)
-print(name, seed, u, steps, "%.2f" % (sum(e.get("success", 0) for e in eps) / n),
-      "%.2f" % (sum(e["duration_s"] for e in eps) / n))
+succ = sum(e.get("success", 0) for e in eps) / n
+ln = sum(e["duration_s"] for e in eps) / n
+print(name, seed, u, steps, "%.2f" % succ, "%.2f" % ln)
+new = not os.path.exists(out)
+with open(out, "a") as f:
+    if new:
+        f.write("update,env_steps,det_success,det_ep_len_s\n")
+    f.write("%s,%s,%.4f,%.4f\n" % (u, steps, succ, ln))
 EOF
       done
     done
