@@ -1,5 +1,6 @@
 /* analysis/eval.c: single-process rollouts of a checkpointed policy (see eval.h). */
 #include "analysis/eval.h"
+#include "analysis/jsonw.h"
 #include "analysis/posture.h"
 
 #include <errno.h>
@@ -494,8 +495,9 @@ static int open_outputs(eval_ctx *c, const char *ckpt_path, d2m_err *err) {
   if (c->mus) fputs("episode,muscle,mean_power_W,energy_J\n", c->mus);
   const mjModel *m = env_model(c->env);
   write_header(c, c->csv);
-  if (ckpt_path) fprintf(c->js, "{\n  \"checkpoint\": \"%s\",\n", ckpt_path);
-  else fputs("{\n  \"checkpoint\": null,\n", c->js);
+  fputs("{\n  \"checkpoint\": ", c->js);
+  jsonw_str(c->js, ckpt_path);
+  fputs(",\n", c->js);
   fprintf(c->js, "  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
                  "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
           env_task_name(c->ep.task), o->drive == EVAL_MEAN, (unsigned long long)o->seed, c->ep.dt,

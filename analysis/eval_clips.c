@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/eval.h"
+#include "analysis/jsonw.h"
 #include "common/files.h"
 #include "envs/motion/motionlib.h"
 
@@ -73,13 +74,19 @@ static void json_side(FILE *f, const char *key, const clip_row *rows, int n, int
 }
 
 static void write_json(FILE *f, const eval_opts *o, const motionlib_entry *e, const clip_row *rows, int n, double dt) {
-  fprintf(f, "{\n  \"clips_list\": \"%s\",\n  \"checkpoint\": \"%s\",\n  \"deterministic\": %d,\n  \"episodes_per_clip\": %d,\n"
-             "  \"clips\": [\n", o->clips, o->checkpoint ? o->checkpoint : "", o->drive == EVAL_MEAN, o->episodes);
+  fputs("{\n  \"clips_list\": ", f);
+  jsonw_str(f, o->clips);
+  fputs(",\n  \"checkpoint\": ", f);
+  jsonw_str(f, o->checkpoint);
+  fprintf(f, ",\n  \"deterministic\": %d,\n  \"episodes_per_clip\": %d,\n  \"clips\": [\n", o->drive == EVAL_MEAN,
+          o->episodes);
   for (int i = 0; i < n; i++) {
     const eval_result *r = &rows[i].r;
-    fprintf(f, "    {\"clip\": %d, \"name\": \"%s\", \"split\": \"%s\", \"success\": %.4g, \"mpjpe_mm\": %.4g, "
+    fprintf(f, "    {\"clip\": %d, \"name\": ", i);
+    jsonw_str(f, e[i].name);
+    fprintf(f, ", \"split\": \"%s\", \"success\": %.4g, \"mpjpe_mm\": %.4g, "
                "\"joint_rmse_deg\": %.4g, \"length_s\": %.4g, \"return\": %.6g, \"dir\": \"clips/%03d\"}%s\n",
-            i, e[i].name, split_name(rows[i].split), r->mean_success, r->mean_mpjpe_mm, r->mean_joint_rmse_deg,
+            split_name(rows[i].split), r->mean_success, r->mean_mpjpe_mm, r->mean_joint_rmse_deg,
             r->mean_length * dt, r->mean_return, i, i + 1 < n ? "," : "");
   }
   fprintf(f, "  ],\n");

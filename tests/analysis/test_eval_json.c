@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "analysis/jsonw.h"
 #include "tests/analysis/eval_fixture.h"
 
 /* Runs `args` through the binary into dir (log in dir.log); 0 on success. */
@@ -185,4 +186,16 @@ Test(eval_json, device_sweep_table, .timeout = 180) {
   int st = system(cmd);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "a bad --peak-torque is a usage error");
   remove(ck);
+}
+
+/* Paths and clip names are the user's: a quote, a backslash or a control character stays inside the
+ * JSON string. */
+Test(eval_json, strings_escaped) {
+  char buf[256] = {0};
+  FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+  jsonw_str(f, "runs/a \"b\"\\c\td\x01.d2m");
+  fputc(' ', f);
+  jsonw_str(f, NULL);
+  fclose(f);
+  cr_assert_str_eq(buf, "\"runs/a \\\"b\\\"\\\\c\\u0009d\\u0001.d2m\" null");
 }
