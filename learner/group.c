@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crc32c.h"
 #include "common/mpi_util.h"
 #include "learner/learner_int.h"
 
@@ -236,8 +237,33 @@ static void *gather_parts(learner *L, const void *mine, const int *n, MPI_Dataty
   return out;
 }
 
+/* The invariant the group rests on: every learner holds the same weights, Adam state and observation
+ * statistics. Learner 0 compares their CRC-32C at each checkpoint and says so either way. */
+static void check_same_state(learner *L) {
+  size_t np = L->net.nparams;
+  uint32_t c = crc32c(0, L->ppo.params, np * sizeof(float));
+  c = crc32c(c, L->ppo.adam.m, np * sizeof(float));
+  c = crc32c(c, L->ppo.adam.v, np * sizeof(float));
+  c = crc32c(c, L->obs_stats.mean, (size_t)L->obs_dim * sizeof(double));
+  c = crc32c(c, L->obs_stats.m2, (size_t)L->obs_dim * sizeof(double));
+  unsigned mine = c, *all = L->lead ? xmalloc((size_t)L->ngroup * sizeof *all) : NULL;
+  CHECK_MPI(MPI_Gather(&mine, 1, MPI_UNSIGNED, all, 1, MPI_UNSIGNED, 0, L->lcomm));
+  if (!L->lead) return;
+  int bad = 0;
+  for (int k = L->ngroup - 1; k >= 1; k--)
+    if (all[k] != all[0]) bad = k;
+  if (bad)
+    LOG_E("learner group: learner %d holds other weights, Adam state or observation statistics than learner 0 "
+          "(CRC-32C %08x vs %08x): the group has diverged", bad, all[bad], all[0]);
+  else
+    LOG_I("learner group: weights, Adam state and observation statistics identical on all %d learners (CRC-32C %08x)",
+          L->ngroup, all[0]);
+  free(all);
+}
+
 int group_ckpt_gather(learner *L, double **rs, size_t per, int64_t **sizes, unsigned char **states, size_t *total) {
   if (L->ngroup == 1) return 1;
+  check_same_state(L);
   int *n = xcalloc((size_t)L->ngroup, sizeof *n);
   for (int k = 0; k < L->ngroup; k++) n[k] = L->grp_nact[k] * (int)per;
   double *grs = gather_parts(L, *rs, n, MPI_DOUBLE, sizeof(double));
