@@ -31,7 +31,7 @@ for L in 1 2; do
     { tail -20 "$work/out.$L"; echo "bench/group.sh: the L=$L run failed"; exit 1; }
   col=$(head -1 "$work/L$L/progress.csv" | tr , '\n' | grep -n '^update_s$' | cut -d: -f1)
   upd=$(tail -n +3 "$work/L$L/progress.csv" | cut -d, -f"$col" | awk '{s+=$1; n++} END{printf "%.4f", n ? s/n : 0}')
-  red=$(grep -h "gradient allreduces" "$work/out.$L" | sed 's/.*: \([0-9]*\) gradient allreduces .*, \([0-9.]*\) ms each.*/\1 \2/' |
+  red=$({ grep -h "gradient allreduces" "$work/out.$L" || true; } | sed 's/.*: \([0-9]*\) gradient allreduces .*, \([0-9.]*\) ms each.*/\1 \2/' |
         awk '{n+=$1; ms+=$2; k++} END{if (k) printf "%.0f %.3f", n/k, ms/k; else printf "0 -"}')
   nred=$(awk -v x="${red% *}" -v u="$updates" 'BEGIN{printf "%.0f", x/u}')
   per[$L]=$upd
