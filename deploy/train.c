@@ -111,9 +111,10 @@ int train_cli(int argc, char **argv) {
   log_init(rank, lvl);
 
   grp_layout lay;
-  if (group_setup(&cfg, &lay, &err)) return fail_all(rank, &err);
+  if (group_setup(&cfg, &lay, &err)) return grp_layout_free(&lay), fail_all(rank, &err);
   char run_dir[LAUNCH_PATH_MAX];
-  if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err)) return fail_all(rank, &err);
+  if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err))
+    return grp_layout_free(&lay), fail_all(rank, &err);
   FILE *logf = NULL;
   if (rank == 0) {
     char path[LAUNCH_PATH_MAX + 16];
