@@ -307,7 +307,18 @@ group)
     --run-dir "$work/as" >"$work/out.as" 2>&1 || { cat "$work/out.as"; fail "async group run failed"; }
   grep -q "step budget reached" "$work/as/train.log" || fail "the async group run did not reach its budget"
   [ "$(grep -c "gradient allreduces" "$work/out.as")" -eq 2 ] || fail "not both learners reported their allreduces"
-  echo "group: 2 learners bit-identical across runs; bad learner.group refused; async with 2 + 1 actors finished"
+  # learner.group = 1 (the default) is the one learner of before: rank 0, no group lines, no group
+  # section in the checkpoint, and the same rows as a run that does not name the key.
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.group=1 --steps $((2 * steps_per_update)) \
+    --run-dir "$work/one" >"$work/out.one" 2>&1 || { cat "$work/out.one"; fail "learner.group=1 failed"; }
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/dflt" \
+    >"$work/out.dflt" 2>&1 || { cat "$work/out.dflt"; fail "default run failed"; }
+  [ "$(awk '$4 == "learner"' "$work/one/ranks.txt")" != "" ] && awk '$4 == "learner" {print $1}' "$work/one/ranks.txt" |
+    grep -qx 0 && [ "$(awk '$4 == "learner"' "$work/one/ranks.txt" | wc -l)" -eq 1 ] || fail "L=1: rank 0 is not the one learner"
+  grep -q "learner group" "$work/one/train.log" "$work/out.one" && fail "L=1 logs group lines"
+  grep -aq learner_group "$(newest "$work/one")" && fail "L=1 checkpoint has a learner_group section"
+  [ "$(notime "$work/one" | md5sum)" = "$(notime "$work/dflt" | md5sum)" ] || fail "learner.group=1 differs from the default"
+  echo "group: 2 learners bit-identical across runs; bad learner.group refused; async with 2 + 1 actors finished; L=1 as before"
   ;;
 group_resume)
   # learner.group = 2: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit; a resume
