@@ -319,6 +319,10 @@ static void write_episode_json(eval_ctx *c, int ep, const env_episode_info *info
   js_num(f, "mean_speed", info->mean_speed, c->ep.task == ENV_TASK_WALK);
   js_num(f, "knee_flexion_deg", pr->knee_flexion_deg, pos);
   js_num(f, "hinges_at_limit", pr->hinges_at_limit, pos);
+  fputs(", \"limit_joints\": [", f); /* which hinges (names), so a statue can be told from a locked knee */
+  for (int i = 0; pos && i < pr->hinges_at_limit; i++)
+    fprintf(f, "%s\"%s\"", i ? ", " : "", mj_id2name(env_model(c->env), mjOBJ_JOINT, pr->limit_joint[i]));
+  fputc(']', f);
   if (pos) fprintf(f, ", \"heel_load_bw\": [%.4g, %.4g]", pr->heel_load_bw[0], pr->heel_load_bw[1]);
   else fputs(", \"heel_load_bw\": null", f);
   js_num(f, "mean_excitation", pr->mean_excitation, pos);

@@ -40,7 +40,7 @@ void posture_end(posture_acc *a, posture_result *r) {
   r->knee_flexion_deg = a->knee_sum / n;
   r->hinges_at_limit = 0;
   for (int i = 0; i < a->nh; i++) {
-    if (a->n > 0 && a->at_lim[i] > POSTURE_LIMIT_FRAC * a->n) r->hinges_at_limit++;
+    if (a->n > 0 && a->at_lim[i] > POSTURE_LIMIT_FRAC * a->n) r->limit_joint[r->hinges_at_limit++] = a->hinge[i];
     a->at_lim[i] = 0;
   }
   for (int s = 0; s < 2; s++) r->heel_load_bw[s] = a->heel_sum[s] / n, a->heel_sum[s] = 0;

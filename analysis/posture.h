@@ -22,6 +22,7 @@ typedef struct posture_acc {
 typedef struct posture_result {
   double knee_flexion_deg; /* mean over steps and both knees */
   int hinges_at_limit;     /* hinges within POSTURE_LIMIT_TOL of a limit for > POSTURE_LIMIT_FRAC of steps */
+  int limit_joint[POSTURE_MAX_HINGE]; /* their joint ids (the first hinges_at_limit entries) */
   double heel_load_bw[2];  /* mean vertical heel force per foot (right, left), body weights */
   double mean_excitation;  /* mean over steps and muscles */
   long steps;

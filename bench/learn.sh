@@ -7,14 +7,16 @@
 #   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
 #   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
 #
-# Runs go to $D2M_RUNS/NAME-seedS (default runs/bench). `start` on a run that has checkpoints but no
+# Each (name, seed) gets a folder $D2M_RUNS/NAME-seedS (default runs/bench) holding the bench's own
+# files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
+# start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but no
 # final status resumes it (drl2move train --resume); a finished run is left alone. The row:
 #   name task seed env_steps wall_s success ep_len_s | stand: knee_deg limits heel_min_bw excitation
 #                                                    | imitate: mpjpe_mm
 # success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
 # full episode (stand: 10 s without a fall). Posture figures come from eval's summary.json (see
 # analysis/eval.h): mean knee flexion (deg, both knees), hinges held at a limit (count), heel load
-# (smaller foot, body weights), mean excitation.
+# (smaller foot, body weights), mean excitation, and which hinges were at a limit in how many episodes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${D2M_BIN:-$root/build/deploy/drl2move}"
@@ -33,11 +35,11 @@ start() {
     local dir="$runs/$name-seed$s"
     if [ -f "$dir/bench.rc" ] && [ "$(cat "$dir/bench.rc")" = 0 ]; then echo "$dir: finished"; continue; fi
     local args
-    if ls "$dir"/checkpoints/ckpt-*.d2m >/dev/null 2>&1; then
-      args=(--resume "$dir" --steps "$steps")
+    if ls "$dir"/run/checkpoints/ckpt-*.d2m >/dev/null 2>&1; then
+      args=(--resume "$dir/run" --steps "$steps")
     else
       rm -rf "$dir"
-      args=(--run-dir "$dir" --set env.task="$task" --set run.seed="$s" --set run.plots=false --steps "$steps" "$@")
+      args=(--run-dir "$dir/run" --set env.task="$task" --set run.seed="$s" --set run.plots=false --steps "$steps" "$@")
     fi
     rm -f "$dir/bench.rc"
     mkdir -p "$dir"
@@ -57,19 +59,23 @@ wait_runs() {
   done
 }
 
+# The run directory of a bench folder (run/; folders of older versions of this script were the run).
+run_of() { if [ -d "$1/run" ]; then echo "$1/run"; else echo "$1"; fi; }
+
 # One row for a finished run; evaluates it once (eval-det/summary.json is reused).
 row() {
   local dir=$1 name=$2
-  local seed=${dir##*-seed}
+  local seed=${dir##*-seed} rd
+  rd=$(run_of "$dir")
   if [ ! -f "$dir/bench.rc" ]; then echo "$name $seed (running)"; return; fi
   if [ ! -f "$dir/eval-det/summary.json" ] || [ "$dir/eval-det/summary.json" -ot "$dir/bench.rc" ]; then
-    nice -n 5 "$bin" eval --checkpoint "$dir" --episodes "$episodes" --deterministic --out "$dir/eval-det" \
+    nice -n 5 "$bin" eval --checkpoint "$rd" --episodes "$episodes" --deterministic --out "$dir/eval-det" \
       > "$dir/eval-det.log" 2>&1 || { echo "$name $seed eval failed: see $dir/eval-det.log"; return; }
   fi
-  python3 - "$dir" "$name" "$seed" <<'EOF'
+  python3 - "$dir" "$name" "$seed" "$rd" <<'EOF'
 import csv, json, sys
-d, name, seed = sys.argv[1:4]
-rows = list(csv.DictReader(open(d + "/progress.csv")))
+d, name, seed, rd = sys.argv[1:5]
+rows = list(csv.DictReader(open(rd + "/progress.csv")))
 last = rows[-1] if rows else {}
 s = json.load(open(d + "/eval-det/summary.json"))
 eps = s["episodes"]
@@ -84,6 +90,11 @@ if s["task"] == "imitate":
 elif p:
     out += ["knee_deg=%.1f" % p["knee_flexion_deg"], "limits=%.1f" % p["hinges_at_limit"],
             "heel_bw=%.2f" % p["heel_load_min_bw"], "exc=%.3f" % p["mean_excitation"]]
+    held = {}
+    for e in eps:
+        for j in e.get("limit_joints") or []:
+            held[j] = held.get(j, 0) + 1
+    out.append("at_limit=" + (",".join("%s:%d" % kv for kv in sorted(held.items())) or "none"))
 print(" ".join(out))
 EOF
 }

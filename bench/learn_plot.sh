@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/learn_plot.sh OUT.png COLUMN NAME [NAME...]: one learning curve per run of the named benchmark
-# runs ($D2M_RUNS/NAME-seed*/progress.csv, default runs/bench), COLUMN (e.g. ep_len_mean) against
+# runs ($D2M_RUNS/NAME-seed*/run/progress.csv, default runs/bench; older folders without run/ too), COLUMN (e.g. ep_len_mean) against
 # env steps; the runs of one NAME share a colour.
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -10,7 +10,7 @@ runs="${D2M_RUNS:-runs/bench}"
 plot="" c=1
 for name in "$@"; do
   first=1
-  for f in "$runs/$name"-seed*/progress.csv; do
+  for f in "$runs/$name"-seed*/run/progress.csv "$runs/$name"-seed*/progress.csv; do
     [ -f "$f" ] || continue
     t=$([ $first = 1 ] && echo "title '$name'" || echo "notitle")
     plot+="${plot:+, }'$f' using 'env_steps':'$col' with lines lc $c lw 1.5 $t"

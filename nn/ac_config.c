@@ -22,6 +22,8 @@ int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out,
   if (!strcmp(c->env_action_mode, "excitation")) {
     double b = c->env_excitation_baseline;
     out->head_bias = (float)log(b / (1 - b));
+    /* imitate.feedforward = so: the env adds logit(a_so) itself; a zero output is that solution */
+    if (!strcmp(c->env_task, "imitate") && !strcmp(c->imitate_feedforward, "so")) out->head_bias = 0;
     out->det_sigmoid_mean = !strcmp(c->nn_deterministic, "mean_excitation");
   }
   const char *p = c->nn_hidden;

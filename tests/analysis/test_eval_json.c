@@ -57,6 +57,9 @@ Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
                      "    assert 'mpjpe_mm' in x and x['mpjpe_mm'] is None, x\n"
                      "    assert x['joint_rmse_deg'] is None and x['mean_speed'] is None, x\n"
                      "    assert x['knee_flexion_deg'] is None or isinstance(x['knee_flexion_deg'], (int, float)), x\n"
+                     "    assert isinstance(x['limit_joints'], list), x\n"
+                     "    assert x['hinges_at_limit'] is None or x['hinges_at_limit'] == len(x['limit_joints']), x\n"
+                     "    assert all(j.endswith(('_r', '_l')) for j in x['limit_joints']), x\n"
                      "assert e[0]['end'] == 'max_steps' or e[0]['length'] < 6, e[0]\n"
                      "assert isinstance(s['posture'], dict)\n");
   remove(ck);

@@ -224,6 +224,13 @@ Test(one_table, text_enum_and_derived_keys) {
   cr_expect(a.env.act_preload && a.env.pd_centre == ENV_PD_CURRENT && a.env.stand_pose_upright);
   cr_expect(a.ac.det_sigmoid_mean);
   cr_expect_float_eq(a.ac.head_bias, log(a.env.excitation_baseline / (1 - a.env.excitation_baseline)), 1e-6);
+  /* the policy head starts at the resting excitation, or at 0 over a static-optimisation feed-forward */
+  cfg_defaults(&c);
+  fill(&c, &a);
+  cr_expect_float_eq(a.ac.head_bias, (float)log(0.05 / 0.95), 1e-6);
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.task=imitate", "imitate.feedforward=so"), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.ac.head_bias, 0.0f);
 }
 
 static int listed(const char *full, const char *const *list, int n) {
