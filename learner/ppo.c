@@ -377,7 +377,15 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
   double acc[6] = {0};
   for (int i = 0; i < b->n; i++) p->perm[i] = i;
   for (int ep = 0; ep < p->cfg.epochs; ep++) {
-    rng_shuffle_int(&p->rng, p->perm, b->n);
+    if (p->comm_size > 1) { /* a group: the shared stream advances one draw per epoch, whatever b->n is
+                             * (batches may differ between learners), so it stays the same on all and
+                             * the checkpoint's copy (learner 0's) resumes every learner exactly */
+      rng_t sh;
+      rng_seed(&sh, rng_u64(&p->rng), 0, RNG_LEARNER, (uint64_t)ep);
+      rng_shuffle_int(&sh, p->perm, b->n);
+    } else {
+      rng_shuffle_int(&p->rng, p->perm, b->n);
+    }
     double ep_kl = 0;
     for (int k = 0; k < nmb; k++) { /* a remainder of < mb samples sits out this epoch */
       ppo_mb_stats st;

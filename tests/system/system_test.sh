@@ -23,7 +23,8 @@
 #   group    4 ranks, learner.group = 2: two runs bit-identical (weights, Adam, statistics, actors, rows),
 #            the layout in ranks.txt and the log, the learners checked equal; bad learner.group values
 #            and AMP with a group refused with the key named; async with 2 + 1 actors finishes
-#   group_resume  learner.group = 2: 2 updates + resume to 4 equals 4 uninterrupted; another layout is refused
+#   group_resume  learner.group = 2 on 5 ranks (2 + 1 actors): 2 updates + resume to 4 equals 4
+#            uninterrupted; another learner.group or rank count is refused
 #   budget   a fresh run into a non-empty --run-dir is refused (--force-new moves the old run aside);
 #            --time-limit without --steps has no step budget; the annealed learning rate of the last
 #            update is not 0; --steps on resume extends the schedule and says so
@@ -321,27 +322,32 @@ group)
   echo "group: 2 learners bit-identical across runs; bad learner.group refused; async with 2 + 1 actors finished; L=1 as before"
   ;;
 group_resume)
-  # learner.group = 2: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit; a resume
-  # with another learner.group is refused.
+  # learner.group = 2 on 5 ranks (learner 0 with actors 1-2, learner 1 with actor 4: batches of two
+  # sizes): 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit; a resume with
+  # another learner.group or rank count is refused.
   grp=(--set learner.group=2)
-  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" \
+  spu=$((3 * 2 * 16)) # 3 actors x 2 envs x 16 steps
+  "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --steps $((4 * spu)) --run-dir "$work/full" \
     >"$work/out.f" 2>&1 || { cat "$work/out.f"; fail "uninterrupted run failed"; }
-  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" \
+  "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --steps $((2 * spu)) --run-dir "$work/part" \
     >"$work/out.p" 2>&1 || { cat "$work/out.p"; fail "first half failed"; }
-  "${mpi[@]}" -np 4 "$bin" train --resume "$work/part" --steps $((4 * steps_per_update)) >"$work/out.r" 2>&1 ||
+  "${mpi[@]}" -np 5 "$bin" train --resume "$work/part" --steps $((4 * spu)) >"$work/out.r" 2>&1 ||
     { cat "$work/out.r"; fail "resume failed"; }
   grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
-    params adam_m adam_v obs_stats reward_scaling actor_states learner_group || fail "resumed group run differs from the uninterrupted one"
+    params adam_m adam_v obs_stats reward_scaling actor_states learner_rng learner_group ||
+    fail "resumed group run differs from the uninterrupted one"
   notime() { cut -d, -f1,2,6-24,26- "$1/progress.csv"; }
   [ "$(notime "$work/full" | md5sum)" = "$(notime "$work/part" | md5sum)" ] || fail "progress rows differ after resume"
-  "${mpi[@]}" -np 4 "$bin" train --resume "$work/part" --set learner.group=1 --steps $((5 * steps_per_update)) \
+  grep -q "identical on all 2 learners" "$work/part/train.log" || fail "no check that the learners agree"
+  "${mpi[@]}" -np 4 "$bin" train --resume "$work/part" --set learner.group=1 --steps $((5 * spu)) \
     >"$work/out.x" 2>&1 && fail "a resume with another learner.group ran"
-  grep -q "written by 2 actors x 2 envs, this run has 3 x 2" "$work/out.x" || { cat "$work/out.x"; fail "no clear message"; }
-  "${mpi[@]}" -np 5 "$bin" train --resume "$work/part" --steps $((5 * steps_per_update)) >"$work/out.y" 2>&1 &&
-    fail "a resume on another layout ran"
-  grep -q "rank count" "$work/out.y" || { cat "$work/out.y"; fail "no clear message (5 ranks)"; }
+  grep -q "written by a learner group of 2 learners (learner.group), this run has 1" "$work/out.x" ||
+    { cat "$work/out.x"; fail "no clear message (learner.group=1)"; }
+  "${mpi[@]}" -np 6 "$bin" train --resume "$work/part" --steps $((5 * spu)) >"$work/out.y" 2>&1 &&
+    fail "a resume on another rank count ran"
+  grep -q "rank count" "$work/out.y" || { cat "$work/out.y"; fail "no clear message (6 ranks)"; }
   [ "$(rows "$work/part")" -eq 4 ] || fail "a refused resume changed progress.csv"
   echo "group_resume: 2 + 2 updates equal 4 uninterrupted with 2 learners; other layouts refused"
   ;;
