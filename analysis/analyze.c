@@ -498,6 +498,7 @@ int analyze_run(const an_opts *opts) {
       an_kinematics(c);
       an_grf(c);
       an_excitation(c);
+      an_energy(c);
       if (o->emg) an_emg(c);
     }
   }

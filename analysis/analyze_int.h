@@ -31,6 +31,8 @@ int an_write_curves(const an_ctx *c, const char *name, const char *header, doubl
 /* analyze_emg.c: excitation heat map and the EMG comparison. */
 void an_excitation(an_ctx *c);
 void an_emg(an_ctx *c);
+/* analyze_energy.c: metabolic power per muscle group; the device sweep's table beside a sweep setting. */
+void an_energy(an_ctx *c);
 /* Reference GRF curves (body weights) from a C3D's force plates; returns the stances used. */
 int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
 /* Reference GRF curves (body weights) from an OpenSim ExternalLoads .mot (analyze_grf.c); returns the

@@ -18,6 +18,7 @@
 #include "nn/policy_file.h"
 #include "actor/rollout.h"
 #include "analysis/opensim_out.h"
+#include "analysis/eval_energy.h"
 
 #define RAD2DEG (180.0 / M_PI)
 
@@ -59,6 +60,8 @@ typedef struct eval_ctx {
   int pct_report;           /* the last line's tenth of frames_max */
   os_writer *os;            /* --opensim */
   posture_acc pacc;
+  eval_energy *ee;          /* metabolic and device outcomes (analysis/eval_energy.h) */
+  FILE *mus;                /* muscle_energy.csv */
   double p_knee, p_heel_min, p_limits, p_exc; /* posture: means over the episodes */
 } eval_ctx;
 
@@ -188,7 +191,8 @@ static void write_header(const eval_ctx *c, FILE *f) {
     for (int j = 0; j < c->nh; j++) fprintf(f, ",ref_%s", mj_id2name(m, mjOBJ_JOINT, c->hinge[j]));
   const char *pre[3] = {"exc", "act", "frc"};
   for (int k = 0; k < 3; k++)
-    for (int i = 0; i < m->nu; i++) fprintf(f, ",%s_%s", pre[k], mj_id2name(m, mjOBJ_ACTUATOR, i));
+    for (int i = 0; i < c->A; i++) fprintf(f, ",%s_%s", pre[k], mj_id2name(m, mjOBJ_ACTUATOR, i));
+  ee_device_header(c->ee, f);
   fputc('\n', f);
 }
 
@@ -218,10 +222,11 @@ static void record_state(eval_ctx *c, rowbuf *r, const double *ref_qpos) {
 }
 
 static void record_muscles(eval_ctx *c, rowbuf *r, const float *exc, const double *act, const double *frc) {
-  int nu = env_model(c->env)->nu;
+  int nu = c->A; /* the muscles; device torques follow */
   for (int i = 0; i < nu; i++) rb_num(r, exc[i]);
   for (int i = 0; i < nu; i++) rb_num(r, act[i]);
   for (int i = 0; i < nu; i++) rb_num(r, -frc[i]); /* MuJoCo's muscle force is negative when pulling */
+  for (int k = 0; k < ee_device_count(c->ee); k++) rb_num(r, ee_device_torque(c->ee, k));
 }
 
 static int video_open(eval_ctx *c, const eval_opts *o, d2m_err *err) {
@@ -326,6 +331,7 @@ static void write_episode_json(eval_ctx *c, int ep, const env_episode_info *info
   if (pos) fprintf(f, ", \"heel_load_bw\": [%.4g, %.4g]", pr->heel_load_bw[0], pr->heel_load_bw[1]);
   else fputs(", \"heel_load_bw\": null", f);
   js_num(f, "mean_excitation", pr->mean_excitation, pos);
+  ee_episode_end(c->ee, f, c->mus, ep, env_model(c->env));
   fputc('}', f);
 }
 
@@ -344,6 +350,7 @@ static void eval_episode(eval_ctx *c, int ep) {
   rng_seed(&s, o->seed, 0, RNG_ENV, (uint64_t)ep);
   env_reset(c->env, rng_u64(&s));
   rollout_observe(&c->ro);
+  ee_episode_start(c->ee, m, d);
   const refmotion *ref = env_ref(c->env);
   double *ref_qpos = ref ? c->ref_qpos : NULL;
   long cap = o->max_steps > 0 ? o->max_steps : (long)1e9;
@@ -366,9 +373,10 @@ static void eval_episode(eval_ctx *c, int ep) {
       double heel[2];
       env_heel_load(c->env, heel);
       posture_add(&c->pacc, m, d, heel);
+      ee_step(c->ee, m, d, c->ep.dt, c->ro.obs[c->off_foot + 2]);
     }
     /* After an automatic reset ctrl belongs to the next episode: recompute the excitation. */
-    for (int i = 0; i < m->nu; i++)
+    for (int i = 0; i < c->A; i++)
       c->exc[i] = !done ? (float)d->ctrl[i]
                         : (c->ep.action_mode == ENV_ACT_EXCITATION ? 1.0f / (1.0f + expf(-c->ro.act[i])) : c->exc[i]);
     write_row(c, ep, t, out->reward, c->act0, c->frc0);
@@ -466,6 +474,7 @@ static void eval_free(eval_ctx *c) {
   if (c->model) mj_deleteModel(c->model);
   rollout_free(&c->ro);
   free(c->params), free(c->mean), free(c->inv_std), free(c->rgb);
+  free(c->ee);
   free(c->rb.p), free(c->act0), free(c->frc0), free(c->ref_qpos), free(c->exc);
 }
 
@@ -477,6 +486,9 @@ static int open_outputs(eval_ctx *c, const char *ckpt_path, d2m_err *err) {
   if (!(c->csv = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
   snprintf(fp, sizeof fp, "%s/summary.json", o->out_dir);
   if (!(c->js = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
+  snprintf(fp, sizeof fp, "%s/muscle_energy.csv", o->out_dir);
+  if (o->drive != EVAL_PLAYBACK && !(c->mus = fopen(fp, "w"))) return err_set(err, "%s: cannot write", fp);
+  if (c->mus) fputs("episode,muscle,mean_power_W,energy_J\n", c->mus);
   const mjModel *m = env_model(c->env);
   write_header(c, c->csv);
   if (ckpt_path) fprintf(c->js, "{\n  \"checkpoint\": \"%s\",\n", ckpt_path);
@@ -499,7 +511,8 @@ static int close_outputs(eval_ctx *c, d2m_err *err) {
   int rc = 0;
   if (c->csv && fclose(c->csv)) rc = -1;
   if (c->js && fclose(c->js)) rc = -1;
-  c->csv = c->js = NULL;
+  if (c->mus && fclose(c->mus)) rc = -1;
+  c->csv = c->js = c->mus = NULL;
   if (c->ffmpeg) {
     int st = pclose(c->ffmpeg);
     c->ffmpeg = NULL;
@@ -533,7 +546,11 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
     rc = os_open(c.os, env_model(c.env), err);
     if (!rc && o->opensim_sim_rate) env_set_substep_hook(c.env, os_substep, &c);
   }
-  if (!rc) rc = open_outputs(&c, o->checkpoint ? pf.path : NULL, err);
+  if (!rc) {
+    c.ee = xmalloc(sizeof *c.ee);
+    ee_init(c.ee, env_model(c.env), c.env);
+    rc = open_outputs(&c, o->checkpoint ? pf.path : NULL, err);
+  }
   if (o->checkpoint) policy_free(&pf);
   if (rc) {
     d2m_err ignored = {{0}};
@@ -555,6 +572,8 @@ int eval_run(const eval_opts *o, eval_result *res, d2m_err *err) {
           res->mean_return, res->mean_length, res->frames, res->render_fps);
   /* Episode means: knee flexion (deg), heel load of the less loaded foot (body weights), hinges held at a
    * limit (analysis/posture.h), excitation. */
+  if (o->drive != EVAL_PLAYBACK) ee_summary_json(c.ee, c.js), eval_energy_result(c.ee, res);
+  else fputs("  \"metabolic\": null,\n  \"device\": null,\n", c.js); /* kinematic: no muscle or device dynamics */
   if (o->drive == EVAL_PLAYBACK) fputs("  \"posture\": null\n}\n", c.js); /* a playback does not count posture */
   else
     fprintf(c.js, "  \"posture\": {\"knee_flexion_deg\": %.4g, \"heel_load_min_bw\": %.4g, \"hinges_at_limit\": %.4g, "

@@ -19,11 +19,16 @@
  *     q_<joint> qd_<joint>                                    every hinge joint (deg, deg/s)
  *     ref_<joint>                                             imitate only: reference angle (deg)
  *     exc_<muscle> act_<muscle> frc_<muscle>                  excitation, activation (0..1), tension (N)
+ *     dev_<actuator>_Nm                                       assistive devices: torque (N m) of the
+ *                 step's last physics step (envs/device.h)
+ *   muscle_energy.csv  per episode and muscle: mean metabolic power (W) and energy (J) (not in a playback)
  *   summary.json  task metrics per episode and their means (return, length, end reason, success,
  *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt. End reasons
  *                 by name (time, fall, tracking, numerical; max_steps when max_steps cut the episode);
  *                 null where a metric does not apply (tracking but for imitate, speed but for walk,
- *                 posture in a playback or an episode without a counted step).
+ *                 posture in a playback or an episode without a counted step). "metabolic" (per episode and
+ *                 mean: energy, power, cost of transport gross and net, energy per stride) and "device" (work
+ *                 positive/negative, peak torque, per stride) as analysis/eval_energy.h computes them.
  *   video.mp4     with --video: tracking camera, the reference as a translucent ghost (imitate),
  *                 one frame per control step at 1/dt frames/s, H.264 by Debian's ffmpeg.
  *                 Rendering speed at 640x480 (Mesa llvmpipe on this 2-core VM, while ffmpeg encodes;
@@ -42,7 +47,7 @@
 
 #include "common/log.h"
 
-#define EVAL_MAX_SET 16
+#define EVAL_MAX_SET 24
 
 typedef enum {
   EVAL_SAMPLE = 0,   /* actions sampled from the policy's distribution, as in training */
@@ -74,6 +79,9 @@ typedef struct eval_result {
   long frames;
   double mean_return, mean_length;
   double render_fps;      /* frames rendered per second of wall time (video only), 0 otherwise */
+  /* means over the episodes (analysis/eval_energy.h; NaN where not defined, e.g. a playback) */
+  double met_power_w, cot, cot_net, stride_j, pf_act; /* pf_act: plantarflexors' mean activation */ /* metabolic power, cost of transport (J/(kg m)), per stride (J) */
+  double dev_work_pos, dev_work_neg, dev_peak; /* device work per episode (J, all devices), peak torque (N m) */
 } eval_result;
 
 void eval_opts_default(eval_opts *o);

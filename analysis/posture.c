@@ -29,8 +29,10 @@ void posture_add(posture_acc *a, const mjModel *m, const mjData *d, const double
     a->heel_sum[s] += heel_bw[s];
   }
   double u = 0;
-  for (int i = 0; i < m->nu; i++) u += d->ctrl[i];
-  a->exc_sum += m->nu ? u / m->nu : 0;
+  int nm = 0; /* muscles only: an assistive device's ctrl is a torque */
+  for (int i = 0; i < m->nu; i++)
+    if (m->actuator_gaintype[i] == mjGAIN_MUSCLE) u += d->ctrl[i], nm++;
+  a->exc_sum += nm ? u / nm : 0;
   a->n++;
 }
 

@@ -6,11 +6,16 @@
 #   bench/learn.sh start  NAME TASK STEPS "SEEDS" [train options...]   # background jobs, returns at once
 #   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
 #   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
+#   bench/learn.sh curve  NAME [NAME...]                                 # success against env steps
 #
 # Each (name, seed) gets a folder $D2M_RUNS/NAME-seedS (default runs/bench) holding the bench's own
 # files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
 # start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but no
-# final status resumes it (drl2move train --resume); a finished run is left alone. The row:
+# final status resumes it (drl2move train --resume); a finished run is left alone. `curve` evaluates
+# every checkpoint a run kept (start it with --set run.checkpoint_every=N --set
+# run.keep_checkpoints=M to keep them all), prints name seed update env_steps success ep_len_s and
+# writes them to NAME-seedS/curve.csv (bench/learn_plot.sh plots its det_success, det_ep_len_s).
+# The row of `report`:
 #   name task seed env_steps wall_s success ep_len_s | stand: knee_deg limits heel_min_bw excitation
 #                                                    | imitate: mpjpe_mm
 # success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
@@ -24,7 +29,7 @@ runs="${D2M_RUNS:-runs/bench}"
 episodes="${D2M_EVAL_EPISODES:-10}"
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 start() {
   [ $# -ge 4 ] || usage
@@ -109,11 +114,51 @@ report() {
   done
 }
 
+# Deterministic success of every kept checkpoint (each evaluated once: eval-ckpt-U/summary.json).
+curve() {
+  [ $# -ge 1 ] || usage
+  echo "name seed update env_steps success ep_len_s"
+  for name in "$@"; do
+    for dir in "$runs/$name"-seed*; do
+      [ -d "$dir" ] || continue
+      local rd seed=${dir##*-seed}
+      rd=$(run_of "$dir")
+      rm -f "$dir/curve.csv"
+      for ck in "$rd"/checkpoints/ckpt-*.d2m; do
+        [ -f "$ck" ] || continue
+        local u=${ck##*/ckpt-}
+        u=${u%.d2m}
+        local ev="$dir/eval-ckpt-$u"
+        if [ ! -f "$ev/summary.json" ]; then
+          nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic --out "$ev" \
+            > "$ev.log" 2>&1 || { echo "$name $seed $u eval failed: see $ev.log"; continue; }
+        fi
+        python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" "$dir/curve.csv" <<'EOF'
+import csv, json, os, sys
+prog, summ, name, seed, u, out = sys.argv[1:7]
+steps = next((r["env_steps"] for r in csv.DictReader(open(prog)) if r["update"] == u), "?")
+eps = json.load(open(summ))["episodes"]
+n = len(eps)
+succ = sum(e.get("success", 0) for e in eps) / n
+ln = sum(e["duration_s"] for e in eps) / n
+print(name, seed, u, steps, "%.2f" % succ, "%.2f" % ln)
+new = not os.path.exists(out)
+with open(out, "a") as f:
+    if new:
+        f.write("update,env_steps,det_success,det_ep_len_s\n")
+    f.write("%s,%s,%.4f,%.4f\n" % (u, steps, succ, ln))
+EOF
+      done
+    done
+  done
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
   start) start "$@" ;;
   report) report "$@" ;;
   wait) wait_runs "$@" ;;
+  curve) curve "$@" ;;
   *) usage ;;
 esac

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # bench/learn_plot.sh OUT.png COLUMN NAME [NAME...]: one learning curve per run of the named benchmark
-# runs ($D2M_RUNS/NAME-seed*/run/progress.csv, default runs/bench; older folders without run/ too), COLUMN (e.g. ep_len_mean) against
-# env steps; the runs of one NAME share a colour.
+# runs, COLUMN (e.g. ep_len_mean) of $D2M_RUNS/NAME-seed*/run/progress.csv (default runs/bench; older
+# folders without run/ too) against env steps; the runs of one NAME share a colour. COLUMN det_success
+# or det_ep_len_s: the checkpoints' deterministic evaluations (NAME-seed*/curve.csv, `learn.sh curve`).
 set -euo pipefail
-[ $# -ge 3 ] || { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 3 ] || { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 out=$1 col=$2
 shift 2
 runs="${D2M_RUNS:-runs/bench}"
 plot="" c=1
 for name in "$@"; do
   first=1
-  for f in "$runs/$name"-seed*/run/progress.csv "$runs/$name"-seed*/progress.csv; do
+  files=("$runs/$name"-seed*/run/progress.csv "$runs/$name"-seed*/progress.csv)
+  case "$col" in det_*) files=("$runs/$name"-seed*/curve.csv) ;; esac
+  for f in "${files[@]}"; do
     [ -f "$f" ] || continue
     t=$([ $first = 1 ] && echo "title '$name'" || echo "notitle")
-    plot+="${plot:+, }'$f' using 'env_steps':'$col' with lines lc $c lw 1.5 $t"
+    plot+="${plot:+, }'$f' using 'env_steps':'$col' with linespoints lc $c lw 1.5 pt 7 ps 0.5 $t"
     first=0
   done
   c=$((c + 1))

@@ -35,7 +35,18 @@
   X(env, sim_dt, REAL, "0.0066666666666666671", 1e-4, 0.05, NULL, "MuJoCo timestep in s (KINESIS: 1/150 s)") \
   X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step (control period = sim_dt * substeps: 30 Hz)") \
   X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations (sigmoid), or target muscle lengths for a PD law") \
-  X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength factors); empty: the reference adult") \
+  X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength and tendon factors, contracture, spasticity, motor noise, observation delay, synergies: README, Impaired subjects); empty: the reference adult") \
+  X(env, obs_subject, BOOL, "false", 0, 0, NULL, "add the 'subject' observation block: a compact vector of the body's parameters (README, Impaired subjects), so one policy can serve many bodies") \
+  X(env, dr_strength_min, REAL, "1", 0, 10, NULL, "domain randomisation: each episode multiplies every muscle's peak force by a factor uniform in [dr_strength_min, dr_strength_max] (both 1: off)") \
+  X(env, dr_strength_max, REAL, "1", 0, 10, NULL, "domain randomisation: upper end of the peak-force factor") \
+  X(env, dr_reflex_gain_min, REAL, "0", 0, 100, NULL, "domain randomisation: each episode adds a spasticity gain uniform in [min, max] to every muscle (excitation per L0/s above the subject's threshold; both 0: off)") \
+  X(env, dr_reflex_gain_max, REAL, "0", 0, 100, NULL, "domain randomisation: upper end of the added spasticity gain") \
+  X(env, dr_obs_delay_min, INT, "0", 0, 30, NULL, "domain randomisation: each episode's observation delay in control steps, uniform over [min, max] (both 0: the subject file's obs_delay)") \
+  X(env, dr_obs_delay_max, INT, "0", 0, 30, NULL, "domain randomisation: upper end of the observation delay (control steps)") \
+  X(env, dr_mass_min, REAL, "1", 0.2, 5, NULL, "domain randomisation: each episode multiplies every body's mass and inertia by a factor uniform in [min, max] (both 1: off)") \
+  X(env, dr_mass_max, REAL, "1", 0.2, 5, NULL, "domain randomisation: upper end of the mass factor") \
+  X(env, dr_friction_min, REAL, "1", 0, 10, NULL, "domain randomisation: each episode multiplies every geom's sliding friction by a factor uniform in [min, max] (both 1: off)") \
+  X(env, dr_friction_max, REAL, "1", 0, 10, NULL, "domain randomisation: upper end of the friction factor") \
   X(env, reset_noise, REAL, "0.02", 0, 0.5, NULL, "rad, uniform noise on joint angles at reset (stand, walk)") \
   X(env, fall_height_frac, REAL, "0.7", 0, 1, NULL, "a fall: pelvis lower than this fraction of its standing height") \
   X(env, fall_tilt_deg, REAL, "60", 0, 180, NULL, "a fall: pelvis tilted more than this from vertical (deg)") \
@@ -89,6 +100,29 @@
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
   X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \
   X(imitate, feedforward, ENUM, "none", 0, 0, "none|so", "excitation mode: none, or so: the policy output x corrects a feed-forward excitation, u = sigmoid(x + logit(a_so)) with a_so the static-optimisation activations of the step's frames (zero output: the static-optimisation solution)") \
+  X(device, ankle, ENUM, "none", 0, 0, "none|right|left|both", "ankle exoskeleton: a torque actuator on ankle_angle and its parts' mass on shank and foot (README, Assistive devices); none: the plain model") \
+  X(device, ankle_limit, REAL, "100", 1, 1000, NULL, "N m, the ankle exoskeleton's torque limit (actuator ctrl and force range)") \
+  X(device, ankle_mass_shank, REAL, "0.8", 0, 20, NULL, "kg, the ankle exoskeleton's part on the shank (cuff, actuator), 60% of the way down the tibia") \
+  X(device, ankle_mass_foot, REAL, "0.3", 0, 20, NULL, "kg, the ankle exoskeleton's part on the foot (footplate), at the calcaneus' centre of mass") \
+  X(device, ankle_control, ENUM, "profile", 0, 0, "zero|profile|impedance", "ankle exoskeleton controller: no torque, the plantarflexion profile over the gait phase (device.peak_*), or the finite-state impedance law (device.ankle_imp_*)") \
+  X(device, knee, ENUM, "none", 0, 0, "none|right|left|both", "knee exoskeleton: a torque actuator on knee_angle and its parts' mass on thigh and shank") \
+  X(device, knee_limit, REAL, "60", 1, 1000, NULL, "N m, the knee exoskeleton's torque limit") \
+  X(device, knee_mass_thigh, REAL, "0.6", 0, 20, NULL, "kg, the knee exoskeleton's part on the thigh, 70% of the way down the femur") \
+  X(device, knee_mass_shank, REAL, "0.4", 0, 20, NULL, "kg, the knee exoskeleton's part on the shank, 25% of the way down the tibia") \
+  X(device, knee_control, ENUM, "impedance", 0, 0, "zero|impedance", "knee exoskeleton controller: no torque, or the finite-state impedance law (device.knee_imp_*)") \
+  X(device, peak_torque, REAL, "0.75", 0, 5, NULL, "profile: plantarflexion peak torque, N m per kg of body mass (0.75 at 48% of the stride: the best of nine patterns in Front. Neurorobot. 2021, doi:10.3389/fnbot.2021.797147)") \
+  X(device, peak_time, REAL, "0.48", 0.01, 0.99, NULL, "profile: time of the peak, fraction of the stride from the same side's heel strike") \
+  X(device, onset, REAL, "0.25", 0, 0.99, NULL, "profile: the torque rises from zero here (fraction of the stride), before peak_time") \
+  X(device, offset, REAL, "0.62", 0.01, 1, NULL, "profile: the torque is back to zero here, after peak_time (toe-off is near 62% of the stride)") \
+  X(device, stride_s, REAL, "1.1", 0.2, 10, NULL, "s, the stride time the gait phase assumes until two heel strikes of a side have been seen; then the last stride's") \
+  X(device, contact_bw, REAL, "0.05", 0.001, 2, NULL, "foot contact: vertical ground force on the foot above this many body weights (heel strike: the rise through it)") \
+  X(device, ankle_imp_k, STR, "250,400,20", 0, 0, NULL, "impedance, ankle: stiffness per phase (early stance, late stance, swing), N m/rad; torque = -k (q - q_eq) - b dq/dt") \
+  X(device, ankle_imp_b, STR, "3,1,0.5", 0, 0, NULL, "impedance, ankle: damping per phase, N m s/rad") \
+  X(device, ankle_imp_eq, STR, "0,-0.3,0", 0, 0, NULL, "impedance, ankle: equilibrium angle per phase, rad (ankle_angle, dorsiflexion positive: -0.3 pushes into plantarflexion)") \
+  X(device, knee_imp_k, STR, "150,50,10", 0, 0, NULL, "impedance, knee: stiffness per phase (early stance, late stance, swing), N m/rad") \
+  X(device, knee_imp_b, STR, "3,1,0.5", 0, 0, NULL, "impedance, knee: damping per phase, N m s/rad") \
+  X(device, knee_imp_eq, STR, "0.1,0.2,0.6", 0, 0, NULL, "impedance, knee: equilibrium angle per phase, rad (knee_angle, flexion positive)") \
+  X(device, imp_late_angle, REAL, "0.1", -1, 1, NULL, "impedance: stance turns from early to late when the same side's ankle dorsiflexes past this angle (rad); swing while the foot is off the ground") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \

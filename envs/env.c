@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/impair.h"
 #include "envs/motion/so.h"
 #include "envs/obs.h"
 #include "envs/tasks.h"
@@ -43,11 +44,15 @@ static int find_indices(env_t *e, d2m_err *err) {
     e->hinge_dadr[e->nhinge++] = m->jnt_dofadr[j];
   }
   if (m->nu > ENV_MAX_MUSCLE) return err_set(err, "env: %d actuators, at most %d", m->nu, ENV_MAX_MUSCLE);
-  e->nmus = m->nu;
-  for (int i = 0; i < m->nu; i++) {
+  /* the muscles first; assistive devices (exo_*, envs/device.h) may follow them */
+  for (e->nmus = 0; e->nmus < m->nu && m->actuator_gaintype[e->nmus] == mjGAIN_MUSCLE;) e->nmus++;
+  for (int i = e->nmus; i < m->nu; i++) {
+    const char *nm = mj_id2name(m, mjOBJ_ACTUATOR, i);
+    if (!nm || strncmp(nm, "exo_", 4))
+      return err_set(err, "env: actuator %d ('%s') is not a muscle", i, nm ? nm : "");
+  }
+  for (int i = 0; i < e->nmus; i++) {
     const mjtNum *g = m->actuator_gainprm + i * mjNGAIN, *lr = m->actuator_lengthrange + 2 * i;
-    if (m->actuator_gaintype[i] != mjGAIN_MUSCLE)
-      return err_set(err, "env: actuator %d ('%s') is not a muscle", i, mj_id2name(m, mjOBJ_ACTUATOR, i));
     double L0 = (lr[1] - lr[0]) / (g[1] - g[0]);
     e->mus_L0[i] = L0 > 1e-6 ? L0 : 1e-6;
     /* MuJoCo's rule: F0 = gainprm[2], or scale / acc0 when it is negative. */
@@ -232,13 +237,22 @@ static void pose_lengths(env_t *e, const double *qpos) {
   }
 }
 
+/* Assistive devices: a controller when the model has device actuators. */
+static int setup_device(env_t *e, d2m_err *err) {
+  if (e->nmus == e->m->nu) return 0;
+  if (e->p.im_preload_so || e->p.im_ff_so)
+    return err_set(err, "env: imitate.act_preload/feedforward = so is not available with an assistive device");
+  e->dev = xcalloc(1, sizeof *e->dev);
+  return dev_init(e->dev, &e->p.dev, e->m, err) < 0 ? -1 : 0;
+}
+
 static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref, const motionlib *lib,
                      d2m_err *err) {
   if (env_params_check(p, err)) return NULL;
   env_t *e = xcalloc(1, sizeof *e);
   e->p = *p;
   double ts = p->dt / p->substeps;
-  if (m->opt.timestep == ts) {
+  if (m->opt.timestep == ts && !impair_own_model(p)) {
     e->m = (mjModel *)m; /* borrowed, never written */
   } else {
     e->m = mj_copyModel(NULL, m);
@@ -247,7 +261,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   }
   e->d = mj_makeData(e->m);
   e->term_dist = p->im_term_dist;
-  if (find_indices(e, err)) goto fail;
+  if (find_indices(e, err) || setup_device(e, err)) goto fail;
   key_frame(e);
   upright_pose(e);
   int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
@@ -261,6 +275,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   e->sim_xvel = e->ref_xvel + 3 * (nt + 1);
   env_layout(e);
   e->last_obs = xcalloc((size_t)e->obs_size, sizeof(float));
+  if (impair_create(e, err)) goto fail;
   e->qpos_in = xcalloc(2 * (size_t)e->m->nq, sizeof(double));
   e->qpos_out = e->qpos_in + e->m->nq;
   e->max_steps = (long)llround(p->episode_s[p->task] / p->dt);
@@ -295,6 +310,7 @@ env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *li
 
 void env_free(env_t *e) {
   if (!e) return;
+  impair_free(e);
   if (e->d) mj_deleteData(e->d);
   if (e->d_pose) mj_deleteData(e->d_pose);
   if (e->m_owned) mj_deleteModel(e->m);
@@ -310,6 +326,7 @@ void env_free(env_t *e) {
     motionlib_free(e->lib_owned);
     free(e->lib_owned);
   }
+  free(e->dev);
   free(e->geom_side);
   free(e->qpos_key);
   free(e->qpos_up);
@@ -372,6 +389,7 @@ void env_forward_qpos(env_t *e, int step1) {
 /* New episode from the env's stream (no reseeding). */
 static void episode_start(env_t *e) {
   mjData *d = e->d;
+  impair_episode(e);
   env_reset_physics(e->m, d);
   e->t = 0;
   e->ep_ret = e->ep_pos_err = e->ep_joint_sq = e->ep_speed = 0;
@@ -383,7 +401,8 @@ static void episode_start(env_t *e) {
   /* Muscles at rest are not silent: zero activations let the body sag for the ~10 ms (tau_act) it
    * takes the first excitations to build force. */
   if (e->p.act_preload)
-    for (int i = 0; i < e->m->na; i++) d->act[i] = e->p.excitation_baseline;
+    for (int i = 0; i < e->nmus; i++) d->act[i] = e->p.excitation_baseline;
+  if (e->dev) dev_reset(e->dev);
   schedule_push(e, 0);
   if (e->so_act) preload_so(e);
   env_forward_qpos(e, 0); /* full forward once so contact forces are consistent for the first obs */
@@ -392,6 +411,7 @@ static void episode_start(env_t *e) {
   e->ep_pos_err = e->ep_joint_sq = 0;
   e->ep_joint_n = 0;
   env_write_obs(e, e->last_obs);
+  impair_obs(e, e->last_obs);
 }
 
 void env_reset(env_t *e, uint64_t seed) {
@@ -470,6 +490,7 @@ static void apply_action(env_t *e, const float *a) {
   }
   if (e->p.action_mode == ENV_ACT_EXCITATION) e->excite_msq = msq / (e->nmus ? e->nmus : 1);
   else pd_ctrl(e);
+  impair_descending(e);
 }
 
 static int finite_state(const env_t *e) {
@@ -536,8 +557,11 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   int ok = 1;
   for (int s = 0; s < e->p.substeps && ok; s++) {
     /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
-    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e);
+    if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e), impair_descending(e);
+    impair_substep(e); /* spasticity at the physics rate */
+    if (e->dev) dev_control(e->dev, m, d);
     mj_step2(m, d);
+    if (e->dev) dev_after_step(e->dev, m, d, e->geom_side);
     if (e->substep_fn) e->substep_fn(e->substep_user, d);
     if (s == e->p.substeps - 1) env_foot_forces(e); /* contacts and efc_force agree only here */
     env_forward_qpos(e, 1);
@@ -556,6 +580,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   int at_end = e->t >= e->max_steps ||
                (e->p.task == ENV_TASK_IMITATE && !e->ref->cyclic && e->ref_k0 + e->t >= refmotion_last(e->ref));
   env_write_obs(e, e->last_obs);
+  impair_obs(e, e->last_obs);
   if (reason != ENV_END_NONE) {
     end_episode(e, out, reason, 0);
   } else if (at_end) {
@@ -567,6 +592,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
 
 int env_obs_size(const env_t *e) { return e->obs_size; }
 int env_act_size(const env_t *e) { return e->nmus; }
+const struct dev_sys *env_device(const env_t *e) { return e->dev; }
 int env_obs_nblocks(const env_t *e) { return e->nblocks; }
 const char *env_obs_block(const env_t *e, int i, int *size) {
   if (i < 0 || i >= e->nblocks) return NULL;

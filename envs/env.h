@@ -93,6 +93,16 @@ int env_act_size(const env_t *e);   /* number of muscles (80) */
 int env_amp_size(const env_t *e);
 void env_amp_features(const env_t *e, float *out);
 
+/* The subject's compact parameter vector (the 'subject' observation block with env.obs_subject),
+ * this episode's values (domain randomisation included):
+ *   0, 1  mean peak-force factor of the right, left muscles (strength.M x randomised strength)
+ *   2, 3  mean spasticity gain right, left (excitation per L0/s; + randomised reflex gain)
+ *   4     reflex delay (s)            5  observation delay (s)          6  motor noise (std / excitation)
+ *   7, 8  synergy mix right, left     9  body mass / reference mass     10 height / reference height
+ *   11    sliding friction factor     12, 13  mean optimal-fibre-length factor right, left (contracture) */
+#define ENV_SUBJECT_OBS 14
+void env_subject_vector(const env_t *e, float *out);
+
 /* Name and size of observation block i (0 <= i < env_obs_nblocks), for logs and docs. */
 int env_obs_nblocks(const env_t *e);
 const char *env_obs_block(const env_t *e, int i, int *size);
@@ -109,6 +119,8 @@ long env_ref_frame(const env_t *e);
  * --opensim --rate sim). NULL removes it. Not used in training. */
 typedef void (*env_substep_hook)(void *user, const mjData *d);
 void env_set_substep_hook(env_t *e, env_substep_hook fn, void *user);
+/* The assistive devices' controllers and outcomes (envs/device.h), NULL when the model has none. */
+const struct dev_sys *env_device(const env_t *e);
 /* For tests: max distance (m) of tracked bodies to the reference now (imitate), and the reward's
  * maximum (sum of the task's weights). */
 double env_track_dist(const env_t *e);

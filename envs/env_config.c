@@ -63,12 +63,21 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->motion_cyclic = !strcmp(c->imitate_cyclic, "auto") ? -1 : !strcmp(c->imitate_cyclic, "true");
   p->im_preload_so = !strcmp(c->imitate_act_preload, "so");
   p->im_ff_so = !strcmp(c->imitate_feedforward, "so");
+  if (dev_params_from_cfg(c, &p->dev, err)) return -1;
   if (!strcmp(c->imitate_motion, "default")) {
     p->motion = ENV_MOTION_DEFAULT_GAIT;
   } else {
     p->motion = ENV_MOTION_FILE;
     snprintf(p->motion_path, sizeof p->motion_path, "%s", c->imitate_motion);
   }
+  model_subject_default(&p->subject);
+  if (c->env_subject[0] && model_subject_load(c->env_subject, &p->subject, err)) return err_wrap(err, "env.subject");
+  p->obs_subject = c->env_obs_subject;
+  p->dr_strength[0] = c->env_dr_strength_min, p->dr_strength[1] = c->env_dr_strength_max;
+  p->dr_reflex_gain[0] = c->env_dr_reflex_gain_min, p->dr_reflex_gain[1] = c->env_dr_reflex_gain_max;
+  p->dr_obs_delay[0] = (int)c->env_dr_obs_delay_min, p->dr_obs_delay[1] = (int)c->env_dr_obs_delay_max;
+  p->dr_mass[0] = c->env_dr_mass_min, p->dr_mass[1] = c->env_dr_mass_max;
+  p->dr_friction[0] = c->env_dr_friction_min, p->dr_friction[1] = c->env_dr_friction_max;
   return env_params_check(p, err);
 }
 
@@ -78,6 +87,9 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
   subj.actlimited = c->env_actlimited;
+  dev_params dev;
+  if (dev_params_from_cfg(c, &dev, err)) return NULL;
+  subj.device = dev.model;
   mjModel *m = model_load(&subj, err);
   /* The MJCF text rounds the timestep; the envs' own (control period / substeps, as env.c computes it)
    * lets them share this model instead of each holding a copy (about 1 MB per env). */

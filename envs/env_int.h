@@ -1,7 +1,8 @@
 /* envs/env_int.h: internal to envs/: the env's state (struct env_t) and what env.c offers the other
  * env files. The actor, the learner and the tools only see envs/env.h. The env's files depend one
  * way: env.c -> obs.c (observation, AMP features) -> tasks.c (task blocks, rewards, ends) ->
- * frames.c (heading frame, body velocities); env_state.c saves and loads struct env_t. */
+ * frames.c (heading frame, body velocities); impair.c (impairments, randomisation); env_state.c
+ * saves and loads struct env_t. */
 #ifndef D2M_ENV_INT_H
 #define D2M_ENV_INT_H
 
@@ -26,6 +27,7 @@ struct env_t {
   motionlib *lib_owned;
   int clip;                  /* index of ref in lib (0 without one) */
   rng_t rng;
+  dev_sys *dev;                /* assistive devices of the model (NULL: none) */
   env_substep_hook substep_fn; /* NULL, or called after every physics step (env_set_substep_hook) */
   void *substep_user;
 
@@ -39,6 +41,7 @@ struct env_t {
   double pd_pose[ENV_MAX_MUSCLE];   /* pd_centre = pose: normalised lengths in the task's pose */
   mjData *d_pose;                   /* pd_centre = pose: scratch data for those lengths (NULL otherwise) */
   int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
+  struct env_impair *imp;   /* the subject's neural impairments, randomisation (envs/impair.h); NULL: none */
   signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */
   double fwd_local[3], up_local[3]; /* pelvis-frame forward and up at keyframe 0 */
   double h0, weight;        /* keyframe-0 pelvis height (m); body weight m g (N) */

@@ -18,6 +18,19 @@ int env_params_check(const env_params *p, d2m_err *err) {
     return err_set(err, "walk.speed_max = %g is below walk.speed_min = %g", p->walk_speed_max, p->walk_speed_min);
   if (p->task == ENV_TASK_IMITATE && p->motion == ENV_MOTION_FILE && !p->motion_path[0])
     return err_set(err, "imitate.motion: empty");
+  const struct {
+    const char *name;
+    double lo, hi;
+  } dr[] = {{"strength", p->dr_strength[0], p->dr_strength[1]},
+            {"reflex_gain", p->dr_reflex_gain[0], p->dr_reflex_gain[1]},
+            {"obs_delay", p->dr_obs_delay[0], p->dr_obs_delay[1]},
+            {"mass", p->dr_mass[0], p->dr_mass[1]},
+            {"friction", p->dr_friction[0], p->dr_friction[1]}};
+  for (size_t i = 0; i < sizeof dr / sizeof *dr; i++)
+    if (!(dr[i].hi >= dr[i].lo))
+      return err_set(err, "env.dr_%s_max = %g is below env.dr_%s_min = %g", dr[i].name, dr[i].hi, dr[i].name, dr[i].lo);
+  d2m_err e2;
+  if (model_subject_check(&p->subject, &e2)) return err_set(err, "env.subject: %s", e2.msg);
   return 0;
 }
 

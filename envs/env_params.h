@@ -6,6 +6,8 @@
 #define D2M_ENV_PARAMS_H
 
 #include "common/log.h"
+#include "envs/device.h"
+#include "envs/model/model.h"
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
 typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
@@ -78,6 +80,16 @@ typedef struct env_params {
   int im_preload_so;          /* 1: activations at episode start from static optimisation of the start frame */
   int im_ff_so;               /* 1 (excitation mode): u = sigmoid(x + logit(a_so)), a_so the mean static-
                                * optimisation activation of the step's two frames, clamped to [0.005, 0.995] */
+  dev_params dev;             /* assistive devices ([device] keys; envs/device.h): their controllers run in
+                               * env_step when the model has device actuators */
+
+  /* the subject (env.subject, or the reference adult): the env applies its neural impairments
+   * (envs/impair.h) and observes its parameters; the model must come from the same subject */
+  model_subject subject;
+  int obs_subject;            /* 1: the 'subject' observation block (envs/impair.h) */
+  /* domain randomisation, drawn per episode from the env's stream: [min, max] each */
+  double dr_strength[2], dr_reflex_gain[2], dr_mass[2], dr_friction[2];
+  int dr_obs_delay[2];        /* control steps */
 } env_params;
 
 #define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */

@@ -12,6 +12,9 @@
  *              foot_force[6], last_track_dist; f32 last_obs[obs_size]
  *   mjData: f64 time, qpos, qvel, act, ctrl, qacc_warmstart, qfrc_applied, xfrc_applied,
  *              mocap_pos, mocap_quat, userdata
+ *   [impairments only (envs/impair.h): i32 spastic, velocity delay, observation ring size;
+ *    f64 strength_f, reflex_add, mass_f, friction_f; i64 obs_delay, vhead, ohead;
+ *    f64 velocity ring; f32 observation ring; i32 fatigue; [fatigue: f64 MA, MF, MR per muscle]]
  *   u32 CRC-32C of everything before it.
  * One walk over the fields (state_walk) serves sizing, saving, checking and loading, so the four
  * cannot disagree on the layout. The rest of mjData is derived: env_step ends each substep with
@@ -25,6 +28,7 @@
 
 #include "common/crc32c.h"
 #include "envs/env_int.h"
+#include "envs/impair.h"
 #include "envs/tasks.h"
 
 #define STATE_MAGIC 0x53453244u /* "D2ES" little-endian */
@@ -143,6 +147,29 @@ static void shape_walk(env_t *e, walker *c) {
   w_shape_f64(c, (double)e->max_steps, "max_steps");
 }
 
+/* The impairments' state: the episode's randomisation draws and the delay rings. */
+static void impair_walk(env_t *e, walker *c) {
+  env_impair *im = e->imp;
+  w_shape_i32(c, im->spastic, "spastic");
+  w_shape_i32(c, im->vdelay, "reflex delay steps");
+  w_shape_i32(c, im->kmax, "observation delay ring");
+  w_f64(c, &im->strength_f, 1, "dr strength", 0);
+  w_f64(c, &im->reflex_add, 1, "dr reflex gain", 0);
+  w_f64(c, &im->mass_f, 1, "dr mass", 0);
+  w_f64(c, &im->friction_f, 1, "dr friction", 0);
+  w_i64(c, &im->obs_delay, 0, im->kmax, "obs_delay");
+  w_i64(c, &im->vhead, 0, 0x7fffffffffffffffL, "reflex ring head");
+  w_i64(c, &im->ohead, 0, 0x7fffffffffffffffL, "observation ring head");
+  if (im->vring) w_f64(c, im->vring, (im->vdelay + 1) * e->nmus, "reflex velocity ring", 0);
+  if (im->oring) w_f32(c, im->oring, (im->kmax + 1) * e->obs_size, "observation ring");
+  w_shape_i32(c, im->fatigue, "fatigue");
+  if (im->fatigue) {
+    w_f64(c, im->ma, e->nmus, "fatigue MA", 0);
+    w_f64(c, im->mf, e->nmus, "fatigue MF", 0);
+    w_f64(c, im->mr, e->nmus, "fatigue MR", 0);
+  }
+}
+
 static void state_walk(env_t *e, walker *c) {
   const mjModel *m = e->m;
   mjData *d = e->d;
@@ -196,6 +223,9 @@ static void state_walk(env_t *e, walker *c) {
   w_f64(c, d->mocap_pos, 3 * m->nmocap, "mocap_pos", 0);
   w_f64(c, d->mocap_quat, 4 * m->nmocap, "mocap_quat", 0);
   w_f64(c, d->userdata, m->nuserdata, "userdata", 0);
+  /* the devices' phase clocks and outcomes (envs/device.h: dev_dyn holds doubles only) */
+  if (e->dev) w_f64(c, (double *)&e->dev->s, (int)(sizeof e->dev->s / sizeof(double)), "device", 0);
+  if (e->imp) impair_walk(e, c);
 }
 
 enum { HDR_BYTES = 12, CRC_BYTES = 4 };
@@ -239,6 +269,7 @@ int env_state_load(env_t *e, const void *buf, size_t n, d2m_err *err) {
    * last mj_step1, the reference buffers at the current frame. */
   memset(e->d->warning, 0, sizeof e->d->warning);
   e->d->pstack = 0;
+  impair_apply_model(e); /* the episode's randomised model values, before mj_step1 uses them */
   env_forward_qpos(e, 1);
   if (e->ref) env_task_frame(e, e->ref_k0 + e->t);
   return 0;

@@ -5,6 +5,7 @@
 #include "envs/obs.h"
 
 #include "envs/frames.h"
+#include "envs/impair.h"
 #include "envs/tasks.h"
 
 static void add_block(env_t *e, const char *name, int size) {
@@ -29,7 +30,8 @@ static void add_block(env_t *e, const char *name, int size) {
  *   muscle_force  nu      tension (F0 units, >= 0 pulling)
  *   muscle_act    nu      activation (0..1)
  *   foot_force    6       contact force on the right, then left foot, heading frame (body weights)
- *   task          ..      stand: none; walk: 3; imitate: see tasks.c */
+ *   task          ..      stand: none; walk: 3; imitate: see tasks.c
+ *   subject       14      env.obs_subject only: env_subject_vector (env.h) */
 void env_layout(env_t *e) {
   e->obs_size = e->nblocks = 0;
   int nb = e->nobody, nh = e->nhinge, nu = e->nmus;
@@ -47,6 +49,7 @@ void env_layout(env_t *e) {
   add_block(e, "muscle_act", nu);
   add_block(e, "foot_force", 6);
   add_block(e, e->p.task == ENV_TASK_WALK ? "task_walk" : "task_imitate", env_task_obs_size(e));
+  if (e->p.obs_subject) add_block(e, "subject", ENV_SUBJECT_OBS);
 }
 
 void env_foot_forces(env_t *e) {
@@ -139,6 +142,10 @@ void env_write_obs(env_t *e, float *obs) {
   }
   env_task_obs(e, o);
   o += env_task_obs_size(e);
+  if (e->p.obs_subject) {
+    env_subject_vector(e, o);
+    o += ENV_SUBJECT_OBS;
+  }
   D2M_CHECK(o - obs == e->obs_size, "observation layout and writer disagree");
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/model/device_int.h"
 #include "envs/model/model.h"
 #include "envs/model/tables.h"
 
@@ -68,8 +69,10 @@ static void header(const gen *g) {
           "    <default class=\"contact\"><geom contype=\"1\" conaffinity=\"0\" condim=\"3\" margin=\"0.001\" "
           "material=\"skin\"/></default>\n"
           "    <default class=\"bone\"><geom group=\"1\" material=\"bone\"/></default>\n"
+          "%s"
           "  </default>\n",
-          0.004 * g->s, g->sub->actlimited ? " actlimited=\"true\" actrange=\"0 1\"" : "");
+          0.004 * g->s, g->sub->actlimited ? " actlimited=\"true\" actrange=\"0 1\"" : "",
+          model_device_nact(g->sub) ? "    <default class=\"device\"><geom group=\"1\" rgba=\"0.2 0.3 0.6 1\"/></default>\n" : "");
   fprintf(f,
           "  <asset>\n"
           "    <texture name=\"grid\" type=\"2d\" builtin=\"checker\" width=\"512\" height=\"512\" rgb1=\".25 .3 .35\" "
@@ -102,6 +105,7 @@ static void body(const gen *g, int b, int depth) {
     fprintf(f, "/>\n");
   }
   body_inner(g, b);
+  model_device_bodies(f, g->sub, B->name, depth + 1);
   for (int c = 0; c < model_tab_nbody; c++)
     if (model_tab_bodies[c].parent == b) body(g, c, depth + 1);
   fprintf(f, "%*s</body>\n", 2 * depth, "");
@@ -176,6 +180,7 @@ static void tendons_actuators(const gen *g) {
     double prm[9];
     memcpy(prm, M->prm, sizeof prm);
     prm[2] = model_muscle_fmax(g->sub, i);
+    prm[7] *= g->sub->passive[i]; /* contracture.passive: fpmax, the passive force at full stretch */
     double L0 = model_muscle_lopt(g->sub, i), LT = model_muscle_lslack(g->sub, i);
     double lr[2] = {LT + prm[0] * L0, LT + prm[1] * L0};
     fprintf(f, "    <general name=\"%s\" class=\"muscle\" tendon=\"%s\" dynprm=\"%.9g %.9g\"", M->name, M->tendon,
@@ -183,6 +188,7 @@ static void tendons_actuators(const gen *g) {
     vec(f, "gainprm", prm, 9, 1), vec(f, "biasprm", prm, 9, 1), vec(f, "lengthrange", lr, 2, 1);
     fprintf(f, "/>\n");
   }
+  model_device_actuators(f, g->sub);
   fprintf(f, "  </actuator>\n");
 }
 
@@ -221,7 +227,7 @@ static void constraints_keys(const gen *g) {
 char *model_mjcf(const model_subject *sub, d2m_err *err) {
   model_subject def;
   if (!sub) model_subject_default(&def), sub = &def;
-  if (model_subject_check(sub, err)) return NULL;
+  if (model_subject_check(sub, err) || model_device_check(&sub->device, err)) return NULL;
   D2M_CHECK(model_tab_nq == 7 + model_tab_njoint, "tables: keyframe length must match the joints");
   char *buf = NULL;
   size_t len = 0;

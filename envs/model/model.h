@@ -24,6 +24,45 @@
 /* Rajagopal et al. 2016 describe their model as a 170 cm, 75 kg adult; MyoLegs' masses add to
  * 75.7 kg (model_ref_mass_kg() gives the exact table sum). */
 #define MODEL_REF_HEIGHT_M 1.70
+#define MODEL_SYN_MAX 8 /* synergies per side at most */
+
+/* Assistive devices generated into the model (envs/model/device.c), all off by default; with every
+ * device off the MJCF is byte-identical to the model without this option.
+ * An exoskeleton on a joint (ankle_angle_*, knee_angle_*) is
+ *   - a torque actuator `exo_<ankle or knee>_<side>` on that joint, after the 80 muscles: MuJoCo 2.2.2 keeps
+ *     stateful actuators last (no actuator_actadr), so the motor is a first-order filter whose state
+ *     the device controller sets together with ctrl (envs/device.h): the torque in N m acts at once,
+ *     ctrl and force limited to +-limit;
+ *   - its mass as two rigid parts welded to the segments it spans (bodies `exo_<joint>_<side>_<part>`
+ *     without joints: the segment masses stay as they are, the body gains the parts):
+ *       ankle: `shank` on tibia, 60% of the way from the knee to the ankle, a solid cylinder along
+ *              the tibia (radius 0.05 m, length 0.15 m); `foot` on calcn at its centre of mass, a
+ *              solid box along the foot (0.18 x 0.02 x 0.09 m);
+ *       knee:  `thigh` on femur, 70% of the way from the hip to the knee, and `shank` on tibia, 25%
+ *              of the way down, both cylinders of radius 0.07 m and length 0.15 m;
+ *     the inertia of a uniform solid of that shape and mass (cylinder: m r^2/2 about its axis,
+ *     m (3 r^2 + L^2)/12 across; box: m (b^2 + c^2)/12). Positions scale with the subject's
+ *     height, the shapes and masses are the device's own. */
+#define MODEL_DEV_RIGHT 1
+#define MODEL_DEV_LEFT 2
+typedef struct model_device {
+  int ankle, knee;                     /* sides: 0, MODEL_DEV_RIGHT, MODEL_DEV_LEFT or both (3) */
+  double ankle_limit, knee_limit;      /* N m, torque limit of the actuator */
+  double ankle_mass[2], knee_mass[2];  /* kg: ankle (shank, foot) part, knee (thigh, shank) part */
+} model_device;
+
+/* One rigid part of a device: its body name, parent body, mass (kg), position in the parent
+ * frame (m, subject-scaled) and principal inertia in the parent's axes (kg m^2). */
+typedef struct model_device_part {
+  char name[48];
+  const char *parent;
+  double mass, pos[3], inertia[3];
+} model_device_part;
+struct model_subject;
+/* The device parts of a subject (at most 8); returns their count. */
+int model_device_parts(const struct model_subject *s, model_device_part *out);
+/* Number of device actuators (exoskeleton joints) of a subject. */
+int model_device_nact(const struct model_subject *s);
 
 typedef struct model_subject {
   double height_m, mass_kg;
@@ -33,6 +72,27 @@ typedef struct model_subject {
   int actlimited;                     /* 1 (default): muscle activations clamped to [0, 1] (actrange);
                                        * 0: MyoLegs' unlimited activations */
   char name[64];                      /* written into the model's name */
+  model_device device;                /* assistive devices (all off: the plain model) */
+
+  /* Contracture (muscular: the MJCF generator writes them; see "Impaired subjects" in README.md):
+   * optimal fibre length L0 * lopt[i] (lengthrange = LT + gainprm[0..1] * L0 follows), and the
+   * passive force at full stretch gainprm[7] = biasprm[7] (fpmax) * passive[i]. */
+  double lopt[MODEL_NMUSCLE];         /* contracture.lopt.M, 1 = reference */
+  double passive[MODEL_NMUSCLE];      /* contracture.passive.M, 1 = reference */
+
+  /* Neural impairments: the env applies them (envs/impair.h); the model does not change. */
+  double spas_gain[MODEL_NMUSCLE];    /* spasticity.gain.M: excitation per L0/s of lengthening above the threshold */
+  double spas_threshold[MODEL_NMUSCLE]; /* spasticity.threshold.M: L0/s */
+  double spas_delay_s;                /* spasticity.delay_s: reflex loop delay, s */
+  double motor_noise;                 /* motor_noise: excitation noise std / excitation */
+  int fatigue;                        /* fatigue = on: three-compartment fatigue per muscle (Xia & Frey Law 2008) */
+  double fat_F, fat_R, fat_L;         /* fatigue.F, fatigue.R (1/s), fatigue.L (1/s, L_D = L_R) */
+  int obs_delay;                      /* obs_delay: observation delay, control steps */
+  int syn_side;                       /* synergy.side: 0 right (muscles *_r), 1 left */
+  int syn_k;                          /* synergies in syn_w (0: no synergy constraint) */
+  double syn_mix;                     /* synergy.mix: 0 free excitations .. 1 only synergies */
+  double syn_w[MODEL_NMUSCLE / 2][MODEL_SYN_MAX]; /* the side's muscles (actuator order) x synergies, >= 0 */
+  char syn_file[256];                 /* synergy.file as resolved (relative to the subject file's folder) */
 } model_subject;
 
 /* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms, limited activations. */
@@ -41,10 +101,27 @@ void model_subject_default(model_subject *s);
  *   height_m = 1.9            mass_kg = 90            timestep = 0.001333     name = patient7
  *   strength.soleus_r = 0.5   tendon_slack.soleus_r = 1.05
  *   strength.*_r = 0.6        (a leading '*' matches every muscle name ending in the rest)
+ *   contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M (per
+ *   muscle or pattern), spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side,
+ *   synergy.mix, fatigue (on|off), fatigue.F, fatigue.R, fatigue.L: the impairments (README.md, "Impaired subjects", gives units, defaults, sources).
  * Errors name file:line:key. Returns 0 or -1. */
 int model_subject_load(const char *path, model_subject *s, d2m_err *err);
-/* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01). */
+/* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01, and the
+ * impairments' ranges listed in README.md). */
 int model_subject_check(const model_subject *s, d2m_err *err);
+/* A synergy file (envs/model/synergy.c): one line per muscle of one side, its name without the
+ * side suffix and k >= 1 non-negative weights ('#' comments); every muscle of the side once, the
+ * same k on every line, k <= MODEL_SYN_MAX, a weight matrix of full column rank. Fills s->syn_w
+ * and s->syn_k for side s->syn_side. Errors name file:line. */
+int model_synergy_load(const char *path, model_subject *s, d2m_err *err);
+/* Writes s->syn_w (side s->syn_side, k = s->syn_k) in that format. */
+int model_synergy_write(const char *path, const model_subject *s, d2m_err *err);
+/* Fits k synergies of side s->syn_side by non-negative matrix factorisation (Lee & Seung 2001,
+ * `iters` multiplicative-update sweeps, deterministic) to excitations act[t * stride + muscle],
+ * t < n (e.g. static optimisation's activations, envs/motion/so.h); fills s->syn_w (columns scaled
+ * to a largest weight of 1) and s->syn_k, and the variance accounted for, 1 - |X - WH|^2 / |X|^2. */
+int model_synergy_fit(model_subject *s, const double *act, int n, int stride, int k, int iters, double *vaf,
+                      d2m_err *err);
 
 double model_ref_mass_kg(void);
 double model_length_scale(const model_subject *s);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tests/analysis/eval_fixture.h"
 
@@ -118,4 +119,70 @@ Test(eval_json, video_logs_progress_not_per_frame, .timeout = 180) {
   cr_assert(n >= 1 && n < 40, "%ld progress lines for 40 frames (see %s.log)", n, dir);
   snprintf(p, sizeof p, "grep 'eval: video' %s.log | tail -1 | grep -q '40/40 frames (100%%)'", dir);
   cr_assert_eq(system(p), 0, "the last progress line is not 40/40 (100%%) (see %s.log)", dir);
+}
+
+/* Metabolic and device outcomes: without a device "device" is null; with both ankle exoskeletons under
+ * the impedance law each has its work and peak torque (within the limit), frames.csv a torque column
+ * each, and the episode's energy is the muscles' (muscle_energy.csv) plus the basal rate's. */
+Test(eval_json, metabolic_and_device_outcomes, .timeout = 180) {
+  const char *dir = "/tmp/d2m_test_evjson_dev", *ck = "/tmp/d2m_test_evjson_dev.ckpt";
+  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "stand");
+  char args[512];
+  snprintf(args, sizeof args, "--checkpoint %s --episodes 1 --max-steps 8", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  check_summary(dir, "assert s['device'] is None\n"
+                     "m = e[0]['metabolic']\n"
+                     "assert m['mean_power_W'] > m['basal_W'] > 0, m\n"
+                     "assert 'device' not in e[0]\n");
+  snprintf(args, sizeof args,
+           "--checkpoint %s --episodes 1 --max-steps 8 --set device.ankle=both --set device.ankle_control=impedance "
+           "--set device.ankle_limit=40", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  char py[2048];
+  snprintf(py, sizeof py,
+           "import csv\n"
+           "d = e[0]['device']\n"
+           "assert [x['actuator'] for x in d] == ['exo_ankle_r', 'exo_ankle_l'], d\n"
+           "for x in d:\n"
+           "    assert 0 < x['peak_torque_Nm'] <= 40 + 1e-9, x\n"
+           "    assert x['work_pos_J'] >= 0 >= x['work_neg_J'], x\n"
+           "    assert x['work_pos_J'] - x['work_neg_J'] > 0, x\n"
+           "assert s['device']['peak_torque_Nm'] == max(x['peak_torque_Nm'] for x in d)\n"
+           "rows = list(csv.DictReader(open('%s/frames.csv')))\n"
+           "assert 'dev_exo_ankle_r_Nm' in rows[0] and 'frc_exo_ankle_r' not in rows[0], list(rows[0])[-4:]\n"
+           "assert all(abs(float(r['dev_exo_ankle_l_Nm'])) <= 40 for r in rows)\n"
+           "mus = list(csv.DictReader(open('%s/muscle_energy.csv')))\n"
+           "assert len(mus) == 80, len(mus)\n"
+           "m = e[0]['metabolic']\n"
+           "t = e[0]['length'] * s['dt']\n"
+           "tot = sum(float(r['energy_J']) for r in mus) + m['basal_W'] * t\n"
+           "assert abs(tot - m['energy_J']) < 1e-3 * m['energy_J'] + 1e-3, (tot, m)\n",
+           dir, dir);
+  check_summary(dir, py);
+  remove(ck);
+}
+
+/* `drl2move device sweep`: the baseline row and one row per setting, the baseline without device work,
+ * the idle device (peak torque 0) without work either; a bad list is a usage error naming the option. */
+Test(eval_json, device_sweep_table, .timeout = 180) {
+  const char *dir = "/tmp/d2m_test_sweep", *ck = "/tmp/d2m_test_sweep.ckpt";
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "stand");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && %s device sweep --checkpoint %s --out %s --peak-torque 0,0.5 --peak-time 0.5 "
+           "--max-steps 4 >%s.log 2>&1", dir, bin, ck, dir, dir);
+  cr_assert_eq(system(cmd), 0, "sweep failed (see %s.log)", dir);
+  if (system("command -v python3 >/dev/null 2>&1")) cr_skip_test("python3 not installed");
+  snprintf(cmd, sizeof cmd,
+           "python3 -c \"import csv; r = list(csv.DictReader(open('%s/sweep.csv')));"
+           "assert [x['label'] for x in r] == ['none', 'T0_t0.5', 'T0.5_t0.5'], r;"
+           "assert float(r[0]['dev_peak_Nm']) == 0 and float(r[1]['dev_work_pos_J']) == 0, r;"
+           "assert all(float(x['met_power_W']) > 0 for x in r), r\" >%s.py.log 2>&1", dir, dir);
+  cr_assert_eq(system(cmd), 0, "sweep.csv check failed (see %s.py.log)", dir);
+  snprintf(cmd, sizeof cmd, "%s device sweep --checkpoint %s --out %s --peak-torque 0,x >%s.log 2>&1", bin, ck, dir, dir);
+  int st = system(cmd);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "a bad --peak-torque is a usage error");
+  remove(ck);
 }

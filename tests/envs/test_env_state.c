@@ -79,9 +79,11 @@ static float *random_actions(int n, int A, uint64_t seed) {
   return a;
 }
 
-Test(env_state, resume_is_bit_identical_all_tasks) {
-  for (int task = 0; task < 3; task++) {
-    env_params p = params_for((env_task)task);
+/* Save after 50 steps, run 100 more; load into a second env (after other steps) and into the same
+ * env: both must repeat those 100 steps bit for bit. */
+static void check_resume(const env_params *pp, int task) {
+  {
+    env_params p = *pp;
     env_t *a = make(&p), *b = make(&p);
     int A = env_act_size(a);
     float *pre = random_actions(50, A, 11 + task), *post = random_actions(100, A, 21 + task);
@@ -116,6 +118,33 @@ Test(env_state, resume_is_bit_identical_all_tasks) {
     free(post);
     env_free(a);
     env_free(b);
+  }
+}
+
+Test(env_state, resume_is_bit_identical_all_tasks) {
+  for (int task = 0; task < 3; task++) {
+    env_params p = params_for((env_task)task);
+    check_resume(&p, task);
+  }
+}
+
+/* The impairments' state too (envs/impair.h): the reflex's velocity ring, the observation delay
+ * ring, motor noise from the env's stream, the episode's randomised strength, mass, friction,
+ * reflex gain and delay, the fatigue compartments, and the subject block of the observation. */
+Test(env_state, resume_is_bit_identical_impaired) {
+  for (int task = 0; task < 3; task += 2) {
+    env_params p = params_for((env_task)task);
+    env_params q = TEST_PARAMS((env_task)task, "env.obs_subject=true", "env.dr_strength_min=0.6", "env.dr_strength_max=1.1",
+                               "env.dr_reflex_gain_min=0", "env.dr_reflex_gain_max=0.4", "env.dr_obs_delay_min=0",
+                               "env.dr_obs_delay_max=2", "env.dr_mass_min=0.9", "env.dr_mass_max=1.1",
+                               "env.dr_friction_min=0.7", "env.dr_friction_max=1.2");
+    q.push_force = p.push_force, q.push_interval = p.push_interval;
+    for (int i = 0; i < MODEL_NMUSCLE / 2; i++) q.subject.spas_gain[i] = 0.5, q.subject.strength[i] = 0.5;
+    q.subject.motor_noise = 0.1;
+    q.subject.fatigue = 1;
+    q.subject.fat_F = 1; /* fast enough to move MF within the window */
+    q.subject.spas_delay_s = 0.04;
+    check_resume(&q, task);
   }
 }
 

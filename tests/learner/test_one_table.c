@@ -69,6 +69,7 @@ static const wire k_wires[] = {
     W(env, excitation_baseline, env.excitation_baseline, F64), W(env, pd_every_substep, env.pd_every_substep, I32),
     W(stand, w_posture, env.stand_w_posture, F64), W(stand, k_posture, env.stand_k_posture, F64),
     W(stand, w_heel, env.stand_w_heel, F64), W(stand, w_limit, env.stand_w_limit, F64),
+    W(env, obs_subject, env.obs_subject, I32),
 };
 enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 
@@ -76,11 +77,14 @@ enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
                                   "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
-                                  "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic"};
+                                  "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic",
+                                  "env.dr_strength_min", "env.dr_strength_max", "env.dr_reflex_gain_min",
+                                  "env.dr_reflex_gain_max", "env.dr_obs_delay_min", "env.dr_obs_delay_max",
+                                  "env.dr_mass_min", "env.dr_mass_max", "env.dr_friction_min", "env.dr_friction_max"};
 /* Keys their users read straight from cfg_t (no module struct carries them). */
 static const char *k_direct[] = {
     "env.num_envs",   /* actor and learner sizes */
-    "env.subject",    /* the model loader */
+    "env.subject",    /* the model loader; env_params.subject holds the file's contents */
     "ppo.obs_clip",   /* the actor's normalisation */
     "amp.enabled", "amp.w_task", "amp.w_style", /* the learner's reward mix */
     "env.actlimited", /* the model loader */
@@ -231,6 +235,41 @@ Test(one_table, text_enum_and_derived_keys) {
   cr_assert_eq(CFG_WITH(&c, NULL, "env.task=imitate", "imitate.feedforward=so"), 0);
   fill(&c, &a);
   cr_expect_eq(a.ac.head_bias, 0.0f);
+}
+
+/* The domain-randomisation ranges (a min and a max key each, checked together: a probe of one
+ * alone could cross the other): each pair lands in its own [2] field and moves nothing else. */
+Test(one_table, domain_randomisation_ranges) {
+  cfg_t c;
+  all_cfg base, a;
+  cfg_defaults(&c);
+  fill(&c, &base);
+  cr_expect(base.env.dr_strength[0] == 1 && base.env.dr_strength[1] == 1 && base.env.dr_reflex_gain[0] == 0 &&
+            base.env.dr_reflex_gain[1] == 0 && base.env.dr_obs_delay[0] == 0 && base.env.dr_obs_delay[1] == 0 &&
+            base.env.dr_mass[0] == 1 && base.env.dr_mass[1] == 1 && base.env.dr_friction[0] == 1 &&
+            base.env.dr_friction[1] == 1);
+  const char *set[5][2] = {{"env.dr_strength_min=0.5", "env.dr_strength_max=1.5"},
+                           {"env.dr_reflex_gain_min=0.5", "env.dr_reflex_gain_max=1.5"},
+                           {"env.dr_obs_delay_min=2", "env.dr_obs_delay_max=5"},
+                           {"env.dr_mass_min=0.5", "env.dr_mass_max=1.5"},
+                           {"env.dr_friction_min=0.5", "env.dr_friction_max=1.5"}};
+  for (int i = 0; i < 5; i++) {
+    cr_assert_eq(CFG_WITH(&c, NULL, set[i][0], set[i][1]), 0);
+    fill(&c, &a);
+    double got[5][2] = {{a.env.dr_strength[0], a.env.dr_strength[1]}, {a.env.dr_reflex_gain[0], a.env.dr_reflex_gain[1]},
+                        {a.env.dr_obs_delay[0], a.env.dr_obs_delay[1]}, {a.env.dr_mass[0], a.env.dr_mass[1]},
+                        {a.env.dr_friction[0], a.env.dr_friction[1]}};
+    double was[5][2] = {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}};
+    for (int j = 0; j < 5; j++) {
+      double lo = i == j ? (j == 2 ? 2 : 0.5) : was[j][0], hi = i == j ? (j == 2 ? 5 : 1.5) : was[j][1];
+      cr_expect(got[j][0] == lo && got[j][1] == hi, "%s: range %d is [%g, %g]", set[i][0], j, got[j][0], got[j][1]);
+    }
+  }
+  d2m_err e;
+  env_params p;
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.dr_mass_min=1.2"), 0);
+  cr_expect_eq(env_params_from_cfg(&c, &p, &e), -1, "max below min must be refused");
+  cr_expect(strstr(e.msg, "env.dr_mass_max"), "%s", e.msg);
 }
 
 static int listed(const char *full, const char *const *list, int n) {

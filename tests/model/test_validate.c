@@ -83,7 +83,7 @@ static void run_sweep(const mjModel *m, const double (*poses)[NJ], sweep *out) {
   mj_deleteData(d);
 }
 
-Test(model_validate, against_myolegs, .timeout = 60) {
+Test(model_validate, against_myolegs, .timeout = 180) {
   const char *root = getenv("D2M_SHARED_DATA");
   char path[1024];
   snprintf(path, sizeof path, "%s/models/myolegs/myo_sim/leg/myolegs.xml", root ? root : "");

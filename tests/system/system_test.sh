@@ -136,6 +136,19 @@ sigterm)
   [ "$status" -eq 0 ] || { cat "$work/out"; fail "exit status $status after SIGTERM"; }
   grep -q "checkpoint .*SIGTERM" "$work/s/train.log" || fail "no SIGTERM checkpoint"
   echo "sigterm: clean exit $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s after the signal"
+  # SIGUSR1 to mpirun itself: Open MPI forwards SIGUSR1 and SIGUSR2 to every rank, so a job started by
+  # hand stops with a checkpoint and status 0 (a SIGTERM to mpirun takes Open MPI's abort path instead:
+  # README, "Time limits and preemption").
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps 100000000 --run-dir "$work/m" >"$work/out.m" 2>&1 &
+  mpipid=$!
+  for _ in $(seq 600); do [ -f "$work/m/progress.csv" ] && [ "$(rows "$work/m")" -ge 2 ] && break; sleep 0.1; done
+  [ "$(rows "$work/m")" -ge 2 ] || { kill -9 $mpipid; fail "the run under mpirun never made progress"; }
+  kill -USR1 $mpipid
+  wait $mpipid
+  status=$?
+  [ "$status" -eq 0 ] || { cat "$work/out.m"; fail "exit status $status after SIGUSR1 to mpirun"; }
+  grep -q "checkpoint .*SIGUSR1" "$work/m/train.log" || fail "SIGUSR1 to mpirun: no checkpoint"
+  echo "sigterm: SIGUSR1 to mpirun ends with a checkpoint and status 0"
   ;;
 garbage)
   nbad=8
