@@ -21,6 +21,7 @@ typedef struct actor {
   const cfg_t *cfg;
   MPI_Comm comm;
   int rank, E, T, obs_dim, act_dim, sync;
+  int stream, all_actors;    /* world rank (names its random streams), actors of the whole job */
   mjModel *model;
   motionlib lib;             /* imitate.motion = a .list: the clips every env samples from (else empty) */
   env_t **env;
@@ -50,10 +51,12 @@ typedef struct actor_state_hdr {
 
 enum { POLL_NONE = 0, POLL_WEIGHTS = 1, POLL_STOP = 2 };
 
-static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) {
+static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors, d2m_err *err) {
   memset(a, 0, sizeof *a);
   a->cfg = cfg;
   a->comm = comm;
+  a->stream = stream;
+  a->all_actors = all_actors;
   CHECK_MPI(MPI_Comm_rank(comm, &a->rank));
   /* Messaging first: an actor whose setup fails still takes part in the stop handshake. */
   for (int k = 0; k < 2; k++) {
@@ -76,7 +79,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
     a->env[e] = use_lib ? env_create_lib(a->model, &ep, &a->lib, err) : env_create(a->model, &ep, NULL, err);
     if (!a->env[e]) return err_wrap(err, "env %d", e);
     rng_t s;
-    rng_seed(&s, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_ENV, (uint64_t)e);
+    rng_seed(&s, (uint64_t)cfg->run_seed, (uint64_t)a->stream, RNG_ENV, (uint64_t)e);
     env_reset(a->env[e], rng_u64(&s));
   }
   a->obs_dim = env_obs_size(a->env[0]);
@@ -94,7 +97,7 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, d2m_err *err) 
                        .action = ROLLOUT_SAMPLE,
                        .max_episodes = (int)(T * E < PROTO_MAX_EPISODES ? T * E : PROTO_MAX_EPISODES)};
   rollout_init(&a->ro, &rc, &rollout_env_ops, (void **)a->env, &a->net);
-  rng_seed(&a->ro.rng, (uint64_t)cfg->run_seed, (uint64_t)a->rank, RNG_POLICY, 0);
+  rng_seed(&a->ro.rng, (uint64_t)cfg->run_seed, (uint64_t)a->stream, RNG_POLICY, 0);
   a->ro.params = a->params, a->ro.mean = a->mean, a->ro.inv_std = a->inv_std;
   a->eps = xcalloc((size_t)rc.max_episodes, sizeof *a->eps);
   a->env_state_bytes = env_state_size(a->env[0]);
@@ -319,7 +322,7 @@ int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
   actor a;
   d2m_err err;
   memset(out, 0, sizeof *out);
-  if (actor_setup(&a, cfg, MPI_COMM_SELF, &err)) {
+  if (actor_setup(&a, cfg, MPI_COMM_SELF, 0, 0, &err)) { /* stream 0, no job: as rank 0 of its own comm */
     LOG_E("actor bench: %s", err.msg);
     return -1;
   }
@@ -364,18 +367,16 @@ static void say_bye(actor *a) {
 static void curriculum(actor *a) {
   const cfg_t *c = a->cfg;
   if (c->imitate_term_steps <= 0 || strcmp(c->env_task, "imitate")) return;
-  int size = 2;
-  MPI_Comm_size(a->comm, &size);
-  double steps = (double)a->version * (size - 1) * a->E * a->T, f = steps / (double)c->imitate_term_steps;
+  double steps = (double)a->version * a->all_actors * a->E * a->T, f = steps / (double)c->imitate_term_steps;
   f = f > 1 ? 1 : f;
   double d = c->imitate_term_start + f * (c->imitate_term_dist - c->imitate_term_start);
   for (int e = 0; e < a->E; e++) env_set_term_dist(a->env[e], d);
 }
 
-int actor_run(const cfg_t *cfg, MPI_Comm comm) {
+int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors) {
   actor a;
   d2m_err err = {{0}};
-  int ok = actor_setup(&a, cfg, comm, &err) == 0;
+  int ok = actor_setup(&a, cfg, comm, stream, all_actors, &err) == 0;
   /* Every actor reports its setup outcome and observation size; the learner stops all if one failed. */
   int report[3] = {ok, ok ? a.obs_dim : 0, ok ? a.act_dim : 0};
   CHECK_MPI(MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, comm));

@@ -25,7 +25,10 @@ typedef struct actor_bench_result {
  * initialised weights, each followed by encoding and decoding its batch (bench system). */
 int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out);
 
-/* Runs until the learner sends STOP; returns 0, or 1 after a fatal setup error (logged). */
-int actor_run(const cfg_t *cfg, MPI_Comm comm);
+/* Runs until the learner (rank 0 of comm) sends STOP; returns 0, or 1 after a fatal setup error
+ * (logged). stream: the rank's world rank, which names its random streams (so an actor's rollouts do
+ * not depend on how the job is cut into learner groups); all_actors: actors of the whole job (the
+ * imitate curriculum counts the job's env steps). */
+int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors);
 
 #endif

@@ -130,6 +130,7 @@
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \
   X(learner, actor_timeout_s, REAL, "120", 1, 86400, NULL, "an actor silent this long is reported dead") \
+  X(learner, group, INT, "1", 0, 65536, NULL, "learner ranks L, each with its own contiguous block of actors, averaging gradients with one allreduce per minibatch (0: one learner per node; see README, On a cluster)") \
   X(nn, hidden, STR, "256,256", 0, 0, NULL, "hidden layer widths of policy and value networks, comma-separated") \
   X(nn, activation, ENUM, "tanh", 0, 0, "tanh|elu|silu", "hidden activation") \
   X(nn, init_log_std, REAL, "-0.5", -5, 2, NULL, "initial log standard deviation of the Gaussian policy") \

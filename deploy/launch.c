@@ -12,6 +12,7 @@
 #include "nn/ac_config.h"
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
+#include "learner/group.h"
 
 void launch_usage(FILE *f) {
   fprintf(f,
@@ -330,7 +331,7 @@ typedef struct {
   long pid;
 } rank_info;
 
-void launch_report_in(MPI_Comm comm, const char *run_dir) {
+void launch_report_in(MPI_Comm comm, const char *run_dir, const grp_layout *g) {
   int rank, size;
   CHECK_MPI(MPI_Comm_rank(comm, &rank));
   CHECK_MPI(MPI_Comm_size(comm, &size));
@@ -343,10 +344,13 @@ void launch_report_in(MPI_Comm comm, const char *run_dir) {
   snprintf(path, sizeof path, "%s/ranks.txt", run_dir);
   FILE *f = fopen(path, "w");
   for (int r = 0; r < size; r++) {
-    if (f) fprintf(f, "%d %s %ld %s\n", r, all[r].host, all[r].pid, r == 0 ? "learner" : "actor");
+    int k = g ? g->group[r] : 0, lead = g ? g->leader[k] == r : r == 0;
+    if (f) fprintf(f, "%d %s %ld %s %d\n", r, all[r].host, all[r].pid, lead ? "learner" : "actor", k);
   }
   if (f) fclose(f);
-  LOG_I("%d ranks reported in: 1 learner (rank 0 on %s), %d actors; see %s", size, all[0].host, size - 1, path);
+  int nl = g ? g->L : 1;
+  LOG_I("%d ranks reported in: %d learner%s (rank 0 on %s), %d actors; see %s", size, nl, nl == 1 ? "" : "s",
+        all[0].host, size - nl, path);
   free(all);
 }
 

@@ -51,8 +51,11 @@ int launch_make_run_dir(const launch_opts *o, const cfg_t *cfg, MPI_Comm comm, c
 /* Under SLURM the world must be SLURM_NTASKS ranks: a mismatch is an error naming both numbers. */
 int launch_check_slurm(int world_size, d2m_err *err);
 
-/* Every rank reports host and pid; rank 0 logs them and writes ranks.txt into the run directory. */
-void launch_report_in(MPI_Comm comm, const char *run_dir);
+/* Every rank reports host and pid; rank 0 logs them and writes ranks.txt into the run directory, one
+ * line per rank: "RANK HOST PID learner|actor K" with K the learner group (learner/group.h) the rank
+ * belongs to. g NULL: rank 0 is the one learner. */
+struct grp_layout;
+void launch_report_in(MPI_Comm comm, const char *run_dir, const struct grp_layout *g);
 
 /* FNV-1a 64 of the resolved config's text: equal on every rank iff the configs are equal. */
 uint64_t launch_config_digest(const cfg_t *cfg);

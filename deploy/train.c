@@ -1,5 +1,6 @@
-/* deploy/train.c: `drl2move train`: MPI start, config, run directory, then rank 0 runs the learner
- * and ranks 1..N-1 the actors. This is the only code that sees both actor/ and learner/. */
+/* deploy/train.c: `drl2move train`: MPI start, config, run directory, the learner-group layout
+ * (learner/group.h; one learner: rank 0), then the learners run learner/ and the other ranks the
+ * actors. This is the only code that sees both actor/ and learner/. */
 #include "deploy/train.h"
 
 #include <blis.h>
@@ -48,6 +49,20 @@ static void end_barrier(void) {
     CHECK_MPI(MPI_Test(&q, &done, MPI_STATUS_IGNORE));
     if (!done) usleep(1000);
   }
+}
+
+/* learner.group: the layout, and what a group does not support (checked on every rank alike). */
+static int group_setup(const cfg_t *cfg, grp_layout *g, d2m_err *err) {
+  if (grp_layout_make(MPI_COMM_WORLD, (long)cfg->learner_group, g, err)) return -1;
+  if (g->L > 1 && cfg->amp_enabled)
+    return err_set(err, "learner.group = %ld (%d learners) with amp.enabled = true: the AMP discriminator is not "
+                   "averaged over a learner group yet; set learner.group = 1 or amp.enabled = false",
+                   (long)cfg->learner_group, g->L);
+  if (g->L > 1 && strcmp(cfg->imitate_mining, "off"))
+    return err_set(err, "learner.group = %ld (%d learners) with imitate.mining = %s: clip mining counts one "
+                   "learner's episodes and is not merged over a learner group yet; set learner.group = 1 or "
+                   "imitate.mining = off", (long)cfg->learner_group, g->L, cfg->imitate_mining);
+  return 0;
 }
 
 /* Fail the same way on every rank: rank 0 prints, all return 1. */
@@ -99,8 +114,11 @@ int train_cli(int argc, char **argv) {
   log_parse_level(cfg.run_log_level, &lvl);
   log_init(rank, lvl);
 
+  grp_layout lay;
+  if (group_setup(&cfg, &lay, &err)) return grp_layout_free(&lay), fail_all(rank, &err);
   char run_dir[LAUNCH_PATH_MAX];
-  if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err)) return fail_all(rank, &err);
+  if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err))
+    return grp_layout_free(&lay), fail_all(rank, &err);
   FILE *logf = NULL;
   if (rank == 0) {
     char path[LAUNCH_PATH_MAX + 16];
@@ -116,15 +134,25 @@ int train_cli(int argc, char **argv) {
     LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
           cfg.env_task, size);
   }
-  launch_report_in(MPI_COMM_WORLD, run_dir);
+  launch_report_in(MPI_COMM_WORLD, run_dir, &lay);
+  if (rank == 0 && lay.L > 1) {
+    char desc[4096];
+    grp_layout_describe(&lay, desc, sizeof desc);
+    LOG_I("learner group: %s (ranks.txt)", desc);
+  }
+  MPI_Comm gcomm, lcomm;
+  grp_layout_comms(&lay, MPI_COMM_WORLD, &gcomm, &lcomm);
+  int lead = lay.leader[lay.group[rank]] == rank;
 
   /* Set-up lines once per job (rank 0, the learner); problems stay on every rank (common/log.h). */
   log_set_setup_lines(rank == 0);
   /* BLIS fixes its kernels at first use: configure before any network exists. Actors use one thread each. */
-  blis_setup(rank == 0 ? (int)cfg.nn_threads : 1, 1, NULL);
+  blis_setup(lead ? (int)cfg.nn_threads : 1, 1, NULL);
   signals_install();
-  int rc = rank == 0 ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, MPI_COMM_WORLD)
-                     : actor_run(&cfg, MPI_COMM_WORLD);
+  int rc = lead ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, gcomm, lcomm, lay.L > 1 ? &lay : NULL)
+                : actor_run(&cfg, gcomm, rank, size - lay.L);
+  /* gcomm and lcomm stay to MPI_Finalize: freeing is collective, and a killed actor never joins. */
+  grp_layout_free(&lay);
 
   end_barrier();
   if (rank == 0) LOG_I("run finished: %s", run_dir);

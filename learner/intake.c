@@ -205,11 +205,12 @@ static void append_segment(learner *L, actor_slot *s, const proto_traj *t) {
   proto_f32_copy(L->s_tval, t->truncated_value);
   proto_f32_copy(L->s_boot, t->bootstrap_value);
   if (L->amp_on) amp_segment(L, t, seg.rew);
-  /* Observation moments: merged in rank order in sync mode, arrival order in async. */
+  /* Observation moments: merged in rank order in sync mode, arrival order in async (a group merges
+   * each learner's share of the update in learner order, learner/group.h). */
   if (t->obs_count > 0) {
     proto_f64_copy(L->s_mean, t->obs_mean);
     proto_f64_copy(L->s_m2, t->obs_m2);
-    rstat_merge_raw(&L->obs_stats, (double)t->obs_count, L->s_mean, L->s_m2);
+    rstat_merge_raw(L->obs_in, (double)t->obs_count, L->s_mean, L->s_m2);
   }
   ppo_batch_commit(&L->batch, &L->pcfg, L->pcfg.reward_scale ? &s->rscale : NULL, L->T, L->E, t->terminated,
                    t->truncated, L->s_tval, L->s_boot);

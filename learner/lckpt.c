@@ -115,7 +115,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
     LOG_E("checkpoint not written: non-finite parameters or Adam state at index %ld (the previous ones are intact)", bad);
     return -1;
   }
-  lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->nactors, L->E,
+  lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->total_actors, L->E,
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
   policy_pack pol; /* params, obs_stats and config: the policy file's sections (nn/policy_file.h) */
   policy_pack_init(&pol, L->ppo.params, np, &L->obs_stats, L->cfg);
@@ -143,10 +143,22 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       memcpy(q, L->slot[i].state, (size_t)sizes[i]);
       q += sizes[i];
     }
+  /* A group: learner 0 writes every learner's actors, in learner order (the layout's actor order). */
+  if (!group_ckpt_gather(L, &rs, per, &sizes, &states, &total)) {
+    policy_pack_free(&pol);
+    free(rs);
+    free(sizes);
+    free(states);
+    return 0;
+  }
+  na = (size_t)L->total_actors;
+  int64_t *layout = xcalloc((size_t)L->ngroup + 1, sizeof *layout); /* learners, then each one's actors */
+  layout[0] = L->ngroup;
+  for (int k = 0; k < L->ngroup; k++) layout[k + 1] = L->grp_nact[k];
   unsigned char amp_meta[AMP_META_BYTES];
   double *mine = xmalloc((mining_state_len(&L->mine) + 1) * sizeof(double));
   mining_pack(&L->mine, mine);
-  ckpt_section sec[11 + AMP_NSEC] = {
+  ckpt_section sec[12 + AMP_NSEC] = { /* 10 named, learner_group, AMP's, mining */
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -161,6 +173,8 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   d2m_err err;
   int nsec = 0; /* the named entries above */
   while (nsec < 10 && sec[nsec].name[0]) nsec++;
+  if (L->ngroup > 1) /* only then: one learner's checkpoints stay as they were */
+    sec[nsec++] = (ckpt_section){"learner_group", layout, ((size_t)L->ngroup + 1) * sizeof *layout};
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
   if (L->mine.n) sec[nsec++] = (ckpt_section){"mining", mine, mining_state_len(&L->mine) * sizeof(double)};
   int rc = ckpt_write(path, sec, nsec, &err);
@@ -169,6 +183,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   free(rs);
   free(sizes);
   free(states);
+  free(layout);
   if (rc) {
     LOG_E("checkpoint not written (the previous ones are intact): %s", err.msg);
     return -1;
@@ -180,7 +195,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
 
 /* Actor states are optional: a checkpoint written without them resumes with fresh episodes. */
 static void restore_actor_states(learner *L, const ckpt_file *f) {
-  size_t na = (size_t)L->nactors, len = 0;
+  size_t na = (size_t)L->total_actors, base = (size_t)L->actor_base, len = 0;
   const void *data;
   d2m_err err;
   /* Copied out: sections sit at any byte offset of the file buffer, so reading the int64 sizes in
@@ -194,22 +209,28 @@ static void restore_actor_states(learner *L, const ckpt_file *f) {
   }
   const unsigned char *p = data;
   size_t off = 0;
-  for (size_t i = 0; i < na; i++) {
-    actor_slot *s = &L->slot[i];
-    s->state_len = -1;
-    if (sizes[i] <= 0) continue;
-    if ((uint64_t)sizes[i] > len - off || sizes[i] > 1 << 30) {
+  for (size_t j = 0; j < base + (size_t)L->nactors; j++) { /* this learner's actors are base.. */
+    if (j >= base) L->slot[j - base].state_len = -1;
+    if (sizes[j] <= 0) continue;
+    if ((uint64_t)sizes[j] > len - off || sizes[j] > 1 << 30) {
       LOG_W("checkpoint: actor state sizes inconsistent: actors start fresh episodes");
-      for (size_t k = 0; k < na; k++) L->slot[k].state_len = -1;
+      for (int k = 0; k < L->nactors; k++) L->slot[k].state_len = -1;
       free(sizes);
       return;
     }
-    s->state = realloc(s->state, (size_t)sizes[i]);
+    if (j < base) {
+      off += (size_t)sizes[j];
+      continue;
+    }
+    size_t i = j - base;
+    actor_slot *s = &L->slot[i];
+    s->state = realloc(s->state, (size_t)sizes[j]);
     D2M_CHECK(s->state != NULL, "out of memory for an actor state");
-    s->state_cap = (int)sizes[i];
-    memcpy(s->state, p + off, (size_t)sizes[i]);
-    s->state_len = (int)sizes[i];
-    off += (size_t)sizes[i];
+    s->state_cap = (int)sizes[j];
+    memcpy(s->state, p + off, (size_t)sizes[j]);
+    s->state_len = (int)sizes[j];
+    off += (size_t)sizes[j];
+    (void)i;
   }
   free(sizes);
 }
@@ -259,16 +280,36 @@ static int restore_mining(learner *L, const ckpt_file *f, d2m_err *err) {
   return rc;
 }
 
+/* The checkpoint's learner group (no section: one learner with all actors) must be this run's. */
+static int check_group(const learner *L, const ckpt_file *f, int64_t nactors, d2m_err *err) {
+  const void *d;
+  size_t len = 0;
+  d2m_err e2;
+  int64_t one[2] = {1, nactors}, *lay = one;
+  if (ckpt_get(f, "learner_group", 0, &d, &len, &e2) == 0) {
+    lay = xmalloc(len ? len : 1);
+    memcpy(lay, d, len);
+  }
+  int same = len == 0 ? L->ngroup == 1 : len == ((size_t)L->ngroup + 1) * sizeof(int64_t) && lay[0] == L->ngroup;
+  for (int k = 0; same && k < L->ngroup; k++) same = lay[k + 1] == L->grp_nact[k];
+  if (!same)
+    err_set(err, "written by a learner group of %lld learners (learner.group), this run has %d (with %d actors): resume "
+            "with the learner.group and rank count of the run", (long long)lay[0], L->ngroup, L->total_actors);
+  if (lay != one) free(lay);
+  return same ? 0 : -1;
+}
+
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   lckpt_meta meta;
   if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
-  size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->nactors;
+  size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->total_actors, base = (size_t)L->actor_base;
   if (meta.nparams != (int64_t)np || meta.obs_dim != L->obs_dim || meta.act_dim != L->act_dim)
     return err_set(err, "network of %lld parameters (obs %lld, act %lld), this run has %zu (obs %d, act %d)",
                    (long long)meta.nparams, (long long)meta.obs_dim, (long long)meta.act_dim, np, L->obs_dim, L->act_dim);
-  if (meta.nactors != L->nactors || meta.envs != L->E)
+  if (meta.nactors != L->total_actors || meta.envs != L->E)
     return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count",
-                   (long long)meta.nactors, (long long)meta.envs, L->nactors, L->E);
+                   (long long)meta.nactors, (long long)meta.envs, L->total_actors, L->E);
+  if (check_group(L, f, meta.nactors, err)) return -1;
   size_t per = E + 3;
   double *obs = xmalloc(rstat_packed_len(L->obs_dim) * sizeof(double)), *rs = xmalloc(na * per * sizeof(double));
   int rc = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
@@ -281,12 +322,13 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   if (!rc && L->mine.n) rc = restore_mining(L, f, err) != 0;
   if (!rc) {
     rstat_unpack(&L->obs_stats, obs);
-    for (size_t i = 0; i < na; i++) {
+    for (size_t i = 0; i < (size_t)L->nactors; i++) { /* this learner's rows: base.. */
       gae_rscale *g = &L->slot[i].rscale;
-      memcpy(g->G, rs + i * per, E * sizeof(double));
-      g->count = rs[i * per + E];
-      g->mean = rs[i * per + E + 1];
-      g->m2 = rs[i * per + E + 2];
+      const double *row = rs + (base + i) * per;
+      memcpy(g->G, row, E * sizeof(double));
+      g->count = row[E];
+      g->mean = row[E + 1];
+      g->m2 = row[E + 2];
     }
     L->update = meta.update;
     L->env_steps = meta.env_steps;
@@ -302,11 +344,18 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
 }
 
 int lckpt_restore(learner *L) {
-  char path[4200];
+  char path[4200] = "";
   ckpt_file f;
   d2m_err err;
-  if (ckpt_open_newest(L->run_dir, path, sizeof path, &f, &err)) {
+  /* Learner 0 picks the checkpoint; the other learners of a group read the same file. */
+  int ok = 1;
+  if (L->lead && ckpt_open_newest(L->run_dir, path, sizeof path, &f, &err)) {
     LOG_E("--resume %s", err.msg);
+    ok = -1;
+  }
+  if (group_ckpt_path(L, path, sizeof path, ok) < 0) return -1;
+  if (!L->lead && ckpt_read(path, &f, &err)) {
+    LOG_E("--resume %s: %s", path, err.msg);
     return -1;
   }
   int rc = restore_from(L, &f, &err);

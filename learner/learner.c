@@ -82,6 +82,7 @@ static void learner_free(learner *L) {
     L->amp_on = 0;
   }
   if (!L->slot) return;
+  group_free(L);
   ppo_batch_free(&L->batch);
   ppo_free(&L->ppo);
   ppo_guard_free(&L->guard);
@@ -192,6 +193,11 @@ static void check_silent_actors(learner *L) {
     LOG_E("actor rank %d silent for %.0f s (learner.actor_timeout_s): %s", i + 1, now - s->last_heard,
           L->sync ? "sync mode cannot go on without it" : "going on with the others");
     s->alive = 0;
+    if (L->sync && L->ngroup > 1) { /* the checkpoint is collective over the learners, who are busy elsewhere */
+      LOG_E("stopping without a checkpoint (learner group): continue this run from its last checkpoint with --resume %s",
+            L->run_dir);
+      MPI_Abort(L->comm, 2);
+    }
     if (L->sync) {
       lckpt_save(L, "silent actor", 0);
       LOG_E("stopping: continue this run from its checkpoint with --resume %s", L->run_dir);
@@ -215,6 +221,18 @@ static const char *stop_reason(const learner *L, double start) {
   /* Leave room for one more update and the checkpoint before the limit. */
   if (limit > 0 && log_elapsed() - start > limit * 0.97 - 10.0) return "time limit";
   return NULL;
+}
+
+/* The learners of a group stop together, for the gravest reason any of them has (one learner: its own). */
+static const char *agree_stop(learner *L, const char *why) {
+  static const char *k_why[] = {NULL, "step budget reached", "time limit", "signal", "SIGUSR1", "SIGTERM",
+                                "every actor died", "train.log write error", "progress write error"};
+  int n = (int)(sizeof k_why / sizeof *k_why), mine = 0;
+  if (L->ngroup == 1) return why;
+  for (int i = 1; i < n; i++)
+    if (why && !strcmp(why, k_why[i])) mine = i;
+  if (why && !mine) mine = 3;
+  return k_why[group_max(L, mine)];
 }
 
 /* Fraction of the step budget spent before an update, for the LR schedule; 0 without a budget (the
@@ -250,7 +268,7 @@ static int gather(learner *L) {
 static int run_loop(learner *L) {
   double start = 0; /* the time limit counts from process start (log_init), set-up included */
   ppo_metrics m;
-  const char *why = stop_reason(L, start);
+  const char *why = agree_stop(L, stop_reason(L, start));
   int rc = 0;
   if (why) { /* e.g. resuming a run whose budget is already spent */
     LOG_I("nothing to do at update %ld, %lld env steps: %s", L->update, L->env_steps, why);
@@ -266,13 +284,18 @@ static int run_loop(learner *L) {
      * budget still learns (lr / number of updates, as CleanRL's frac = 1 - (update - 1) / updates). */
     long long steps_before = L->env_steps;
     int g = gather(L);
+    if (L->ngroup > 1) { /* the group's batches are in: stop together, or share steps and moments */
+      if (!g && L->sync) for (int r = 1; r <= L->nactors; r++) if (L->slot[r - 1].q_n) intake_consume(L, r);
+      g = group_update_sync(L, g);
+    }
     if (g == 1) {
       L->steps_dropped += L->batch.n; /* async: gathered for an update that will not run */
-      why = stop_reason(L, start);
+      why = agree_stop(L, stop_reason(L, start));
+      if (!why) why = "signal"; /* another learner's stop request */
       rc = lckpt_save(L, why, 1) || lost_all(L) ? 1 : 0;
       break;
     }
-    if (L->sync)
+    if (L->sync && L->ngroup == 1)
       for (int r = 1; r <= L->nactors; r++)
         if (L->slot[r - 1].q_n) intake_consume(L, r);
     L->steps_used += L->batch.n;
@@ -289,11 +312,11 @@ static int run_loop(learner *L) {
     L->update++;
     L->version++;
     mining_update(&L->mine); /* the clip weights the next publish sends (and the checkpoint keeps) */
-    progress_row(L, &m);
+    if (L->lead) progress_row(L, &m);
     intake_reset_update_stats(L);
     /* Checkpoint before publishing: in sync mode every actor is then waiting for these weights, so
      * its saved state lines up with the learner's and a resumed run equals an uninterrupted one. */
-    why = stop_reason(L, start);
+    why = agree_stop(L, stop_reason(L, start));
     if ((why || L->update % L->cfg->run_checkpoint_every == 0) && lckpt_save(L, why ? why : "periodic", 1) && why)
       rc = 1;
     if (L->write_errno || log_file_error()) rc = 1; /* the run's records are incomplete: not a clean end */
@@ -307,14 +330,71 @@ static int run_loop(learner *L) {
   return rc;
 }
 
-int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm) {
+/* Set-up failed before any weights: every actor waits for its first learner message, a stop. */
+static void stop_at_setup(learner *L) {
+  d2m_err err;
+  for (int r = 1; r <= L->nactors; r++) {
+    proto_control c = {.command = PROTO_CMD_STOP};
+    snprintf(c.reason, sizeof c.reason, "setup failed");
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    if (proto_encode_control(&c, &b, &err) == 0)
+      CHECK_MPI(MPI_Send(b.data, (int)b.size, MPI_BYTE, r, WIRE_TAG_L2A, L->comm));
+    msgpack_sbuffer_destroy(&b);
+    char bye[256];
+    CHECK_MPI(MPI_Recv(bye, sizeof bye, MPI_BYTE, r, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
+  }
+}
+
+static void log_setup(const learner *L) {
+  const cfg_t *cfg = L->cfg;
+  LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
+        L->nactors, L->E, L->T, L->nactors * L->E * L->T, L->obs_dim, L->act_dim, L->net.nparams, cfg->learner_mode);
+  if (L->ngroup > 1)
+    LOG_I("learner group: %d learners, %d actors in all; gradients averaged with one allreduce of %zu floats per "
+          "minibatch", L->ngroup, L->total_actors, L->net.nparams + GRP_STATS);
+  if (cfg->run_total_steps > 0)
+    LOG_I("budget: %lld env steps%s; time limit %s", (long long)cfg->run_total_steps,
+          cfg->ppo_anneal_lr ? " (the learning rate anneals over them)" : "",
+          cfg->run_time_limit_min > 0 ? "set" : "none");
+  else
+    LOG_I("budget: no step budget, %s; the learning rate is held at %g", cfg->run_time_limit_min > 0
+          ? "the time limit ends the run" : "no time limit either: only a signal ends the run", cfg->ppo_lr);
+}
+
+/* Restore (resume) and open the progress files; the learners of a group agree on the outcome.
+ * Returns restored (0/1), or -1 when the run cannot start (its actors are stopped). */
+static int learner_open(learner *L, int resume) {
+  if (L->lead) ckpt_clean_temporaries(L->run_dir); /* a write killed by a second signal leaves its temporary */
+  int restored = resume ? lckpt_restore(L) : 0;
+  if (L->ngroup > 1) restored = -group_max(L, -restored); /* the least: any failure fails all */
+  if (resume && L->lead) lckpt_commit_config(L, restored > 0);
+  if (restored > 0) log_set_offset(L->wall_before); /* the log's clock goes on from the earlier sessions */
+  if (restored < 0) {
+    stop_actors(L, "resume failed");
+    return -1;
+  }
+  L->steps_mark = L->env_steps;
+  int bad = L->lead && progress_open(L, restored) != 0;
+  if (group_max(L, bad)) {
+    stop_actors(L, "cannot write progress");
+    return -1;
+  }
+  return restored;
+}
+
+int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm, MPI_Comm lcomm, const grp_layout *g) {
   learner L;
   memset(&L, 0, sizeof L);
   L.cfg = cfg;
   L.comm = comm;
   L.run_dir = run_dir;
-  int size;
+  L.ngroup = 1;
+  L.lcomm = MPI_COMM_NULL;
+  L.lead = 1;
+  int size, wrank;
   CHECK_MPI(MPI_Comm_size(comm, &size));
+  CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &wrank));
   L.nactors = size - 1;
   L.E = (int)cfg->env_num_envs;
   L.T = (int)cfg->actor_rollout_steps;
@@ -324,33 +404,21 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   ac_config ac;
   int rc = gather_actor_reports(&L, &err);
   if (!rc) rc = ac_config_from_cfg(cfg, L.obs_dim, L.act_dim, &ac, &err);
+  if (rc) LOG_E("%s", err.msg);
+  if (g && g->L > 1) { /* a learner whose actors failed fails the group */
+    L.ngroup = g->L, L.lcomm = lcomm;
+    rc = group_max(&L, rc != 0);
+  }
   if (rc) {
-    LOG_E("%s", err.msg);
-    for (int r = 1; r < size; r++) { /* every actor waits for its first learner message */
-      proto_control c = {.command = PROTO_CMD_STOP};
-      snprintf(c.reason, sizeof c.reason, "setup failed");
-      msgpack_sbuffer b;
-      msgpack_sbuffer_init(&b);
-      if (proto_encode_control(&c, &b, &err) == 0)
-        CHECK_MPI(MPI_Send(b.data, (int)b.size, MPI_BYTE, r, WIRE_TAG_L2A, comm));
-      msgpack_sbuffer_destroy(&b);
-      char bye[256];
-      CHECK_MPI(MPI_Recv(bye, sizeof bye, MPI_BYTE, r, WIRE_TAG_A2L, comm, MPI_STATUS_IGNORE));
-    }
+    stop_at_setup(&L);
     return 1;
   }
   ac_init(&L.net, &ac);
   learner_alloc(&L);
+  group_init(&L, lcomm, g && g->L > 1 ? g : NULL, wrank);
+  if (L.ngroup > 1) ppo_set_group(&L.ppo, lcomm, L.ngroup);
   lost_init(&L);
-  LOG_I("learner: %d actors x %d envs x %d steps = %d samples per update, obs %d, act %d, %zu parameters, %s mode",
-        L.nactors, L.E, L.T, L.nactors * L.E * L.T, L.obs_dim, L.act_dim, L.net.nparams, cfg->learner_mode);
-  if (cfg->run_total_steps > 0)
-    LOG_I("budget: %lld env steps%s; time limit %s", (long long)cfg->run_total_steps,
-          cfg->ppo_anneal_lr ? " (the learning rate anneals over them)" : "",
-          cfg->run_time_limit_min > 0 ? "set" : "none");
-  else
-    LOG_I("budget: no step budget, %s; the learning rate is held at %g", cfg->run_time_limit_min > 0
-          ? "the time limit ends the run" : "no time limit either: only a signal ends the run", cfg->ppo_lr);
+  log_setup(&L);
   if (!strcmp(cfg->env_task, "imitate") &&
       mining_init(&L.mine, cfg->imitate_motion, cfg->imitate_mining, cfg->imitate_mining_floor, cfg->imitate_mining_decay, &err)) {
     LOG_E("%s", err.msg);
@@ -368,25 +436,21 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     learner_free(&L);
     return 1;
   }
-  ckpt_clean_temporaries(run_dir); /* a write killed by a second signal leaves its temporary behind */
-  int restored = resume ? lckpt_restore(&L) : 0;
-  if (resume) lckpt_commit_config(&L, restored > 0);
-  if (restored > 0) log_set_offset(L.wall_before); /* the log's clock goes on from the earlier sessions */
-  if (restored < 0) {
-    stop_actors(&L, "resume failed");
-    learner_free(&L);
-    return 1;
-  }
-  if (progress_open(&L, restored) == 0) {
+  int restored = learner_open(&L, resume);
+  if (restored >= 0) {
     for (int i = 0; i < L.nactors; i++) L.slot[i].last_heard = log_elapsed();
     intake_reset_update_stats(&L);
     if (restored) lckpt_send_actor_states(&L);
     rc = run_loop(&L);
-    progress_close(&L);
-    int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;
-    summary_log(&L, L.stop_why, plotted);
+    if (L.ngroup > 1)
+      LOG_I("learner group: %ld gradient allreduces of %zu floats, %.3f ms each on average", L.ppo.red_n,
+            L.net.nparams + GRP_STATS, L.ppo.red_n ? 1e3 * L.ppo.red_s / (double)L.ppo.red_n : 0.0);
+    if (L.lead) {
+      progress_close(&L);
+      int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;
+      summary_log(&L, L.stop_why, plotted);
+    }
   } else {
-    stop_actors(&L, "cannot write progress");
     rc = 1;
   }
   learner_free(&L);

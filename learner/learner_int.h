@@ -10,6 +10,7 @@
 #include "nn/rstat.h"
 #include "learner/amp.h"
 #include "learner/gae.h"
+#include "learner/group.h"
 #include "learner/guard.h"
 #include "learner/mining.h"
 #include "learner/ppo.h"
@@ -98,7 +99,35 @@ typedef struct learner {
   double time_at_start, best_ret, best_len, last_ret, last_len;
   long best_ret_update, best_len_update;
   const char *stop_why;
+  /* learner group (group.c); ngroup 1: the one learner, and none of these changes anything */
+  MPI_Comm lcomm;                /* the learners (MPI_COMM_NULL when ngroup is 1) */
+  int ngroup, gidx, lead;        /* learners, this one's index, gidx == 0 (writes rows and checkpoints) */
+  int actor_base, total_actors;  /* this learner's first actor in the checkpoint's actor order; all actors */
+  int *actor_world;              /* [nactors] world rank of each of this learner's actors */
+  int *grp_nact;                 /* [ngroup] actors of each learner */
+  rstat obs_new;                 /* ngroup > 1: this update's observation moments, merged over the group */
+  rstat *obs_in;                 /* where intake merges moments: obs_stats (one learner) or obs_new */
+  double *grp_send, *grp_all;    /* the update summary: this learner's, everyone's */
+  long long steps_mark;          /* env_steps the learners last agreed on */
+  long grp_dropped, grp_malformed; /* learner 0: the group's counts for the progress row */
 } learner;
+
+/* group.c (the learner's side of learner/group.h) */
+#define GRP_SUMMARY 22 /* scalars of an update summary before the observation moments */
+/* g NULL: one learner. Needs nactors and obs_dim set. */
+void group_init(learner *L, MPI_Comm lcomm, const grp_layout *g, int world_rank);
+void group_free(learner *L);
+/* The maximum of v over the learners (v itself for one learner). */
+int group_max(learner *L, int v);
+/* After an update's batches are in: exchange summaries; merges the observation moments and env
+ * steps on every learner, the row's statistics on learner 0, sets the minibatch count; returns 1
+ * when any learner stops. */
+int group_update_sync(learner *L, int stop);
+/* Checkpoint: learner 0 receives every learner's reward-scaling rows (per doubles each), actor state
+ * sizes and bytes, which replace its own arrays; returns 1 on the writer (learner 0), 0 elsewhere. */
+int group_ckpt_gather(learner *L, double **rs, size_t per, int64_t **sizes, unsigned char **states, size_t *total);
+/* Resume: learner 0's outcome ok (1 found, <= 0 not) and its checkpoint path go to every learner. */
+int group_ckpt_path(learner *L, char *path, size_t n, int ok);
 
 /* intake.c */
 /* Receive one A2L message if one is waiting (wait up to `wait_s`), decode and check it, and queue a

@@ -22,8 +22,9 @@ void lost_init(learner *L) {
     int r;
     long pid;
     char host[256];
-    if (sscanf(line, "%d %255s %ld", &r, host, &pid) == 3 && r >= 1 && r <= L->nactors && !strcmp(host, me))
-      L->slot[r - 1].pid = pid;
+    if (sscanf(line, "%d %255s %ld", &r, host, &pid) != 3 || strcmp(host, me)) continue;
+    for (int i = 0; i < L->nactors; i++) /* ranks.txt names world ranks; slot i is this learner's actor i */
+      if (L->actor_world[i] == r) L->slot[i].pid = pid;
   }
   fclose(f);
 }

@@ -9,6 +9,7 @@
 #include "nn/blis_util.h"
 #include "nn/gauss.h"
 #include "common/log.h"
+#include "learner/group.h"
 
 void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
   memset(p, 0, sizeof *p);
@@ -100,7 +101,10 @@ void ppo_init(ppo_learner *p, const ac_net *net, const ppo_config *c, int max_ba
   p->net = net;
   p->cfg = *c;
   p->params = xaligned(net->nparams * sizeof(float));
-  p->grads = xaligned(net->nparams * sizeof(float));
+  p->grads = xaligned((net->nparams + GRP_STATS) * sizeof(float)); /* the group reduces the stats with it */
+  memset(p->grads, 0, (net->nparams + GRP_STATS) * sizeof(float));
+  p->comm = MPI_COMM_NULL;
+  p->comm_size = 1;
   adam_init(&p->adam, net->nparams);
   rng_t r;
   rng_seed(&r, seed, 0, RNG_INIT, 0);
@@ -279,6 +283,23 @@ static double lattice_grads(ppo_learner *p) {
   return ss;
 }
 
+void ppo_set_group(ppo_learner *p, MPI_Comm comm, int size) {
+  p->comm = comm;
+  p->comm_size = size;
+}
+
+/* The group's average gradient and loss statistics, in one allreduce (learner/group.h): the norm
+ * that clips and the KL that may stop the epochs early are then the group's on every learner. */
+static void group_average(ppo_learner *p, ppo_mb_stats *st, double *ss, double *ssv) {
+  size_t np = p->net->nparams;
+  float *s = p->grads + np;
+  s[0] = (float)st->pg_loss, s[1] = (float)st->v_loss, s[2] = (float)st->entropy;
+  s[3] = (float)st->approx_kl, s[4] = (float)st->clipfrac, s[5] = 0;
+  grp_average_grads(p->comm, p->comm_size, p->grads, np, p->net->v.w_off[0], ss, ssv, &p->red_s);
+  p->red_n++;
+  st->pg_loss = s[0], st->v_loss = s[1], st->entropy = s[2], st->approx_kl = s[3], st->clipfrac = s[4];
+}
+
 void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
                         const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st) {
   const ac_net *n = p->net;
@@ -309,6 +330,7 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
     p->grads[n->log_std_off + j] = g;
     ss += (double)g * g;
   }
+  if (p->comm_size > 1) group_average(p, st, &ss, &ssv);
   double norm = sqrt(ss + ssv);
   st->grad_norm = norm;
   if (p->cfg.vf_lr > 0) { /* the value views follow every policy view in the arena (nn/ac.h) */
@@ -350,11 +372,20 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
   D2M_CHECK(b->n >= 1 && b->n <= p->perm_cap, "batch larger than the learner was sized for");
   blis_set_threads(p->cfg.threads);
   float lr = p->cfg.lr * (p->cfg.anneal_lr ? (float)(1.0 - (progress < 1 ? progress : 1)) : 1.f);
-  int mb = p->max_mb < b->n ? p->max_mb : b->n, nmb = b->n / mb;
+  int n = p->grp_n > 0 && p->grp_n < b->n ? p->grp_n : b->n; /* the group's smallest batch sets the count */
+  int mb = p->max_mb < n ? p->max_mb : n, nmb = n / mb;
   double acc[6] = {0};
   for (int i = 0; i < b->n; i++) p->perm[i] = i;
   for (int ep = 0; ep < p->cfg.epochs; ep++) {
-    rng_shuffle_int(&p->rng, p->perm, b->n);
+    if (p->comm_size > 1) { /* a group: the shared stream advances one draw per epoch, whatever b->n is
+                             * (batches may differ between learners), so it stays the same on all and
+                             * the checkpoint's copy (learner 0's) resumes every learner exactly */
+      rng_t sh;
+      rng_seed(&sh, rng_u64(&p->rng), 0, RNG_LEARNER, (uint64_t)ep);
+      rng_shuffle_int(&sh, p->perm, b->n);
+    } else {
+      rng_shuffle_int(&p->rng, p->perm, b->n);
+    }
     double ep_kl = 0;
     for (int k = 0; k < nmb; k++) { /* a remainder of < mb samples sits out this epoch */
       ppo_mb_stats st;

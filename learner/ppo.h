@@ -11,6 +11,7 @@
 #ifndef D2M_PPO_H
 #define D2M_PPO_H
 
+#include <mpi.h>
 #include <stdint.h>
 
 #include "common/config.h"
@@ -95,6 +96,12 @@ typedef struct ppo_learner {
   int *perm;
   int perm_cap;
   rng_t rng; /* minibatch shuffling */
+  /* learner group (learner/group.h): comm_size > 1 averages each minibatch's gradient over comm */
+  MPI_Comm comm;
+  int comm_size;
+  int grp_n;          /* > 0: the group's smallest batch; every learner runs grp_n / minibatch minibatches */
+  double red_s;       /* wall seconds spent in the gradient allreduce, and how many there were */
+  long red_n;
 } ppo_learner;
 
 typedef struct ppo_mb_stats {
@@ -122,7 +129,11 @@ void ppo_free(ppo_learner *p);
 /* One gradient step on B gathered samples (policy + value forward/backward, grad clip, Adam). */
 void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
                         const float *v_old, const float *adv, const float *ret, int B, float lr, ppo_mb_stats *st);
-/* Epochs of shuffled minibatches over the batch. progress in [0,1] drives LR annealing. */
+/* Join a learner group: every minibatch gradient is then averaged over comm (size learners). */
+void ppo_set_group(ppo_learner *p, MPI_Comm comm, int size);
+/* Epochs of shuffled minibatches over the batch. progress in [0,1] drives LR annealing. In a group the
+ * minibatch count comes from grp_n (the smallest batch), so every learner steps together; a learner
+ * with more samples leaves a different random surplus out of each epoch. */
 void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m);
 
 #endif

@@ -107,7 +107,7 @@ int progress_row(learner *L, const ppo_metrics *m) {
   double now = log_elapsed(), dt = now - L->time_at_last_row;
   double sps = dt > 0 ? (double)(L->env_steps - L->steps_at_last_row) / dt : 0;
   double v[NFIELDS] = {
-      (double)L->update, (double)L->env_steps, L->wall_before + now, sps, sps / L->nactors, (double)e->n,
+      (double)L->update, (double)L->env_steps, L->wall_before + now, sps, sps / L->total_actors, (double)e->n,
       nan_if_none(e->n, e->ret_sum / (double)(e->n ? e->n : 1)), nan_if_none(e->n, e->ret_min), nan_if_none(e->n, e->ret_max),
       nan_if_none(e->n, e->len_sum / (double)(e->n ? e->n : 1)), nan_if_none(e->n, e->len_min), nan_if_none(e->n, e->len_max),
       nan_if_none(e->n, e->success_sum / (double)(e->n ? e->n : 1)),
@@ -115,7 +115,8 @@ int progress_row(learner *L, const ppo_metrics *m) {
       nan_if_none(e->mpjpe_n, e->rmse_sum / (double)(e->mpjpe_n ? e->mpjpe_n : 1)),
       m->pg_loss, m->v_loss, m->entropy, m->approx_kl, m->clipfrac, m->explained_var, m->grad_norm, m->lr, m->epochs,
       m->seconds, nan_if_none(L->lag_n, L->lag_min), nan_if_none(L->lag_n, L->lag_sum / (double)(L->lag_n ? L->lag_n : 1)),
-      nan_if_none(L->lag_n, L->lag_max), (double)L->dropped, (double)L->malformed, (double)e->numerical,
+      nan_if_none(L->lag_n, L->lag_max), (double)(L->ngroup > 1 ? L->grp_dropped : L->dropped),
+      (double)(L->ngroup > 1 ? L->grp_malformed : L->malformed), (double)e->numerical,
       L->obs_stats.count, L->amp_on ? L->amp_m.loss : NAN, L->amp_on ? L->amp_m.acc_ref : NAN,
       L->amp_on ? L->amp_m.acc_pol : NAN, L->amp_on ? L->amp_m.reward_mean : NAN, L->amp_on ? L->amp_m.gp : NAN,
       (double)L->guard.refused};

@@ -71,5 +71,5 @@ void summary_log(const learner *L, const char *why, int plotted) {
   LOG_I("summary: checkpoint %s; learning curves %s/%s", ck, L->run_dir,
         plotted ? "learning_curves.png" : "learning_curves.gp (not plotted)");
   LOG_I("summary: next: drl2move eval --checkpoint %s   (more training: mpirun -np %d drl2move train --resume %s "
-        "--steps N)", L->run_dir, L->nactors + 1, L->run_dir);
+        "--steps N)", L->run_dir, L->total_actors + L->ngroup, L->run_dir);
 }

@@ -22,6 +22,11 @@
 #            exactly one update or counted as dropped (actors' "sent" lines against the learner's
 #            closing "intake:" line), including batches that arrive while the learner publishes
 #            weights or writes a checkpoint
+#   group    4 ranks, learner.group = 2: two runs bit-identical (weights, Adam, statistics, actors, rows),
+#            the layout in ranks.txt and the log, the learners checked equal; bad learner.group values
+#            and AMP with a group refused with the key named; async with 2 + 1 actors finishes
+#   group_resume  learner.group = 2 on 5 ranks (2 + 1 actors): 2 updates + resume to 4 equals 4
+#            uninterrupted; another learner.group or rank count is refused
 #   budget   a fresh run into a non-empty --run-dir is refused (--force-new moves the old run aside);
 #            --time-limit without --steps has no step budget; the annealed learning rate of the last
 #            update is not 0; --steps on resume extends the schedule and says so
@@ -305,6 +310,85 @@ norank)
   "$bin" train >"$work/out2" 2>&1 && fail "a single rank ran"
   grep -q "needs at least 2 MPI ranks" "$work/out2" || { cat "$work/out2"; fail "no rank message for a good config"; }
   echo "norank: the config error comes first"
+  ;;
+group)
+  # learner.group = 2 on 4 ranks: two learners with one actor each. Two runs with one seed agree bit
+  # for bit (weights, Adam state, statistics, every actor's state, the progress rows bar timing).
+  grp=(--set learner.group=2)
+  for r in a b; do
+    "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/$r" \
+      >"$work/out.$r" 2>&1 || { cat "$work/out.$r"; fail "group run $r failed"; }
+  done
+  [ "$(awk '$4 == "learner"' "$work/a/ranks.txt" | wc -l)" -eq 2 ] || { cat "$work/a/ranks.txt"; fail "ranks.txt: not 2 learners"; }
+  awk '$1 == 2 && $4 == "learner" && $5 == 1' "$work/a/ranks.txt" | grep -q . || fail "ranks.txt: rank 2 is not learner 1"
+  grep -q "learner group: 2 learners: learner 0 = rank 0 with actors 1; learner 1 = rank 2 with actors 3" \
+    "$work/a/train.log" || fail "the layout is not logged"
+  grep -q "identical on all 2 learners" "$work/a/train.log" || fail "no check that the learners agree"
+  grep -q "diverged" "$work/a/train.log" && fail "the learners diverged"
+  "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states \
+    learner_group || fail "two group runs with the same seed differ"
+  notime() { cut -d, -f1,2,6-24,26- "$1/progress.csv"; } # without wall_s, sps, sps_per_actor, update_s
+  [ "$(notime "$work/a" | md5sum)" = "$(notime "$work/b" | md5sum)" ] || fail "the progress rows of two group runs differ"
+  [ "$(rows "$work/a")" -eq 4 ] && [ "$(tail -1 "$work/a/progress.csv" | cut -d, -f2)" -eq $((4 * steps_per_update)) ] ||
+    fail "the rows do not count the group's env steps"
+  # Bad learner.group: too many learners for the ranks, out of bounds, with AMP: clear errors naming the key.
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" "${grp[@]}" --run-dir "$work/x" >"$work/out.x" 2>&1 && fail "2 learners on 3 ranks ran"
+  grep -q "learner.group = 2 needs at least 4 MPI ranks" "$work/out.x" || { cat "$work/out.x"; fail "no clear message (3 ranks)"; }
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.group=-1 --run-dir "$work/y" >"$work/out.y" 2>&1 && fail "learner.group=-1 ran"
+  grep -q "learner.group: -1 is out of bounds" "$work/out.y" || { cat "$work/out.y"; fail "no clear message (-1)"; }
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set amp.enabled=true --run-dir "$work/z" >"$work/out.z" 2>&1 &&
+    fail "a group with AMP ran"
+  grep -q "learner.group = 2 (2 learners) with amp.enabled = true" "$work/out.z" || { cat "$work/out.z"; fail "no clear message (AMP)"; }
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set imitate.mining=failure --run-dir "$work/zm" \
+    >"$work/out.zm" 2>&1 && fail "a group with clip mining ran"
+  grep -q "with imitate.mining = failure" "$work/out.zm" || { cat "$work/out.zm"; fail "no clear message (mining)"; }
+  # Async, 5 ranks: learners with 2 and 1 actors update in lock-step and stop together.
+  "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --set learner.mode=async --steps $((6 * steps_per_update)) \
+    --run-dir "$work/as" >"$work/out.as" 2>&1 || { cat "$work/out.as"; fail "async group run failed"; }
+  grep -q "step budget reached" "$work/as/train.log" || fail "the async group run did not reach its budget"
+  [ "$(grep -c "gradient allreduces" "$work/out.as")" -eq 2 ] || fail "not both learners reported their allreduces"
+  # learner.group = 1 (the default) is the one learner of before: rank 0, no group lines, no group
+  # section in the checkpoint, and the same rows as a run that does not name the key.
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.group=1 --steps $((2 * steps_per_update)) \
+    --run-dir "$work/one" >"$work/out.one" 2>&1 || { cat "$work/out.one"; fail "learner.group=1 failed"; }
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/dflt" \
+    >"$work/out.dflt" 2>&1 || { cat "$work/out.dflt"; fail "default run failed"; }
+  [ "$(awk '$4 == "learner"' "$work/one/ranks.txt")" != "" ] && awk '$4 == "learner" {print $1}' "$work/one/ranks.txt" |
+    grep -qx 0 && [ "$(awk '$4 == "learner"' "$work/one/ranks.txt" | wc -l)" -eq 1 ] || fail "L=1: rank 0 is not the one learner"
+  grep -q "learner group" "$work/one/train.log" "$work/out.one" && fail "L=1 logs group lines"
+  grep -aq learner_group "$(newest "$work/one")" && fail "L=1 checkpoint has a learner_group section"
+  [ "$(notime "$work/one" | md5sum)" = "$(notime "$work/dflt" | md5sum)" ] || fail "learner.group=1 differs from the default"
+  echo "group: 2 learners bit-identical across runs; bad learner.group refused; async with 2 + 1 actors finished; L=1 as before"
+  ;;
+group_resume)
+  # learner.group = 2 on 5 ranks (learner 0 with actors 1-2, learner 1 with actor 4: batches of two
+  # sizes): 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit; a resume with
+  # another learner.group or rank count is refused.
+  grp=(--set learner.group=2)
+  spu=$((3 * 2 * 16)) # 3 actors x 2 envs x 16 steps
+  "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --steps $((4 * spu)) --run-dir "$work/full" \
+    >"$work/out.f" 2>&1 || { cat "$work/out.f"; fail "uninterrupted run failed"; }
+  "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --steps $((2 * spu)) --run-dir "$work/part" \
+    >"$work/out.p" 2>&1 || { cat "$work/out.p"; fail "first half failed"; }
+  "${mpi[@]}" -np 5 "$bin" train --resume "$work/part" --steps $((4 * spu)) >"$work/out.r" 2>&1 ||
+    { cat "$work/out.r"; fail "resume failed"; }
+  grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
+  [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
+  "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
+    params adam_m adam_v obs_stats reward_scaling actor_states learner_rng learner_group ||
+    fail "resumed group run differs from the uninterrupted one"
+  notime() { cut -d, -f1,2,6-24,26- "$1/progress.csv"; }
+  [ "$(notime "$work/full" | md5sum)" = "$(notime "$work/part" | md5sum)" ] || fail "progress rows differ after resume"
+  grep -q "identical on all 2 learners" "$work/part/train.log" || fail "no check that the learners agree"
+  "${mpi[@]}" -np 4 "$bin" train --resume "$work/part" --set learner.group=1 --steps $((5 * spu)) \
+    >"$work/out.x" 2>&1 && fail "a resume with another learner.group ran"
+  grep -q "written by a learner group of 2 learners (learner.group), this run has 1" "$work/out.x" ||
+    { cat "$work/out.x"; fail "no clear message (learner.group=1)"; }
+  "${mpi[@]}" -np 6 "$bin" train --resume "$work/part" --steps $((5 * spu)) >"$work/out.y" 2>&1 &&
+    fail "a resume on another rank count ran"
+  grep -q "rank count" "$work/out.y" || { cat "$work/out.y"; fail "no clear message (6 ranks)"; }
+  [ "$(rows "$work/part")" -eq 4 ] || fail "a refused resume changed progress.csv"
+  echo "group_resume: 2 + 2 updates equal 4 uninterrupted with 2 learners; other layouts refused"
   ;;
 *) echo "unknown case $case_"; exit 2 ;;
 esac
