@@ -185,3 +185,37 @@ Test(compare, labels_and_argv_checked) {
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
   system(cmd);
 }
+
+/* End to end through the binary: the default gait played back without and with the hemiparetic subject.
+ * A playback prescribes the kinematics, so both folders must give the same gait (the subject changes the
+ * muscles, not the reference), the default gait is nearly symmetric, and its speed is about 1 m/s. */
+Test(compare, playback_healthy_vs_subject_end_to_end) {
+  const char *bin = getenv("D2M_BIN");
+  const char *root = getenv("D2M_SOURCE_ROOT");
+  if (!bin || !root) cr_skip_test("D2M_BIN or D2M_SOURCE_ROOT not set (run through meson test)");
+  mk_tmp();
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd,
+           "cd %s && %s eval --playback --out h > log 2>&1 && %s eval --playback --out s "
+           "--set env.subject=%s/configs/subjects/hemiparetic_r.subject >> log 2>&1 && "
+           "%s compare h s --out c --labels healthy,hemi --events kinematic >> log 2>&1",
+           g_tmp, bin, bin, root, bin);
+  cr_assert_eq(system(cmd), 0, "%s failed (see %s/log)", cmd, g_tmp);
+  char p[400];
+  snprintf(p, sizeof p, "%s/c/compare.csv", g_tmp);
+  stats_table t;
+  d2m_err err;
+  cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
+  NEAR(cell(&t, "speed", "healthy_R"), 1.0, 0.05);
+  cr_assert(fabs(cell(&t, "step length", "healthy_SI")) < 5, "default gait step-length SI %g",
+            cell(&t, "step length", "healthy_SI"));
+  NEAR(cell(&t, "stance time", "hemi-healthy_R"), 0, 1e-9);
+  NEAR(cell(&t, "peak knee flexion in swing", "hemi-healthy_L"), 0, 1e-9);
+  cr_assert(cell(&t, "peak knee flexion in swing", "healthy_R") > 50, "knee in swing %g",
+            cell(&t, "peak knee flexion in swing", "healthy_R"));
+  stats_table_free(&t);
+  snprintf(p, sizeof p, "%s/c/compare_kinematics.png", g_tmp);
+  cr_assert_eq(access(p, R_OK), 0, "no kinematics picture");
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
+  system(cmd);
+}
