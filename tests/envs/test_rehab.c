@@ -2,6 +2,7 @@
  * known answers, the ceiling holds, zero use and the other side do not recover, the rehab.* keys. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "envs/rehab.h"
@@ -98,4 +99,86 @@ Test(rehab, spasticity_known_answers_left_side) {
     cr_assert(fabs(g[i] - 0.45) < 1e-15, "%.17g", g[i]); /* 0.5 (1 - 0.2 * 0.5) */
     cr_assert_eq(st[i], 0.5);
   }
+}
+
+/* ---- the body in the env (env_set_body, env_take_use) ---- */
+
+#include "envs/env.h"
+#include "tests/envs/env_model_helper.h"
+
+static mjModel *g_m;
+static void setup(void) {
+  d2m_err e;
+  g_m = test_model(&e);
+  cr_assert(g_m, "model_load: %s", e.msg);
+}
+static void teardown(void) { mj_deleteModel(g_m); }
+TestSuite(rehab_env, .init = setup, .fini = teardown);
+
+static env_t *make(const env_params *p) {
+  d2m_err e;
+  env_t *env = env_create(g_m, p, NULL, &e);
+  cr_assert(env, "env_create: %s", e.msg);
+  return env;
+}
+
+Test(rehab_env, body_reaches_the_env_model_and_stays_across_episodes) {
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "rehab.enabled=true", "env.push_force=0");
+  env_t *e = make(&p);
+  env_reset(e, 1);
+  double st[MODEL_NMUSCLE], g[MODEL_NMUSCLE];
+  for (int i = 0; i < MODEL_NMUSCLE; i++) st[i] = i < H ? 0.6 : 1.0, g[i] = 0;
+  d2m_err err;
+  cr_assert_eq(env_set_body(e, st, g, &err), 0, "%s", err.msg);
+  for (int k = 0; k < 2; k++) { /* now and after the next episode start */
+    const mjModel *m = env_model(e);
+    for (int i = 0; i < MODEL_NMUSCLE; i++) {
+      double want = g_m->actuator_gainprm[i * mjNGAIN + 2] * st[i];
+      cr_assert(fabs(m->actuator_gainprm[i * mjNGAIN + 2] - want) < 1e-9 * fabs(want), "muscle %d gain", i);
+      cr_assert(fabs(m->actuator_biasprm[i * mjNBIAS + 2] - g_m->actuator_biasprm[i * mjNBIAS + 2] * st[i]) < 1e-6,
+                "muscle %d bias", i);
+    }
+    float v[ENV_SUBJECT_OBS];
+    env_subject_vector(e, v);
+    cr_assert(fabsf(v[0] - 0.6f) < 1e-6f && fabsf(v[1] - 1.0f) < 1e-6f, "subject vector %g %g", v[0], v[1]);
+    env_reset(e, 2);
+  }
+  cr_assert(g_m->actuator_gainprm[2] != env_model(e)->actuator_gainprm[2], "the shared model must not change");
+  /* a reflex gain needs a spastic subject's delay line */
+  g[3] = 0.2;
+  cr_assert_neq(env_set_body(e, st, g, &err), 0);
+  cr_assert(strstr(err.msg, "spastic"), "%s", err.msg);
+  env_free(e);
+  /* without rehab.enabled the env has no body to change */
+  env_params q = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0");
+  e = make(&q);
+  g[3] = 0;
+  cr_assert_neq(env_set_body(e, st, g, &err), 0);
+  cr_assert(strstr(err.msg, "rehab.enabled"), "%s", err.msg);
+  double sum[MODEL_NMUSCLE];
+  cr_assert_eq(env_take_use(e, sum), 0);
+  env_free(e);
+}
+
+Test(rehab_env, use_is_the_mean_descending_excitation) {
+  env_params p = TEST_PARAMS(ENV_TASK_STAND, "rehab.enabled=true", "env.push_force=0");
+  env_t *e = make(&p);
+  env_reset(e, 1);
+  float a[MODEL_NMUSCLE];
+  for (int i = 0; i < MODEL_NMUSCLE; i++) a[i] = (float)log(0.3 / 0.7); /* excitation sigmoid(a) = 0.3 */
+  double sum[MODEL_NMUSCLE];
+  env_take_use(e, sum);
+  float *obs = malloc(sizeof(float) * (size_t)env_obs_size(e));
+  env_step_out out = {.obs = obs};
+  int steps = 0;
+  for (; steps < 5; steps++) {
+    env_step(e, a, &out);
+    if (out.done) break;
+  }
+  long n = env_take_use(e, sum);
+  cr_assert(n >= 1, "nothing summed");
+  for (int i = 0; i < MODEL_NMUSCLE; i++) cr_assert(fabs(sum[i] / n - 0.3) < 1e-6, "muscle %d use %g", i, sum[i] / n);
+  cr_assert_eq(env_take_use(e, sum), 0, "take_use restarts at 0");
+  free(obs);
+  env_free(e);
 }
