@@ -22,7 +22,7 @@ stop_daemons() {
   rm -rf "$work"
 }
 trap stop_daemons EXIT
-fail() { echo "FAIL (slurm): $*"; cat "$work"/job-*.out 2>/dev/null | tail -30; tail -5 "$work"/log/*.log; exit 1; }
+fail() { echo "FAIL (slurm): $*"; cat "$work"/job-*.out 2>/dev/null | tail -30; tail -n 20 "$work"/log/*.log; exit 1; }
 
 # ---- a private single-node cluster ----
 host=$(hostname -s)
