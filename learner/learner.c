@@ -65,6 +65,7 @@ static int amp_setup(learner *L, d2m_err *err) {
   long TE = (long)L->T * L->E;
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
   free(ref);
+  if (L->ngroup > 1) amp_set_group(&L->amp, L->lcomm, L->ngroup, L->gidx); /* amp.h, "learner group" */
   L->s_style = xaligned((size_t)TE * sizeof(float));
   L->amp_on = 1;
   LOG_I("amp: %ld reference transitions of %s, %d features per state, %d of the %d transition columns animated "
