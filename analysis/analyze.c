@@ -110,7 +110,7 @@ static void an_learning(an_ctx *c) {
 
 /* Load frames.csv and lay the episodes end to end in time (10 s apart: gait_input.max_stride_s
  * keeps cycles from spanning the gap). */
-static int an_load(an_ctx *c, d2m_err *err) {
+int an_load(an_ctx *c, d2m_err *err) {
   if (stats_table_read(c->frames, &c->tab, err)) return -1;
   c->n = c->tab.nrows;
   double *ep = an_col(c, "episode"), *tm = an_col(c, "time");
@@ -144,7 +144,7 @@ static void foot_ap(const an_ctx *c, double *const *fx, double *const *fy, doubl
   free(ep), free(rx), free(ry);
 }
 
-static void an_gait(an_ctx *c) {
+int an_gait_compute(an_ctx *c, char *why, size_t cap) {
   double *fz[2] = {an_col(c, "grf_r_v"), an_col(c, "grf_l_v")};
   double *fx[2] = {an_col(c, "foot_r_x"), an_col(c, "foot_l_x")}, *fy[2] = {an_col(c, "foot_r_y"), an_col(c, "foot_l_y")};
   double *ap[2];
@@ -159,6 +159,19 @@ static void an_gait(an_ctx *c) {
   for (int i = 0; rz && i < c->n; i++) zmax = fmax(zmax, rz[i]);
   for (int i = 0; i < c->n; i++) valid[i] = !rz || rz[i] >= 0.7 * zmax;
   in.valid = valid;
+  gait_analyse(&in, c->cyc, AN_MAXCYC, &c->nc, &c->gm);
+  int ok = gait_plausible(c->cyc, c->nc, &c->gm, why, cap);
+  if (!ok) {
+    /* no metric of something that is not gait: keep no cycle for the per-cycle sections */
+    for (int i = 0; i < c->nc; i++) c->cyc[i].keep = 0;
+    c->gm.nkept[0] = c->gm.nkept[1] = 0;
+  }
+  for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
+  free(rz), free(valid);
+  return ok;
+}
+
+static void an_gait(an_ctx *c) {
   gait_metrics *g = &c->gm;
   report_heading(&c->rep, "Gait events and spatio-temporal metrics");
   if (c->o.events == GAIT_EVENTS_KINEMATIC)
@@ -172,20 +185,15 @@ static void an_gait(an_ctx *c) {
                        "in which the pelvis drops below 70 %% of its highest position, and those outside mean +- 2 SD "
                        "of duration are dropped. Double support: both feet between their heel "
                        "strike and toe off. Symmetry index SI = 100 (R - L) / (0.5 (R + L)) (Robinson et al. 1987).");
-  gait_analyse(&in, c->cyc, AN_MAXCYC, &c->nc, g);
   char p[4400], why[512];
+  int ok = an_gait_compute(c, why, sizeof why);
   snprintf(p, sizeof p, "%s/metrics.csv", c->o.out);
   FILE *f = fopen(p, "w");
-  if (!gait_plausible(c->cyc, c->nc, g, why, sizeof why)) {
-    /* no metric of something that is not gait: say why instead, and keep no cycle for the sections below */
+  if (!ok) {
     report_text(&c->rep, "No gait: %s. No spatio-temporal metric is reported, and the per-cycle sections below are "
                          "empty. Plausible strides last %.1f-%.1f s, travel at least %.1f m, have a positive step length "
                          "and alternate between the feet.", why, GAIT_MIN_STRIDE_S, GAIT_MAX_STRIDE_S, GAIT_MIN_STRIDE_M);
     if (f) fprintf(f, "metric,right,left,unit\nno gait,,,\"%s\"\n", why), fclose(f);
-    for (int i = 0; i < c->nc; i++) c->cyc[i].keep = 0;
-    g->nkept[0] = g->nkept[1] = 0;
-    for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
-    free(rz), free(valid);
     return;
   }
   report_table(&c->rep, "metric|right|left|unit");
@@ -225,8 +233,6 @@ static void an_gait(an_ctx *c) {
   }
   if (f) fclose(f);
   report_table_end(&c->rep);
-  for (int s = 0; s < 2; s++) free(fz[s]), free(fx[s]), free(fy[s]), free(ap[s]);
-  free(rz), free(valid);
 }
 
 /* Reference curves for the three sagittal joints from a .mot table taken as one cycle starting at

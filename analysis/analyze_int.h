@@ -1,4 +1,4 @@
-/* analysis/analyze_int.h: internal to analysis/analyze.c and analyze_emg.c: the analysis context
+/* analysis/analyze_int.h: internal to analysis/analyze.c, analyze_emg.c and compare.c: the analysis context
  * and the helpers both use. */
 #ifndef D2M_ANALYZE_INT_H
 #define D2M_ANALYZE_INT_H
@@ -24,6 +24,12 @@ typedef struct an_ctx {
 
 /* Column `name` of frames.csv, malloc'd [n]; NULL if absent. */
 double *an_col(const an_ctx *c, const char *name);
+/* Reads c->frames into c->tab and lays the episodes end to end in c->t (10 s apart); 0 or -1 with err. */
+int an_load(an_ctx *c, d2m_err *err);
+/* Gait events, cycles and metrics of the loaded frames into c->cyc, c->nc, c->gm (options c->o.events,
+ * thresh_bw, min_s). Returns 1 when the kept cycles are plausible strides (gait_plausible), else 0 with
+ * the reasons in why and every cycle dropped (c->gm.nkept 0). */
+int an_gait_compute(an_ctx *c, char *why, size_t cap);
 /* 1 if any of cols[j][0..GAIT_NPTS) is finite. */
 int an_any_finite(double *const *cols, int ncols);
 /* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */

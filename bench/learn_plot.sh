@@ -26,6 +26,7 @@ set datafile separator ','
 set terminal pngcairo size 800,480 font ',11' noenhanced
 set output '$out'
 set xlabel 'env steps'
+set format x '%.1s%c'
 set ylabel '$col'
 set key top left
 set grid

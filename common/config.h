@@ -169,7 +169,13 @@
   X(amp, grad_penalty, REAL, "5", 0, 1e4, NULL, "w_gp: (w_gp/2) E_ref ||dD/dx||^2 (IsaacGymEnvs HumanoidAMPPPO: 5)") \
   X(amp, logit_reg, REAL, "0.05", 0, 100, NULL, "weight of ||W_out||^2 of the output layer (IsaacGymEnvs: 0.05)") \
   X(amp, weight_decay, REAL, "1e-4", 0, 100, NULL, "weight of the sum of squared discriminator weights (IsaacGymEnvs: 1e-4)") \
-  X(amp, replay_size, INT, "100000", 1, 1e8, NULL, "rows of the replay buffer of past policy transitions (allocated at start)")
+  X(amp, replay_size, INT, "100000", 1, 1e8, NULL, "rows of the replay buffer of past policy transitions (allocated at start)") \
+  X(rehab, enabled, BOOL, "false", 0, 0, NULL, "use-dependent recovery of the paretic side between training phases (Reinkensmeyer et al. 2012; envs/rehab.h): strength += rate * use * (ceiling - strength), spasticity gain -= rate * use * gain, use = the muscle's mean excitation over the phase") \
+  X(rehab, phase_updates, INT, "10", 1, 1e9, NULL, "PPO updates per rehabilitation phase") \
+  X(rehab, rate, REAL, "0.1", 0, 1, NULL, "recovery per phase at full use (mean excitation 1): the fraction of the gap to the ceiling (strength) or of the reflex gain (spasticity) recovered") \
+  X(rehab, ceiling, REAL, "1", 0, 10, NULL, "strength factor the paretic side's muscles recover toward and never pass (1: the reference muscle)") \
+  X(rehab, recover, ENUM, "strength", 0, 0, "strength|spasticity|both", "which parameters of the paretic side recover: peak-force factor, stretch-reflex gain, or both") \
+  X(rehab, side, ENUM, "right", 0, 0, "right|left", "the paretic side whose muscles recover")
 
 typedef enum { CFG_INT, CFG_REAL, CFG_BOOL, CFG_STR, CFG_ENUM } cfg_type;
 

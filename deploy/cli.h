@@ -9,6 +9,7 @@
 
 int analyze_cli(int argc, char **argv);
 int bench_cli(int argc, char **argv);
+int compare_cli(int argc, char **argv); /* deploy/compare_cli.c */
 int device_cli(int argc, char **argv); /* deploy/device_cli.c: sweep */
 int eval_cli(int argc, char **argv);
 int model_cli(int argc, char **argv);

@@ -15,6 +15,7 @@ static const cli_command k_commands[] = {
     {"bench", bench_cli, "benchmarks that print ratios measured side by side"},
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
     {"analyze", analyze_cli, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
+    {"compare", compare_cli, "compare eval folders side by side: gait metrics, symmetry indices, curves, report"},
     {"device", device_cli, "assistive devices: sweep the ankle exoskeleton's assistance with a fixed policy (table, plot)"},
     {"policy", policy_cli, "export the policy alone (weights, observation statistics, config) from a run"},
 };

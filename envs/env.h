@@ -104,6 +104,18 @@ void env_amp_features(const env_t *e, float *out);
 #define ENV_SUBJECT_OBS 14
 void env_subject_vector(const env_t *e, float *out);
 
+/* The rehabilitation loop (rehab.enabled; envs/rehab.h). env_set_body sets the body the env's own
+ * model copy has from now on: strength[i] the peak-force factor of muscle i (as strength.M of the
+ * subject file, which the generated model already holds: the model's force is scaled by
+ * strength[i] / strength.M) and spas_gain[i] its stretch-reflex gain; per-episode randomisation still
+ * multiplies on top. An error when rehab.enabled is off, a subject strength is 0, or a reflex gain is
+ * given to a subject without reflexes (no delay line). env_take_use writes into sum[i] each muscle's
+ * descending excitation (after synergies and noise, before the reflex) summed over the control steps
+ * (and PD re-evaluations) since the last call, returns how many were summed, and restarts both at 0
+ * (0 without rehab.enabled); sum / count is the muscle's use in the recovery rule. */
+int env_set_body(env_t *e, const double *strength, const double *spas_gain, d2m_err *err);
+long env_take_use(env_t *e, double *sum);
+
 /* Name and size of observation block i (0 <= i < env_obs_nblocks), for logs and docs. */
 int env_obs_nblocks(const env_t *e);
 const char *env_obs_block(const env_t *e, int i, int *size);

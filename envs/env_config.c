@@ -78,6 +78,7 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->dr_obs_delay[0] = (int)c->env_dr_obs_delay_min, p->dr_obs_delay[1] = (int)c->env_dr_obs_delay_max;
   p->dr_mass[0] = c->env_dr_mass_min, p->dr_mass[1] = c->env_dr_mass_max;
   p->dr_friction[0] = c->env_dr_friction_min, p->dr_friction[1] = c->env_dr_friction_max;
+  p->rehab = (int)c->rehab_enabled;
   return env_params_check(p, err);
 }
 

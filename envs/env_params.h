@@ -90,6 +90,7 @@ typedef struct env_params {
   /* domain randomisation, drawn per episode from the env's stream: [min, max] each */
   double dr_strength[2], dr_reflex_gain[2], dr_mass[2], dr_friction[2];
   int dr_obs_delay[2];        /* control steps */
+  int rehab;                  /* rehab.enabled: the body may change between episodes (env_set_body) */
 } env_params;
 
 #define ENV_LIMIT_SCALE 0.05 /* joint-limit force scale of the stand reward, body weights x 1 m */

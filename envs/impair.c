@@ -10,12 +10,15 @@
 
 static int range_set(const double r[2], double neutral) { return r[0] != neutral || r[1] != neutral; }
 
-int impair_own_model(const env_params *p) {
+static int dr_model(const env_params *p) {
   return range_set(p->dr_strength, 1) || range_set(p->dr_mass, 1) || range_set(p->dr_friction, 1);
 }
 
+/* the rehabilitation loop changes peak forces too, so it needs the copy and the base values */
+int impair_own_model(const env_params *p) { return dr_model(p) || p->rehab; }
+
 static int dr_on(const env_params *p) {
-  return impair_own_model(p) || range_set(p->dr_reflex_gain, 0) || p->dr_obs_delay[0] || p->dr_obs_delay[1];
+  return dr_model(p) || range_set(p->dr_reflex_gain, 0) || p->dr_obs_delay[0] || p->dr_obs_delay[1];
 }
 
 /* pinv = (W'W)^-1 W' by Gauss-Jordan on the k x k Gram matrix (full rank: model_synergy_load). */
@@ -81,7 +84,8 @@ int impair_create(env_t *e, d2m_err *err) {
   for (int i = 0; i < e->nmus && i < MODEL_NMUSCLE; i++) spastic |= s->spas_gain[i] > 0;
   int syn = s->syn_mix > 0 && s->syn_k > 0;
   int kmax = s->obs_delay > p->dr_obs_delay[1] ? s->obs_delay : p->dr_obs_delay[1];
-  if (!spastic && !syn && !kmax && !(s->motor_noise > 0) && !s->fatigue && !dr_on(p) && !p->obs_subject) return 0;
+  if (!spastic && !syn && !kmax && !(s->motor_noise > 0) && !s->fatigue && !dr_on(p) && !p->obs_subject && !p->rehab)
+    return 0;
   if ((spastic || syn || s->motor_noise > 0 || s->fatigue) && e->nmus != MODEL_NMUSCLE)
     return err_set(err, "env.subject: impairments need the project's %d-muscle model, this one has %d", MODEL_NMUSCLE,
                    e->nmus);
@@ -100,6 +104,8 @@ int impair_create(env_t *e, d2m_err *err) {
   if (impair_own_model(p)) keep_base(e, im);
   im->strength_f = im->mass_f = im->friction_f = 1;
   im->obs_delay = s->obs_delay;
+  for (int i = 0; i < e->nmus && i < ENV_MAX_MUSCLE; i++)
+    im->body_f[i] = 1, im->gain[i] = i < MODEL_NMUSCLE ? s->spas_gain[i] : 0;
   return 0;
 }
 
@@ -122,9 +128,10 @@ void impair_apply_model(env_t *e) {
   if (!im || !im->base_f0) return;
   mjModel *m = e->m; /* the env's own copy (impair_own_model) */
   for (int i = 0; i < m->nu; i++) {
-    m->actuator_gainprm[i * mjNGAIN + 2] = im->base_gain[i] * im->strength_f;
-    m->actuator_biasprm[i * mjNBIAS + 2] = im->base_bias[i] * im->strength_f;
-    e->mus_F0[i] = im->base_f0[i] * im->strength_f;
+    double f = im->strength_f * (i < e->nmus ? im->body_f[i] : 1);
+    m->actuator_gainprm[i * mjNGAIN + 2] = im->base_gain[i] * f;
+    m->actuator_biasprm[i * mjNBIAS + 2] = im->base_bias[i] * f;
+    if (i < e->nmus) e->mus_F0[i] = im->base_f0[i] * f;
   }
   for (int b = 0; b < m->nbody; b++) {
     m->body_mass[b] = im->base_mass[b] * im->mass_f;
@@ -190,6 +197,10 @@ void impair_descending(env_t *e) {
       u[i] = x < 0 ? 0 : x > 1 ? 1 : x;
     }
   memcpy(im->u_desc, u, sizeof(double) * (size_t)e->nmus);
+  if (e->p.rehab) {
+    for (int i = 0; i < e->nmus; i++) im->use_sum[i] += u[i];
+    im->use_n++;
+  }
 }
 
 /* One explicit Euler step of the three-compartment model toward target load tl; returns MA. */
@@ -221,7 +232,7 @@ void impair_substep(env_t *e) {
     double x = im->u_desc[i];
     if (old) {
       double over = old[i] - s->spas_threshold[i];
-      x += over > 0 ? (s->spas_gain[i] + im->reflex_add) * over : 0;
+      x += over > 0 ? (im->gain[i] + im->reflex_add) * over : 0;
     }
     x = x < 0 ? 0 : x > 1 ? 1 : x;
     if (im->fatigue) x = fatigue_step(im, i, x, s, e->m->opt.timestep);
@@ -245,15 +256,43 @@ static double side_mean(const double *x, int side) {
   return s / SIDE_N;
 }
 
+int env_set_body(env_t *e, const double *strength, const double *spas_gain, d2m_err *err) {
+  env_impair *im = e->imp;
+  const model_subject *s = &e->p.subject;
+  if (!e->p.rehab || !im || !im->base_f0) return err_set(err, "env_set_body: rehab.enabled is off");
+  if (e->nmus != MODEL_NMUSCLE) return err_set(err, "env_set_body: needs the %d-muscle model", MODEL_NMUSCLE);
+  for (int i = 0; i < e->nmus; i++) {
+    if (!(strength[i] >= 0) || !(spas_gain[i] >= 0)) return err_set(err, "env_set_body: muscle %d: negative or NaN value", i);
+    if (strength[i] != s->strength[i] && !(s->strength[i] > 0))
+      return err_set(err, "env_set_body: muscle %d has strength 0 in the subject file: nothing to scale", i);
+    if (spas_gain[i] > 0 && !im->spastic) return err_set(err, "env_set_body: muscle %d: a reflex gain needs a spastic subject", i);
+  }
+  for (int i = 0; i < e->nmus; i++)
+    im->body_f[i] = s->strength[i] > 0 ? strength[i] / s->strength[i] : 1, im->gain[i] = spas_gain[i];
+  impair_apply_model(e);
+  return 0;
+}
+
+long env_take_use(env_t *e, double *sum) {
+  env_impair *im = e->imp;
+  long n = im && e->p.rehab ? im->use_n : 0;
+  for (int i = 0; i < e->nmus; i++) sum[i] = n ? im->use_sum[i] : 0;
+  if (im) memset(im->use_sum, 0, sizeof im->use_sum), im->use_n = 0;
+  return n;
+}
+
 void env_subject_vector(const env_t *e, float *out) {
   const model_subject *s = &e->p.subject;
   const env_impair *im = e->imp;
+  double st[MODEL_NMUSCLE], sg[MODEL_NMUSCLE]; /* the body as the rehabilitation loop left it */
+  for (int i = 0; i < MODEL_NMUSCLE; i++)
+    st[i] = s->strength[i] * (im && i < e->nmus ? im->body_f[i] : 1), sg[i] = im && i < e->nmus ? im->gain[i] : s->spas_gain[i];
   double sf = im ? im->strength_f : 1, ra = im ? im->reflex_add : 0, mf = im ? im->mass_f : 1;
   double ff = im ? im->friction_f : 1, k = im ? (double)im->obs_delay : s->obs_delay;
-  double v[ENV_SUBJECT_OBS] = {sf * side_mean(s->strength, 0),
-                               sf * side_mean(s->strength, 1),
-                               ra + side_mean(s->spas_gain, 0),
-                               ra + side_mean(s->spas_gain, 1),
+  double v[ENV_SUBJECT_OBS] = {sf * side_mean(st, 0),
+                               sf * side_mean(st, 1),
+                               ra + side_mean(sg, 0),
+                               ra + side_mean(sg, 1),
                                s->spas_delay_s,
                                k * e->p.dt,
                                s->motor_noise,

@@ -41,6 +41,10 @@ typedef struct env_impair {
   float *oring;              /* [(kmax + 1) * obs_size] */
   /* synergies: pinv = (W'W)^-1 W' of the side's weights */
   double pinv[MODEL_SYN_MAX][ENV_MAX_MUSCLE / 2];
+  /* rehabilitation loop: peak-force factor relative to the subject's, reflex gains in use, and the
+   * descending excitation summed since env_take_use */
+  double body_f[ENV_MAX_MUSCLE], gain[ENV_MAX_MUSCLE], use_sum[ENV_MAX_MUSCLE];
+  long use_n;
   /* the model's values before randomisation (own model only) */
   double *base_f0, *base_gain, *base_bias, *base_mass, *base_inertia, *base_friction, base_weight;
 } env_impair;
