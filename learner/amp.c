@@ -318,6 +318,7 @@ static void group_average(amp_disc *a, double st[4]) {
   for (int i = 0; i < GRP_STATS; i++) s[i] = i < 4 ? (float)st[i] : 0.f;
   double ss, ssv;
   grp_average_grads(a->comm, a->gsize, a->grads, np, np, &ss, &ssv, &a->red_s);
+  a->red_n++;
   for (int i = 0; i < 4; i++) st[i] = s[i];
 }
 

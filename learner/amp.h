@@ -115,6 +115,7 @@ typedef struct amp_disc {
   int gsize, gidx;
   rstat norm_new;                /* this update's minibatch rows, merged over the group after training */
   double red_s;                  /* seconds in the gradient allreduce */
+  long red_n;                    /* gradient allreduces */
 } amp_disc;
 
 /* ref: [nref][2F] raw reference transitions (copied); max_cur: most policy rows per update.

@@ -446,6 +446,9 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     if (L.ngroup > 1)
       LOG_I("learner group: %ld gradient allreduces of %zu floats, %.3f ms each on average", L.ppo.red_n,
             L.net.nparams + GRP_STATS, L.ppo.red_n ? 1e3 * L.ppo.red_s / (double)L.ppo.red_n : 0.0);
+    if (L.ngroup > 1 && L.amp_on)
+      LOG_I("learner group: %ld AMP discriminator allreduces of %zu floats, %.3f ms each on average", L.amp.red_n,
+            L.amp.layout.total + GRP_STATS, L.amp.red_n ? 1e3 * L.amp.red_s / (double)L.amp.red_n : 0.0);
     if (L.lead) {
       progress_close(&L);
       int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;
