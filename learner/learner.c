@@ -2,6 +2,7 @@
  * progress row -> checkpoint when due -> stop when the budget, the time limit or a signal says so. */
 #include "learner/learner.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,14 @@ static int amp_setup(learner *L, d2m_err *err) {
   if (amp_config_from_cfg(c, &ac, err)) return -1;
   if (amp_reference_from_cfg(c, &ref, &nref, &ac.feat, err)) return -1;
   long TE = (long)L->T * L->E;
+  /* A group's checkpoint gathers learners 1..L-1's replay rows in one MPI_Gatherv (int counts); the
+   * kept columns are at most 2F. */
+  if (L->ngroup > 1 && (double)ac.replay_size * 2 * ac.feat * (L->ngroup - 1) > (double)INT_MAX) {
+    free(ref);
+    return err_set(err, "amp.replay_size = %ld: the replay buffers of %d learners (%d columns) exceed what one "
+                   "checkpoint gather can carry (%d floats); lower amp.replay_size or learner.group", ac.replay_size,
+                   L->ngroup - 1, 2 * ac.feat, INT_MAX);
+  }
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
   free(ref);
   if (L->ngroup > 1) amp_set_group(&L->amp, L->lcomm, L->ngroup, L->gidx); /* amp.h, "learner group" */

@@ -354,6 +354,10 @@ group)
   [ "$(notime "$work/za" | md5sum)" = "$(notime "$work/zb" | md5sum)" ] || fail "the progress rows of two AMP group runs differ"
   awk -F, 'NR > 1 && $33 != "" && $33 != "nan" { n++ } END { exit !(n == 4) }' "$work/za/progress.csv" ||
     fail "AMP group run: no discriminator loss in the progress rows"
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" "${amp[@]}" --set amp.replay_size=100000000 \
+    --run-dir "$work/zr" >"$work/out.zr" 2>&1 && fail "a group whose replay buffers overflow the checkpoint gather ran"
+  grep -q "amp.replay_size = 100000000: the replay buffers of 1 learners" "$work/zr/train.log" ||
+    { cat "$work/out.zr"; fail "no clear message (amp.replay_size too large for a group)"; }
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set imitate.mining=failure --run-dir "$work/zm" \
     >"$work/out.zm" 2>&1 && fail "a group with clip mining ran"
   grep -q "with imitate.mining = failure" "$work/out.zm" || { cat "$work/out.zm"; fail "no clear message (mining)"; }
