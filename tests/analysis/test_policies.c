@@ -8,6 +8,7 @@
 
 #include "analysis/eval.h"
 #include "analysis/stats.h"
+#include "nn/policy_file.h"
 
 static void policy_path(char *p, size_t n, const char *name) {
   const char *root = getenv("D2M_SOURCE_ROOT");
@@ -35,18 +36,25 @@ static double max_tilt_deg(const stats_table *t) {
   return worst;
 }
 
-Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) {
+/* Five deterministic episodes of a shipped policy, as `drl2move eval --deterministic` runs them; the
+ * number of control steps is returned, frames.csv left in out. */
+static long run_shipped(const char *name, const char *out) {
   char path[512];
-  policy_path(path, sizeof path, "stand.d2m");
+  policy_path(path, sizeof path, name);
   eval_opts o;
   eval_opts_default(&o);
-  o.checkpoint = path, o.out_dir = "/tmp/d2m_test_policy_stand", o.episodes = 5, o.drive = EVAL_MEAN;
+  o.checkpoint = path, o.out_dir = out, o.episodes = 5, o.drive = EVAL_MEAN;
   eval_result r;
   d2m_err err = {{0}};
   cr_assert_eq(eval_run(&o, &r, &err), 0, "%s", err.msg);
+  return r.frames;
+}
+
+Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) {
   /* 10 s at 30 Hz: every one of the 5 episodes ends by time, none by a fall */
-  cr_assert_eq(r.frames, 5 * 300L, "%ld control steps over 5 episodes, expected 5 x 300 (a fall ended one)",
-               r.frames);
+  long frames = run_shipped("stand.d2m", "/tmp/d2m_test_policy_stand");
+  cr_assert_eq(frames, 5 * 300L, "%ld control steps over 5 episodes, expected 5 x 300 (a fall ended one)", frames);
+  d2m_err err = {{0}};
   stats_table t;
   cr_assert_eq(stats_table_read("/tmp/d2m_test_policy_stand/frames.csv", &t, &err), 0, "%s", err.msg);
   double tilt = max_tilt_deg(&t);
@@ -56,4 +64,18 @@ Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) 
   stats_table_free(&t);
   cr_assert(tilt < 15, "pelvis tilted up to %.1f deg from its start", tilt);
   cr_assert(zmin > 0.9 * z0, "pelvis sank to %.3f m from %.3f m", zmin, z0);
+}
+
+/* The push-trained policy carries env.push_force = 74 in its config, so eval pushes it as training did. */
+Test(policies, shipped_push_policy_stands_ten_seconds_under_pushes, .timeout = 300) {
+  char path[512];
+  policy_path(path, sizeof path, "stand_push.d2m");
+  policy_file pf;
+  d2m_err err = {{0}};
+  cr_assert_eq(policy_load(path, &pf, &err), 0, "%s", err.msg);
+  double push = pf.cfg.env_push_force;
+  policy_free(&pf);
+  cr_assert_float_eq(push, 74, 1e-9, "stand_push.d2m was trained with env.push_force = %g, not 74", push);
+  long frames = run_shipped("stand_push.d2m", "/tmp/d2m_test_policy_push");
+  cr_assert_eq(frames, 5 * 300L, "%ld control steps over 5 pushed episodes, expected 5 x 300", frames);
 }
