@@ -54,10 +54,6 @@ static void end_barrier(void) {
 /* learner.group: the layout, and what a group does not support (checked on every rank alike). */
 static int group_setup(const cfg_t *cfg, grp_layout *g, d2m_err *err) {
   if (grp_layout_make(MPI_COMM_WORLD, (long)cfg->learner_group, g, err)) return -1;
-  if (g->L > 1 && cfg->amp_enabled)
-    return err_set(err, "learner.group = %ld (%d learners) with amp.enabled = true: the AMP discriminator is not "
-                   "averaged over a learner group yet; set learner.group = 1 or amp.enabled = false",
-                   (long)cfg->learner_group, g->L);
   if (g->L > 1 && strcmp(cfg->imitate_mining, "off"))
     return err_set(err, "learner.group = %ld (%d learners) with imitate.mining = %s: clip mining counts one "
                    "learner's episodes and is not merged over a learner group yet; set learner.group = 1 or "

@@ -1,6 +1,8 @@
 /* learner/amp.c: see amp.h (objective and the gradient-penalty derivation are written there). */
 #include "learner/amp.h"
 
+#include "learner/group.h"
+
 #include <blis.h>
 #include <math.h>
 #include <stdlib.h>
@@ -93,7 +95,7 @@ void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, lon
   nn_mlp_init(&a->mlp, &a->layout, "disc", a->L, dim, NN_ACT_TANH);
   size_t np = a->layout.total, din = (size_t)a->din, M = (size_t)c->minibatch;
   a->params = xaligned(np * sizeof(float));
-  a->grads = xaligned(np * sizeof(float));
+  a->grads = xaligned((np + GRP_STATS) * sizeof(float)); /* a group reduces the loss statistics with it */
   memset(a->params, 0, np * sizeof(float));
   rng_t init;
   rng_seed(&init, seed, 0, RNG_INIT, 7);
@@ -126,6 +128,8 @@ void amp_init(amp_disc *a, const amp_config *c, const float *ref, long nref, lon
   a->gp_a = xaligned(M * (size_t)mx * sizeof(float));
   a->gp_b = xaligned(M * (size_t)mx * sizeof(float));
   rng_seed(&a->rng, seed, 0, RNG_LEARNER, 7);
+  a->gsize = 1;
+  a->comm = MPI_COMM_NULL;
 }
 
 void amp_free(amp_disc *a) {
@@ -138,6 +142,7 @@ void amp_free(amp_disc *a) {
     free(a->gp_zb[l]);
   }
   rstat_free(&a->norm);
+  if (a->norm_new.mean) rstat_free(&a->norm_new);
   void *b[] = {a->params, a->grads, a->mean,  a->istd, a->ref,  a->replay, a->cur,
                a->perm,   a->x,     a->xraw,  a->dout, a->gp_a, a->gp_b,   a->sel};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
@@ -295,23 +300,78 @@ double amp_loss_grad(amp_disc *a, const float *xr, int nr, const float *xp, int 
   return l + P + reg;
 }
 
+/* The current rows join the replay buffer (a ring: the oldest are overwritten). */
+static void keep_rows(amp_disc *a) {
+  size_t din = (size_t)a->din;
+  for (long i = 0; i < a->ncur; i++) {
+    memcpy(a->replay + (size_t)a->rpos * din, a->cur + (size_t)i * din, din * sizeof(float));
+    a->rpos = (a->rpos + 1) % a->c.replay_size;
+    if (a->rlen < a->c.replay_size) a->rlen++;
+  }
+  a->ncur = 0;
+}
+
+/* A group: this step's gradient and loss statistics become the group's averages (one allreduce). */
+static void group_average(amp_disc *a, double st[4]) {
+  size_t np = a->layout.total;
+  float *s = a->grads + np;
+  for (int i = 0; i < GRP_STATS; i++) s[i] = i < 4 ? (float)st[i] : 0.f;
+  double ss, ssv;
+  grp_average_grads(a->comm, a->gsize, a->grads, np, np, &ss, &ssv, &a->red_s);
+  a->red_n++;
+  for (int i = 0; i < 4; i++) st[i] = s[i];
+}
+
+/* One discriminator step on the minibatch in xraw (M reference rows, then M policy rows). */
+static void train_step(amp_disc *a, amp_metrics *m) {
+  int M = a->c.minibatch;
+  size_t din = (size_t)a->din;
+  if (a->gsize > 1) { /* the group's statistics are merged after the steps (amp_group_merge_norm) */
+    rstat_update(&a->norm_new, a->xraw, 2 * M);
+  } else {
+    /* One running estimate for reference, current and replay rows (IsaacGymEnvs updates its
+     * RunningMeanStd with each of them in training mode), then this minibatch is normalised. */
+    rstat_update(&a->norm, a->xraw, 2 * M);
+    amp_norm_export(a);
+  }
+  norm_rows(a, a->xraw, 2 * M, a->x);
+  double st[4];
+  amp_loss_grad(a, a->x, M, a->x + (size_t)M * din, M, &st[0], &st[1], &st[2], &st[3]);
+  if (a->gsize > 1) group_average(a, st);
+  adam_step(&a->adam, &a->c.adam, a->c.lr, a->params, a->grads, 1.f);
+  m->loss += st[0];
+  m->gp += st[1];
+  m->acc_ref += st[2];
+  m->acc_pol += st[3];
+  m->steps++;
+}
+
 void amp_train(amp_disc *a, amp_metrics *m) {
   memset(m, 0, sizeof *m);
   m->reward_mean = a->rew_n ? a->rew_sum / (double)a->rew_n : NAN;
   a->rew_sum = 0;
   a->rew_n = 0;
-  if (a->ncur == 0) {
-    m->loss = m->gp = m->acc_ref = m->acc_pol = NAN;
-    return;
-  }
   int M = a->c.minibatch;
   int half = a->rlen > 0 ? M / 2 : M; /* current rows per step; the rest from the replay buffer */
-  long steps = a->ncur / half > 0 ? a->ncur / half : 1;
+  long steps = a->ncur == 0 ? 0 : a->ncur / half > 0 ? a->ncur / half : 1;
+  if (a->gsize > 1) steps = amp_group_steps(a, steps); /* every learner steps together */
   size_t din = (size_t)a->din;
-  float *xr = a->x, *xp = a->x + (size_t)M * din;
+  if (steps == 0) { /* no rows here (or, in a group, on some learner): no step; rows still kept */
+    m->loss = m->gp = m->acc_ref = m->acc_pol = NAN;
+    keep_rows(a);
+    return;
+  }
   for (long i = 0; i < a->ncur; i++) a->perm[i] = (int)i;
   for (int e = 0; e < a->c.epochs; e++) {
-    rng_shuffle_int(&a->rng, a->perm, (int)a->ncur);
+    /* One learner: one stream for everything. A group: reference rows from the shared stream, this
+     * learner's rows from its own stream, seeded by one shared draw per epoch (so the checkpoint's
+     * shared stream resumes every learner). */
+    rng_t own, *pol = &a->rng;
+    if (a->gsize > 1) {
+      rng_seed(&own, rng_u64(&a->rng), (uint64_t)a->gidx, RNG_LEARNER, (uint64_t)e);
+      pol = &own;
+    }
+    rng_shuffle_int(pol, a->perm, (int)a->ncur);
     for (long s = 0; s < steps; s++) {
       for (int i = 0; i < M; i++) {
         long k = (long)rng_below(&a->rng, (uint64_t)a->nref);
@@ -319,35 +379,18 @@ void amp_train(amp_disc *a, amp_metrics *m) {
       }
       for (int i = 0; i < M; i++) {
         const float *row = i < half ? a->cur + (size_t)a->perm[(s * half + i) % a->ncur] * din
-                                    : a->replay + (size_t)rng_below(&a->rng, (uint64_t)a->rlen) * din;
+                                    : a->replay + (size_t)rng_below(pol, (uint64_t)a->rlen) * din;
         memcpy(a->xraw + (size_t)(M + i) * din, row, din * sizeof(float));
       }
-      /* One running estimate for reference, current and replay rows (IsaacGymEnvs updates its
-       * RunningMeanStd with each of them in training mode), then this minibatch is normalised. */
-      rstat_update(&a->norm, a->xraw, 2 * M);
-      amp_norm_export(a);
-      norm_rows(a, a->xraw, 2 * M, a->x);
-      double lsq, gp, ar, ap;
-      amp_loss_grad(a, xr, M, xp, M, &lsq, &gp, &ar, &ap);
-      adam_step(&a->adam, &a->c.adam, a->c.lr, a->params, a->grads, 1.f);
-      m->loss += lsq;
-      m->gp += gp;
-      m->acc_ref += ar;
-      m->acc_pol += ap;
-      m->steps++;
+      train_step(a, m);
     }
   }
+  if (a->gsize > 1) amp_group_merge_norm(a);
   m->loss /= (double)m->steps;
   m->gp /= (double)m->steps;
   m->acc_ref /= (double)m->steps;
   m->acc_pol /= (double)m->steps;
-  /* The current rows join the replay buffer (a ring: the oldest are overwritten). */
-  for (long i = 0; i < a->ncur; i++) {
-    memcpy(a->replay + (size_t)a->rpos * din, a->cur + (size_t)i * din, din * sizeof(float));
-    a->rpos = (a->rpos + 1) % a->c.replay_size;
-    if (a->rlen < a->c.replay_size) a->rlen++;
-  }
-  a->ncur = 0;
+  keep_rows(a);
 }
 
 typedef struct amp_meta {

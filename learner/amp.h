@@ -44,6 +44,7 @@
 #ifndef D2M_AMP_H
 #define D2M_AMP_H
 
+#include <mpi.h>
 #include <stdint.h>
 
 #include "nn/adam.h"
@@ -109,6 +110,12 @@ typedef struct amp_disc {
   rng_t rng;
   double rew_sum;
   long rew_n;
+  /* learner group (amp_set_group; gsize 1: one learner, everything above works as it always did) */
+  MPI_Comm comm;
+  int gsize, gidx;
+  rstat norm_new;                /* this update's minibatch rows, merged over the group after training */
+  double red_s;                  /* seconds in the gradient allreduce */
+  long red_n;                    /* gradient allreduces */
 } amp_disc;
 
 /* ref: [nref][2F] raw reference transitions (copied); max_cur: most policy rows per update.
@@ -132,6 +139,32 @@ long amp_add_policy(amp_disc *a, const float *x, long n);
 float *amp_policy_tail(amp_disc *a, long n);
 /* Train on the current rows (epochs x ncur/(M/2) steps), move them into the replay buffer. */
 void amp_train(amp_disc *a, amp_metrics *m);
+
+/* ---- learner group (learner/amp_group.c; docs/ARCHITECTURE.md, "Learner group") ----
+ * With gsize > 1 learners on comm (this one gidx), amp_train differs from one learner's in four ways,
+ * so that every learner's discriminator weights, Adam state and normalisation stay bit-identical:
+ *   - every learner takes the group's smallest step count (MPI_Allreduce MIN once per update);
+ *   - per epoch one draw of the shared stream a->rng seeds this learner's own stream (gidx) for the
+ *     shuffle of its current rows and its replay draws; reference rows are drawn from a->rng itself,
+ *     the same rows on every learner;
+ *   - each step's gradient (and its loss statistics) is averaged over the group with ONE
+ *     MPI_Allreduce (grp_average_grads) before the Adam step;
+ *   - the normalisation statistics stay fixed during an update's steps; each learner collects its
+ *     minibatch rows in norm_new and after the steps the group's are merged in learner order (Chan),
+ *     as the observation statistics are.
+ * Each learner keeps its own replay buffer; the checkpoint carries all of them (amp_group_replay). */
+void amp_set_group(amp_disc *a, MPI_Comm comm, int size, int index);
+/* Collective over the group: the steps every learner takes (the smallest of mine). */
+long amp_group_steps(amp_disc *a, long mine);
+/* Collective over the group: merge every learner's norm_new into norm, in learner order; export. */
+void amp_group_merge_norm(amp_disc *a);
+/* Collective over the group, before learner 0 writes a checkpoint: learner 0 gets in *fill [2 gsize]
+ * each learner's replay fill and position and in *rows the replay rows of learners 1..gsize-1, in
+ * learner order (malloc'd; NULL on the others). Returns the bytes of *rows. */
+size_t amp_group_gather_replay(amp_disc *a, int64_t **fill, float **rows);
+/* Learner gidx > 0 of a group: its replay buffer from the checkpoint's amp_group_fill and
+ * amp_group_replay sections; -1 with err naming the section when they do not fit. */
+int amp_group_restore_replay(amp_disc *a, const ckpt_file *f, d2m_err *err);
 
 /* For tests: normalise n raw rows [n][2F] into out [n][din] (kept columns, current statistics). */
 void amp_normalize(const amp_disc *a, const float *x, long n, float *out);

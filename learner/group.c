@@ -246,6 +246,15 @@ static void check_same_state(learner *L) {
   c = crc32c(c, L->ppo.adam.v, np * sizeof(float));
   c = crc32c(c, L->obs_stats.mean, (size_t)L->obs_dim * sizeof(double));
   c = crc32c(c, L->obs_stats.m2, (size_t)L->obs_dim * sizeof(double));
+  if (L->amp_on) { /* the discriminator, its Adam state and its normalisation (learner/amp.h) */
+    const amp_disc *a = &L->amp;
+    size_t na = a->layout.total;
+    c = crc32c(c, a->params, na * sizeof(float));
+    c = crc32c(c, a->adam.m, na * sizeof(float));
+    c = crc32c(c, a->adam.v, na * sizeof(float));
+    c = crc32c(c, a->norm.mean, (size_t)a->din * sizeof(double));
+    c = crc32c(c, a->norm.m2, (size_t)a->din * sizeof(double));
+  }
   unsigned mine = c, *all = L->lead ? xmalloc((size_t)L->ngroup * sizeof *all) : NULL;
   CHECK_MPI(MPI_Gather(&mine, 1, MPI_UNSIGNED, all, 1, MPI_UNSIGNED, 0, L->lcomm));
   if (!L->lead) return;
@@ -253,11 +262,11 @@ static void check_same_state(learner *L) {
   for (int k = L->ngroup - 1; k >= 1; k--)
     if (all[k] != all[0]) bad = k;
   if (bad)
-    LOG_E("learner group: learner %d holds other weights, Adam state or observation statistics than learner 0 "
+    LOG_E("learner group: learner %d holds other weights, Adam state, observation statistics or discriminator than learner 0 "
           "(CRC-32C %08x vs %08x): the group has diverged", bad, all[bad], all[0]);
   else
-    LOG_I("learner group: weights, Adam state and observation statistics identical on all %d learners (CRC-32C %08x)",
-          L->ngroup, all[0]);
+    LOG_I("learner group: weights, Adam state and observation statistics%s identical on all %d learners (CRC-32C %08x)",
+          L->amp_on ? " (and the AMP discriminator's)" : "", L->ngroup, all[0]);
   free(all);
 }
 

@@ -143,6 +143,10 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
       memcpy(q, L->slot[i].state, (size_t)sizes[i]);
       q += sizes[i];
     }
+  /* A group with AMP: learner 0 also writes the other learners' replay buffers (each learner has its own). */
+  int64_t *amp_fill = NULL;
+  float *amp_rows = NULL;
+  size_t amp_bytes = L->amp_on && L->ngroup > 1 ? amp_group_gather_replay(&L->amp, &amp_fill, &amp_rows) : 0;
   /* A group: learner 0 writes every learner's actors, in learner order (the layout's actor order). */
   if (!group_ckpt_gather(L, &rs, per, &sizes, &states, &total)) {
     policy_pack_free(&pol);
@@ -158,7 +162,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   unsigned char amp_meta[AMP_META_BYTES];
   double *mine = xmalloc((mining_state_len(&L->mine) + 1) * sizeof(double));
   mining_pack(&L->mine, mine);
-  ckpt_section sec[12 + AMP_NSEC] = { /* 10 named, learner_group, AMP's, mining */
+  ckpt_section sec[14 + AMP_NSEC] = { /* 10 named, learner_group, AMP's (and a group's 2), mining */
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -176,8 +180,14 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   if (L->ngroup > 1) /* only then: one learner's checkpoints stay as they were */
     sec[nsec++] = (ckpt_section){"learner_group", layout, ((size_t)L->ngroup + 1) * sizeof *layout};
   if (L->amp_on) nsec += amp_ckpt_sections(&L->amp, sec + nsec, amp_meta);
+  if (amp_fill) {
+    sec[nsec++] = (ckpt_section){"amp_group_fill", amp_fill, 2 * (size_t)L->ngroup * sizeof *amp_fill};
+    sec[nsec++] = (ckpt_section){"amp_group_replay", amp_rows, amp_bytes};
+  }
   if (L->mine.n) sec[nsec++] = (ckpt_section){"mining", mine, mining_state_len(&L->mine) * sizeof(double)};
   int rc = ckpt_write(path, sec, nsec, &err);
+  free(amp_fill);
+  free(amp_rows);
   free(mine);
   policy_pack_free(&pol);
   free(rs);
@@ -319,6 +329,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
            ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
            ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);
   if (!rc && L->amp_on) rc = amp_ckpt_restore(&L->amp, f, err) != 0;
+  if (!rc && L->amp_on && L->ngroup > 1 && L->gidx > 0) rc = amp_group_restore_replay(&L->amp, f, err) != 0;
   if (!rc && L->mine.n) rc = restore_mining(L, f, err) != 0;
   if (!rc) {
     rstat_unpack(&L->obs_stats, obs);

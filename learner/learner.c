@@ -2,6 +2,7 @@
  * progress row -> checkpoint when due -> stop when the budget, the time limit or a signal says so. */
 #include "learner/learner.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,17 @@ static int amp_setup(learner *L, d2m_err *err) {
   if (amp_config_from_cfg(c, &ac, err)) return -1;
   if (amp_reference_from_cfg(c, &ref, &nref, &ac.feat, err)) return -1;
   long TE = (long)L->T * L->E;
+  /* A group's checkpoint gathers learners 1..L-1's replay rows in one MPI_Gatherv (int counts); the
+   * kept columns are at most 2F. */
+  if (L->ngroup > 1 && (double)ac.replay_size * 2 * ac.feat * (L->ngroup - 1) > (double)INT_MAX) {
+    free(ref);
+    return err_set(err, "amp.replay_size = %ld: the replay buffers of %d learners (%d columns) exceed what one "
+                   "checkpoint gather can carry (%d floats); lower amp.replay_size or learner.group", ac.replay_size,
+                   L->ngroup - 1, 2 * ac.feat, INT_MAX);
+  }
   amp_init(&L->amp, &ac, ref, nref, L->batch.cap, (uint64_t)c->run_seed);
   free(ref);
+  if (L->ngroup > 1) amp_set_group(&L->amp, L->lcomm, L->ngroup, L->gidx); /* amp.h, "learner group" */
   L->s_style = xaligned((size_t)TE * sizeof(float));
   L->amp_on = 1;
   LOG_I("amp: %ld reference transitions of %s, %d features per state, %d of the %d transition columns animated "
@@ -445,6 +455,9 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     if (L.ngroup > 1)
       LOG_I("learner group: %ld gradient allreduces of %zu floats, %.3f ms each on average", L.ppo.red_n,
             L.net.nparams + GRP_STATS, L.ppo.red_n ? 1e3 * L.ppo.red_s / (double)L.ppo.red_n : 0.0);
+    if (L.ngroup > 1 && L.amp_on)
+      LOG_I("learner group: %ld AMP discriminator allreduces of %zu floats, %.3f ms each on average", L.amp.red_n,
+            L.amp.layout.total + GRP_STATS, L.amp.red_n ? 1e3 * L.amp.red_s / (double)L.amp.red_n : 0.0);
     if (L.lead) {
       progress_close(&L);
       int plotted = cfg->run_plots && progress_plot(run_dir, cfg->env_sim_dt * (double)cfg->env_substeps) == 0;

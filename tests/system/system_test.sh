@@ -24,9 +24,11 @@
 #            weights or writes a checkpoint
 #   group    4 ranks, learner.group = 2: two runs bit-identical (weights, Adam, statistics, actors, rows),
 #            the layout in ranks.txt and the log, the learners checked equal; bad learner.group values
-#            and AMP with a group refused with the key named; async with 2 + 1 actors finishes
+#            and clip mining with a group refused with the key named; with AMP two runs bit-identical
+#            (discriminator, every learner's replay buffer, rows); async with 2 + 1 actors finishes
 #   group_resume  learner.group = 2 on 5 ranks (2 + 1 actors): 2 updates + resume to 4 equals 4
 #            uninterrupted; another learner.group or rank count is refused
+#   group_resume_amp  the same with AMP (discriminator, Adam, normalisation, each learner's replay)
 #   budget   a fresh run into a non-empty --run-dir is refused (--force-new moves the old run aside);
 #            --time-limit without --steps has no step budget; the annealed learning rate of the last
 #            update is not 0; --steps on resume extends the schedule and says so
@@ -40,7 +42,7 @@ small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 -
        --set ppo.epochs=2 --set ppo.anneal_lr=false --set run.plots=false --set run.checkpoint_every=2)
 steps_per_update=64 # 2 actors x 2 envs x 16 steps
 ampsec=()
-[ "$case_" = resume_amp ] && small+=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32
+[ "$case_" = resume_amp ] || [ "$case_" = group_resume_amp ] && small+=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32
                                      --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay
                                      amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
@@ -336,9 +338,26 @@ group)
   grep -q "learner.group = 2 needs at least 4 MPI ranks" "$work/out.x" || { cat "$work/out.x"; fail "no clear message (3 ranks)"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set learner.group=-1 --run-dir "$work/y" >"$work/out.y" 2>&1 && fail "learner.group=-1 ran"
   grep -q "learner.group: -1 is out of bounds" "$work/out.y" || { cat "$work/out.y"; fail "no clear message (-1)"; }
-  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set amp.enabled=true --run-dir "$work/z" >"$work/out.z" 2>&1 &&
-    fail "a group with AMP ran"
-  grep -q "learner.group = 2 (2 learners) with amp.enabled = true" "$work/out.z" || { cat "$work/out.z"; fail "no clear message (AMP)"; }
+  # AMP in a group (learner/amp.h, "learner group"): two runs with one seed agree bit for bit, the
+  # discriminator and every learner's replay buffer included, and the learners' discriminators agree.
+  amp=(--set amp.enabled=true --set amp.hidden=32,32 --set amp.minibatch=32 --set amp.replay_size=100)
+  for r in za zb; do
+    "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" "${amp[@]}" --steps $((4 * steps_per_update)) \
+      --run-dir "$work/$r" >"$work/out.$r" 2>&1 || { cat "$work/out.$r"; fail "group run with AMP ($r) failed"; }
+  done
+  grep -q "identical on all 2 learners" "$work/za/train.log" && grep -q "AMP discriminator" "$work/za/train.log" ||
+    fail "no check that the learners' discriminators agree"
+  grep -q "diverged" "$work/za/train.log" && fail "the learners diverged with AMP"
+  "$cmp" "$(newest "$work/za")" "$(newest "$work/zb")" params adam_m adam_v obs_stats amp_params amp_adam_m amp_adam_v \
+    amp_meta amp_replay amp_norm_mean amp_norm_m2 amp_group_fill amp_group_replay ||
+    fail "two group runs with AMP and the same seed differ"
+  [ "$(notime "$work/za" | md5sum)" = "$(notime "$work/zb" | md5sum)" ] || fail "the progress rows of two AMP group runs differ"
+  awk -F, 'NR > 1 && $33 != "" && $33 != "nan" { n++ } END { exit !(n == 4) }' "$work/za/progress.csv" ||
+    fail "AMP group run: no discriminator loss in the progress rows"
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" "${amp[@]}" --set amp.replay_size=100000000 \
+    --run-dir "$work/zr" >"$work/out.zr" 2>&1 && fail "a group whose replay buffers overflow the checkpoint gather ran"
+  grep -q "amp.replay_size = 100000000: the replay buffers of 1 learners" "$work/zr/train.log" ||
+    { cat "$work/out.zr"; fail "no clear message (amp.replay_size too large for a group)"; }
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set imitate.mining=failure --run-dir "$work/zm" \
     >"$work/out.zm" 2>&1 && fail "a group with clip mining ran"
   grep -q "with imitate.mining = failure" "$work/out.zm" || { cat "$work/out.zm"; fail "no clear message (mining)"; }
@@ -360,7 +379,8 @@ group)
   [ "$(notime "$work/one" | md5sum)" = "$(notime "$work/dflt" | md5sum)" ] || fail "learner.group=1 differs from the default"
   echo "group: 2 learners bit-identical across runs; bad learner.group refused; async with 2 + 1 actors finished; L=1 as before"
   ;;
-group_resume)
+group_resume | group_resume_amp)
+  # (group_resume_amp: the same with AMP; each learner's replay buffer comes back from the checkpoint)
   # learner.group = 2 on 5 ranks (learner 0 with actors 1-2, learner 1 with actor 4: batches of two
   # sizes): 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit; a resume with
   # another learner.group or rank count is refused.
@@ -375,7 +395,8 @@ group_resume)
   grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
-    params adam_m adam_v obs_stats reward_scaling actor_states learner_rng learner_group ||
+    params adam_m adam_v obs_stats reward_scaling actor_states learner_rng learner_group \
+    ${ampsec[@]+"${ampsec[@]}"} $([ "$case_" = group_resume_amp ] && echo amp_group_fill amp_group_replay) ||
     fail "resumed group run differs from the uninterrupted one"
   notime() { cut -d, -f1,2,6-24,26- "$1/progress.csv"; }
   [ "$(notime "$work/full" | md5sum)" = "$(notime "$work/part" | md5sum)" ] || fail "progress rows differ after resume"
