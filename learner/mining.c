@@ -94,6 +94,7 @@ void mining_clear_update(mining *m) {
 size_t mining_state_len(const mining *m) { return (size_t)m->n * (MINING_STATS + 1); }
 
 void mining_pack(const mining *m, double *out) {
+  if (!m->n) return; /* no clip library: nothing to pack (memcpy from NULL is undefined even for 0 bytes) */
   memcpy(out, m->acc, (size_t)m->n * MINING_STATS * sizeof(double));
   memcpy(out + (size_t)m->n * MINING_STATS, m->w, (size_t)m->n * sizeof(double));
 }
@@ -103,6 +104,7 @@ int mining_unpack(mining *m, const double *in, d2m_err *err) {
   for (size_t i = 0; i < len; i++)
     if (!(in[i] >= 0) || !isfinite(in[i]))
       return err_set(err, "mining state: value %zu is %g (must be finite and >= 0)", i, in[i]);
+  if (!m->n) return 0;
   memcpy(m->acc, in, (size_t)m->n * MINING_STATS * sizeof(double));
   memcpy(m->w, in + (size_t)m->n * MINING_STATS, (size_t)m->n * sizeof(double));
   return 0;
