@@ -1,8 +1,10 @@
 /* tests/envs/env_model_helper.h: the model the env tests run on (the project's own, no files). */
 #ifndef D2M_TEST_ENV_MODEL_HELPER_H
 #define D2M_TEST_ENV_MODEL_HELPER_H
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
 static inline mjModel *test_model(d2m_err *e) { return model_load(NULL, e); }
@@ -26,6 +28,16 @@ static inline env_params test_params(env_task task, const char *const *overrides
     abort();
   }
   return p;
+}
+/* An env on m for p (the model borrowed); a refusal stops the test with env_create's message. */
+static inline env_t *test_env(const mjModel *m, const env_params *p) {
+  d2m_err e;
+  env_t *env = env_create(m, p, NULL, &e);
+  if (!env) {
+    fprintf(stderr, "test_env: env_create: %s\n", e.msg);
+    abort();
+  }
+  return env;
 }
 #define TEST_PARAMS(task, ...) test_params((task), (const char *const[]){__VA_ARGS__, NULL})
 #endif

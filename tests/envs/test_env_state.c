@@ -26,13 +26,6 @@ static env_params params_for(env_task task) {
   return test_params(task, NULL);
 }
 
-static env_t *make(const env_params *p) {
-  d2m_err e;
-  env_t *env = env_create(g_m, p, NULL, &e);
-  cr_assert(env, "env_create: %s", e.msg);
-  return env;
-}
-
 typedef struct trace {
   int n, obs_size;
   float *obs, *rew;
@@ -84,7 +77,7 @@ static float *random_actions(int n, int A, uint64_t seed) {
 static void check_resume(const env_params *pp, int task) {
   {
     env_params p = *pp;
-    env_t *a = make(&p), *b = make(&p);
+    env_t *a = test_env(g_m, &p), *b = test_env(g_m, &p);
     int A = env_act_size(a);
     float *pre = random_actions(50, A, 11 + task), *post = random_actions(100, A, 21 + task);
     env_reset(a, 5);
@@ -170,7 +163,7 @@ static void expect_rejected(env_t *e, const unsigned char *bad, size_t n, const 
 
 Test(env_state, bad_buffers_rejected_env_unchanged) {
   env_params p = params_for(ENV_TASK_IMITATE);
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   env_reset(e, 3);
   size_t n = env_state_size(e);
   unsigned char *good = malloc(n), *bad = malloc(n);
@@ -200,7 +193,7 @@ Test(env_state, bad_buffers_rejected_env_unchanged) {
   expect_rejected(e, bad, n, "not finite");
   /* Another task's state (other shape). */
   env_params q = params_for(ENV_TASK_WALK);
-  env_t *w = make(&q);
+  env_t *w = test_env(g_m, &q);
   size_t nw = env_state_size(w);
   unsigned char *ws = malloc(nw);
   env_state_save(w, ws);
@@ -221,7 +214,7 @@ Test(env_state, bad_buffers_rejected_env_unchanged) {
 Test(env_state, reset_independent_of_mjdata_contents) {
   for (int task = 0; task < 3; task += 2) {
     env_params p = params_for((env_task)task);
-    env_t *a = make(&p), *b = make(&p);
+    env_t *a = test_env(g_m, &p), *b = test_env(g_m, &p);
     int A = env_act_size(a);
     float *acts = random_actions(60, A, 31);
     trace ta, tb, junk;
@@ -251,7 +244,7 @@ Test(env_state, reset_independent_of_mjdata_contents) {
  * in a trainer resume after 752 steps; the 100-step comparison above did not catch it). */
 Test(env_state, load_reproduces_mjdata_after_every_step) {
   env_params p = params_for(ENV_TASK_STAND);
-  env_t *a = make(&p), *b = make(&p);
+  env_t *a = test_env(g_m, &p), *b = test_env(g_m, &p);
   const mjModel *m = env_model(a);
   int A = env_act_size(a), O = env_obs_size(a), n_steps = 400;
   float *acts = random_actions(n_steps, A, 41), *oa = malloc(sizeof(float) * O), *ob = malloc(sizeof(float) * O);

@@ -24,13 +24,6 @@ static void setup(void) {
 static void teardown(void) { mj_deleteModel(g_m); }
 TestSuite(impair, .init = setup, .fini = teardown);
 
-static env_t *make(const env_params *p) {
-  d2m_err e;
-  env_t *env = env_create(g_m, p, NULL, &e);
-  cr_assert(env, "env_create: %s", e.msg);
-  return env;
-}
-
 static float logitf(double u) { return (float)log(u / (1 - u)); }
 
 /* ---- spasticity ---- */
@@ -59,7 +52,7 @@ Test(impair, reflex_fires_above_threshold_after_delay) {
   const double gain = 0.5, th = 0.2;
   for (int i = 0; i < MODEL_NMUSCLE; i++) p.subject.spas_gain[i] = gain, p.subject.spas_threshold[i] = th;
   p.subject.spas_delay_s = 0.02;
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   const mjModel *m = env_model(e);
   int D = (int)lround(0.02 / m->opt.timestep);
   cr_assert(D >= 2, "the test wants a delay of several physics steps (%d)", D);
@@ -105,7 +98,7 @@ Test(impair, observation_delay_shifts_by_k_steps) {
   const int k = 3, n = 20;
   env_params p0 = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0"), pk = p0;
   pk.subject.obs_delay = k;
-  env_t *a = make(&p0), *b = make(&pk);
+  env_t *a = test_env(g_m, &p0), *b = test_env(g_m, &pk);
   int O = env_obs_size(a), A = env_act_size(a);
   cr_assert_eq(O, env_obs_size(b));
   float *oa = calloc((size_t)(n + 1) * O, sizeof(float)), *ob = calloc((size_t)(n + 1) * O, sizeof(float));
@@ -142,7 +135,7 @@ Test(impair, observation_delay_shifts_by_k_steps) {
 Test(impair, motor_noise_zero_at_zero_and_scales_with_excitation) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0");
   p.subject.motor_noise = 0.1;
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   float a[MODEL_NMUSCLE], obs[4096];
   for (int i = 0; i < MODEL_NMUSCLE; i++) a[i] = i < 20 ? -INFINITY : i < 50 ? logitf(0.2) : logitf(0.4);
   double u2 = 1 / (1 + exp(-(double)a[20])), u4 = 1 / (1 + exp(-(double)a[50]));
@@ -207,7 +200,7 @@ Test(impair, synergy_constraint_reproduces_its_matrix) {
   s->syn_mix = 1;
   for (int i = 0; i < H; i++)
     for (int j = 0; j < k; j++) s->syn_w[i][j] = ((i * 5 + j * 7) % 6) / 10.0;
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   const mjData *d = env_data(e);
   float a[MODEL_NMUSCLE], obs[4096];
   env_step_out out = {.obs = obs};
@@ -242,7 +235,7 @@ Test(impair, synergy_constraint_reproduces_its_matrix) {
   s->syn_mix = 0.5;
   env_params q = p;
   q.subject.syn_mix = 1;
-  env_t *half = make(&p), *full = make(&q);
+  env_t *half = test_env(g_m, &p), *full = test_env(g_m, &q);
   env_reset(half, 2);
   env_reset(full, 2);
   rng_normal_fill(&r, a, MODEL_NMUSCLE);
@@ -263,7 +256,7 @@ Test(impair, subject_vector_in_observation_and_randomisation_in_range) {
                              "env.dr_reflex_gain_min=0.1", "env.dr_reflex_gain_max=0.3", "env.dr_obs_delay_min=1",
                              "env.dr_obs_delay_max=3", "env.dr_mass_min=0.8", "env.dr_mass_max=1.2",
                              "env.dr_friction_min=0.6", "env.dr_friction_max=1.4");
-  env_t *a = make(&p), *b = make(&p);
+  env_t *a = test_env(g_m, &p), *b = test_env(g_m, &p);
   int nb = env_obs_nblocks(a), size = 0;
   cr_assert_str_eq(env_obs_block(a, nb - 1, &size), "subject");
   cr_assert_eq(size, ENV_SUBJECT_OBS);
@@ -302,7 +295,7 @@ Test(impair, subject_vector_in_observation_and_randomisation_in_range) {
   env_params q = TEST_PARAMS(ENV_TASK_STAND, "env.obs_subject=true");
   q.subject.strength[3] = 0.2; /* a right muscle */
   q.subject.obs_delay = 2;
-  env_t *c = make(&q);
+  env_t *c = test_env(g_m, &q);
   cr_assert_eq(env_model(c)->body_mass[pelvis], g_m->body_mass[pelvis], "no randomisation: the model's masses");
   env_subject_vector(c, va);
   cr_assert_float_eq(va[0], (39 + 0.2) / 40, 1e-6);
@@ -372,7 +365,7 @@ Test(impair, fatigue_three_compartments) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0");
   p.subject.fatigue = 1;
   p.subject.fat_F = 10, p.subject.fat_R = 0.2, p.subject.fat_L = 10; /* fast, to see it within an episode */
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   double L0[MODEL_NMUSCLE] = {0};
   for (int i = 0; i < MODEL_NMUSCLE; i++) L0[i] = 1;
   rec *r = calloc(1, sizeof *r);

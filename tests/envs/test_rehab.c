@@ -115,16 +115,9 @@ static void setup(void) {
 static void teardown(void) { mj_deleteModel(g_m); }
 TestSuite(rehab_env, .init = setup, .fini = teardown);
 
-static env_t *make(const env_params *p) {
-  d2m_err e;
-  env_t *env = env_create(g_m, p, NULL, &e);
-  cr_assert(env, "env_create: %s", e.msg);
-  return env;
-}
-
 Test(rehab_env, body_reaches_the_env_model_and_stays_across_episodes) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "rehab.enabled=true", "env.push_force=0");
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   env_reset(e, 1);
   double st[MODEL_NMUSCLE], g[MODEL_NMUSCLE];
   for (int i = 0; i < MODEL_NMUSCLE; i++) st[i] = i < H ? 0.6 : 1.0, g[i] = 0;
@@ -151,7 +144,7 @@ Test(rehab_env, body_reaches_the_env_model_and_stays_across_episodes) {
   env_free(e);
   /* without rehab.enabled the env has no body to change */
   env_params q = TEST_PARAMS(ENV_TASK_STAND, "env.push_force=0");
-  e = make(&q);
+  e = test_env(g_m, &q);
   g[3] = 0;
   cr_assert_neq(env_set_body(e, st, g, &err), 0);
   cr_assert(strstr(err.msg, "rehab.enabled"), "%s", err.msg);
@@ -162,7 +155,7 @@ Test(rehab_env, body_reaches_the_env_model_and_stays_across_episodes) {
 
 Test(rehab_env, use_is_the_mean_descending_excitation) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "rehab.enabled=true", "env.push_force=0");
-  env_t *e = make(&p);
+  env_t *e = test_env(g_m, &p);
   env_reset(e, 1);
   float a[MODEL_NMUSCLE];
   for (int i = 0; i < MODEL_NMUSCLE; i++) a[i] = (float)log(0.3 / 0.7); /* excitation sigmoid(a) = 0.3 */

@@ -8,13 +8,6 @@
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
 
-static env_t *make_on(const mjModel *m, env_params *p) {
-  d2m_err e;
-  env_t *env = env_create(m, p, NULL, &e);
-  cr_assert(env, "env_create: %s", e.msg);
-  return env;
-}
-
 Test(stand, activations_preloaded_at_reset) {
   d2m_err e;
   mjModel *m = test_model(&e);
@@ -23,7 +16,7 @@ Test(stand, activations_preloaded_at_reset) {
     for (int pre = 0; pre < 2; pre++) {
       env_params p = TEST_PARAMS((env_task)task, "env.excitation_baseline=0.07",
                                  pre ? "env.act_preload=baseline" : "env.act_preload=zero");
-      env_t *env = make_on(m, &p);
+      env_t *env = test_env(m, &p);
       env_reset(env, 5);
       const mjData *d = env_data(env);
       for (int i = 0; i < m->na; i++)
@@ -45,7 +38,7 @@ Test(stand, activations_limited_to_one) {
     mjModel *m = model_load(&s, &e);
     cr_assert(m, "%s", e.msg);
     env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.act_preload=zero");
-    env_t *env = make_on(m, &p);
+    env_t *env = test_env(m, &p);
     env_reset(env, 1);
     float act[80], *obs = malloc(sizeof(float) * env_obs_size(env));
     for (int i = 0; i < 80; i++) act[i] = 20; /* sigmoid(20) = 1 - 2e-9 */
@@ -69,8 +62,8 @@ Test(stand, upright_pose_on_floor_with_heels_loaded) {
   cr_assert(m, "%s", e.msg);
   env_params pu = TEST_PARAMS(ENV_TASK_STAND, "env.reset_noise=0", "stand.pose=upright");
   env_params pk = TEST_PARAMS(ENV_TASK_STAND, "env.reset_noise=0", "stand.pose=key");
-  env_t *up = make_on(m, &pu);
-  env_t *key = make_on(m, &pk);
+  env_t *up = test_env(m, &pu);
+  env_t *key = test_env(m, &pk);
   env_reset(up, 1);
   env_reset(key, 1);
   const mjData *du = env_data(up), *dk = env_data(key);
@@ -100,7 +93,7 @@ Test(stand, reward_terms_bounded) {
   mjModel *m = test_model(&e);
   cr_assert(m, "%s", e.msg);
   env_params p = TEST_PARAMS(ENV_TASK_STAND, NULL);
-  env_t *env = make_on(m, &p);
+  env_t *env = test_env(m, &p);
   double wmax = env_max_reward(env);
   cr_assert_float_eq(wmax, p.stand_w_up + p.stand_w_height + p.stand_w_still + p.stand_w_energy + p.stand_w_posture +
                                p.stand_w_heel + p.stand_w_limit, 1e-12);
@@ -120,7 +113,7 @@ Test(stand, reward_terms_bounded) {
  * muscles' ranges. Hinge drift after 0.33 s of zero actions on the upright stance (reset noise 0). */
 static double pd_drift(const mjModel *m, const char *centre) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.action_mode=muscle_pd", centre, "env.reset_noise=0");
-  env_t *env = make_on(m, &p);
+  env_t *env = test_env(m, &p);
   env_reset(env, 1);
   const mjData *d = env_data(env);
   double q0[64];
@@ -157,7 +150,7 @@ Test(stand, muscle_pd_zero_action_holds_current_pose) {
 static void first_pd_ctrl(const mjModel *m, const char *centre, const char *noise, double *u, double *len) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "env.action_mode=muscle_pd", centre, noise, "env.substeps=1",
                              "env.sim_dt=0.005");
-  env_t *env = make_on(m, &p);
+  env_t *env = test_env(m, &p);
   env_reset(env, 3);
   const mjData *d = env_data(env);
   for (int i = 0; i < m->nu; i++) len[i] = d->actuator_length[i];

@@ -18,18 +18,8 @@
 #include "learner/group.h"
 #include "nn/blis_util.h"
 #include "tests/learner/learner_cfg.h"
+#include "tests/learner/mpi_check.h"
 
-static int rank, size, failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "rank %d: FAIL %s:%d: ", rank, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-      failures++;                                                         \
-    }                                                                     \
-  } while (0)
 
 enum { F = 3, NREF = 40, M = 16 }; /* features per state (2F per row), reference rows, minibatch */
 
