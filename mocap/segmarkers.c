@@ -101,9 +101,10 @@ static int model_offsets(double (*a)[3], double *thigh, d2m_err *err) {
   }
   mjData *d = mj_makeData(m);
   mj_kinematics(m, d);
-  double j[SJ_N][3], up[3] = {0, 0, 1}; /* MuJoCo's world: z up */
+  double j[SJ_N][3], up[3];
   int rc = 0;
   for (int i = 0; i < SJ_N; i++) mju_copy3(j[i], d->xpos + 3 * mj_name2id(m, mjOBJ_BODY, joint_body[i]));
+  vertical((const double(*)[3])j, up); /* as on the file's reference pose, so that the two frames agree */
   for (int i = 0; i < SEGMK_N && !rc; i++) {
     int k = markerset_find(&set, vm[i].name), b = k >= 0 ? mj_name2id(m, mjOBJ_BODY, set.m[k].body) : -1;
     double A[9], o[3], p[3], w[3];

@@ -11,8 +11,9 @@
  * the same way on the skeleton's reference pose (all rotations zero) and on the model's neutral pose
  * (qpos0), from joint centres only: pelvis y = the vertical, z = left hip to right hip made
  * orthogonal; thigh and shank y = distal to proximal joint, z = the body's right made orthogonal; foot
- * x = ankle to toe made horizontal, y = the vertical. The vertical of the reference pose is minus the
- * mean hip-to-ankle direction (CMU's reference pose stands with the legs 20 deg apart, which the
+ * y = the shank's y, x = ankle to toe made orthogonal to it (the reference pose is taken as neutral
+ * joints: ankle and subtalar at 0, whatever the floor). The vertical of the reference pose is minus
+ * the mean hip-to-ankle direction (CMU's reference pose stands with the legs 20 deg apart, which the
  * bone directions absorb). A marker's offset a in its segment's frame on the model (from the set's
  * body offset) becomes, in frame f of the file,
  *     p_f = joint_f + R_f A (s a)

@@ -13,7 +13,10 @@
 #include "common/files.h"
 #include "deploy/cli.h"
 #include "envs/motion/mot.h"
+#include "envs/model/model.h"
+#include "mocap/markerset.h"
 #include "mocap/motion_cmd.h"
+#include "mocap/segmarkers.h"
 #include "tests/cli_capture.h"
 
 #define NF 60 /* frames at 100 Hz; the pelvis tilts from frame 30 on */
@@ -90,6 +93,56 @@ static double mean_col(const mot_table *t, const char *c, int a, int b) {
   double s = 0;
   for (int i = a; i < b; i++) s += mot_at(t, i, k);
   return s / (b - a);
+}
+
+/* Known answer: a skeleton that is the model itself (joint centres of its neutral pose), turned as a
+ * whole by 30 deg about the vertical and moved, puts every virtual marker where the marker set puts it
+ * on the model, turned and moved alike. */
+Test(segmarkers, model_skeleton_gives_the_sets_markers) {
+  static const char *const jb[SJ_N] = {"femur_r", "tibia_r", "talus_r", "toes_r", "femur_l", "tibia_l", "talus_l", "toes_l"};
+  d2m_err err;
+  mjModel *m = model_load(NULL, &err);
+  cr_assert(m, "%s", err.msg);
+  mjData *d = mj_makeData(m);
+  mj_kinematics(m, d);
+  double c = cos(M_PI / 6), sn = sin(M_PI / 6), R[9] = {c, -sn, 0, sn, c, 0, 0, 0, 1}, t[3] = {0.3, -0.2, 0.05};
+  seg_skeleton sk;
+  seg_skeleton_alloc(&sk, 2);
+  for (int j = 0; j < SJ_N; j++) {
+    const double *x = d->xpos + 3 * mj_name2id(m, mjOBJ_BODY, jb[j]);
+    for (int k = 0; k < 3; k++) sk.ref[j][k] = x[k], sk.pos[3 * j + k] = x[k];
+    double w[3];
+    mju_rotVecMat(w, x, R);
+    for (int k = 0; k < 3; k++) sk.pos[3 * (SJ_N + j) + k] = w[k] + t[k];
+  }
+  for (int g = 0; g < SEG_N; g++) {
+    double I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    memcpy(sk.rot + 9 * g, I, sizeof I);
+    memcpy(sk.rot + 9 * (SEG_N + g), R, sizeof R);
+  }
+  mk_markers mk = {0};
+  mk_alloc(&mk, 1, 2);
+  snprintf(mk.names[0], MK_NAME_MAX, "X");
+  cr_assert_eq(segmk_add(&mk, &sk, &err), 0, "%s", err.msg);
+  cr_assert_eq(mk.nmarkers, 1 + SEGMK_N);
+  markerset set;
+  cr_assert_eq(markerset_default(&set, &err), 0, "%s", err.msg);
+  for (int i = 1; i < mk.nmarkers; i++) {
+    int k = markerset_find(&set, mk.names[i]), b = mj_name2id(m, mjOBJ_BODY, set.m[k].body);
+    double p[3], q[3];
+    mju_rotVecMat(p, set.m[k].offset, d->xmat + 9 * b);
+    for (int a = 0; a < 3; a++) p[a] += d->xpos[3 * b + a];
+    mju_rotVecMat(q, p, R);
+    for (int a = 0; a < 3; a++) {
+      cr_assert_float_eq(mk_at(&mk, 0, i)[a], p[a], 1e-9, "%s (reference pose) axis %d", mk.names[i], a);
+      cr_assert_float_eq(mk_at(&mk, 1, i)[a], q[a] + t[a], 1e-9, "%s (turned) axis %d", mk.names[i], a);
+    }
+  }
+  markerset_free(&set);
+  mk_free(&mk);
+  seg_skeleton_free(&sk);
+  mj_deleteData(d);
+  mj_deleteModel(m);
 }
 
 Test(segmarkers, bvh_pelvis_tilt_seen_through_virtual_markers, .timeout = 60) {
