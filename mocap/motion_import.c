@@ -35,8 +35,9 @@ static const char *const leg_names[3][SJ_N] = {
     {"RightHip", "RightKnee", "RightAnkle", "RightToe", "LeftHip", "LeftKnee", "LeftAnkle", "LeftToe"},
     {"rfemur", "rtibia", "rfoot", "rtoes", "lfemur", "ltibia", "lfoot", "ltoes"}};
 
-/* Joint indices idx[SJ_N] (find: bvh_find or asf_find through a wrapper) under the first naming that
- * has them all; names the first missing joint and returns -1 when none has. */
+/* Joint indices idx[SJ_N] (find: bvh_find or asf_find through a wrapper) under the first of namings
+ * first..last that has them all: returns -1 then; else the SJ_* index of the first joint the first
+ * naming lacks, named in `missing`. */
 static int leg_joints(int (*find)(const void *, const char *), const void *f, int first, int last, int *idx,
                       char *missing, size_t cap) {
   int miss = -1;
