@@ -134,7 +134,8 @@ int segmk_add(mk_markers *m, const seg_skeleton *sk, d2m_err *err) {
   sub3(v, sk->ref[SJ_HIP_R], sk->ref[SJ_KNEE_R]);
   double s = mju_norm3(v) / thigh_m;
   if (!(s > 0) || !vertical(sk->ref, up))
-    return err_set(err, "virtual markers: degenerate reference pose (thigh length %g, hips and ankles at one height)", s);
+    return err_set(err, "virtual markers: degenerate reference pose (thigh %g m long, or hips and ankles at one point)",
+                   s * thigh_m);
   for (int g = 0; g < SEG_N; g++)
     if (!seg_axes(sk->ref, up, g, A[g]))
       return err_set(err, "virtual markers: degenerate reference pose of segment %d (a bone of zero length or along the "
@@ -162,5 +163,7 @@ int segmk_add(mk_markers *m, const seg_skeleton *sk, d2m_err *err) {
   m->events = NULL, m->nevents = 0;
   mk_free(m);
   *m = n;
+  LOG_I("%d virtual markers from the segment rotations (R.ASIS, L.ASIS, V.Sacral, condyles, malleoli, heels, toe "
+        "tips, MT5; mocap/segmarkers.h)", SEGMK_N);
   return 0;
 }
