@@ -307,6 +307,7 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   D2M_CHECK(B >= 1 && B <= p->max_mb, "minibatch larger than the learner was sized for");
   if (adv != p->mb_adv) memcpy(p->mb_adv, adv, (size_t)B * sizeof(float));
   if (p->cfg.norm_adv) normalize_adv(p->mb_adv, B);
+  p->last_mb = B;
   const float *mu = ac_policy_forward(n, p->params, &p->ws, obs, B);
   const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
   int lat = n->cfg.head == AC_HEAD_LATTICE;

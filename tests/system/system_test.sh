@@ -160,6 +160,8 @@ experts)
   "${mpi[@]}" -np 3 "$bin" train --resume "$work/m" --set nn.experts=3 --steps $((4 * steps_per_update)) \
     >"$work/out.g" 2>&1 || { cat "$work/out.g"; fail "resume with nn.experts=3 failed"; }
   grep -q "nn.experts 2 -> 3" "$work/m/train.log" || fail "the growth of the experts is not logged"
+  grep -Eq "experts: mean gate weight of each on the last minibatch: [0-9.]+ [0-9.]+ [0-9.]+$" "$work/m/train.log" ||
+    fail "no gate weights of 3 experts in the log"
   grep -q "^experts = 3" "$work/m/config.resolved.ini" || fail "config.resolved.ini does not hold nn.experts = 3"
   [ "$(rows "$work/m")" -eq 4 ] || fail "the grown run has $(rows "$work/m") progress rows, expected 4"
   [ "$(stat -c %s "$(newest "$work/m")")" -gt "$size2" ] || fail "the checkpoint did not grow with the third expert"
