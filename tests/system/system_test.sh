@@ -8,7 +8,7 @@
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
 #   resume_experts  the same with a mixture of 2 experts (nn.experts = 2)
 #   experts  the progressive scheme: 2 experts, resumed with nn.experts = 3 (the log says so, the net
-#            grows, training goes on); eval runs the 3-expert policy and refuses another nn.experts;
+#            grows, training goes on); eval runs the 3-expert policy file and refuses another nn.experts;
 #            fewer experts on resume are refused; learner.group = 2 with 2 experts keeps the learners equal
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   resume_clips    the same with imitate over a .list of two clips and imitate.mining = failure (the
@@ -165,8 +165,10 @@ experts)
   grep -q "^experts = 3" "$work/m/config.resolved.ini" || fail "config.resolved.ini does not hold nn.experts = 3"
   [ "$(rows "$work/m")" -eq 4 ] || fail "the grown run has $(rows "$work/m") progress rows, expected 4"
   [ "$(stat -c %s "$(newest "$work/m")")" -gt "$size2" ] || fail "the checkpoint did not grow with the third expert"
-  "$bin" eval --checkpoint "$work/m" --episodes 1 --max-steps 5 --out "$work/ev" >"$work/out.e" 2>&1 ||
-    { cat "$work/out.e"; fail "eval of a 3-expert policy failed"; }
+  "$bin" policy export "$work/m" --out "$work/p3.d2m" >"$work/out.pe" 2>&1 || { cat "$work/out.pe"; fail "policy export failed"; }
+  "$bin" eval --checkpoint "$work/p3.d2m" --episodes 1 --max-steps 5 --deterministic --out "$work/ev" >"$work/out.e" 2>&1 ||
+    { cat "$work/out.e"; fail "eval of a 3-expert policy file failed"; }
+  grep -q '"episodes"' "$work/ev/summary.json" || fail "eval of the 3-expert policy wrote no summary"
   "$bin" eval --checkpoint "$work/m" --episodes 1 --max-steps 5 --set nn.experts=2 --out "$work/ev2" >"$work/out.e2" 2>&1 &&
     fail "eval with another nn.experts ran"
   grep -q "nn.experts=2: the checkpoint was trained with nn.experts=3" "$work/out.e2" || { cat "$work/out.e2"; fail "no clear eval message"; }
