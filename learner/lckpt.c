@@ -348,12 +348,12 @@ static int restore_weights(learner *L, const ckpt_file *f, int64_t nparams, d2m_
     return err_set(err, "network of %lld parameters (nn.hidden=%s, nn.experts=%d in its config), this run's with "
                    "nn.experts=%d would have %zu (nn.hidden=%s): only nn.experts may change on resume",
                    (long long)nparams, hidden, K, K, old.nparams, L->cfg->nn_hidden);
-  if (K == K2)
-    return ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
-                   ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
-                   ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err)
-               ? -1
-               : 0;
+  if (K == K2) {
+    int bad = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
+              ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
+              ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err);
+    return bad ? -1 : 0;
+  }
   if (grow_weights(L, f, &old, err)) return -1;
   LOG_I("nn.experts %d -> %d: the new experts copy the expert with the largest gate bias and share its gate weight "
         "(the policy's mean action is unchanged); their Adam moments start at zero", K, K2);
