@@ -143,8 +143,8 @@ static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d
     for (int i = 0; i < c->O; i++) c->mean[i] = 0, c->inv_std[i] = 1;
   } else if (pf->nparams != c->net.nparams || pf->obs.dim != c->O)
     return err_set(err, "%s: the checkpoint's net (%zu parameters, observation size %d) does not fit task '%s' "
-                   "(%zu parameters, observation size %d)", pf->path, pf->nparams, pf->obs.dim, c->cfg.env_task,
-                   c->net.nparams, c->O);
+                   "(%zu parameters with its nn.hidden=%s, nn.experts=%d; observation size %d)", pf->path, pf->nparams,
+                   pf->obs.dim, c->cfg.env_task, c->net.nparams, c->cfg.nn_hidden, c->net.cfg.experts, c->O);
   else {
     c->params = xaligned(c->net.nparams * sizeof(float));
     memcpy(c->params, pf->params, c->net.nparams * sizeof(float));

@@ -137,6 +137,7 @@
   X(nn, deterministic, ENUM, "mean_excitation", 0, 0, "mean_excitation|mean_action", "deterministic policy (eval --deterministic) in excitation mode: the excitation the stochastic policy gives on average, E[sigmoid(mu + noise)], or sigmoid(mu)") \
   X(nn, threads, INT, "1", 1, 256, NULL, "BLIS threads on the learner") \
   X(nn, head, ENUM, "gaussian", 0, 0, "gaussian|lattice", "policy noise: diagonal Gaussian, or Lattice latent time-correlated noise (Chiappa et al. 2023, see [lattice])") \
+  X(nn, experts, INT, "1", 1, 8, NULL, "mixture of experts: K expert policy heads on the shared policy trunk, mixed by a softmax gate on the same trunk (1: one head, the plain network; more than 1 needs nn.head = gaussian); --resume RUN --set nn.experts=K+1 adds an expert, see README, Mixture of experts") \
   X(lattice, alpha, REAL, "1", 0, 100, NULL, "scale of the latent noise: Sigma = alpha^2 W diag(s_lat^2) W^T + diag(s_act^2) (s_act from nn.init_log_std)") \
   X(lattice, resample_every, INT, "4", 1, 100000, NULL, "control steps each env holds its noise before redrawing it (time correlation; 1: independent steps)") \
   X(lattice, init_log_std_lat, REAL, "0", -10, 2, NULL, "initial log standard deviation of the latent noise s_lat") \

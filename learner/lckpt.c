@@ -12,6 +12,7 @@
 
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
+#include "nn/moe.h"
 #include "nn/policy_file.h"
 #include "learner/learner_int.h"
 #include "proto/wire.h"
@@ -309,22 +310,70 @@ static int check_group(const learner *L, const ckpt_file *f, int64_t nactors, d2
   return same ? 0 : -1;
 }
 
+/* The checkpoint's K experts grown to this run's nn.experts (nn/moe.h): params, then Adam's m and v. */
+static int grow_weights(learner *L, const ckpt_file *f, const ac_net *old, d2m_err *err) {
+  static const char *const name[3] = {"params", "adam_m", "adam_v"};
+  float *dst[3] = {L->ppo.params, L->ppo.adam.m, L->ppo.adam.v};
+  float *buf = xaligned(old->nparams * sizeof(float));
+  int rc = 0;
+  for (int i = 0; i < 3 && !rc; i++)
+    rc = ckpt_copy(f, name[i], buf, old->nparams * sizeof(float), err) ||
+         moe_grow(old, buf, &L->net, dst[i], i > 0, err);
+  free(buf);
+  return rc ? -1 : 0;
+}
+
+/* params, adam_m and adam_v as written, or grown when this run asks for more experts (--resume RUN
+ * --set nn.experts=K+1). The checkpoint's own config says how many experts its weights hold. */
+static int restore_weights(learner *L, const ckpt_file *f, int64_t nparams, d2m_err *err) {
+  size_t np = L->net.nparams;
+  cfg_t *cc = xmalloc(sizeof *cc); /* cfg_t is large: not on the stack */
+  int rc = policy_read_config(f, cc, err);
+  int K = rc ? 0 : (int)cc->nn_experts, K2 = L->net.cfg.experts;
+  char hidden[CFG_STR_MAX];
+  snprintf(hidden, sizeof hidden, "%s", rc ? "" : cc->nn_hidden);
+  free(cc);
+  if (rc) return -1;
+  if (K > K2)
+    return err_set(err, "the checkpoint's network has %d experts (nn.experts), this run %d: experts can be added on "
+                   "resume, not removed", K, K2);
+  ac_config oc = L->net.cfg;
+  oc.experts = K;
+  ac_net old;
+  ac_init(&old, &oc);
+  if (nparams != (int64_t)old.nparams && !strcmp(hidden, L->cfg->nn_hidden))
+    return err_set(err, "its weights (%lld parameters) do not fit its own config (nn.hidden=%s, nn.experts=%d: %zu "
+                   "parameters): a damaged or edited checkpoint", (long long)nparams, hidden, K, old.nparams);
+  if (nparams != (int64_t)old.nparams)
+    return err_set(err, "network of %lld parameters (nn.hidden=%s, nn.experts=%d in its config), this run's with "
+                   "nn.experts=%d would have %zu (nn.hidden=%s): only nn.experts may change on resume",
+                   (long long)nparams, hidden, K, K, old.nparams, L->cfg->nn_hidden);
+  if (K == K2) {
+    int bad = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
+              ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
+              ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err);
+    return bad ? -1 : 0;
+  }
+  if (grow_weights(L, f, &old, err)) return -1;
+  LOG_I("nn.experts %d -> %d: the new experts copy the expert with the largest gate bias and share its gate weight "
+        "(the policy's mean action is unchanged); their Adam moments start at zero", K, K2);
+  return 0;
+}
+
 static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   lckpt_meta meta;
   if (ckpt_copy(f, "meta", &meta, sizeof meta, err)) return -1;
-  size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->total_actors, base = (size_t)L->actor_base;
-  if (meta.nparams != (int64_t)np || meta.obs_dim != L->obs_dim || meta.act_dim != L->act_dim)
-    return err_set(err, "network of %lld parameters (obs %lld, act %lld), this run has %zu (obs %d, act %d)",
-                   (long long)meta.nparams, (long long)meta.obs_dim, (long long)meta.act_dim, np, L->obs_dim, L->act_dim);
+  size_t E = (size_t)L->E, na = (size_t)L->total_actors, base = (size_t)L->actor_base;
+  if (meta.obs_dim != L->obs_dim || meta.act_dim != L->act_dim)
+    return err_set(err, "network for obs %lld, act %lld, this run has obs %d, act %d", (long long)meta.obs_dim,
+                   (long long)meta.act_dim, L->obs_dim, L->act_dim);
   if (meta.nactors != L->total_actors || meta.envs != L->E)
     return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count",
                    (long long)meta.nactors, (long long)meta.envs, L->total_actors, L->E);
   if (check_group(L, f, meta.nactors, err)) return -1;
   size_t per = E + 3;
   double *obs = xmalloc(rstat_packed_len(L->obs_dim) * sizeof(double)), *rs = xmalloc(na * per * sizeof(double));
-  int rc = ckpt_copy(f, "params", L->ppo.params, np * sizeof(float), err) ||
-           ckpt_copy(f, "adam_m", L->ppo.adam.m, np * sizeof(float), err) ||
-           ckpt_copy(f, "adam_v", L->ppo.adam.v, np * sizeof(float), err) ||
+  int rc = restore_weights(L, f, meta.nparams, err) ||
            ckpt_copy(f, "obs_stats", obs, rstat_packed_len(L->obs_dim) * sizeof(double), err) ||
            ckpt_copy(f, "reward_scaling", rs, na * per * sizeof(double), err) ||
            ckpt_copy(f, "learner_rng", &L->ppo.rng, sizeof L->ppo.rng, err);

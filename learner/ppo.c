@@ -307,7 +307,8 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   D2M_CHECK(B >= 1 && B <= p->max_mb, "minibatch larger than the learner was sized for");
   if (adv != p->mb_adv) memcpy(p->mb_adv, adv, (size_t)B * sizeof(float));
   if (p->cfg.norm_adv) normalize_adv(p->mb_adv, B);
-  const float *mu = nn_mlp_forward(&n->pi, p->params, &p->ws.pi, obs, B);
+  p->last_mb = B;
+  const float *mu = ac_policy_forward(n, p->params, &p->ws, obs, B);
   const float *v = nn_mlp_forward(&n->v, p->params, &p->ws.v, obs, B);
   int lat = n->cfg.head == AC_HEAD_LATTICE;
   if (lat) {
@@ -322,7 +323,7 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
   /* Every gradient view is overwritten (padding stays 0 from allocation), and the squared norm is
    * summed block by block as the views are written: no zeroing pass, no separate norm pass. */
   double ss = 0, ssv = 0;
-  nn_mlp_backward_set(&n->pi, p->params, p->grads, &p->ws.pi, p->dmu, B, NULL, &ss);
+  ac_policy_backward_set(n, p->params, p->grads, &p->ws, p->dmu, B, &ss);
   nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ssv);
   if (lat) ss += lattice_grads(p);
   for (int j = 0; j < A; j++) {

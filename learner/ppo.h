@@ -89,6 +89,7 @@ typedef struct ppo_learner {
   adam_state adam;
   ac_ws ws;
   int max_mb;
+  int last_mb; /* rows of the last minibatch step (its gate weights stay in ws.moe_gate) */
   /* minibatch gather buffers and loss gradients, [max_mb] rows */
   float *mb_obs, *mb_act, *mb_logp, *mb_val, *mb_adv, *mb_ret, *dmu, *dv;
   double *dlog_std; /* [act_dim] */

@@ -11,6 +11,8 @@
 #include "common/plot.h"
 #include "learner/learner_int.h"
 
+static void log_experts(const learner *L);
+
 /* Field names, in row order. */
 static const char *k_fields[] = {
     "update", "env_steps", "wall_s", "sps", "sps_per_actor", "episodes", "ep_return_mean", "ep_return_min",
@@ -149,9 +151,24 @@ int progress_row(learner *L, const ppo_metrics *m) {
   if (L->amp_on)
     LOG_I("amp: disc loss %.4f  acc ref %.3f pol %.3f  style reward %.3f  grad penalty %.4f", L->amp_m.loss,
           L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
+  if (L->net.cfg.experts > 1) log_experts(L);
   L->time_at_last_row = now;
   L->steps_at_last_row = L->env_steps;
   return bad ? -1 : 0;
+}
+
+/* Mixture of experts (nn/moe.h): how much of the policy each expert is, on the update's last
+ * minibatch, so that an expert the gate has dropped shows in the log. */
+static void log_experts(const learner *L) {
+  int K = L->net.cfg.experts, B = L->ppo.last_mb;
+  char line[8 * 16] = "";
+  size_t len = 0;
+  for (int k = 0; k < K && B > 0; k++) {
+    double s = 0;
+    for (int b = 0; b < B; b++) s += L->ppo.ws.moe_gate[(size_t)b * K + k];
+    len += (size_t)snprintf(line + len, sizeof line - len, " %.3f", s / B);
+  }
+  LOG_I("experts: mean gate weight of each on the last minibatch:%s", line);
 }
 
 void progress_close(learner *L) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/gauss.h"
+#include "nn/moe.h"
 #include "common/log.h"
 
 void ac_init(ac_net *n, const ac_config *c) {
@@ -13,11 +14,13 @@ void ac_init(ac_net *n, const ac_config *c) {
   D2M_CHECK(c->obs_dim > 0 && c->act_dim > 0 && c->nhidden >= 0 && c->nhidden < NN_MAX_LAYERS,
             "actor-critic needs obs_dim, act_dim > 0 and 0..NN_MAX_LAYERS-1 hidden layers");
   n->cfg = *c;
+  if (n->cfg.experts < 1) n->cfg.experts = 1;
+  D2M_CHECK(n->cfg.experts == 1 || c->head == AC_HEAD_GAUSSIAN, "experts > 1 need the Gaussian head");
   nn_layout_init(&n->layout);
   int dim[NN_MAX_LAYERS + 1];
   dim[0] = c->obs_dim;
   for (int l = 0; l < c->nhidden; l++) dim[l + 1] = c->hidden[l];
-  dim[c->nhidden + 1] = c->act_dim;
+  dim[c->nhidden + 1] = moe_rows(n->cfg.experts, c->act_dim); /* act_dim for the plain head */
   nn_mlp_init(&n->pi, &n->layout, "pi", c->nhidden + 1, dim, c->act);
   n->log_std_off = nn_layout_add(&n->layout, "log_std", 1, c->act_dim);
   if (c->head == AC_HEAD_LATTICE) {
@@ -33,8 +36,8 @@ void ac_init_params(const ac_net *n, float *params, rng_t *r) {
   memset(params, 0, n->nparams * sizeof(float)); /* padding included: arenas compare bytewise */
   nn_mlp_init_params(&n->pi, params, 0.01f, r);
   nn_mlp_init_params(&n->v, params, 1.0f, r);
-  float *b = params + n->pi.b_off[n->pi.nlayers - 1];
-  for (int j = 0; j < n->cfg.act_dim; j++) b[j] = n->cfg.head_bias;
+  float *b = params + n->pi.b_off[n->pi.nlayers - 1]; /* every expert's means; the gate's biases stay 0 */
+  for (int j = 0; j < n->cfg.experts * n->cfg.act_dim; j++) b[j] = n->cfg.head_bias;
   for (int j = 0; j < n->cfg.act_dim; j++) params[n->log_std_off + j] = n->cfg.init_log_std;
   if (n->cfg.head == AC_HEAD_LATTICE)
     for (int h = 0; h < ac_head_hidden(n); h++) params[n->log_std_lat_off + h] = n->cfg.init_log_std_lat;
@@ -48,6 +51,13 @@ void ac_ws_init(ac_ws *ws, const ac_net *n, int max_batch, int with_grad) {
   nn_mlp_ws_init(&ws->pi, &n->pi, max_batch, with_grad);
   nn_mlp_ws_init(&ws->v, &n->v, max_batch, with_grad);
   ws->lattice = n->cfg.head == AC_HEAD_LATTICE;
+  int K = n->cfg.experts;
+  ws->moe_gate = ws->moe_mu = ws->moe_dy = NULL;
+  if (K > 1) {
+    ws->moe_gate = xaligned((size_t)max_batch * K * sizeof(float));
+    ws->moe_mu = xaligned((size_t)max_batch * n->cfg.act_dim * sizeof(float));
+    if (with_grad) ws->moe_dy = xaligned((size_t)max_batch * moe_rows(K, n->cfg.act_dim) * sizeof(float));
+  }
   if (ws->lattice) {
     int H = ac_head_hidden(n);
     lattice_cov_init(&ws->cov, n->cfg.act_dim, H, n->cfg.lat_alpha);
@@ -62,6 +72,10 @@ void ac_ws_init(ac_ws *ws, const ac_net *n, int max_batch, int with_grad) {
 void ac_ws_free(ac_ws *ws) {
   nn_mlp_ws_free(&ws->pi);
   nn_mlp_ws_free(&ws->v);
+  free(ws->moe_gate);
+  free(ws->moe_mu);
+  free(ws->moe_dy);
+  ws->moe_gate = ws->moe_mu = ws->moe_dy = NULL;
   if (ws->lattice) {
     lattice_cov_free(&ws->cov);
     lattice_noise_free(&ws->noise);
@@ -71,6 +85,25 @@ void ac_ws_free(ac_ws *ws) {
     free(ws->lat_zero);
     ws->lattice = 0;
   }
+}
+
+const float *ac_policy_forward(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int B) {
+  const float *y = nn_mlp_forward(&n->pi, params, &ws->pi, obs, B);
+  if (n->cfg.experts == 1) return y;
+  moe_forward(y, B, n->cfg.act_dim, n->cfg.experts, ws->moe_gate, ws->moe_mu);
+  return ws->moe_mu;
+}
+
+void ac_policy_backward_set(const ac_net *n, const float *params, float *grads, ac_ws *ws, const float *dmu, int B,
+                            double *sumsq) {
+  const float *dout = dmu;
+  if (n->cfg.experts > 1) {
+    D2M_CHECK(ws->moe_dy != NULL, "workspace created without gradient buffers");
+    moe_backward(ws->pi.act[n->pi.nlayers], ws->moe_gate, ws->moe_mu, dmu, B, n->cfg.act_dim, n->cfg.experts,
+                 ws->moe_dy);
+    dout = ws->moe_dy;
+  }
+  nn_mlp_backward_set(&n->pi, params, grads, &ws->pi, dout, B, NULL, sumsq);
 }
 
 size_t ac_noise_state_size(const ac_ws *ws) { return ws->lattice ? lattice_noise_state_size(&ws->noise) : 0; }
@@ -139,7 +172,7 @@ static void det_sigmoid_mean(const ac_net *n, const float *params, int E, float 
 void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int E, rng_t *r, int deterministic,
             float *act, float *logp, float *value) {
   int A = n->cfg.act_dim;
-  const float *mu = nn_mlp_forward(&n->pi, params, &ws->pi, obs, E);
+  const float *mu = ac_policy_forward(n, params, ws, obs, E);
   const float *log_std = params + n->log_std_off;
   if (n->cfg.head == AC_HEAD_LATTICE) act_lattice(n, params, ws, mu, E, r, deterministic, act, logp);
   for (int e = 0; e < E && n->cfg.head == AC_HEAD_GAUSSIAN; e++) {

@@ -6,6 +6,8 @@
  * Head AC_HEAD_LATTICE (nn/lattice.h) adds "log_std_lat" [h_last] after "log_std"; "log_std"
  * is then log s_act, the action-space noise, and the last policy layer's W is the W of Sigma.
  * Policy: obs -> hidden (act) ... -> mu [act_dim] (linear). Value: obs -> hidden ... -> [1].
+ * With cfg.experts = K > 1 the last policy layer holds K expert heads and a softmax gate (nn/moe.h),
+ * and mu is their gate-weighted mixture; ac_policy_forward / ac_policy_backward_set hide the difference.
  * Shared by actors (batched inference, no grad buffers) and the learner (PPO). */
 #ifndef D2M_AC_H
 #define D2M_AC_H
@@ -30,6 +32,7 @@ typedef struct ac_config {
                                       * the action's marginal std (the mean excitation), not mu */
   float head_bias;                   /* initial bias of every policy output (0: none); with a sigmoid
                                       * excitation, logit of the resting excitation */
+  int experts;                       /* K expert heads mixed by a gate (nn/moe.h); 0 or 1: the plain head */
 } ac_config;
 
 typedef struct ac_net {
@@ -49,9 +52,11 @@ typedef struct ac_ws {
                         * actor's state (ac_noise_* below) for exact resume */
   float *lat_x, *lat_y; /* [max_batch][h_last] latent perturbations, [max_batch][act_dim] W times them */
   float *lat_s, *lat_zero; /* [h_last + act_dim] alpha s_lat and s_act; [act_dim] zero bias for the GEMM */
+  float *moe_gate, *moe_mu; /* experts > 1: [max_batch][K] gate weights, [max_batch][act_dim] mixture mean */
+  float *moe_dy;            /* experts > 1 with gradients: [max_batch][K (act_dim + 1)] dLoss/d(last layer) */
 } ac_ws;
 
-void ac_init(ac_net *n, const ac_config *c);
+void ac_init(ac_net *n, const ac_config *c); /* cfg.experts 0 is stored as 1 */
 /* Orthogonal init: hidden gain sqrt 2, policy head 0.01, value head 1; zero biases but the policy
  * head's (cfg.head_bias); log-std. */
 void ac_init_params(const ac_net *n, float *params, rng_t *r);
@@ -67,7 +72,15 @@ void ac_act(const ac_net *n, const float *params, ac_ws *ws, const float *obs, i
 /* Lattice: the sampling calls must always pass the same E rows (env e = row e): each row holds its
  * noise for cfg.lat_resample steps (deterministic calls neither use nor advance it). */
 
-/* Pointers into a parameter arena: the head's W [act_dim][h_last], log s_lat (NULL for Gaussian). */
+/* The policy's mean mu[B][act_dim] for B normalised observations (the mixture with experts > 1);
+ * the pointer is into ws. */
+const float *ac_policy_forward(const ac_net *n, const float *params, ac_ws *ws, const float *obs, int B);
+/* After ac_policy_forward on the same rows: the policy views of grads are overwritten with
+ * dLoss/dparams for dmu[B][act_dim] = dLoss/dmu; *sumsq += their sum of squares when non-NULL. */
+void ac_policy_backward_set(const ac_net *n, const float *params, float *grads, ac_ws *ws, const float *dmu, int B,
+                            double *sumsq);
+
+/* Pointers into a parameter arena: the head's W [act_dim][h_last] (expert 0's with experts > 1), log s_lat (NULL for Gaussian). */
 const float *ac_head_w(const ac_net *n, const float *params);
 int ac_head_hidden(const ac_net *n); /* h_last */
 

@@ -14,6 +14,11 @@ int ac_config_from_cfg(const cfg_t *c, int obs_dim, int act_dim, ac_config *out,
   if (nn_act_parse(c->nn_activation, &out->act)) return err_set(err, "nn.activation: unknown '%s'", c->nn_activation);
   if (!strcmp(c->nn_head, "lattice")) out->head = AC_HEAD_LATTICE;
   else if (strcmp(c->nn_head, "gaussian")) return err_set(err, "nn.head: unknown '%s' (gaussian|lattice)", c->nn_head);
+  out->experts = (int)c->nn_experts;
+  /* Lattice's covariance is built from one head's W; a mixture of heads has no such single W. */
+  if (out->experts > 1 && out->head == AC_HEAD_LATTICE)
+    return err_set(err, "nn.experts = %d needs nn.head = gaussian (the Lattice head has one W, not a mixture)",
+                   out->experts);
   out->lat_alpha = (float)c->lattice_alpha;
   out->lat_resample = (int)c->lattice_resample_every;
   out->init_log_std_lat = (float)c->lattice_init_log_std_lat;

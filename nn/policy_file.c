@@ -37,7 +37,7 @@ int policy_write(const char *path, const float *params, size_t nparams, const rs
   return rc;
 }
 
-static int read_config(const ckpt_file *f, cfg_t *c, d2m_err *err) {
+int policy_read_config(const ckpt_file *f, cfg_t *c, d2m_err *err) {
   const void *text;
   size_t len;
   if (ckpt_get(f, "config", 0, &text, &len, err)) return -1;
@@ -51,7 +51,7 @@ static int read_config(const ckpt_file *f, cfg_t *c, d2m_err *err) {
 
 int policy_from_ckpt(const ckpt_file *f, policy_file *p, d2m_err *err) {
   memset(p, 0, sizeof *p);
-  if (read_config(f, &p->cfg, err)) return -1;
+  if (policy_read_config(f, &p->cfg, err)) return -1;
   const void *w, *st;
   size_t nw, nst;
   if (ckpt_get(f, "params", 0, &w, &nw, err) || ckpt_get(f, "obs_stats", 0, &st, &nst, err)) return -1;

@@ -42,6 +42,8 @@ void policy_pack_free(policy_pack *k);
 /* Write a policy file (atomically). */
 int policy_write(const char *path, const float *params, size_t nparams, const rstat *obs, const cfg_t *cfg,
                  d2m_err *err);
+/* The configuration in an open policy file or full checkpoint (its "config" section). */
+int policy_read_config(const ckpt_file *f, cfg_t *c, d2m_err *err);
 /* Read a policy from an open policy file or full checkpoint; free with policy_free. */
 int policy_from_ckpt(const ckpt_file *f, policy_file *p, d2m_err *err);
 /* A policy file, a full checkpoint, or a run dir (its newest valid checkpoint). */

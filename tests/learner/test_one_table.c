@@ -69,7 +69,7 @@ static const wire k_wires[] = {
     W(env, excitation_baseline, env.excitation_baseline, F64), W(env, pd_every_substep, env.pd_every_substep, I32),
     W(stand, w_posture, env.stand_w_posture, F64), W(stand, k_posture, env.stand_k_posture, F64),
     W(stand, w_heel, env.stand_w_heel, F64), W(stand, w_limit, env.stand_w_limit, F64),
-    W(env, obs_subject, env.obs_subject, I32),
+    W(env, obs_subject, env.obs_subject, I32), W(nn, experts, ac.experts, I32),
 };
 enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 

@@ -6,6 +6,10 @@
 #   repro    3 ranks, sync: two runs with one seed end with bit-identical weights and Adam state
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
+#   resume_experts  the same with a mixture of 2 experts (nn.experts = 2)
+#   experts  the progressive scheme: 2 experts, resumed with nn.experts = 3 (the log says so, the net
+#            grows, training goes on); eval runs the 3-expert policy file and refuses another nn.experts;
+#            fewer experts on resume are refused; learner.group = 2 with 2 experts keeps the learners equal
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   resume_clips    the same with imitate over a .list of two clips and imitate.mining = failure (the
 #            clip weights sent to the actors and the per-clip counts are checkpointed; clips.csv agrees)
@@ -46,6 +50,7 @@ ampsec=()
                                      --set amp.replay_size=100) && ampsec=(amp_params amp_adam_m amp_adam_v amp_meta amp_replay
                                      amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
+[ "$case_" = resume_experts ] && small+=(--set nn.experts=2)
 minesec=()
 if [ "$case_" = resume_clips ]; then
   # Two clips of the default gait as eval --playback --opensim writes it; short episodes so that some
@@ -107,7 +112,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice | resume_amp | resume_clips)
+resume | resume_lattice | resume_amp | resume_clips | resume_experts)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -147,6 +152,36 @@ resume | resume_lattice | resume_amp | resume_clips)
   "${mpi[@]}" -np 3 "$bin" train --resume "$work/part" --steps $((5 * steps_per_update)) >"$work/out.d" 2>&1 ||
     { cat "$work/out.d"; fail "resume of a finished run failed"; }
   [ "$(tail -n +2 "$work/part/progress.csv" | wc -l)" -eq 5 ] || fail "a finished run did more updates on resume"
+  ;;
+experts)
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set nn.experts=2 --steps $((2 * steps_per_update)) --run-dir "$work/m" \
+    >"$work/out.m" 2>&1 || { cat "$work/out.m"; fail "a run with 2 experts failed"; }
+  size2=$(stat -c %s "$(newest "$work/m")")
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/m" --set nn.experts=3 --steps $((4 * steps_per_update)) \
+    >"$work/out.g" 2>&1 || { cat "$work/out.g"; fail "resume with nn.experts=3 failed"; }
+  grep -q "nn.experts 2 -> 3" "$work/m/train.log" || fail "the growth of the experts is not logged"
+  grep -Eq "experts: mean gate weight of each on the last minibatch: [0-9.]+ [0-9.]+ [0-9.]+$" "$work/m/train.log" ||
+    fail "no gate weights of 3 experts in the log"
+  grep -q "^experts = 3" "$work/m/config.resolved.ini" || fail "config.resolved.ini does not hold nn.experts = 3"
+  [ "$(rows "$work/m")" -eq 4 ] || fail "the grown run has $(rows "$work/m") progress rows, expected 4"
+  [ "$(stat -c %s "$(newest "$work/m")")" -gt "$size2" ] || fail "the checkpoint did not grow with the third expert"
+  "$bin" policy export "$work/m" --out "$work/p3.d2m" >"$work/out.pe" 2>&1 || { cat "$work/out.pe"; fail "policy export failed"; }
+  "$bin" eval --checkpoint "$work/p3.d2m" --episodes 1 --max-steps 5 --deterministic --out "$work/ev" >"$work/out.e" 2>&1 ||
+    { cat "$work/out.e"; fail "eval of a 3-expert policy file failed"; }
+  grep -q '"episodes"' "$work/ev/summary.json" || fail "eval of the 3-expert policy wrote no summary"
+  "$bin" eval --checkpoint "$work/m" --episodes 1 --max-steps 5 --set nn.experts=2 --out "$work/ev2" >"$work/out.e2" 2>&1 &&
+    fail "eval with another nn.experts ran"
+  grep -q "nn.experts=2: the checkpoint was trained with nn.experts=3" "$work/out.e2" || { cat "$work/out.e2"; fail "no clear eval message"; }
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/m" --set nn.experts=2 --steps $((5 * steps_per_update)) >"$work/out.x" 2>&1 &&
+    fail "a resume with fewer experts ran"
+  grep -q "has 3 experts (nn.experts), this run 2: experts can be added on resume, not removed" "$work/m/train.log" ||
+    { tail -5 "$work/m/train.log"; fail "no clear message for fewer experts"; }
+  grep -q "^experts = 3" "$work/m/config.resolved.ini" || fail "a failed resume changed config.resolved.ini"
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --set nn.experts=2 --set learner.group=2 --steps $((2 * steps_per_update)) \
+    --run-dir "$work/g" >"$work/out.gr" 2>&1 || { cat "$work/out.gr"; fail "a group run with 2 experts failed"; }
+  grep -q "identical on all 2 learners" "$work/g/train.log" || fail "no check that the learners agree"
+  grep -q "diverged" "$work/g/train.log" && fail "the learners diverged"
+  echo "experts: 2 -> 3 experts on resume, eval of the grown policy, refusals, a learner group of 2"
   ;;
 sigterm)
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --steps 100000000 --run-dir "$work/s" >"$work/out" 2>&1 &
