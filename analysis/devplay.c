@@ -61,7 +61,7 @@ static void fill_frames(const devplay_opts *o, const dev_params *p, const mjMode
     F->t = k * o->dt, F->phase = (double)i / n, F->q = qpos[qa], F->dq = qvel[da];
     F->grf_bw = s->foot_fz[2 * k] / (body_mass * 9.81);
     F->bio_pf = -s->tau[(size_t)k * s->nv + da];
-    F->exo_pf = dev_profile_torque(p, F->phase, body_mass);
+    F->exo_pf = fmin(dev_profile_torque(p, F->phase, body_mass), p->model.ankle_limit);
     int contact = i < nstance;
     F->fsm_phase = dev_fsm_phase(contact, late, F->q, p->imp_late_angle);
     late = F->fsm_phase == 1;
@@ -71,6 +71,29 @@ static void fill_frames(const devplay_opts *o, const dev_params *p, const mjMode
     F->fsm_pf = -(tau > L ? L : tau < -L ? -L : tau);
   }
   free(qpos), free(qvel);
+}
+
+/* Series compliance (device.series_k > 0): each command through the env's spring and motor law
+ * (dev_series_step) at the physics step h, the joint angle advancing at the frame's velocity; two
+ * passes over the cycle so that the second starts from the motor state the first left (the cyclic
+ * steady state); a frame holds the mean of its substeps' torques. */
+static void through_springs(frame *f, int n, const dev_params *p, double dt, double h) {
+  int nsub = (int)(dt / h + 0.5);
+  if (nsub < 1) nsub = 1;
+  h = dt / nsub;
+  double th[2] = {f[0].q, f[0].q}, La = p->model.ankle_limit, Lp = p->model.pros_limit;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < n; i++) {
+      double cmd[2] = {-f[i].exo_pf, -f[i].fsm_pf}, lim[2] = {La, Lp}, mean[2] = {0, 0};
+      for (int j = 0; j < nsub; j++) {
+        double q = f[i].q + f[i].dq * h * j;
+        for (int d = 0; d < 2; d++) {
+          double t = dev_series_step(&th[d], q, cmd[d], p->series_k, p->motor_speed * h);
+          mean[d] += (t > lim[d] ? lim[d] : t < -lim[d] ? -lim[d] : t) / nsub;
+        }
+      }
+      if (pass == 1) f[i].exo_pf = -mean[0], f[i].fsm_pf = -mean[1];
+    }
 }
 
 static void outcomes(const frame *f, int n, double dt, devplay_result *R) {
@@ -116,6 +139,8 @@ static int write_csv(const char *dir, const frame *f, int n, d2m_err *err) {
 
 static void table(FILE *t, const devplay_result *R, const dev_params *p) {
   double M = R->body_mass;
+  if (p->series_k > 0)
+    fprintf(t, "Devices through a series spring of %g N m/rad, motor speed %g rad/s.\n\n", p->series_k, p->motor_speed);
   fprintf(t, "| right ankle, one gait cycle (%.2f s, stance %.0f%%) | peak plantarflexion (N m; N m/kg) | "
              "plantarflexion impulse (N m s) | positive / negative work (J) |\n|---|---|---|---|\n",
           R->period_s, 100 * R->stance_frac);
@@ -177,6 +202,7 @@ int devplay_run(const devplay_opts *o, devplay_result *res, d2m_err *err) {
   R.nframes = s.nframes, R.period_s = s.nframes * o->dt;
   frame *f = xcalloc((size_t)s.nframes, sizeof *f);
   fill_frames(o, &p, m, &r, &s, R.body_mass, f);
+  if (p.series_k > 0) through_springs(f, s.nframes, &p, o->dt, m->opt.timestep);
   outcomes(f, s.nframes, o->dt, &R);
   char path[4200];
   snprintf(path, sizeof path, "%s/device_playback.md", o->out_dir);

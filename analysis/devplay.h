@@ -21,6 +21,9 @@
  *     device.imp_late_angle until lift-off) at the gait's ankle angle and velocity, clamped to
  *     device.pros_limit: its torque against M over the cycle, peak, work, RMS difference and
  *     correlation.
+ * With device.series_k > 0 both laws' commands go through the env's series spring and motor
+ * (envs/device.h) at the physics step along the played-back ankle angle, and the columns hold the
+ * torque the spring delivers (cyclic steady state).
  * Outputs in DIR:
  *   device_playback.csv  per frame: t_s, phase, ankle_deg, ankle_vel_rad_s, grf_r_bw, fsm_phase
  *                        (-1 off the ground's phase rules: 0 early stance, 1 late stance, 2 swing),

@@ -48,6 +48,17 @@ Test(devplay, embedded_gait_known_answers) {
   fclose(f);
   cr_assert_eq(rows, R.nframes);
   cr_assert(seen[0] && seen[1] && seen[2], "every phase of the FSM occurs in a cycle");
+  /* through a very stiff series spring the devices deliver their commands; through a soft, slow one
+   * the profile's torque lags and its peak falls */
+  devplay_result S;
+  o.set[o.nset++] = "device.series_k=1e6";
+  cr_assert_eq(devplay_run(&o, &S, &err), 0, "%s", err.msg);
+  cr_assert_float_eq(S.exo_impulse, R.exo_impulse, 1e-3 * R.exo_impulse);
+  cr_assert_float_eq(S.fsm_impulse, R.fsm_impulse, 1e-3 * R.fsm_impulse);
+  o.set[o.nset - 1] = "device.series_k=50";
+  o.set[o.nset++] = "device.motor_speed=1";
+  cr_assert_eq(devplay_run(&o, &S, &err), 0, "%s", err.msg);
+  cr_assert_lt(S.exo_peak, 0.8 * R.exo_peak, "%g vs %g", S.exo_peak, R.exo_peak);
   const char *names[] = {"device_playback.csv", "device_playback.md", "device_playback.gp", "device_playback.png",
                          "device_playback.gp.err"};
   for (int i = 0; i < 5; i++) {
