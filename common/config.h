@@ -126,6 +126,15 @@
   X(device, knee_imp_b, STR, "3,1,0.5", 0, 0, NULL, "impedance, knee: damping per phase, N m s/rad") \
   X(device, knee_imp_eq, STR, "0.1,0.2,0.6", 0, 0, NULL, "impedance, knee: equilibrium angle per phase, rad (knee_angle, flexion positive)") \
   X(device, imp_late_angle, REAL, "0.1", -1, 1, NULL, "impedance: stance turns from early to late when the same side's ankle dorsiflexes past this angle (rad); swing while the foot is off the ground") \
+  X(device, prosthesis, ENUM, "none", 0, 0, "none|right|left", "transtibial prosthesis: that side's foot becomes a prosthetic foot with a powered ankle (actuator pros_ankle_*, finite-state impedance device.pros_imp_*), subtalar and mtp locked, the 11 muscles that end on the foot without force (README, Assistive devices)") \
+  X(device, pros_limit, REAL, "150", 1, 1000, NULL, "N m, the prosthetic ankle's torque limit (the biological plantarflexion peak in walking is about 1.5 N m/kg, Winter 2009)") \
+  X(device, pros_mass_shank, REAL, "1.3", 0, 20, NULL, "kg, the prosthesis' motor, transmission and battery, welded to the shank 85% of the way down (with pros_mass_foot 2.0 kg: a BiOM weighs more than 2,000 g, O&P Edge 2014-05)") \
+  X(device, pros_mass_foot, REAL, "0.7", 0.05, 20, NULL, "kg, the prosthetic foot: talus, calcn and toes of that side scaled to this mass (a passive carbon foot, Ossur Vari-Flex, weighs 700 g, O&P Edge 2014-05)") \
+  X(device, pros_imp_k, STR, "19.874,79.498,7.949", 0, 0, NULL, "prosthesis impedance: ankle stiffness per phase (early stance, late stance, swing), N m/rad (Open-Source Leg example FSM, opensourceleg library)") \
+  X(device, pros_imp_b, STR, "0,0.063,0", 0, 0, NULL, "prosthesis impedance: ankle damping per phase, N m s/rad (Open-Source Leg example FSM)") \
+  X(device, pros_imp_eq, STR, "-0.0349066,-0.349066,0.436332", 0, 0, NULL, "prosthesis impedance: ankle equilibrium per phase, rad (-2, -20, 25 deg: Open-Source Leg example FSM; dorsiflexion positive)") \
+  X(device, series_k, REAL, "0", 0, 1e7, NULL, "N m/rad, series spring between every device motor and its joint (0: rigid); the torque is series_k (motor angle - joint angle), the motor angle a state of the env") \
+  X(device, motor_speed, REAL, "10", 0.01, 1000, NULL, "rad/s, series compliance: the largest speed of the motor side (at the joint); the motor moves toward joint angle + command / series_k at most this fast") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \

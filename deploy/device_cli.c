@@ -1,7 +1,10 @@
-/* deploy/device_cli.c: `drl2move device sweep` argv -> sweep_opts (analysis/sweep.h). */
+/* deploy/device_cli.c: `drl2move device sweep` argv -> sweep_opts (analysis/sweep.h), `drl2move device
+ * playback` argv -> devplay_opts (analysis/devplay.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "analysis/devplay.h"
 #include "analysis/sweep.h"
 #include "common/log.h"
 #include "deploy/cli.h"
@@ -16,12 +19,52 @@ static void device_usage(FILE *f) {
           "(N m per kg of body mass) x peak time (fraction of the stride from heel strike), each with the same\n"
           "seed. Writes DIR/sweep.csv (metabolic power, cost of transport, energy per stride, device work and\n"
           "peak torque per setting), DIR/sweep.png and each setting's eval outputs in DIR/<label>/.\n"
+          "\n"
+          "usage: drl2move device playback --out DIR [--dt S] [--contact-bw BW] [--set section.key=value ...]\n"
+          "Plays the embedded gait cycle back through inverse dynamics (the static-optimisation code) and sets\n"
+          "the right ankle's biological moment beside the exoskeleton's profile (device.peak_*) and the\n"
+          "prosthesis' impedance law (device.pros_imp_*) on the same kinematics: DIR/device_playback.csv, .md\n"
+          "(the table), .png. No policy, no checkpoint. --dt: frame period of the inverse dynamics (1/150 s);\n"
+          "--contact-bw: stance while the estimated ground force on the foot exceeds this (0.3 body weights).\n"
           "The model, controllers and metabolic model: README, Assistive devices.\n");
+}
+
+static int playback_cli(int argc, char **argv) {
+  devplay_opts o;
+  memset(&o, 0, sizeof o);
+  o.dt = 1.0 / 150;
+  o.contact_bw = 0.3;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    int has = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return device_usage(stdout), 0;
+    else if (!strcmp(a, "--out") && has) o.out_dir = argv[++i];
+    else if (!strcmp(a, "--dt") && has) {
+      char *end;
+      o.dt = strtod(argv[++i], &end);
+      if (*end || end == argv[i]) return fprintf(stderr, "drl2move device playback: --dt '%s' is not a number\n", argv[i]), 2;
+    } else if (!strcmp(a, "--contact-bw") && has) {
+      char *end;
+      o.contact_bw = strtod(argv[++i], &end);
+      if (*end || end == argv[i])
+        return fprintf(stderr, "drl2move device playback: --contact-bw '%s' is not a number\n", argv[i]), 2;
+    } else if (!strcmp(a, "--set") && has && o.nset < DEVPLAY_MAX_SET) o.set[o.nset++] = argv[++i];
+    else return fprintf(stderr, "drl2move device playback: bad or incomplete option '%s'\n", a), device_usage(stderr), 2;
+  }
+  if (!o.out_dir) return fprintf(stderr, "drl2move device playback: --out is needed\n"), device_usage(stderr), 2;
+  d2m_err err = {{0}};
+  if (devplay_run(&o, NULL, &err)) {
+    LOG_E("device playback: %s", err.msg);
+    return 1;
+  }
+  LOG_I("device playback: %s/device_playback.csv, .md, .png", o.out_dir);
+  return 0;
 }
 
 int device_cli(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
     return device_usage(argc < 2 ? stderr : stdout), argc < 2 ? 2 : 0;
+  if (!strcmp(argv[1], "playback")) return playback_cli(argc, argv);
   if (strcmp(argv[1], "sweep")) return fprintf(stderr, "drl2move device: unknown '%s'\n", argv[1]), device_usage(stderr), 2;
   sweep_opts o;
   memset(&o, 0, sizeof o);

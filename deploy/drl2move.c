@@ -16,7 +16,7 @@ static const cli_command k_commands[] = {
     {"motion", motion_cli, "import motion capture (C3D, TRC, BVH, MOT) onto the model; print what a file holds"},
     {"analyze", analyze_cli, "gait analysis, EMG comparison, plots and an HTML report of a run or eval"},
     {"compare", compare_cli, "compare eval folders side by side: gait metrics, symmetry indices, curves, report"},
-    {"device", device_cli, "assistive devices: sweep the ankle exoskeleton's assistance with a fixed policy (table, plot)"},
+    {"device", device_cli, "assistive devices: sweep the ankle exoskeleton's assistance with a fixed policy (table, plot); the device laws on the played-back gait"},
     {"policy", policy_cli, "export the policy alone (weights, observation statistics, config) from a run"},
 };
 enum { NCOMMANDS = sizeof k_commands / sizeof *k_commands };

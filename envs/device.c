@@ -26,6 +26,10 @@ static int sides(const char *s) {
   return !strcmp(s, "right") ? MODEL_DEV_RIGHT : !strcmp(s, "left") ? MODEL_DEV_LEFT : !strcmp(s, "both") ? 3 : 0;
 }
 
+static int one_side(const char *s) {
+  return !strcmp(s, "right") ? MODEL_DEV_RIGHT : !strcmp(s, "left") ? MODEL_DEV_LEFT : 0;
+}
+
 static dev_ctrl ctrl_kind(const char *s) {
   return !strcmp(s, "profile") ? DEV_CTRL_PROFILE : !strcmp(s, "impedance") ? DEV_CTRL_IMPEDANCE : DEV_CTRL_ZERO;
 }
@@ -49,6 +53,12 @@ int dev_params_from_cfg(const cfg_t *c, dev_params *p, d2m_err *err) {
   p->stride_s = c->device_stride_s;
   p->contact_bw = c->device_contact_bw;
   p->imp_late_angle = c->device_imp_late_angle;
+  p->model.prosthesis = one_side(c->device_prosthesis);
+  p->model.pros_limit = c->device_pros_limit;
+  p->model.pros_mass[0] = c->device_pros_mass_shank;
+  p->model.pros_mass[1] = c->device_pros_mass_foot;
+  p->series_k = c->device_series_k;
+  p->motor_speed = c->device_motor_speed;
   if (!(p->onset < p->peak_time && p->peak_time < p->offset))
     return err_set(err, "device: onset %g, peak_time %g, offset %g must increase", p->onset, p->peak_time, p->offset);
   if (parse3("ankle_imp_k", c->device_ankle_imp_k, p->ankle_k, 0, 1e5, err) ||
@@ -56,7 +66,10 @@ int dev_params_from_cfg(const cfg_t *c, dev_params *p, d2m_err *err) {
       parse3("ankle_imp_eq", c->device_ankle_imp_eq, p->ankle_eq, -3.2, 3.2, err) ||
       parse3("knee_imp_k", c->device_knee_imp_k, p->knee_k, 0, 1e5, err) ||
       parse3("knee_imp_b", c->device_knee_imp_b, p->knee_b, 0, 1e4, err) ||
-      parse3("knee_imp_eq", c->device_knee_imp_eq, p->knee_eq, -3.2, 3.2, err))
+      parse3("knee_imp_eq", c->device_knee_imp_eq, p->knee_eq, -3.2, 3.2, err) ||
+      parse3("pros_imp_k", c->device_pros_imp_k, p->pros_k, 0, 1e5, err) ||
+      parse3("pros_imp_b", c->device_pros_imp_b, p->pros_b, 0, 1e4, err) ||
+      parse3("pros_imp_eq", c->device_pros_imp_eq, p->pros_eq, -3.2, 3.2, err))
     return -1;
   return 0;
 }
@@ -77,6 +90,12 @@ int dev_fsm_phase(int contact, int was_late, double ankle_q, double late_angle) 
   return was_late || ankle_q > late_angle ? 1 : 0;
 }
 
+double dev_series_step(double *th, double q, double tau_cmd, double k, double max_step) {
+  double move = q + tau_cmd / k - *th;
+  *th += move > max_step ? max_step : move < -max_step ? -max_step : move;
+  return k * (*th - q);
+}
+
 int dev_init(dev_sys *dv, const dev_params *p, const mjModel *m, d2m_err *err) {
   memset(dv, 0, sizeof *dv);
   dv->p = *p;
@@ -92,7 +111,8 @@ int dev_init(dev_sys *dv, const dev_params *p, const mjModel *m, d2m_err *err) {
   }
   for (int i = 0; i < m->nu; i++) {
     const char *nm = mj_id2name(m, mjOBJ_ACTUATOR, i);
-    if (!nm || strncmp(nm, "exo_", 4)) continue;
+    int pros = nm && !strncmp(nm, "pros_", 5);
+    if (!nm || (strncmp(nm, "exo_", 4) && !pros)) continue;
     if (dv->nj == DEV_MAX_JOINT) return err_set(err, "device: more than %d device actuators", DEV_MAX_JOINT);
     if (m->actuator_trntype[i] != mjTRN_JOINT) return err_set(err, "device: actuator %s does not drive a joint", nm);
     int jid = m->actuator_trnid[2 * i];
@@ -102,7 +122,8 @@ int dev_init(dev_sys *dv, const dev_params *p, const mjModel *m, d2m_err *err) {
     dv->j[k].dadr = m->jnt_dofadr[jid];
     size_t n = strlen(nm);
     dv->j[k].side = nm[n - 1] == 'l';
-    dv->j[k].ankle = !strncmp(nm, "exo_ankle", 9);
+    dv->j[k].ankle = !strncmp(nm, "exo_ankle", 9) || pros;
+    dv->j[k].pros = pros;
     snprintf(dv->j[k].name, sizeof dv->j[k].name, "%s", nm);
     if (dv->j[k].ankle && dv->ankle_qadr[dv->j[k].side] < 0) return err_set(err, "device: no ankle joint for %s", nm);
   }
@@ -124,13 +145,15 @@ double dev_phase(const dev_sys *dv, int side, double time) {
 static double joint_torque(const dev_sys *dv, int k, const mjData *d) {
   const dev_params *p = &dv->p;
   int s = dv->j[k].side, ankle = dv->j[k].ankle;
-  dev_ctrl kind = ankle ? p->ankle_ctrl : p->knee_ctrl;
+  int pros = dv->j[k].pros;
+  dev_ctrl kind = pros ? DEV_CTRL_IMPEDANCE : ankle ? p->ankle_ctrl : p->knee_ctrl;
   double q = d->qpos[dv->j[k].qadr], dq = d->qvel[dv->j[k].dadr];
   if (kind == DEV_CTRL_PROFILE) return -dev_profile_torque(p, dev_phase(dv, s, d->time), dv->body_mass);
   if (kind == DEV_CTRL_IMPEDANCE) {
     int ph = dev_fsm_phase(dv->s.contact[s] > 0, dv->s.late[s] > 0, d->qpos[dv->ankle_qadr[s]], p->imp_late_angle);
-    const double *K = ankle ? p->ankle_k : p->knee_k, *B = ankle ? p->ankle_b : p->knee_b;
-    const double *E = ankle ? p->ankle_eq : p->knee_eq;
+    const double *K = pros ? p->pros_k : ankle ? p->ankle_k : p->knee_k;
+    const double *B = pros ? p->pros_b : ankle ? p->ankle_b : p->knee_b;
+    const double *E = pros ? p->pros_eq : ankle ? p->ankle_eq : p->knee_eq;
     return dev_impedance_torque(K[ph], B[ph], E[ph], q, dq);
   }
   return 0;
@@ -142,12 +165,20 @@ void dev_control(dev_sys *dv, const mjModel *m, mjData *d) {
     double lim = m->actuator_ctrlrange[2 * a + 1];
     double tau = joint_torque(dv, k, d);
     tau = tau > lim ? lim : tau < -lim ? -lim : tau;
+    dv->s.cmd[k] = tau;
+    if (dv->p.series_k > 0) { /* through the spring: the motor moves, the deflection gives the torque */
+      double q = d->qpos[dv->j[k].qadr];
+      if (!(dv->s.motor_set > 0)) dv->s.motor[k] = q;
+      tau = dev_series_step(&dv->s.motor[k], q, tau, dv->p.series_k, dv->p.motor_speed * m->opt.timestep);
+      tau = tau > lim ? lim : tau < -lim ? -lim : tau;
+    }
     dv->s.tau[k] = tau;
     dv->s.q_before[k] = d->qpos[dv->j[k].qadr];
     d->ctrl[a] = tau;
     /* the filter's state is the force: set it so the torque acts in this very step */
     d->act[a - (m->nu - m->na)] = tau;
   }
+  dv->s.motor_set = 1;
 }
 
 void dev_foot_force(const mjModel *m, const mjData *d, const signed char *side_of_geom, double f[2]) {

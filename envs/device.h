@@ -23,6 +23,23 @@
  *     2 swing:        foot off the ground.
  * Every torque is clamped to the device's limit.
  *
+ * Prosthesis (device.prosthesis, envs/model/model.h): its ankle actuator pros_ankle_<side> runs the
+ * same finite-state impedance law with its own gains (device.pros_imp_*; defaults from the Open-Source
+ * Leg's example walking state machine, Azocar et al. 2020, Nat Biomed Eng 4:941, opensourceleg
+ * library: k 19.874 / 79.498 / 7.949 N m/rad, b 0 / 0.063 / 0 N m s/rad, equilibrium -2 / -20 / 25
+ * deg in early stance / late stance / early swing; its early-to-late switch at 6 deg dorsiflexion
+ * is device.imp_late_angle's 0.1 rad). Its phases come from the prosthetic foot's contact.
+ *
+ * Series compliance (device.series_k = k > 0, every device actuator): a spring between the motor and
+ * the joint. The motor angle th (in joint coordinates) is a state, integrated at the physics rate:
+ * with the controller's command tau_c (clamped to the limit), each step moves the motor toward the
+ * angle that would give tau_c, q + tau_c / k, by at most motor_speed x dt; the joint then gets
+ * k (th - q) (clamped to the limit) over the step. A stiff spring needs almost no motor travel and
+ * gives tau_c at once (the rigid device: the limit k -> infinity, as long as the joint is slower
+ * than the motor); a soft one needs |tau_c| / k of travel, so the torque rises at most at
+ * k x motor_speed N m/s: the bandwidth cost of compliance. th starts at q (a relaxed spring) at the
+ * first control step after a reset, and is saved with the env state.
+ *
  * Work: the actuator's work over one physics step is torque x (q_after - q_before), exact for
  * MuJoCo's semi-implicit Euler step with a torque held over the step; positive and negative parts
  * are summed separately, per stride (heel strike to heel strike of the device's side) and in all. */
@@ -47,6 +64,9 @@ typedef struct dev_params {
   double ankle_k[3], ankle_b[3], ankle_eq[3]; /* per phase: N m/rad, N m s/rad, rad */
   double knee_k[3], knee_b[3], knee_eq[3];
   double imp_late_angle;       /* rad */
+  double pros_k[3], pros_b[3], pros_eq[3]; /* prosthetic ankle impedance per phase */
+  double series_k;             /* N m/rad, 0: rigid */
+  double motor_speed;          /* rad/s, series compliance: motor speed limit */
 } dev_params;
 
 /* From the [device] keys; errors name the key (e.g. a malformed "k1,k2,k3" list, onset >= peak_time). */
@@ -56,6 +76,9 @@ int dev_params_from_cfg(const cfg_t *c, dev_params *p, d2m_err *err);
 double dev_profile_torque(const dev_params *p, double phase, double body_mass); /* plantarflexion, >= 0 */
 double dev_impedance_torque(double k, double b, double q_eq, double q, double dq);
 int dev_fsm_phase(int contact, int was_late, double ankle_q, double late_angle); /* 0, 1, 2 */
+/* Series compliance, one physics step: moves the motor angle *th toward q + tau_cmd / k by at most
+ * max_step (rad) and returns the spring torque k (*th - q). */
+double dev_series_step(double *th, double q, double tau_cmd, double k, double max_step);
 
 #define DEV_MAX_JOINT 4
 /* Outcomes of one joint's device. */
@@ -73,6 +96,8 @@ typedef struct dev_dyn {
   double contact[2], late[2];  /* right, left: foot on the ground; late stance */
   double t_hs[2], stride[2], nhs[2]; /* last heel strike time (s), stride time (s), heel strikes seen */
   double q_before[DEV_MAX_JOINT], tau[DEV_MAX_JOINT];
+  double motor[DEV_MAX_JOINT], motor_set; /* series compliance: motor angles (rad); 1 once set */
+  double cmd[DEV_MAX_JOINT];   /* the controller's command before the spring (N m) */
   dev_outcome out[DEV_MAX_JOINT];
 } dev_dyn;
 
@@ -81,6 +106,7 @@ typedef struct dev_sys {
   int nj;
   struct {
     int act, qadr, dadr, side, ankle; /* actuator, joint addresses, 0 right 1 left, ankle or knee */
+    int pros;                  /* the prosthetic ankle (pros_ankle_*) */
     char name[32];
   } j[DEV_MAX_JOINT];
   int ankle_qadr[2];           /* ankle_angle_r/_l qpos address (late stance) */
@@ -88,7 +114,7 @@ typedef struct dev_sys {
   dev_dyn s;
 } dev_sys;
 
-/* Finds the exo_* actuators of m. Returns the joint count (0: no device), or -1 with err. */
+/* Finds the exo_* and pros_* actuators of m. Returns the joint count (0: no device), or -1 with err. */
 int dev_init(dev_sys *dv, const dev_params *p, const mjModel *m, d2m_err *err);
 void dev_reset(dev_sys *dv);
 /* Before mj_step2: the torque for this step into ctrl and the filter state (act) of each device. */

@@ -44,11 +44,11 @@ static int find_indices(env_t *e, d2m_err *err) {
     e->hinge_dadr[e->nhinge++] = m->jnt_dofadr[j];
   }
   if (m->nu > ENV_MAX_MUSCLE) return err_set(err, "env: %d actuators, at most %d", m->nu, ENV_MAX_MUSCLE);
-  /* the muscles first; assistive devices (exo_*, envs/device.h) may follow them */
+  /* the muscles first; assistive devices (exo_*, pros_*, envs/device.h) may follow them */
   for (e->nmus = 0; e->nmus < m->nu && m->actuator_gaintype[e->nmus] == mjGAIN_MUSCLE;) e->nmus++;
   for (int i = e->nmus; i < m->nu; i++) {
     const char *nm = mj_id2name(m, mjOBJ_ACTUATOR, i);
-    if (!nm || strncmp(nm, "exo_", 4))
+    if (!nm || (strncmp(nm, "exo_", 4) && strncmp(nm, "pros_", 5)))
       return err_set(err, "env: actuator %d ('%s') is not a muscle", i, nm ? nm : "");
   }
   for (int i = 0; i < e->nmus; i++) {

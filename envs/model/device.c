@@ -35,6 +35,60 @@ static void along(model_device_part *p, const char *parent, const char *child, d
 
 static const char *side_suffix[2] = {"r", "l"};
 
+/* 0 right, 1 left: the prosthesis side, or -1 without one. */
+static int pros_side(const model_subject *sub) {
+  int p = sub->device.prosthesis;
+  return p == MODEL_DEV_RIGHT ? 0 : p == MODEL_DEV_LEFT ? 1 : -1;
+}
+
+/* Is table body b one of the foot bodies (talus, calcn, toes) of side k? */
+static int foot_body(int b, int k) {
+  static const char *foot[3] = {"talus_", "calcn_", "toes_"};
+  if (b < 0) return 0;
+  const char *nm = model_tab_bodies[b].name;
+  for (int i = 0; i < 3; i++) {
+    size_t n = strlen(foot[i]);
+    if (!strncmp(nm, foot[i], n) && !strcmp(nm + n, side_suffix[k])) return 1;
+  }
+  return 0;
+}
+
+static int site_body(const char *name) {
+  for (int i = 0; i < model_tab_nsite; i++)
+    if (!strcmp(model_tab_sites[i].name, name)) return model_tab_sites[i].body;
+  return -1;
+}
+
+static int geom_body(const char *name) {
+  for (int i = 0; i < model_tab_ngeom; i++)
+    if (!strcmp(model_tab_geoms[i].name, name)) return model_tab_geoms[i].body;
+  return -1;
+}
+
+/* A muscle loses its insertion when any point of its path (site, wrapping surface or side site)
+ * lies on the amputated foot: read from the path table, so the list follows the model. */
+int model_muscle_removed(const model_subject *sub, int i) {
+  int k = pros_side(sub);
+  if (k < 0 || i < 0 || i >= model_tab_nmuscle) return 0;
+  const model_tab_muscle *M = &model_tab_muscles[i];
+  for (int p = M->path_first; p < M->path_first + M->path_n; p++) {
+    const model_tab_pathel *P = &model_tab_path[p];
+    if ((P->site && foot_body(site_body(P->site), k)) || (P->geom && foot_body(geom_body(P->geom), k)) ||
+        (P->sidesite && foot_body(site_body(P->sidesite), k)))
+      return 1;
+  }
+  return 0;
+}
+
+double model_device_mass_factor(const model_subject *sub, int b) {
+  int k = pros_side(sub);
+  if (k < 0 || !foot_body(b, k)) return 1.0;
+  double bio = 0; /* the biological foot, subject-scaled */
+  for (int c = 0; c < model_tab_nbody; c++)
+    if (foot_body(c, k)) bio += model_tab_bodies[c].mass * model_mass_scale(sub);
+  return sub->device.pros_mass[1] / bio;
+}
+
 int model_device_parts(const model_subject *sub, model_device_part *out) {
   const model_device *d = &sub->device;
   double s = model_length_scale(sub);
@@ -58,6 +112,14 @@ int model_device_parts(const model_subject *sub, model_device_part *out) {
       p->mass = d->ankle_mass[1];
       box(p->mass, (const double[3]){DEV_FOOT_BOX}, p->inertia);
     }
+    if (pros_side(sub) == k) {
+      model_device_part *p = &out[n++];
+      snprintf(p->name, sizeof p->name, "pros_ankle_%s_motor", sx);
+      snprintf(par, sizeof par, "tibia_%s", sx), snprintf(chi, sizeof chi, "talus_%s", sx);
+      along(p, par, chi, MODEL_PROS_SHANK_FRAC, s);
+      p->mass = d->pros_mass[0];
+      cylinder(p->mass, MODEL_PROS_SHANK_R, MODEL_PROS_SHANK_L, 1, p->inertia);
+    }
     if (d->knee & (1 << k)) {
       model_device_part *p = &out[n++];
       snprintf(p->name, sizeof p->name, "exo_knee_%s_thigh", sx);
@@ -79,11 +141,11 @@ int model_device_parts(const model_subject *sub, model_device_part *out) {
 int model_device_nact(const model_subject *sub) {
   int n = 0;
   for (int k = 0; k < 2; k++) n += !!(sub->device.ankle & (1 << k)) + !!(sub->device.knee & (1 << k));
-  return n;
+  return n + (pros_side(sub) >= 0);
 }
 
 void model_device_bodies(FILE *f, const model_subject *sub, const char *parent, int depth) {
-  model_device_part parts[8];
+  model_device_part parts[10];
   int n = model_device_parts(sub, parts);
   for (int i = 0; i < n; i++) {
     const model_device_part *p = &parts[i];
@@ -95,6 +157,9 @@ void model_device_bodies(FILE *f, const model_subject *sub, const char *parent, 
             p->mass, p->inertia[0], p->inertia[1], p->inertia[2]);
     if (foot)
       fprintf(f, "%*s<geom class=\"device\" type=\"box\" size=\"%.4g %.4g %.4g\"/>\n", 2 * depth + 2, "", 0.09, 0.01, 0.045);
+    else if (!strncmp(p->name, "pros_", 5))
+      fprintf(f, "%*s<geom class=\"device\" type=\"cylinder\" size=\"%.4g %.4g\" quat=\"0.707107 0.707107 0 0\"/>\n",
+              2 * depth + 2, "", MODEL_PROS_SHANK_R, 0.5 * MODEL_PROS_SHANK_L);
     else
       fprintf(f, "%*s<geom class=\"device\" type=\"cylinder\" size=\"%.4g %.4g\" quat=\"0.707107 0.707107 0 0\"/>\n",
               2 * depth + 2, "", strstr(p->name, "ankle") ? DEV_ANKLE_SHANK_R : DEV_KNEE_R,
@@ -118,6 +183,25 @@ void model_device_actuators(FILE *f, const model_subject *sub) {
               "forcerange=\"%.9g %.9g\"/>\n",
               dev, side_suffix[k], joint, side_suffix[k], sub->timestep, -L, L, -L, L);
     }
+  int k = pros_side(sub);
+  if (k >= 0) {
+    double L = d->pros_limit;
+    fprintf(f,
+            "    <general name=\"pros_ankle_%s\" joint=\"ankle_angle_%s\" dyntype=\"filter\" dynprm=\"%.9g\" "
+            "gaintype=\"fixed\" gainprm=\"1\" biastype=\"none\" ctrllimited=\"true\" ctrlrange=\"%.9g %.9g\" "
+            "forcelimited=\"true\" forcerange=\"%.9g %.9g\"/>\n",
+            side_suffix[k], side_suffix[k], sub->timestep, -L, L, -L, L);
+  }
+}
+
+void model_device_equalities(FILE *f, const model_subject *sub) {
+  int k = pros_side(sub);
+  if (k < 0) return;
+  /* one-joint equalities hold the joint at polycoef[0] = 0: a rigid prosthetic foot */
+  fprintf(f, "    <joint name=\"pros_lock_subtalar_%s\" joint1=\"subtalar_angle_%s\" polycoef=\"0 0 0 0 0\"/>\n",
+          side_suffix[k], side_suffix[k]);
+  fprintf(f, "    <joint name=\"pros_lock_mtp_%s\" joint1=\"mtp_angle_%s\" polycoef=\"0 0 0 0 0\"/>\n", side_suffix[k],
+          side_suffix[k]);
 }
 
 int model_device_check(const model_device *d, d2m_err *err) {
@@ -126,6 +210,14 @@ int model_device_check(const model_device *d, d2m_err *err) {
     return err_set(err, "device.ankle_limit %g outside (0, 1000] N m", d->ankle_limit);
   if (d->knee && !(d->knee_limit > 0 && d->knee_limit <= 1000))
     return err_set(err, "device.knee_limit %g outside (0, 1000] N m", d->knee_limit);
+  if (d->prosthesis != 0 && d->prosthesis != MODEL_DEV_RIGHT && d->prosthesis != MODEL_DEV_LEFT)
+    return err_set(err, "device.prosthesis: one side (right or left)");
+  if (d->prosthesis && (d->ankle & d->prosthesis))
+    return err_set(err, "device.prosthesis and device.ankle on the same side: an ankle exoskeleton needs a biological ankle");
+  if (d->prosthesis && !(d->pros_limit > 0 && d->pros_limit <= 1000))
+    return err_set(err, "device.pros_limit %g outside (0, 1000] N m", d->pros_limit);
+  if (d->prosthesis && !(d->pros_mass[0] >= 0 && d->pros_mass[0] <= 20 && d->pros_mass[1] >= 0.05 && d->pros_mass[1] <= 20))
+    return err_set(err, "device.pros_mass_shank must be 0..20 kg, device.pros_mass_foot 0.05..20 kg");
   for (int i = 0; i < 2; i++)
     if (!(d->ankle_mass[i] >= 0 && d->ankle_mass[i] <= 20) || !(d->knee_mass[i] >= 0 && d->knee_mass[i] <= 20))
       return err_set(err, "device: part masses must be 0..20 kg");

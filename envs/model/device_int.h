@@ -20,6 +20,8 @@
 void model_device_bodies(FILE *f, const model_subject *sub, const char *parent, int depth);
 /* The device actuators (after the muscles). */
 void model_device_actuators(FILE *f, const model_subject *sub);
+/* The prosthesis' joint locks (inside <equality>). */
+void model_device_equalities(FILE *f, const model_subject *sub);
 int model_device_check(const model_device *d, d2m_err *err);
 
 #endif

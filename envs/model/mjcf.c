@@ -99,9 +99,10 @@ static void body(const gen *g, int b, int depth) {
             2 * depth + 2, "", 1.7 * g->s, 1.7 * g->s, -0.05 * g->s);
   }
   if (B->mass > 0) {
-    fprintf(f, "%*s<inertial mass=\"%.9g\"", 2 * depth + 2, "", B->mass * g->k);
+    double mf = model_device_mass_factor(g->sub, b); /* 1 but for a prosthetic foot */
+    fprintf(f, "%*s<inertial mass=\"%.9g\"", 2 * depth + 2, "", B->mass * g->k * mf);
     vec(f, "pos", B->ipos, 3, g->s), vec(f, "quat", B->iquat, 4, 1);
-    vec(f, "diaginertia", B->inertia, 3, g->k * g->s * g->s);
+    vec(f, "diaginertia", B->inertia, 3, g->k * g->s * g->s * mf);
     fprintf(f, "/>\n");
   }
   body_inner(g, b);
@@ -201,6 +202,7 @@ static void constraints_keys(const gen *g) {
     vec(f, "polycoef", E->polycoef, 5, E->slide ? g->s : 1), vec(f, "solimp", E->solimp, 5, 1);
     fprintf(f, "/>\n");
   }
+  model_device_equalities(f, g->sub);
   fprintf(f, "  </equality>\n  <contact>\n");
   for (int p = 0; p < model_tab_npair; p++)
     fprintf(f, "    <pair geom1=\"%s\" geom2=\"%s\" condim=\"%d\"/>\n", model_tab_pairs[p].geom1,

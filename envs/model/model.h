@@ -43,12 +43,37 @@
  *     the inertia of a uniform solid of that shape and mass (cylinder: m r^2/2 about its axis,
  *     m (3 r^2 + L^2)/12 across; box: m (b^2 + c^2)/12). Positions scale with the subject's
  *     height, the shapes and masses are the device's own. */
+/*
+ * A transtibial prosthesis on one side (`prosthesis`) replaces that side's foot and ankle:
+ *   - the foot: talus, calcn and toes keep their shapes (joints, contact geoms, the tendon path
+ *     points on them) but their masses and inertias are scaled by one factor so that the three add to
+ *     pros_mass[1] (the prosthetic foot); subtalar_angle and mtp_angle of that side are locked at 0
+ *     by joint equalities `pros_lock_subtalar_<side>`, `pros_lock_mtp_<side>` (one-joint equalities:
+ *     the joints stay in qpos and in the observation);
+ *   - the powered ankle: a torque actuator `pros_ankle_<side>` on ankle_angle (as an exoskeleton's,
+ *     limited to pros_limit) and the motor, transmission and battery as a welded part
+ *     `pros_ankle_<side>_motor` on tibia, 85% of the way from the knee to the ankle, a solid
+ *     cylinder (radius 0.045 m, length 0.12 m) of pros_mass[0];
+ *   - the muscles that end on the foot lose their insertion (model_muscle_removed): every muscle
+ *     whose tendon path has a point or wrapping surface on talus, calcn or toes of that side, i.e.
+ *     edl ehl fdl fhl gaslat gasmed perbrev perlong soleus tibant tibpost (11 of the side's 40; the
+ *     gastrocnemii cross the knee too, but insert on the calcaneus). They keep their actuators and
+ *     tendons (so the policy keeps 80 outputs and every observation its size) with a peak force of
+ *     0: gain and passive force are 0, they produce no force and no metabolic cost. Muscles that end
+ *     on the femur, tibia, fibula or patella stay as they are. The residual shank keeps the tibia
+ *     body's mass (socket and pylon taken to replace the removed tissue). */
 #define MODEL_DEV_RIGHT 1
 #define MODEL_DEV_LEFT 2
+#define MODEL_PROS_SHANK_FRAC 0.85 /* of the knee-to-ankle offset, from the knee */
+#define MODEL_PROS_SHANK_R 0.045   /* m */
+#define MODEL_PROS_SHANK_L 0.12    /* m */
 typedef struct model_device {
   int ankle, knee;                     /* sides: 0, MODEL_DEV_RIGHT, MODEL_DEV_LEFT or both (3) */
   double ankle_limit, knee_limit;      /* N m, torque limit of the actuator */
   double ankle_mass[2], knee_mass[2];  /* kg: ankle (shank, foot) part, knee (thigh, shank) part */
+  int prosthesis;                      /* 0, MODEL_DEV_RIGHT or MODEL_DEV_LEFT: transtibial prosthesis */
+  double pros_limit;                   /* N m, the prosthetic ankle's torque limit */
+  double pros_mass[2];                 /* kg: motor part on the shank, prosthetic foot (talus+calcn+toes) */
 } model_device;
 
 /* One rigid part of a device: its body name, parent body, mass (kg), position in the parent
@@ -61,8 +86,13 @@ typedef struct model_device_part {
 struct model_subject;
 /* The device parts of a subject (at most 8); returns their count. */
 int model_device_parts(const struct model_subject *s, model_device_part *out);
-/* Number of device actuators (exoskeleton joints) of a subject. */
+/* Number of device actuators (exoskeleton joints and prosthetic ankle) of a subject. */
 int model_device_nact(const struct model_subject *s);
+/* 1 if muscle i has lost its insertion to a prosthesis of the subject (its peak force is 0). */
+int model_muscle_removed(const struct model_subject *s, int i);
+/* The factor on the mass and inertia of table body b: pros_mass[1] / (biological foot mass) for the
+ * prosthesis side's talus, calcn and toes, else 1. */
+double model_device_mass_factor(const struct model_subject *s, int b);
 
 typedef struct model_subject {
   double height_m, mass_kg;
@@ -142,8 +172,8 @@ void model_log_mujoco(void);
 int model_muscle_index(const char *name); /* -1 if unknown */
 const char *model_muscle_name(int i);     /* NULL if out of range */
 
-/* Table figures of muscle i for the subject (scaled): peak force (N), optimal fibre length and
- * tendon slack length (m), as the generated model implies them. */
+/* Table figures of muscle i for the subject (scaled): peak force (N; 0 for a muscle a prosthesis
+ * removed), optimal fibre length and tendon slack length (m), as the generated model implies them. */
 double model_muscle_fmax(const model_subject *s, int i);
 double model_muscle_lopt(const model_subject *s, int i);
 double model_muscle_lslack(const model_subject *s, int i);

@@ -71,6 +71,7 @@ const char *model_muscle_name(int i) {
 }
 
 double model_muscle_fmax(const model_subject *s, int i) {
+  if (model_muscle_removed(s, i)) return 0;
   return model_tab_muscles[i].prm[2] * model_force_scale(s) * s->strength[i];
 }
 double model_muscle_lopt(const model_subject *s, int i) {

@@ -196,7 +196,7 @@ int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, con
 }
 
 void so_result_free(so_result *res) {
-  void *p[] = {res->act, res->reserve, res->residual, res->tau, res->contact, res->moment_err};
+  void *p[] = {res->act, res->reserve, res->residual, res->tau, res->contact, res->moment_err, res->foot_fz};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) free(p[i]);
   memset(res, 0, sizeof *res);
 }
@@ -245,12 +245,19 @@ static int ground_points(const mjModel *m, const mjData *d, double ground_on, do
  * e_b = (+-mu, 0, 1), (0, +-mu, 1) (mu = SO_GROUND_MU): min ||G c - tau_root||^2 + 1e-6 ||c||^2
  * (G: the root rows of each point's Jacobian transposed, times the e_b). The forces' generalised
  * forces are taken out of tau (all dofs); the total force goes to fsum. */
+static int foot_of(const mjModel *m, int b, const int foot_root[2]) {
+  for (; b > 0; b = m->body_parentid[b])
+    if (b == foot_root[0] || b == foot_root[1]) return b == foot_root[1];
+  return -1;
+}
+
 static void ground_forces(so_ws *cw, const mjModel *m, const mjData *d, int root, double ground_on, double *tau,
-                          double *fsum, double *jac) {
+                          double *fsum, double *jac, const int foot_root[2], double *foot_fz) {
   static const double e[4][3] = {{SO_GROUND_MU, 0, 1}, {-SO_GROUND_MU, 0, 1}, {0, SO_GROUND_MU, 1}, {0, -SO_GROUND_MU, 1}};
   double pts[3 * SO_MAX_POINTS];
   int body[SO_MAX_POINTS], np = ground_points(m, d, ground_on, pts, body), nv = m->nv, n = 4 * np;
   fsum[0] = fsum[1] = fsum[2] = 0;
+  foot_fz[0] = foot_fz[1] = 0;
   if (np == 0) return;
   double *G = cw->A; /* [6][n] */
   for (int k = 0; k < np; k++) {
@@ -282,6 +289,8 @@ static void ground_forces(so_ws *cw, const mjModel *m, const mjData *d, int root
     mj_jac(m, d, jac, NULL, pts + 3 * k, body[k]);
     for (int j = 0; j < nv; j++) tau[j] -= jac[j] * f[0] + jac[nv + j] * f[1] + jac[2 * nv + j] * f[2];
     for (int c = 0; c < 3; c++) fsum[c] += f[c];
+    int side = foot_of(m, body[k], foot_root);
+    if (side >= 0) foot_fz[side] += f[2];
   }
 }
 
@@ -350,6 +359,8 @@ int so_run(so_result *res, const mjModel *m, const refmotion *r, const so_opts *
   res->tau = xcalloc((size_t)n * nv, sizeof(double));
   res->contact = xcalloc((size_t)n * 3, sizeof(double));
   res->moment_err = xcalloc((size_t)n, sizeof(double));
+  res->foot_fz = xcalloc((size_t)n * 2, sizeof(double));
+  int foot_root[2] = {mj_name2id(m, mjOBJ_BODY, "talus_r"), mj_name2id(m, mjOBJ_BODY, "talus_l")};
   so_ws w, cw;
   so_ws_init(&w, nu, nv);
   so_ws_init(&cw, 4 * SO_MAX_POINTS, 6);
@@ -360,7 +371,8 @@ int so_run(so_result *res, const mjModel *m, const refmotion *r, const so_opts *
     mj_inverse(mc, d);
     double *tau = res->tau + (size_t)k * nv, *rsv = res->reserve + (size_t)k * nv;
     mju_copy(tau, d->qfrc_inverse, nv);
-    if (o->contacts == SO_CONTACT_FEET) ground_forces(&cw, mc, d, root, o->ground_on, tau, res->contact + 3 * k, jac);
+    if (o->contacts == SO_CONTACT_FEET) ground_forces(&cw, mc, d, root, o->ground_on, tau, res->contact + 3 * k, jac, foot_root,
+                                                   res->foot_fz + 2 * k);
     else contact_total(mc, d, res->contact + 3 * k);
     mju_copy(res->residual + 6 * k, tau + root, 6);
     if (so_frame(&w, mc, d, tau, o, a, rsv) < 0) res->qp_fail++;

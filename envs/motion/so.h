@@ -90,6 +90,8 @@ typedef struct so_result {
   double *tau;         /* [nframes][nv] inverse-dynamics generalised forces */
   double *contact;     /* [nframes][3] total contact force on the body (N, world) */
   double *moment_err;  /* [nframes] max_j |muscle moment + reserve - tau_j| over non-root dofs (N m) */
+  double *foot_fz;     /* [nframes][2] vertical estimated ground force on the right and left foot (the
+                        * subtrees of talus_r, talus_l; N; SO_CONTACT_FEET only, else 0) */
   int qp_fail;         /* frames whose QP did not converge */
   double seconds;      /* wall time of the solve */
 } so_result;
