@@ -29,7 +29,7 @@
 #            weights or writes a checkpoint
 #   group    4 ranks, learner.group = 2: two runs bit-identical (weights, Adam, statistics, actors, rows),
 #            the layout in ranks.txt and the log, the learners checked equal; bad learner.group values
-#            and clip mining with a group refused with the key named; with AMP two runs bit-identical
+#            and clip mining or the rehabilitation loop with a group refused with the key named; with AMP two runs bit-identical
 #            (discriminator, every learner's replay buffer, rows); async with 2 + 1 actors finishes
 #   group_resume  learner.group = 2 on 5 ranks (2 + 1 actors): 2 updates + resume to 4 equals 4
 #            uninterrupted; another learner.group or rank count is refused
@@ -391,6 +391,10 @@ group)
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set imitate.mining=failure --run-dir "$work/zm" \
     >"$work/out.zm" 2>&1 && fail "a group with clip mining ran"
   grep -q "with imitate.mining = failure" "$work/out.zm" || { cat "$work/out.zm"; fail "no clear message (mining)"; }
+  "${mpi[@]}" -np 4 "$bin" train "${small[@]}" "${grp[@]}" --set rehab.enabled=true --run-dir "$work/zh" \
+    >"$work/out.zh" 2>&1 && fail "a group with the rehabilitation loop ran"
+  grep -q "with rehab.enabled = true: the rehabilitation loop sums one learner" "$work/out.zh" ||
+    { cat "$work/out.zh"; fail "no clear message (rehab)"; }
   # Async, 5 ranks: learners with 2 and 1 actors update in lock-step and stop together.
   "${mpi[@]}" -np 5 "$bin" train "${small[@]}" "${grp[@]}" --set learner.mode=async --steps $((6 * steps_per_update)) \
     --run-dir "$work/as" >"$work/out.as" 2>&1 || { cat "$work/out.as"; fail "async group run failed"; }
