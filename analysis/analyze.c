@@ -100,7 +100,7 @@ static void an_recovery(an_ctx *c) {
                                                "and stretch-reflex gain after each phase, and its mean muscle use (mean "
                                                "excitation) during the phase",
               "  set multiplot layout 1,2\n  set grid\n  set xlabel 'environment steps'\n"
-              "  set key bottom right\n  set ylabel 'strength factor, use'\n"
+              "  set key right center\n  set ylabel 'strength factor, use'\n"
               "  plot 'rehab.csv' using 'env_steps':'strength_mean' with linespoints lw 2 title 'strength (paretic mean)', "
               "'' using 'env_steps':'use_mean' with linespoints title 'use (mean excitation)'\n"
               "  set ylabel 'stretch-reflex gain'\n"

@@ -158,7 +158,7 @@ void cmp_stand_course(const char *out, int nd, an_ctx *const *C, const char (*la
   fclose(f);
   char body[8192];
   int b = snprintf(body, sizeof body, "  set termoption noenhanced\n  set multiplot layout 1,2\n"
-                                      "  set grid\n  set xlabel 'time (s)'\n  set key bottom left font ',8'\n");
+                                      "  set grid\n  set xlabel 'time (s)'\n  set key below font ',8'\n");
   for (int panel = 0; panel < 2; panel++) {
     b += snprintf(body + b, sizeof body - (size_t)b, "  set title '%s'\n  set ylabel '%s'\n",
                   panel ? "mean excitation per side (40 muscles)" : "weight bearing",
@@ -173,7 +173,7 @@ void cmp_stand_course(const char *out, int nd, an_ctx *const *C, const char (*la
       }
     b += snprintf(body + b, sizeof body - (size_t)b, "\n");
   }
-  report_plot(rep, "compare_stand", 1000, 380,
+  report_plot(rep, "compare_stand", 1000, 420 + 20 * ((nd + 1) / 2),
               "Standing: each leg's share of the vertical ground reaction force and each side's mean excitation over "
               "time, means over the episodes still standing at that time; one colour per folder, right solid, left dashed",
               body);
