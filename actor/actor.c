@@ -163,8 +163,12 @@ static void take_body(actor *a, const proto_weights *h) {
   size_t n = h->body_strength.n;
   if (!n) return;
   if (!a->rehab || n != MODEL_NMUSCLE) {
-    LOG_E("weights v%llu: a body of %zu muscles, this actor %s %d: ignored", (unsigned long long)h->policy_version, n,
-          a->rehab ? "has muscles:" : "runs without rehab.enabled, muscles:", MODEL_NMUSCLE);
+    if (a->rehab)
+      LOG_E("weights v%llu: a body of %zu muscles ignored: the model has %d", (unsigned long long)h->policy_version, n,
+            MODEL_NMUSCLE);
+    else
+      LOG_E("weights v%llu: a body of %zu muscles ignored: this actor runs without rehab.enabled",
+            (unsigned long long)h->policy_version, n);
     return;
   }
   proto_f64_copy(a->body, h->body_strength);
