@@ -20,12 +20,65 @@
 #include "mocap/ik_import.h"
 #include "mocap/import_report.h"
 #include "mocap/motion_cmd.h"
+#include "mocap/segmarkers.h"
 #include "envs/motion/refmotion.h"
 #include "mocap/trc.h"
 
 static const char *ext_of(const char *path) {
   const char *d = strrchr(path, '.');
   return d ? d + 1 : "";
+}
+
+/* Leg joints of a skeleton under the two CMU namings (cgspeed BVH; ASF and ASF-converted BVH). */
+static const char *const leg_names[3][SJ_N] = {
+    {"RightUpLeg", "RightLeg", "RightFoot", "RightToeBase", "LeftUpLeg", "LeftLeg", "LeftFoot", "LeftToeBase"},
+    {"RightHip", "RightKnee", "RightAnkle", "RightToe", "LeftHip", "LeftKnee", "LeftAnkle", "LeftToe"},
+    {"rfemur", "rtibia", "rfoot", "rtoes", "lfemur", "ltibia", "lfoot", "ltoes"}};
+
+/* Joint indices idx[SJ_N] (find: bvh_find or asf_find through a wrapper) under the first of namings
+ * first..last that has them all: returns -1 then; else the SJ_* index of the first joint the first
+ * naming lacks, named in `missing`. */
+static int leg_joints(int (*find)(const void *, const char *), const void *f, int first, int last, int *idx,
+                      char *missing, size_t cap) {
+  int miss = -1;
+  for (int n = first; n <= last; n++) {
+    int ok = 1;
+    for (int j = 0; j < SJ_N && ok; j++)
+      if ((idx[j] = find(f, leg_names[n][j])) < 0) {
+        ok = 0;
+        if (n == first) snprintf(missing, cap, "%s", leg_names[n][j]), miss = j;
+      }
+    if (ok) return -1;
+  }
+  return miss;
+}
+
+/* The refusal when a skeleton lacks leg joint j (SJ_*): what the model then cannot observe. */
+static int refuse_missing(const char *path, const char *joint, int j, d2m_err *err) {
+  static const char *const lost[4] = {"the pelvis orientation and hip_flexion_%c", "knee_angle_%c",
+                                      "knee_angle_%c and ankle_angle_%c", "ankle_angle_%c and subtalar_angle_%c"};
+  char what[96];
+  char side = j < SJ_HIP_L ? 'r' : 'l';
+  snprintf(what, sizeof what, lost[j % 4], side, side);
+  return err_set(err, "%s: the skeleton has no joint '%s': %s cannot be observed (the importer needs the hip, knee, "
+                 "ankle and toe joints of both legs, with CMU's names)", path, joint, what);
+}
+
+static int find_bvh_joint(const void *f, const char *n) { return bvh_find(f, n); }
+static int find_asf_bone(const void *f, const char *n) { return asf_find(f, n); }
+
+/* Copies joint centres (pos[.][3] times unit) and segment rotations (rot[.][9]) of one frame, or of
+ * the reference pose when f < 0, into sk: thigh = the hip joint's rotation, shank = the knee's, foot
+ * = the ankle's, pelvis = the rotation of the right hip's parent. */
+static void skel_frame(seg_skeleton *sk, int f, const double *pos, const double *rot, const int *idx, int pelvis,
+                       double unit) {
+  static const int seg_joint[SEG_N] = {-1, SJ_HIP_R, SJ_KNEE_R, SJ_ANKLE_R, SJ_HIP_L, SJ_KNEE_L, SJ_ANKLE_L};
+  double *P = f < 0 ? &sk->ref[0][0] : sk->pos + (size_t)f * SJ_N * 3;
+  for (int j = 0; j < SJ_N; j++)
+    for (int k = 0; k < 3; k++) P[3 * j + k] = unit * pos[3 * idx[j] + k];
+  if (f < 0) return;
+  for (int g = 0; g < SEG_N; g++)
+    memcpy(sk->rot + ((size_t)f * SEG_N + g) * 9, rot + 9 * (g ? idx[seg_joint[g]] : pelvis), 9 * sizeof(double));
 }
 
 /* BVH joints as markers at their world positions. Lengths are taken as metres when the thigh
@@ -38,7 +91,8 @@ static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
   m->rate = 1.0 / b.frame_time;
   snprintf(m->units, sizeof m->units, "bvh");
   for (int j = 0; j < b.njoints; j++) snprintf(m->names[j], MK_NAME_MAX, "%s", b.joints[j].name);
-  double *pos = xmalloc(sizeof(double) * 3 * (size_t)b.njoints), unit = 1;
+  double *pos = xmalloc(sizeof(double) * 3 * (size_t)b.njoints), *rot = xmalloc(sizeof(double) * 9 * (size_t)b.njoints);
+  double unit = 1;
   int hip = bvh_find(&b, "RightUpLeg"), knee = bvh_find(&b, "RightLeg");
   if (hip < 0 || knee < 0) hip = bvh_find(&b, "RightHip"), knee = bvh_find(&b, "RightKnee");
   if (hip >= 0 && knee >= 0 && b.nframes > 0) {
@@ -47,14 +101,35 @@ static int bvh_markers(const char *path, mk_markers *m, d2m_err *err) {
     double L = mju_norm3(v);
     if (L > 0 && (L < 0.25 || L > 0.7)) unit = 0.40 / L;
   }
-  for (int f = 0; f < b.nframes; f++) {
-    bvh_fk(&b, f, pos, NULL);
+  /* segment rotations -> virtual markers (mocap/segmarkers.h) when the skeleton has every leg joint */
+  int idx[SJ_N], rc = 0;
+  char miss[MK_NAME_MAX] = "";
+  int lack = leg_joints(find_bvh_joint, &b, 0, 1, idx, miss, sizeof miss), virt = b.nframes > 0 && lack < 0;
+  seg_skeleton sk = {0};
+  int pelvis = virt ? b.joints[idx[SJ_HIP_R]].parent : -1;
+  if (virt) {
+    seg_skeleton_alloc(&sk, b.nframes);
+    bvh_file z = b; /* the reference pose: every channel 0 */
+    z.nframes = 1;
+    z.motion = xcalloc((size_t)b.nchannels + 1, sizeof(double));
+    bvh_fk(&z, 0, pos, NULL);
+    free(z.motion);
+    skel_frame(&sk, -1, pos, NULL, idx, 0, unit);
+    if (pelvis < 0) pelvis = idx[SJ_HIP_R];
+  } else if (lack >= 0) rc = refuse_missing(path, miss, lack, err);
+  for (int f = 0; !rc && f < b.nframes; f++) {
+    bvh_fk(&b, f, pos, rot);
     for (int j = 0; j < b.njoints; j++)
       for (int k = 0; k < 3; k++) mk_at(m, f, j)[k] = unit * pos[3 * j + k];
+    if (virt) skel_frame(&sk, f, pos, rot, idx, pelvis, unit);
   }
+  if (virt) rc = segmk_add(m, &sk, err);
+  if (rc) mk_free(m);
+  seg_skeleton_free(&sk);
   free(pos);
+  free(rot);
   bvh_free(&b);
-  return 0;
+  return rc;
 }
 
 /* The skeleton of an AMC: --skeleton, else STEM.asf, else CMU's naming (SS_TT.amc -> SS.asf),
@@ -107,22 +182,44 @@ static int asf_markers(const char *amc, const char *skeleton, mk_markers *m, d2m
   m->rate = a.rate;
   snprintf(m->units, sizeof m->units, "asf");
   for (int j = 0; j < a.nbones; j++) snprintf(m->names[j], MK_NAME_MAX, "%s", asf_marker_name(a.bones[j].name));
-  double *pos = xmalloc(sizeof(double) * 3 * (size_t)a.nbones), unit = 0.0254 / a.length_unit;
+  double *pos = xmalloc(sizeof(double) * 3 * (size_t)a.nbones), *rot = xmalloc(sizeof(double) * 9 * (size_t)a.nbones);
+  double unit = 0.0254 / a.length_unit;
   int hip = asf_find(&a, "rfemur"), knee = asf_find(&a, "rtibia");
-  if (hip >= 0 && knee >= 0) {
+  if (hip >= 0 && knee >= 0 && a.nframes > 0) {
     asf_fk(&a, 0, pos, NULL, NULL);
     double v[3] = {pos[3 * hip] - pos[3 * knee], pos[3 * hip + 1] - pos[3 * knee + 1], pos[3 * hip + 2] - pos[3 * knee + 2]};
     double L = unit * mju_norm3(v);
     if (L > 0 && (L < 0.25 || L > 0.7)) unit *= 0.40 / L;
   }
-  for (int f = 0; f < a.nframes; f++) {
-    asf_fk(&a, f, pos, NULL, NULL);
+  /* bone rotations -> virtual markers (mocap/segmarkers.h), as for BVH */
+  int idx[SJ_N], rc = 0;
+  char miss[MK_NAME_MAX] = "";
+  int lack = leg_joints(find_asf_bone, &a, 2, 2, idx, miss, sizeof miss), virt = a.nframes > 0 && lack < 0;
+  seg_skeleton sk = {0};
+  int pelvis = virt ? a.bones[idx[SJ_HIP_R]].parent : -1;
+  if (virt) {
+    seg_skeleton_alloc(&sk, a.nframes);
+    asf_file z = a; /* the reference pose: every dof 0 */
+    z.nframes = 1;
+    z.motion = xcalloc((size_t)a.ncols + 1, sizeof(double));
+    asf_fk(&z, 0, pos, NULL, NULL);
+    free(z.motion);
+    skel_frame(&sk, -1, pos, NULL, idx, 0, unit);
+    if (pelvis < 0) pelvis = idx[SJ_HIP_R];
+  } else if (lack >= 0) rc = refuse_missing(amc, miss, lack, err);
+  for (int f = 0; !rc && f < a.nframes; f++) {
+    asf_fk(&a, f, pos, NULL, rot);
     for (int j = 0; j < a.nbones; j++)
       for (int k = 0; k < 3; k++) mk_at(m, f, j)[k] = unit * pos[3 * j + k];
+    if (virt) skel_frame(&sk, f, pos, rot, idx, pelvis, unit);
   }
+  if (virt) rc = segmk_add(m, &sk, err);
+  if (rc) mk_free(m);
+  seg_skeleton_free(&sk);
   free(pos);
+  free(rot);
   asf_free(&a);
-  return 0;
+  return rc;
 }
 
 static int read_markers(const char *path, const char *skeleton, mk_markers *m, double *height, double *mass, d2m_err *err) {

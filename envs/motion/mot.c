@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void mot_free(mot_table *t) {
   if (!t) return;
@@ -249,4 +250,39 @@ int mot_ends_match(const mot_table *t, double tol_deg, double tol_m, char *worst
   if (worst) snprintf(worst, cap, "%s", wn);
   if (diff) *diff = wd;
   return t->nrows > 1 && score <= 1;
+}
+
+int mot_pelvis_is_gait2354(const mot_table *t) {
+  if (!strcasecmp(t->convention, "gait2354") || !strcasecmp(t->convention, "gait2392")) return 1;
+  if (t->convention[0]) return 0;
+  int neg = 0, pos = 0;
+  for (int s = 0; s < 2; s++) {
+    int c = mot_col(t, s ? "knee_angle_l" : "knee_angle_r");
+    for (int i = 0; c > 0 && i < t->nrows; i++) neg += mot_at(t, i, c) < 0, pos += mot_at(t, i, c) > 0;
+  }
+  return neg > pos;
+}
+
+void mot_pelvis_rot(double tilt, double list, double rotation, double *B) {
+  double ca = cos(tilt), sa = sin(tilt), cb = cos(list), sb = sin(list), cc = cos(rotation), sc = sin(rotation);
+  /* Rz(tilt) Rx(list) Ry(rotation) */
+  double R[9] = {ca * cc - sa * sb * sc, -sa * cb, ca * sc + sa * sb * cc,
+                 sa * cc + ca * sb * sc, ca * cb,  sa * sc - ca * sb * cc,
+                 -cb * sc,               sb,       cb * cc};
+  memcpy(B, R, sizeof R);
+}
+
+int mot_pelvis_to_rajagopal(mot_table *t) {
+  static const char *n[6] = {"pelvis_tilt", "pelvis_list", "pelvis_rotation", "pelvis_tx", "pelvis_ty", "pelvis_tz"};
+  int c[6];
+  for (int k = 0; k < 6; k++)
+    if ((c[k] = mot_col(t, n[k])) < 1) return 0;
+  if (!mot_pelvis_is_gait2354(t)) return 0;
+  double u = t->in_degrees ? M_PI / 180.0 : 1.0, B[9];
+  for (int i = 0; i < t->nrows; i++) {
+    double *row = t->data + (size_t)i * t->ncols;
+    mot_pelvis_rot(u * row[c[0]], u * row[c[1]], u * row[c[2]], B);
+    for (int k = 0; k < 3; k++) row[c[3 + k]] += B[3 * k] * MOT_G2354_TO_RAJ_X + B[3 * k + 1] * MOT_G2354_TO_RAJ_Y;
+  }
+  return 1;
 }

@@ -41,6 +41,27 @@ int mot_col(const mot_table *t, const char *name);
 #define MOT_CYCLIC_TOL_DEG 5.0
 #define MOT_CYCLIC_TOL_M 0.02
 int mot_ends_match(const mot_table *t, double tol_deg, double tol_m, char *worst, size_t cap, double *diff);
+/* Pelvis origin conventions. The Delp et al. (1990) pelvis of gait2354/gait2392 and the Rajagopal et al.
+ * (2016) pelvis of this model put the pelvis origin at different points of the pelvis: the ASIS markers
+ * sit at x 0.0200, y 0.0300 m in gait2354's frame (gait2354_simbody.osim's marker set, as scaled in
+ * opensim-models Pipelines/Gait2354_Simbody/OutputReference/subject01_scaledOnly.osim, divided by its
+ * pelvis scale 1.02458) and at x 0.00953, y 0.0181 m in Rajagopal's (Rajagopal2015.osim, markers
+ * RASI/LASI), both on the midline in z. So Rajagopal's origin is 10.5 mm anterior and 11.9 mm superior
+ * of gait2354's, in pelvis axes, for the generic 1.70-1.80 m models (a subject's scale changes it by a
+ * few per cent, well under a millimetre). */
+#define MOT_G2354_TO_RAJ_X (0.0200 - 0.00953047)
+#define MOT_G2354_TO_RAJ_Y (0.0300 - 0.0180816)
+/* 1 when the table's pelvis_tx/ty/tz are gait2354's pelvis origin: its header says convention=gait2354
+ * or gait2392, or it names no convention and its knee_angle_r/_l samples are mostly negative (flexion
+ * counted negative, the Delp models' sign). */
+int mot_pelvis_is_gait2354(const mot_table *t);
+/* Moves pelvis_tx/ty/tz of a gait2354 table (mot_pelvis_is_gait2354) to the Rajagopal2016 pelvis
+ * origin, in place: p += B (MOT_G2354_TO_RAJ_X, MOT_G2354_TO_RAJ_Y, 0), B = the pelvis orientation
+ * (OpenSim body-fixed Z-X-Y: tilt, list, rotation). Returns 1 when converted, 0 when the table is not
+ * gait2354's or lacks a pelvis column (then unchanged). */
+int mot_pelvis_to_rajagopal(mot_table *t);
+/* The pelvis orientation B (row-major) of OpenSim's pelvis_tilt, _list, _rotation (radians). */
+void mot_pelvis_rot(double tilt, double list, double rotation, double *B);
 static inline double mot_at(const mot_table *t, int row, int col) { return t->data[(size_t)row * t->ncols + col]; }
 
 #endif

@@ -239,7 +239,15 @@ typedef struct pose_ctx {
   int *hint;          /* [ncols] */
   double first[6];    /* root coordinates of the first row (translations are taken relative to it) */
   double t0, speed;
+  int g2354;          /* the table's pelvis origin is gait2354's (mot_pelvis_is_gait2354) */
 } pose_ctx;
+
+/* Pelvis origin offset of a gait2354 table (mot.h), in OpenSim ground, at pelvis angles a (rad). */
+static void g2354_shift(const double *a, double *s) {
+  double B[9];
+  mot_pelvis_rot(a[0], a[1], a[2], B);
+  for (int k = 0; k < 3; k++) s[k] = B[3 * k] * MOT_G2354_TO_RAJ_X + B[3 * k + 1] * MOT_G2354_TO_RAJ_Y;
+}
 
 /* qpos at table time `time` (clamped to the table by lerp_col): mapped columns, keyframe 0 for the
  * rest, root through the OpenSim pelvis frame plus the treadmill, joint couplings applied. */
@@ -253,6 +261,12 @@ static void pose_at(const pose_ctx *c, double time, double *q) {
     double x = mp->scale * lerp_col(c->t, k, time, &c->hint[k]);
     if (mp->kind == MAP_JOINT) q[mp->adr] = x;
     else v[mp->kind - MAP_TILT] = mp->kind >= MAP_TX ? x - c->first[mp->kind - MAP_TILT] : x;
+  }
+  if (c->g2354) { /* the model's pelvis origin, relative to the first row's like the rest */
+    double s[3], s0[3];
+    g2354_shift(v, s);
+    g2354_shift(c->first, s0);
+    for (int k = 0; k < 3; k++) v[3 + k] += s[k] - s0[k];
   }
   root_qpos(c->rf, v, c->speed * (time - c->t0), q + c->rf->qadr);
   ref_apply_joint_eq(m, q);
@@ -333,7 +347,8 @@ int refmotion_from_mot(refmotion *r, const mjModel *m, const mot_table *t, const
   r->xpos = xcalloc((size_t)r->nframes * r->ntrack * 3, sizeof(double));
   r->xvel = xcalloc((size_t)r->nframes * r->ntrack * 3, sizeof(double));
   int *hint = xcalloc((size_t)t->ncols, sizeof *hint);
-  pose_ctx pc = {.m = m, .t = t, .map = map, .rf = &rf, .hint = hint, .t0 = t0, .speed = o->speed};
+  pose_ctx pc = {.m = m, .t = t, .map = map, .rf = &rf, .hint = hint, .t0 = t0, .speed = o->speed,
+                 .g2354 = mot_pelvis_is_gait2354(t)};
   for (int c = 1; c < t->ncols; c++)
     if (map[c].kind >= MAP_TILT) pc.first[map[c].kind - MAP_TILT] = map[c].scale * mot_at(t, 0, c);
   double *low = xcalloc((size_t)r->nframes + 1, sizeof *low);

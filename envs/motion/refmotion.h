@@ -9,7 +9,8 @@
  *     A coordinate whose values lie outside the model joint's range while their negatives lie inside
  *     is negated (gait2354 counts knee flexion negative, Rajagopal/MyoLegs positive); a table whose
  *     header names its convention (mot.h: gait2354 or Rajagopal2016) is taken at its word instead.
- *     pelvis_tx/ty/tz are the pelvis origin in OpenSim ground, absolute (ty: height above the floor). Coordinates the
+ *     pelvis_tx/ty/tz are the pelvis origin in OpenSim ground, absolute (ty: height above the floor); a
+ *     gait2354 table's origin (mot_pelvis_is_gait2354) is moved to the model's (mot.h). Coordinates the
  *     model lacks on purpose (lumbar_*, arm_*, elbow_*, pro_sup_*, wrist_*) are ignored; any other
  *     unknown name is an error naming file:line:column. Joints the table lacks keep keyframe 0.
  *     Joints slaved by joint equality constraints (knee translations, patella) follow their masters.

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "analysis/stats.h"
+#include "tests/analysis/eval_fixture.h"
 
 #define T 1.0  /* stride time (s) */
 #define D 0.6  /* duty factor */
@@ -174,6 +175,55 @@ Test(cli, analyze_falling_stand_is_no_gait_and_anc_emg_without_cycles, .timeout 
   html[n] = 0;
   fclose(f);
   cr_assert(strstr(html, "no gait,"), "metrics.csv: %s", html);
+}
+
+/* "No gait" on a real rollout (issue 15): a fresh stand policy run by `drl2move eval` for 3 s of MuJoCo
+ * physics with the fall termination off, so the body collapses on the floor; analyze must say "No gait"
+ * with its reason and report no gait metric. */
+Test(cli, analyze_real_falling_stand_rollout_is_no_gait, .timeout = 180) {
+  const char *bin = getenv("D2M_BIN");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  const char *dir = "/tmp/d2m_test_analyze_realfall";
+  char cmd[1536], p[256], ck[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+  snprintf(ck, sizeof ck, "%s/fresh.d2m", dir);
+  write_fresh_checkpoint(ck, "stand");
+  snprintf(cmd, sizeof cmd, "%s eval --checkpoint %s --out %s/ev --max-steps 90 --deterministic --seed 1 "
+           "--set env.fall_height_frac=0 --set env.fall_tilt_deg=180 >%s/eval.log 2>&1", bin, ck, dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s failed (see %s/eval.log)", cmd, dir);
+  /* the rollout is real and the body does fall: 90 control steps, the pelvis ends far below its start */
+  stats_table t;
+  d2m_err err = {{0}};
+  snprintf(p, sizeof p, "%s/ev/frames.csv", dir);
+  cr_assert_eq(stats_table_read(p, &t, &err), 0, "%s", err.msg);
+  cr_assert_eq(t.nrows, 90, "frames.csv rows: %d", t.nrows);
+  double z0 = metric(&t, 0, "root_z"), z1 = metric(&t, t.nrows - 1, "root_z");
+  cr_log_info("fresh stand policy: pelvis height %.3f m -> %.3f m in %.2f s", z0, z1, metric(&t, t.nrows - 1, "time"));
+  cr_assert_lt(z1, 0.7 * z0, "the body does not fall (pelvis %.3f -> %.3f m)", z0, z1);
+  stats_table_free(&t);
+  snprintf(cmd, sizeof cmd, "%s analyze %s/ev --out %s/an >%s/an.log 2>&1", bin, dir, dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s failed (see %s/an.log)", cmd, dir);
+  snprintf(p, sizeof p, "%s/an/report.html", dir);
+  FILE *f = fopen(p, "r");
+  cr_assert(f, "%s", p);
+  static char html[1 << 21];
+  size_t n = fread(html, 1, sizeof html - 1, f);
+  html[n] = 0;
+  fclose(f);
+  const char *ng = strstr(html, "No gait: ");
+  cr_assert(ng, "the report says there is no gait");
+  cr_assert(ng[9] != '.' && ng[9] != ' ', "the reason follows 'No gait: '");
+  cr_log_info("report: %.160s", ng);
+  static const char *metrics[] = {"<td>cadence</td>", "<td>stride time</td>", "<td>step length</td>", "<td>speed</td>"};
+  for (int i = 0; i < 4; i++) cr_assert(!strstr(html, metrics[i]), "a gait metric is reported: %s", metrics[i]);
+  snprintf(p, sizeof p, "%s/an/metrics.csv", dir);
+  f = fopen(p, "r");
+  cr_assert(f, "%s", p);
+  n = fread(html, 1, sizeof html - 1, f);
+  html[n] = 0;
+  fclose(f);
+  cr_assert(strstr(html, "no gait,,,\"") && !strstr(html, "cadence"), "metrics.csv: %s", html);
 }
 
 /* An OpenSim ExternalLoads GRF .mot is a reference GRF (issue 15): two plates, one stance each

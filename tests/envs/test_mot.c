@@ -40,6 +40,37 @@ Test(mot, tab_padded_header) {
   mot_free(&t);
 }
 
+/* gait2354's pelvis origin -> Rajagopal's (mot.h): known answers at tilt 0 and 90 deg; tables in
+ * Rajagopal's convention (by header or by positive knee flexion) are left alone. */
+Test(mot, pelvis_origin_gait2354_to_rajagopal) {
+  const char *g = "x\nendheader\ntime pelvis_tilt pelvis_list pelvis_rotation pelvis_tx pelvis_ty pelvis_tz knee_angle_r\n"
+                  "0 0 0 0 1 1 0.5 -20\n0.5 90 0 0 1 1 0.5 -10\n";
+  mot_table t;
+  d2m_err e;
+  cr_assert_eq(mot_parse(g, strlen(g), "g.mot", &t, &e), 0, "%s", e.msg);
+  t.in_degrees = 1; /* no inDegrees line: set as a header would */
+  cr_assert(mot_pelvis_is_gait2354(&t), "knee flexion negative, no convention line: gait2354");
+  cr_assert_eq(mot_pelvis_to_rajagopal(&t), 1);
+  const double dx = 0.0200 - 0.00953047, dy = 0.0300 - 0.0180816;
+  cr_assert_float_eq(mot_at(&t, 0, 4), 1 + dx, 1e-12); /* upright: 10.5 mm forward, 11.9 mm up */
+  cr_assert_float_eq(mot_at(&t, 0, 5), 1 + dy, 1e-12);
+  cr_assert_float_eq(mot_at(&t, 0, 6), 0.5, 1e-12);
+  cr_assert_float_eq(mot_at(&t, 1, 4), 1 - dy, 1e-12); /* tilted 90 deg about z: pelvis x is ground y */
+  cr_assert_float_eq(mot_at(&t, 1, 5), 1 + dx, 1e-12);
+  mot_free(&t);
+  const char *r = "x\nconvention=Rajagopal2016: ...\nendheader\ntime pelvis_tilt pelvis_list pelvis_rotation pelvis_tx "
+                  "pelvis_ty pelvis_tz knee_angle_r\n0 0 0 0 1 1 0.5 -20\n";
+  cr_assert_eq(mot_parse(r, strlen(r), "r.mot", &t, &e), 0, "%s", e.msg);
+  cr_assert_eq(mot_pelvis_to_rajagopal(&t), 0, "the header names Rajagopal's convention");
+  cr_assert_float_eq(mot_at(&t, 0, 4), 1.0, 1e-12);
+  mot_free(&t);
+  const char *p = "x\nendheader\ntime pelvis_tilt pelvis_list pelvis_rotation pelvis_tx pelvis_ty pelvis_tz knee_angle_r\n"
+                  "0 0 0 0 1 1 0.5 20\n";
+  cr_assert_eq(mot_parse(p, strlen(p), "p.mot", &t, &e), 0, "%s", e.msg);
+  cr_assert_eq(mot_pelvis_to_rajagopal(&t), 0, "knee flexion positive: Rajagopal's sign");
+  mot_free(&t);
+}
+
 static void expect_bad(const char *text, const char *where, const char *what) {
   mot_table t;
   d2m_err e = {{0}};

@@ -445,21 +445,32 @@ Test(motion_ik, opensim_gait2354_walk1, .init = setup, .fini = teardown, .timeou
   }
   double st_mean, st_rms = rms_vs(&r, &os, "subtalar_angle_r", 1, &st_mean);
   cr_log_info("subtalar_angle_r RMS difference vs OpenSim %.2f deg", st_rms);
-  /* motion.mot's pelvis translation is absolute in OpenSim ground, as OpenSim's IK writes it */
+  /* motion.mot's pelvis translation is absolute in OpenSim ground, as OpenSim's IK writes it, and is the
+   * origin of the model's (Rajagopal's) pelvis: OpenSim's gait2354 pelvis origin sits 10.5 mm posterior
+   * and 11.9 mm inferior of it (mot.h), so OpenSim's table is first moved to Rajagopal's origin (before
+   * that, 11.5 and 12.0 mm mean differences in tx and ty were all but this offset). */
+  cr_assert(mot_pelvis_is_gait2354(&os), "OpenSim's IK of gait2354: knee flexion negative, no convention line");
+  cr_assert_eq(mot_pelvis_to_rajagopal(&os), 1);
   mot_table mt;
   cr_assert_eq(ik_to_mot(r.model, r.qpos, r.nframes, r.rate, r.first_time, &mt, &e), 0, "%s", e.msg);
-  for (int k = 0; k < 3; k++) {
-    const char *pc = k == 0 ? "pelvis_tx" : k == 1 ? "pelvis_ty" : "pelvis_tz";
+  static const char *pcs[] = {"pelvis_tx", "pelvis_ty", "pelvis_tz", "pelvis_tilt", "pelvis_list"};
+  for (int k = 0; k < 5; k++) {
+    const char *pc = pcs[k];
     int ca = mot_col(&mt, pc), cb = mot_col(&os, pc), n = 0;
-    double ss = 0;
+    double ss = 0, sm = 0, mx = 0;
     for (int i = 0; i < os.nrows; i++) {
       int f = (int)lround((mot_at(&os, i, 0) - r.first_time) * r.rate);
       if (f < 0 || f >= r.nframes) continue;
       double d = mot_at(&mt, f, ca) - mot_at(&os, i, cb);
-      ss += d * d, n++;
+      ss += d * d, sm += d, mx = fmax(mx, fabs(d)), n++;
     }
-    cr_log_info("%s RMS difference vs OpenSim %.1f mm", pc, 1e3 * sqrt(ss / n));
-    cr_assert_leq(sqrt(ss / n), 0.015, "%s: %.1f mm from OpenSim's", pc, 1e3 * sqrt(ss / n));
+    if (k >= 3) { /* pelvis angles, for information: the two models' pelvis frames agree in orientation */
+      cr_log_info("%s RMS difference vs OpenSim %.2f deg (mean %+.2f)", pc, sqrt(ss / n), sm / n);
+      continue;
+    }
+    cr_log_info("%s RMS difference vs OpenSim %.1f mm (mean %+.1f mm, max %.1f mm)", pc, 1e3 * sqrt(ss / n), 1e3 * sm / n,
+                1e3 * mx);
+    cr_assert_leq(mx, 0.010, "%s: up to %.1f mm from OpenSim's (RMS %.1f mm)", pc, 1e3 * mx, 1e3 * sqrt(ss / n));
   }
   mot_free(&mt);
   double mx = 0, mean = 0;
