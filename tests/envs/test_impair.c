@@ -14,15 +14,9 @@
 #include "common/rng.h"
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
+#include "tests/test_paths.h"
 
-static mjModel *g_m;
-static void setup(void) {
-  d2m_err e;
-  g_m = test_model(&e);
-  cr_assert(g_m, "model_load: %s", e.msg);
-}
-static void teardown(void) { mj_deleteModel(g_m); }
-TestSuite(impair, .init = setup, .fini = teardown);
+TEST_MODEL_SUITE(impair);
 
 static float logitf(double u) { return (float)log(u / (1 - u)); }
 
@@ -309,10 +303,8 @@ Test(impair, subject_vector_in_observation_and_randomisation_in_range) {
 /* ---- the example subject ---- */
 
 static void run_example(const char *file, int synergies) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
   char path[600], set[700];
-  snprintf(path, sizeof path, "%s/configs/subjects/%s", root, file);
+  test_source_path(path, sizeof path, "configs/subjects/%s", file);
   snprintf(set, sizeof set, "env.subject=%s", path);
   cfg_t cfg;
   d2m_err e;
