@@ -350,14 +350,12 @@ Test(impair, hemiparetic_example_loads_and_runs) {
 
 /* weak_r and spastic_r split hemiparetic_r into its two impairments: together they are hemiparetic_r. */
 Test(impair, weak_and_spastic_examples_split_hemiparetic) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
   const char *names[3] = {"hemiparetic_r", "weak_r", "spastic_r"};
   model_subject s[3];
   for (int k = 0; k < 3; k++) {
     char path[600];
     d2m_err e;
-    snprintf(path, sizeof path, "%s/configs/subjects/%s.subject", root, names[k]);
+    test_source_path(path, sizeof path, "configs/subjects/%s.subject", names[k]);
     model_subject_default(&s[k]);
     cr_assert_eq(model_subject_load(path, &s[k], &e), 0, "%s", e.msg);
   }
