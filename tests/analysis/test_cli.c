@@ -19,11 +19,11 @@
 /* One test's folder: /tmp/d2m_test_NAME, emptied, with the binary under test from D2M_BIN. */
 typedef struct {
   const char *bin;
-  char dir[128];
+  char dir[128], cmd[1536];
 } cli_fixture;
 
 static cli_fixture cli_setup(const char *name) {
-  cli_fixture fx = {getenv("D2M_BIN"), ""};
+  cli_fixture fx = {getenv("D2M_BIN"), "", ""};
   if (!fx.bin) cr_skip_test("D2M_BIN not set (run through meson test)");
   snprintf(fx.dir, sizeof fx.dir, "/tmp/d2m_test_%s", name);
   char cmd[512];
@@ -41,33 +41,21 @@ static FILE *cli_create(const char *dir, const char *name) {
   return f;
 }
 
-/* Runs `BIN ARGS >DIR/LOG 2>&1`; its wait status. CMD gets the command line, for messages. */
-static int cli_vexec(const cli_fixture *fx, const char *log, char *cmd, size_t cap, const char *args, va_list ap) {
+/* Runs `BIN ARGS >DIR/LOG 2>&1` (ARGS printf-style); its wait status. The command line stays in
+ * fx->cmd for the messages. */
+static int cli_exec(cli_fixture *fx, const char *log, const char *args, ...) {
   char a[1024];
-  vsnprintf(a, sizeof a, args, ap);
-  snprintf(cmd, cap, "%s %s >%s/%s 2>&1", fx->bin, a, fx->dir, log);
-  return system(cmd);
-}
-
-/* cli_vexec with ARGS printf-style: for the tests that expect a failure. */
-static int cli_exec(const cli_fixture *fx, const char *log, const char *args, ...) {
-  char cmd[1536];
   va_list ap;
   va_start(ap, args);
-  int st = cli_vexec(fx, log, cmd, sizeof cmd, args, ap);
+  vsnprintf(a, sizeof a, args, ap);
   va_end(ap);
-  return st;
+  snprintf(fx->cmd, sizeof fx->cmd, "%s %s >%s/%s 2>&1", fx->bin, a, fx->dir, log);
+  return system(fx->cmd);
 }
 
 /* cli_exec where the command must succeed: a non-zero exit fails the test, naming the log. */
-static void cli_run(const cli_fixture *fx, const char *log, const char *args, ...) {
-  char cmd[1536];
-  va_list ap;
-  va_start(ap, args);
-  int st = cli_vexec(fx, log, cmd, sizeof cmd, args, ap);
-  va_end(ap);
-  cr_assert_eq(st, 0, "%s failed (see %s/%s)", cmd, fx->dir, log);
-}
+#define CLI_RUN(fx, log, ...) \
+  cr_assert_eq(cli_exec((fx), (log), __VA_ARGS__), 0, "%s failed (see %s/%s)", (fx)->cmd, (fx)->dir, (log))
 
 /* The whole of PATH (printf-style) as a string, in one buffer shared by the tests (the next call
  * overwrites it); the test fails when the file cannot be opened. */
@@ -121,7 +109,7 @@ Test(cli, analyze_synthetic_gait_and_shifted_emg, .timeout = 60) {
   f = cli_create(dir, "emg.map");
   fprintf(f, "# envelope CSV channel = model muscle\nTA_R = tibant_r\ncycle = 0 1\n");
   fclose(f);
-  cli_run(&fx, "log", "analyze %s --emg %s/emg.csv --emg-map %s/emg.map --out %s/an", dir, dir, dir, dir);
+  CLI_RUN(&fx, "log", "analyze %s --emg %s/emg.csv --emg-map %s/emg.map --out %s/an", dir, dir, dir, dir);
   stats_table t;
   d2m_err err;
   snprintf(p, sizeof p, "%s/an/metrics.csv", dir);
@@ -193,7 +181,7 @@ Test(cli, analyze_falling_stand_is_no_gait_and_anc_emg_without_cycles, .timeout 
   f = cli_create(dir, "emg.map");
   fprintf(f, "R TA = tibant_r\n");
   fclose(f);
-  cli_run(&fx, "log", "analyze %s --emg %s/emg.anc --emg-map %s/emg.map --out %s/an", dir, dir, dir, dir);
+  CLI_RUN(&fx, "log", "analyze %s --emg %s/emg.anc --emg-map %s/emg.map --out %s/an", dir, dir, dir, dir);
   const char *html = cli_read("%s/an/report.html", dir);
   cr_assert(strstr(html, "No gait: "), "the report says there is no gait");
   cr_assert(!strstr(html, "<td>cadence</td>"), "no gait metric is reported");
@@ -212,7 +200,7 @@ Test(cli, analyze_real_falling_stand_rollout_is_no_gait, .timeout = 180) {
   char p[256], ck[256];
   snprintf(ck, sizeof ck, "%s/fresh.d2m", dir);
   write_fresh_checkpoint(ck, "stand");
-  cli_run(&fx, "eval.log", "eval --checkpoint %s --out %s/ev --max-steps 90 --deterministic --seed 1 "
+  CLI_RUN(&fx, "eval.log", "eval --checkpoint %s --out %s/ev --max-steps 90 --deterministic --seed 1 "
           "--set env.fall_height_frac=0 --set env.fall_tilt_deg=180", ck, dir);
   /* the rollout is real and the body does fall: 90 control steps, the pelvis ends far below its start */
   stats_table t;
@@ -224,7 +212,7 @@ Test(cli, analyze_real_falling_stand_rollout_is_no_gait, .timeout = 180) {
   cr_log_info("fresh stand policy: pelvis height %.3f m -> %.3f m in %.2f s", z0, z1, metric(&t, t.nrows - 1, "time"));
   cr_assert_lt(z1, 0.7 * z0, "the body does not fall (pelvis %.3f -> %.3f m)", z0, z1);
   stats_table_free(&t);
-  cli_run(&fx, "an.log", "analyze %s/ev --out %s/an", dir, dir);
+  CLI_RUN(&fx, "an.log", "analyze %s/ev --out %s/an", dir, dir);
   const char *html = cli_read("%s/an/report.html", dir);
   const char *ng = strstr(html, "No gait: ");
   cr_assert(ng, "the report says there is no gait");
@@ -262,7 +250,7 @@ Test(cli, analyze_opensim_externalloads_grf_reference, .timeout = 60) {
     fprintf(f, "\t0\t0\t0\t0\t0\t0\n");
   }
   fclose(f);
-  cli_run(&fx, "log", "analyze %s --grf %s/grf.mot --grf-body-weight 700 --out %s/an", dir, dir, dir);
+  CLI_RUN(&fx, "log", "analyze %s --grf %s/grf.mot --grf-body-weight 700 --out %s/an", dir, dir, dir);
   const char *html = cli_read("%s/an/report.html", dir);
   cr_assert(strstr(html, "OpenSim ExternalLoads layout, 2 force vectors"), "the layout is recognised");
   cr_assert(strstr(html, "2 complete stances"), "one stance per plate");
