@@ -103,6 +103,39 @@ void lckpt_send_actor_states(learner *L) {
   }
 }
 
+/* Reward scaling per actor: G[E], count, mean, m2 (per = E + 3 doubles each). */
+static double *pack_rscale(const learner *L, size_t per) {
+  size_t E = (size_t)L->E, na = (size_t)L->nactors;
+  double *rs = xmalloc(na * per * sizeof(double));
+  for (size_t i = 0; i < na; i++) {
+    const gae_rscale *g = &L->slot[i].rscale;
+    memcpy(rs + i * per, g->G, E * sizeof(double));
+    rs[i * per + E] = g->count;
+    rs[i * per + E + 1] = g->mean;
+    rs[i * per + E + 2] = g->m2;
+  }
+  return rs;
+}
+
+/* Actor states: sizes[nactors] (-1: none), then the bytes of each, in rank order. */
+static unsigned char *pack_actor_states(learner *L, int with_actors, int64_t **sizes_out, size_t *total_out) {
+  size_t na = (size_t)L->nactors, total = 0;
+  int64_t *sizes = xcalloc(na, sizeof *sizes);
+  if (with_actors) collect_actor_states(L);
+  for (size_t i = 0; i < na; i++) {
+    sizes[i] = with_actors && L->slot[i].state_len > 0 ? L->slot[i].state_len : -1;
+    if (sizes[i] > 0) total += (size_t)sizes[i];
+  }
+  unsigned char *states = xmalloc(total ? total : 1), *q = states;
+  for (size_t i = 0; i < na; i++)
+    if (sizes[i] > 0) {
+      memcpy(q, L->slot[i].state, (size_t)sizes[i]);
+      q += sizes[i];
+    }
+  *sizes_out = sizes, *total_out = total;
+  return states;
+}
+
 int lckpt_save(learner *L, const char *reason, int with_actors) {
   char dir[4200], path[4200];
   snprintf(dir, sizeof dir, "%s/checkpoints", L->run_dir);
@@ -121,30 +154,11 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
   policy_pack pol; /* params, obs_stats and config: the policy file's sections (nn/policy_file.h) */
   policy_pack_init(&pol, L->ppo.params, np, &L->obs_stats, L->cfg);
-  /* per actor: G[E], count, mean, m2 */
   size_t per = E + 3;
-  double *rs = xmalloc(na * per * sizeof(double));
-  for (size_t i = 0; i < na; i++) {
-    const gae_rscale *g = &L->slot[i].rscale;
-    memcpy(rs + i * per, g->G, E * sizeof(double));
-    rs[i * per + E] = g->count;
-    rs[i * per + E + 1] = g->mean;
-    rs[i * per + E + 2] = g->m2;
-  }
-  /* Actor states: sizes[nactors] (-1: none), then the bytes of each, in rank order. */
-  int64_t *sizes = xcalloc(na, sizeof *sizes);
-  size_t total = 0;
-  if (with_actors) collect_actor_states(L);
-  for (size_t i = 0; i < na; i++) {
-    sizes[i] = with_actors && L->slot[i].state_len > 0 ? L->slot[i].state_len : -1;
-    if (sizes[i] > 0) total += (size_t)sizes[i];
-  }
-  unsigned char *states = xmalloc(total ? total : 1), *q = states;
-  for (size_t i = 0; i < na; i++)
-    if (sizes[i] > 0) {
-      memcpy(q, L->slot[i].state, (size_t)sizes[i]);
-      q += sizes[i];
-    }
+  double *rs = pack_rscale(L, per);
+  int64_t *sizes;
+  size_t total;
+  unsigned char *states = pack_actor_states(L, with_actors, &sizes, &total);
   /* A group with AMP: learner 0 also writes the other learners' replay buffers (each learner has its own). */
   int64_t *amp_fill = NULL;
   float *amp_rows = NULL;
