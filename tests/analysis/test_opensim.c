@@ -23,6 +23,7 @@
 #include "nn/policy_file.h"
 #include "nn/rstat.h"
 #include "tests/analysis/eval_fixture.h"
+#include "tests/test_paths.h"
 
 /* Column c of t at time x (linear interpolation; NAN outside). */
 static double interp(const mot_table *t, int c, double x) {
@@ -34,10 +35,8 @@ static double interp(const mot_table *t, int c, double x) {
 }
 
 Test(opensim, ik_mot_round_trip_through_imitate_playback, .timeout = 180) {
-  const char *dd = getenv("D2M_SHARED_DATA");
   char ik[1024];
-  snprintf(ik, sizeof ik, "%s/mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot", dd ? dd : "");
-  if (!dd || access(ik, R_OK)) cr_skip_test("%s absent: the OpenSim example is needed", ik);
+  test_shared_path(ik, sizeof ik, "mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot");
   const char *dir = "/tmp/d2m_test_opensim_mocap";
   char ck[256], set[1100], p[512];
   snprintf(ck, sizeof ck, "%s.ckpt", dir);

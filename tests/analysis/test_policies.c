@@ -9,11 +9,9 @@
 #include "analysis/eval.h"
 #include "analysis/stats.h"
 #include "nn/policy_file.h"
+#include "tests/test_paths.h"
 
-static void policy_path(char *p, size_t n, const char *name) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  snprintf(p, n, "%s/deploy/policies/%s", root ? root : ".", name);
-}
+static void policy_path(char *p, size_t n, const char *name) { test_source_path(p, n, "deploy/policies/%s", name); }
 
 /* Largest pelvis tilt (deg) over the frames from its episode's first frame, heading excluded: the
  * pelvis-frame direction that was vertical at the start (third row of R0), where it points now. */

@@ -7,13 +7,12 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "tests/test_paths.h"
 static inline mjModel *test_model(d2m_err *e) { return model_load(NULL, e); }
 /* MyoLegs from ../shared (NULL when absent). */
 static inline mjModel *test_myolegs(void) {
-  const char *dir = getenv("D2M_SHARED_DATA");
-  if (!dir) return NULL;
   char path[512], msg[500];
-  snprintf(path, sizeof path, "%s/models/myolegs/myo_sim/leg/myolegs.xml", dir);
+  if (!test_shared_has(path, sizeof path, "models/myolegs/myo_sim/leg/myolegs.xml")) return NULL;
   return mj_loadXML(path, NULL, msg, sizeof msg);
 }
 /* env_params as a run gets them: the config table's defaults, the task, then the test's own
@@ -39,5 +38,15 @@ static inline env_t *test_env(const mjModel *m, const env_params *p) {
   }
   return env;
 }
+/* A suite whose tests run on the project's model in g_m: loaded before each test, freed after. */
+#define TEST_MODEL_SUITE(suite)                                                                                      \
+  static mjModel *g_m;                                                                                               \
+  static void test_model_setup(void) {                                                                               \
+    d2m_err e_;                                                                                                      \
+    g_m = test_model(&e_);                                                                                           \
+    cr_assert(g_m, "model_load: %s", e_.msg);                                                                        \
+  }                                                                                                                  \
+  static void test_model_teardown(void) { mj_deleteModel(g_m); }                                                     \
+  TestSuite(suite, .init = test_model_setup, .fini = test_model_teardown)
 #define TEST_PARAMS(task, ...) test_params((task), (const char *const[]){__VA_ARGS__, NULL})
 #endif

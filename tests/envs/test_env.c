@@ -8,13 +8,7 @@
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
 
-static mjModel *g_m;
-static void setup(void) {
-  d2m_err e;
-  g_m = test_model(&e);
-  cr_assert(g_m, "model_load: %s", e.msg);
-}
-static void teardown(void) { mj_deleteModel(g_m); }
+TEST_MODEL_SUITE(env);
 
 /* pp: the task's parameters (test_params), or NULL for the defaults. */
 static env_t *make(env_task task, const env_params *pp) {
@@ -31,8 +25,6 @@ static int all_finite(const float *x, int n) {
     if (!isfinite(x[i])) return 0;
   return 1;
 }
-
-TestSuite(env, .init = setup, .fini = teardown);
 
 Test(env, sizes_and_finite_obs_all_tasks) {
   for (int task = 0; task < 3; task++) {

@@ -9,14 +9,7 @@
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
 
-static mjModel *g_m;
-static void setup(void) {
-  d2m_err e;
-  g_m = test_model(&e);
-  cr_assert(g_m, "model_load: %s", e.msg);
-}
-static void teardown(void) { mj_deleteModel(g_m); }
-TestSuite(env_state, .init = setup, .fini = teardown);
+TEST_MODEL_SUITE(env_state);
 
 /* Per task, settings that exercise the saved fields: pushes on stand, muscle_pd on walk (reads
  * actuator lengths and velocities), RSI on imitate (short episodes, many automatic resets). */

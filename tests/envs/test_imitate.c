@@ -7,6 +7,7 @@
 #include "envs/env.h"
 #include "envs/motion/refmotion.h"
 #include "tests/envs/env_model_helper.h"
+#include "tests/test_paths.h"
 
 /* pp: imitate parameters (test_params), or NULL for the defaults. */
 static env_t *make_imitate(const mjModel *m, const refmotion *ref, const env_params *pp) {
@@ -79,10 +80,10 @@ Test(imitate, kinematic_playback_default_gait) {
 }
 
 Test(imitate, kinematic_playback_opensim_trial_on_myolegs) {
+  char path[512];
+  test_shared_path(path, sizeof path, "mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot");
   mjModel *m = test_myolegs();
   if (!m) cr_skip_test("D2M_SHARED_DATA unset or MyoLegs missing");
-  char path[512];
-  snprintf(path, sizeof path, "%s/mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot", getenv("D2M_SHARED_DATA"));
   refmotion r;
   d2m_err err;
   cr_assert_eq(refmotion_load(&r, m, path, 1.0 / 30, 0, &err), 0, "%s", err.msg);

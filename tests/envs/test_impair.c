@@ -14,15 +14,9 @@
 #include "common/rng.h"
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
+#include "tests/test_paths.h"
 
-static mjModel *g_m;
-static void setup(void) {
-  d2m_err e;
-  g_m = test_model(&e);
-  cr_assert(g_m, "model_load: %s", e.msg);
-}
-static void teardown(void) { mj_deleteModel(g_m); }
-TestSuite(impair, .init = setup, .fini = teardown);
+TEST_MODEL_SUITE(impair);
 
 static float logitf(double u) { return (float)log(u / (1 - u)); }
 
@@ -309,10 +303,8 @@ Test(impair, subject_vector_in_observation_and_randomisation_in_range) {
 /* ---- the example subject ---- */
 
 static void run_example(const char *file, int synergies) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
   char path[600], set[700];
-  snprintf(path, sizeof path, "%s/configs/subjects/%s", root, file);
+  test_source_path(path, sizeof path, "configs/subjects/%s", file);
   snprintf(set, sizeof set, "env.subject=%s", path);
   cfg_t cfg;
   d2m_err e;
@@ -358,14 +350,12 @@ Test(impair, hemiparetic_example_loads_and_runs) {
 
 /* weak_r and spastic_r split hemiparetic_r into its two impairments: together they are hemiparetic_r. */
 Test(impair, weak_and_spastic_examples_split_hemiparetic) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
   const char *names[3] = {"hemiparetic_r", "weak_r", "spastic_r"};
   model_subject s[3];
   for (int k = 0; k < 3; k++) {
     char path[600];
     d2m_err e;
-    snprintf(path, sizeof path, "%s/configs/subjects/%s.subject", root, names[k]);
+    test_source_path(path, sizeof path, "configs/subjects/%s.subject", names[k]);
     model_subject_default(&s[k]);
     cr_assert_eq(model_subject_load(path, &s[k], &e), 0, "%s", e.msg);
   }

@@ -7,6 +7,7 @@
 #include "tests/envs/env_model_helper.h"
 #include "envs/motion/mot.h"
 #include "envs/motion/refmotion.h"
+#include "tests/test_paths.h"
 
 static const char *k_good =
     "Coordinates\nversion=1\nnRows=3\nnColumns=4\ninDegrees=yes\n\nUnits are S.I.\nendheader\n"
@@ -123,12 +124,8 @@ Test(mot, unknown_coordinate) {
 }
 
 Test(mot, real_trial) {
-  const char *dir = getenv("D2M_SHARED_DATA");
   char path[512];
-  snprintf(path, sizeof path, "%s/mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot", dir ? dir : "");
-  FILE *f = dir ? fopen(path, "r") : NULL;
-  if (!f) cr_skip_test("D2M_SHARED_DATA unset or %s missing", path);
-  fclose(f);
+  test_shared_path(path, sizeof path, "mocap/opensim_gait2354_subject01/subject01_walk1_ik.mot");
   mot_table t;
   d2m_err e;
   cr_assert_eq(mot_read(path, &t, &e), 0, "%s", e.msg);

@@ -106,14 +106,7 @@ Test(rehab, spasticity_known_answers_left_side) {
 #include "envs/env.h"
 #include "tests/envs/env_model_helper.h"
 
-static mjModel *g_m;
-static void setup(void) {
-  d2m_err e;
-  g_m = test_model(&e);
-  cr_assert(g_m, "model_load: %s", e.msg);
-}
-static void teardown(void) { mj_deleteModel(g_m); }
-TestSuite(rehab_env, .init = setup, .fini = teardown);
+TEST_MODEL_SUITE(rehab_env);
 
 Test(rehab_env, body_reaches_the_env_model_and_stays_across_episodes) {
   env_params p = TEST_PARAMS(ENV_TASK_STAND, "rehab.enabled=true", "env.push_force=0");

@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "deploy/launch.h"
+#include "tests/test_paths.h"
 
 static cfg_t c;
 static d2m_err e;
@@ -186,10 +187,8 @@ Test(config, train_arguments) {
 /* configs/default.ini is the documented default config: it must read back to exactly the embedded
  * defaults and hold every key (regenerate: drl2move train --print-config > configs/default.ini). */
 Test(config, shipped_default_ini_matches_table) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  cr_assert(root, "D2M_SOURCE_ROOT is not set (run through meson test)");
   char path[1024];
-  snprintf(path, sizeof path, "%s/configs/default.ini", root);
+  test_source_path(path, sizeof path, "configs/default.ini");
   cfg_t z;
   memset(&z, 0x5a, sizeof z); /* every key must be set by the file, not inherited */
   cr_assert_eq(cfg_load_file(&z, path, &e), 0, "%s", e.msg);

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/rng.h"
 #include "envs/model/model.h"
+#include "tests/test_paths.h"
 
 enum { NPOSE = 200, NJ = 14, NM = MODEL_NMUSCLE };
 static const char *k_joint[7] = {"hip_flexion", "hip_adduction", "hip_rotation", "knee_angle",
@@ -84,10 +84,8 @@ static void run_sweep(const mjModel *m, const double (*poses)[NJ], sweep *out) {
 }
 
 Test(model_validate, against_myolegs, .timeout = 180) {
-  const char *root = getenv("D2M_SHARED_DATA");
   char path[1024];
-  snprintf(path, sizeof path, "%s/models/myolegs/myo_sim/leg/myolegs.xml", root ? root : "");
-  if (!root || access(path, R_OK) != 0) cr_skip_test("no reference MyoLegs (D2M_SHARED_DATA unset or %s absent)", path);
+  test_shared_path(path, sizeof path, "models/myolegs/myo_sim/leg/myolegs.xml");
   char msg[1000] = "";
   mjModel *ref = mj_loadXML(path, NULL, msg, sizeof msg);
   cr_assert(ref, "%s: %s", path, msg);

@@ -2,7 +2,6 @@
  * hand, malformed files (each error names file:line), the CMU walk in $D2M_SHARED_DATA (skipped
  * where absent) through the reader and through `motion import`, and a replay of the fuzz corpus. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,8 @@
 #include "mocap/asf.h"
 #include "mocap/motion_cmd.h"
 #include "tests/motion/asf_sample.h"
+#include "tests/motion/fuzz_replay.h"
+#include "tests/test_paths.h"
 
 static void load_sample(asf_file *a) {
   d2m_err err;
@@ -132,12 +133,7 @@ Test(motion, asf_malformed_names_file_and_line) {
 }
 
 /* $D2M_SHARED_DATA/mocap/cmu_bvh_asf_amc/NAME, or skip. */
-static void cmu_path(char *out, size_t cap, const char *name) {
-  const char *d = getenv("D2M_SHARED_DATA");
-  if (!d) cr_skip_test("D2M_SHARED_DATA not set: the CMU ASF/AMC walk is unavailable");
-  snprintf(out, cap, "%s/mocap/cmu_bvh_asf_amc/%s", d, name);
-  if (access(out, R_OK)) cr_skip_test("%s absent: skipping", out);
-}
+static void cmu_path(char *out, size_t cap, const char *name) { test_shared_path(out, cap, "mocap/cmu_bvh_asf_amc/%s", name); }
 
 static double dist(const double *a, const double *b) {
   return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
@@ -201,37 +197,18 @@ Test(motion, ref_asf_amc_cmu_import) {
   rmdir(out);
 }
 
-/* tests/fuzz/asf/{seeds,corpus}: each input as an ASF, and as an AMC of the sample skeleton. */
-static int replay_asf(const char *sub) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  if (!root) cr_skip_test("D2M_SOURCE_ROOT not set");
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/tests/fuzz/asf/%s", root, sub);
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  int files = 0;
-  for (struct dirent *e; (e = readdir(d));) {
-    if (e->d_name[0] == '.') continue;
-    char p[2048];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    uint8_t *buf;
-    size_t n;
-    d2m_err err = {{0}};
-    if (file_slurp(p, (size_t)1 << 24, &buf, &n, &err)) continue;
-    asf_file a;
-    int rc = asf_parse((const char *)buf, n, p, &a, &err);
-    cr_assert(rc == 0 || err.msg[0], "%s failed without a message", p);
-    if (!rc) asf_free(&a);
-    load_sample(&a);
-    err.msg[0] = 0;
-    rc = amc_parse((const char *)buf, n, p, &a, &err);
-    cr_assert(rc == 0 || err.msg[0], "%s failed without a message", p);
-    asf_free(&a);
-    free(buf);
-    files++;
-  }
-  closedir(d);
-  return files;
+/* One fuzz input as an ASF, and as an AMC of the sample skeleton. */
+static int read_asf_amc(const char *fmt, const char *p, const uint8_t *buf, size_t n, d2m_err *err) {
+  (void)fmt;
+  asf_file a;
+  int rc = asf_parse((const char *)buf, n, p, &a, err);
+  cr_assert(rc == 0 || err->msg[0], "%s failed without a message", p);
+  if (!rc) asf_free(&a);
+  load_sample(&a);
+  err->msg[0] = 0;
+  rc = amc_parse((const char *)buf, n, p, &a, err);
+  asf_free(&a);
+  return rc;
 }
 
-Test(motion, fuzz_corpus_replay_asf) { cr_assert(replay_asf("seeds") + replay_asf("corpus") > 0); }
+Test(motion, fuzz_corpus_replay_asf) { cr_assert(fuzz_replay("asf", read_asf_amc) > 0); }

@@ -19,6 +19,7 @@
 #include "mocap/markerset.h"
 #include "envs/motion/motionlib.h"
 #include "mocap/trc.h"
+#include "tests/test_paths.h"
 
 static mjModel *g_m;
 static markerset g_set;
@@ -34,21 +35,14 @@ static void teardown(void) {
   markerset_free(&g_set);
 }
 
-static void data_path(char *out, size_t cap, const char *rel) {
-  const char *d = getenv("D2M_SHARED_DATA");
-  if (!d) cr_skip_test("D2M_SHARED_DATA not set: reference data unavailable");
-  snprintf(out, cap, "%s/%s", d, rel);
-  if (access(out, R_OK)) cr_skip_test("%s absent: skipping", out);
-}
+static void data_path(char *out, size_t cap, const char *rel) { test_shared_path(out, cap, "%s", rel); }
 
 static double deg(double r) { return r * 180.0 / M_PI; }
 
 Test(motion_ik, markerset_embedded_equals_file) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  if (!root) cr_skip_test("D2M_SOURCE_ROOT not set");
   for (int i = 0; i < MS_NSETS; i++) {
     char p[1024];
-    snprintf(p, sizeof p, "%s/mocap/markersets/%s.markers", root, markerset_embedded_name(i));
+    test_source_path(p, sizeof p, "mocap/markersets/%s.markers", markerset_embedded_name(i));
     FILE *f = fopen(p, "rb");
     cr_assert(f, "%s", p);
     static char buf[1 << 16];

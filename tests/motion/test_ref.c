@@ -2,7 +2,6 @@
  * (skipped with a message where absent), truncated heads of them, and a replay of the fuzz
  * corpora committed under tests/fuzz (every file must parse or fail with a message). */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +10,11 @@
 #include "common/files.h"
 #include "mocap/c3d.h"
 #include "mocap/trc.h"
+#include "tests/motion/fuzz_replay.h"
+#include "tests/test_paths.h"
 
 /* Path of a reference file, or skip the test. */
-static void ref_path(char *out, size_t cap, const char *rel) {
-  const char *d = getenv("D2M_SHARED_DATA");
-  if (!d) cr_skip_test("D2M_SHARED_DATA not set: reference mocap files unavailable");
-  snprintf(out, cap, "%s/mocap/%s", d, rel);
-  FILE *f = fopen(out, "rb");
-  if (!f) cr_skip_test("%s absent: skipping", out);
-  fclose(f);
-}
+static void ref_path(char *out, size_t cap, const char *rel) { test_shared_path(out, cap, "mocap/%s", rel); }
 
 static int count_events(const mk_markers *m, const char *label, const char *ctx) {
   int n = 0;
@@ -169,44 +163,23 @@ Test(motion, ref_truncated_heads) {
   truncated("cmu_bvh_asf_amc/cmu_131_01_start_walk_stop_scaled_m.bvh", 20000, 2, "head:186: Frames is 995 but");
 }
 
-/* Replay tests/fuzz/<fmt>/<sub> (seeds/ or corpus/) through the reader: no crash, and a
- * message on failure. Returns the number of files. */
-static int replay_dir(const char *fmt, const char *sub) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  if (!root) cr_skip_test("D2M_SOURCE_ROOT not set");
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/tests/fuzz/%s/%s", root, fmt, sub);
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  int files = 0;
-  for (struct dirent *e; (e = readdir(d));) {
-    if (e->d_name[0] == '.') continue;
-    char p[2048];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    uint8_t *buf;
-    size_t n;
-    d2m_err err = {{0}};
-    if (file_slurp(p, (size_t)1 << 24, &buf, &n, &err)) continue;
-    int rc;
-    if (!strcmp(fmt, "c3d")) {
-      c3d_file c;
-      if (!(rc = c3d_parse(buf, n, p, &c, &err))) c3d_free(&c);
-    } else if (!strcmp(fmt, "trc")) {
-      mk_markers m;
-      if (!(rc = trc_parse((const char *)buf, n, p, &m, NULL, &err))) mk_free(&m);
-    } else {
-      bvh_file b;
-      if (!(rc = bvh_parse((const char *)buf, n, p, &b, &err))) bvh_free(&b);
-    }
-    cr_assert(rc == 0 || err.msg[0], "%s failed without a message", p);
-    free(buf);
-    files++;
+/* One fuzz input through the reader of FMT (c3d, trc or bvh). */
+static int read_ref(const char *fmt, const char *p, const uint8_t *buf, size_t n, d2m_err *err) {
+  int rc;
+  if (!strcmp(fmt, "c3d")) {
+    c3d_file c;
+    if (!(rc = c3d_parse(buf, n, p, &c, err))) c3d_free(&c);
+  } else if (!strcmp(fmt, "trc")) {
+    mk_markers m;
+    if (!(rc = trc_parse((const char *)buf, n, p, &m, NULL, err))) mk_free(&m);
+  } else {
+    bvh_file b;
+    if (!(rc = bvh_parse((const char *)buf, n, p, &b, err))) bvh_free(&b);
   }
-  closedir(d);
-  return files;
+  return rc;
 }
 
-static int replay(const char *fmt) { return replay_dir(fmt, "seeds") + replay_dir(fmt, "corpus"); }
+static int replay(const char *fmt) { return fuzz_replay(fmt, read_ref); }
 
 Test(motion, fuzz_corpus_replay_c3d) { cr_assert(replay("c3d") > 0); }
 Test(motion, fuzz_corpus_replay_trc) { cr_assert(replay("trc") > 0); }

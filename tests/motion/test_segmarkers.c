@@ -18,6 +18,7 @@
 #include "mocap/motion_cmd.h"
 #include "mocap/segmarkers.h"
 #include "tests/cli_capture.h"
+#include "tests/test_paths.h"
 
 #define NF 60 /* frames at 100 Hz; the pelvis tilts from frame 30 on */
 
@@ -197,11 +198,8 @@ Test(segmarkers, bvh_without_toes_is_refused_naming_the_joint, .timeout = 60) {
 
 /* The CMU files: >= 12 matched markers, every leg joint observed, joint centres still fitted closely. */
 static void cmu_import(const char *name, int want_frames) {
-  const char *d = getenv("D2M_SHARED_DATA");
-  if (!d) cr_skip_test("D2M_SHARED_DATA not set: the CMU files are unavailable");
   char in[1024], dir[] = "/tmp/d2m_segmk_XXXXXX", p[160];
-  snprintf(in, sizeof in, "%s/mocap/cmu_bvh_asf_amc/%s", d, name);
-  if (access(in, R_OK)) cr_skip_test("%s absent: skipping", in);
+  test_shared_path(in, sizeof in, "mocap/cmu_bvh_asf_amc/%s", name);
   cr_assert(mkdtemp(dir));
   motion_import_opts o;
   motion_import_opts_default(&o);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "tests/proto/tp_util.h"
+#include "tests/test_paths.h"
 
 static char *slurp(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
@@ -23,10 +24,8 @@ static char *slurp(const char *path, size_t *n) {
 
 /* Returns the number of files replayed; expect: 1 = names decide (valid_/bad_), 0 = anything. */
 static int replay(const char *sub, int by_name) {
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  if (!root) cr_skip_test("D2M_SOURCE_ROOT is not set (run through meson test)");
   char dirpath[1024];
-  snprintf(dirpath, sizeof dirpath, "%s/tests/fuzz/proto/%s", root, sub);
+  test_source_path(dirpath, sizeof dirpath, "tests/fuzz/proto/%s", sub);
   DIR *dd = opendir(dirpath);
   cr_assert(dd, "cannot open %s", dirpath);
   proto_decoder d1, d2;
