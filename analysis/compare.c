@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "analysis/analyze_int.h"
+#include "analysis/compare_device.h"
 #include "common/files.h"
 #include "common/log.h"
 
@@ -274,6 +275,9 @@ static void report_body(const cmp_opts *o, cmp_folder *F, report *rep) {
                    "swing: the largest mean knee angle of the side's cycles from its toe off (stance %%) to 100 %%.",
               F[0].label);
   write_metrics(o, F, rep);
+  const char *lab[CMP_MAX_DIRS], *fr[CMP_MAX_DIRS]; /* energy and device rows: analysis/compare_device.h */
+  for (int k = 0; k < o->ndirs; k++) lab[k] = F[k].label, fr[k] = F[k].c->frames;
+  compare_device(o, lab, fr, rep);
   report_heading(rep, "Joint angles over the gait cycle");
   curves(o, F, rep, "compare_kinematics", "q_", cmp_joints, CMP_NJ, "deg",
          "Hip flexion, knee and ankle angles (deg) over each side's gait cycle (0-100 % from its heel strike): mean over "
