@@ -14,6 +14,7 @@
 #include "common/rng.h"
 #include "envs/env.h"
 #include "envs/env_config.h"
+#include "envs/model/model.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
 
@@ -39,6 +40,10 @@ typedef struct actor {
   int rcap;
   unsigned char *state;      /* [state_size] the actor's state for checkpoints */
   size_t state_size, env_state_bytes;
+  /* rehabilitation loop (rehab.enabled): the batch's muscle use, summed over the envs, and the
+   * body the learner publishes (strength, then spasticity gain per muscle) */
+  int rehab;
+  double *use, *use_env, *body;
 } actor;
 
 /* The actor's state in a checkpoint: what a resumed actor needs to continue exactly where it was
@@ -103,6 +108,11 @@ static int actor_setup(actor *a, const cfg_t *cfg, MPI_Comm comm, int stream, in
   a->env_state_bytes = env_state_size(a->env[0]);
   a->state_size = sizeof(actor_state_hdr) + E * a->env_state_bytes + ac_noise_state_size(&a->ro.ws);
   a->state = xmalloc(a->state_size);
+  if ((a->rehab = (int)cfg->rehab_enabled)) {
+    a->use = xcalloc(MODEL_NMUSCLE, sizeof(double));
+    a->use_env = xcalloc(MODEL_NMUSCLE, sizeof(double));
+    a->body = xcalloc(2 * MODEL_NMUSCLE, sizeof(double));
+  }
   return 0;
 }
 
@@ -112,7 +122,7 @@ static void actor_free(actor *a) {
   motionlib_free(&a->lib); /* after the envs that borrow it */
   if (a->model) mj_deleteModel(a->model);
   rollout_free(&a->ro);
-  void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->eps, a->rbuf, a->state};
+  void *bufs[] = {a->params, a->incoming, a->mean, a->inv_std, a->eps, a->rbuf, a->state, a->use, a->use_env, a->body};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
   for (int k = 0; k < 2; k++) msgpack_sbuffer_destroy(&a->sbuf[k]);
   proto_decoder_free(&a->dec);
@@ -145,6 +155,30 @@ static void take_clip_weights(actor *a, const proto_weights *h) {
   d2m_err err;
   for (size_t i = 0; i < n; i++)
     if (motionlib_set_weight(&a->lib, (int)i, proto_f64_at(h->clip_weights, i), &err)) LOG_E("clip weights: %s", err.msg);
+}
+
+/* The rehabilitation loop's body, published with the weights after each of the learner's recovery
+ * steps: every env takes it (from its next step on; envs/env.h env_set_body). */
+static void take_body(actor *a, const proto_weights *h) {
+  size_t n = h->body_strength.n;
+  if (!n) return;
+  if (!a->rehab || n != MODEL_NMUSCLE) {
+    if (a->rehab)
+      LOG_E("weights v%llu: a body of %zu muscles ignored: the model has %d", (unsigned long long)h->policy_version, n,
+            MODEL_NMUSCLE);
+    else
+      LOG_E("weights v%llu: a body of %zu muscles ignored: this actor runs without rehab.enabled",
+            (unsigned long long)h->policy_version, n);
+    return;
+  }
+  proto_f64_copy(a->body, h->body_strength);
+  proto_f64_copy(a->body + MODEL_NMUSCLE, h->body_spas_gain);
+  d2m_err err;
+  for (int e = 0; e < a->E; e++)
+    if (env_set_body(a->env[e], a->body, a->body + MODEL_NMUSCLE, &err)) {
+      LOG_E("weights v%llu: body not taken by env %d: %s", (unsigned long long)h->policy_version, e, err.msg);
+      return;
+    }
 }
 
 /* A weights header was decoded: its float payload is the next L2A message. */
@@ -182,6 +216,7 @@ static int take_weights(actor *a, const proto_weights *h) {
   rstat_export(&s, 1e-8f, a->mean, a->inv_std);
   free(mean);
   take_clip_weights(a, h);
+  take_body(a, h);
   return POLL_WEIGHTS;
 }
 
@@ -298,13 +333,22 @@ static void pack_batch(actor *a, int k) {
   rollout *r = &a->ro;
   rollout_bootstrap(r);
   for (int i = 0; i < r->neps; i++) to_proto_episode(&r->eps[i], &a->eps[i]);
+  uint64_t use_count = 0;
+  if (a->rehab) { /* the batch's muscle use: each env's sums since the previous batch, in env order */
+    memset(a->use, 0, MODEL_NMUSCLE * sizeof(double));
+    for (int e = 0; e < a->E; e++) {
+      use_count += (uint64_t)env_take_use(a->env[e], a->use_env);
+      for (int i = 0; i < MODEL_NMUSCLE; i++) a->use[i] += a->use_env[i];
+    }
+  }
   proto_traj_src src = {
       .rank = (uint32_t)a->rank, .policy_version = a->version, .envs = (uint32_t)a->E, .steps = (uint32_t)a->T,
       .obs_dim = (uint32_t)a->obs_dim, .act_dim = (uint32_t)a->act_dim, .amp_dim = (uint32_t)(2 * r->c.amp_feat),
       .obs = r->b_obs, .actions = r->b_act, .logp = r->b_logp, .values = r->b_val, .rewards = r->b_rew,
       .terminated = r->b_term, .truncated = r->b_trunc, .bootstrap_value = r->boot, .truncated_value = r->b_tval,
       .amp = r->b_amp, .obs_count = (uint64_t)r->seen.count, .obs_mean = r->seen.mean, .obs_m2 = r->seen.m2,
-      .episodes = a->eps, .n_episodes = (uint32_t)r->neps};
+      .episodes = a->eps, .n_episodes = (uint32_t)r->neps,
+      .use_muscles = a->rehab ? MODEL_NMUSCLE : 0, .use = a->use, .use_count = use_count};
   d2m_err err;
   if (proto_encode_traj(&src, &a->sbuf[k], &err)) D2M_FATAL("encoding a trajectory batch: %s", err.msg);
   rollout_clear(r);

@@ -78,6 +78,35 @@ static void an_eval_outputs(an_ctx *c, int default_out) {
                              "has one)");
 }
 
+/* The rehabilitation loop's recovery curve: rehab.csv next to progress.csv (a run with rehab.enabled),
+ * one row per phase with the paretic side's mean use, strength and spasticity gain. */
+static void an_recovery(an_ctx *c) {
+  char src[4300], dst[4200];
+  snprintf(src, sizeof src, "%s", c->progress);
+  char *sl = strrchr(src, '/');
+  snprintf(sl ? sl + 1 : src, sizeof src - (size_t)(sl ? sl + 1 - src : 0), "rehab.csv");
+  if (!file_exists(src)) return;
+  snprintf(dst, sizeof dst, "%s/rehab.csv", c->o.out);
+  uint8_t *buf;
+  size_t n;
+  d2m_err err;
+  int rc = file_slurp(src, (size_t)1 << 30, &buf, &n, &err);
+  if (!rc) rc = file_write_atomic(dst, buf, n, &err), free(buf);
+  if (rc) {
+    LOG_W("analyze: recovery curve left out: %s", err.msg);
+    return;
+  }
+  report_plot(&c->rep, "recovery", 1200, 420, "Rehabilitation loop (rehab.csv): the paretic side's mean strength factor "
+                                               "and stretch-reflex gain after each phase, and its mean muscle use (mean "
+                                               "excitation) during the phase",
+              "  set multiplot layout 1,2\n  set grid\n  set xlabel 'environment steps'\n"
+              "  set key right center\n  set ylabel 'strength factor, use'\n"
+              "  plot 'rehab.csv' using 'env_steps':'strength_mean' with linespoints lw 2 title 'strength (paretic mean)', "
+              "'' using 'env_steps':'use_mean' with linespoints title 'use (mean excitation)'\n"
+              "  set ylabel 'stretch-reflex gain'\n"
+              "  plot 'rehab.csv' using 'env_steps':'spas_gain_mean' with linespoints lw 2 title 'spasticity gain (paretic mean)'");
+}
+
 static void an_learning(an_ctx *c) {
   if (!c->progress[0]) return;
   report_heading(&c->rep, "Training");
@@ -106,6 +135,7 @@ static void an_learning(an_ctx *c) {
               "'' using 'env_steps':'clipfrac' with lines title 'clip fraction', "
               "'' using 'env_steps':'explained_var' with lines title 'explained variance'\n"
               "  set ylabel 'env steps / s'\n  plot 'learning.csv' using 'env_steps':'sps' with lines title 'total'");
+  an_recovery(c);
 }
 
 /* Load frames.csv and lay the episodes end to end in time (10 s apart: gait_input.max_stride_s

@@ -34,6 +34,20 @@ int an_gait_compute(an_ctx *c, char *why, size_t cap);
 int an_any_finite(double *const *cols, int ncols);
 /* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */
 int an_write_curves(const an_ctx *c, const char *name, const char *header, double *const *cols, int ncols);
+/* compare_stand.c: quiet-standing measures of one eval folder for drl2move compare. */
+#define CMP_STAND_NGRP 4 /* ankle plantarflexors, tibialis anterior, knee extensors, hip abductors */
+#define CMP_MAX_STAND_DIRS 8
+typedef struct cmp_stand {
+  int episodes;
+  double stand_s;                     /* mean episode length (s): time standing */
+  double load[2];                     /* right, left share of the vertical GRF (%) */
+  double exc_all[2];                  /* mean excitation of each side's muscles */
+  double exc_grp[CMP_STAND_NGRP][2];  /* the groups' mean excitation, right and left */
+} cmp_stand;
+void cmp_stand_metrics(const an_ctx *c, cmp_stand *s);
+/* OUT/compare_stand.csv and its picture: load share and mean excitation per side over time. */
+void cmp_stand_course(const char *out, int nd, an_ctx *const *C, const char (*labels)[32], const char *const *colours,
+                      report *rep);
 /* analyze_emg.c: excitation heat map and the EMG comparison. */
 void an_excitation(an_ctx *c);
 void an_emg(an_ctx *c);

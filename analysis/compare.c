@@ -23,7 +23,9 @@ static const char *cmp_colours[CMP_MAX_DIRS] = {"#1f77b4", "#d62728", "#2ca02c",
 
 /* Metrics with a value per side (SI and differences per side) and whole-body ones (right column only). */
 enum { M_STANCE_T, M_SWING_T, M_STANCE_P, M_SWING_P, M_STEP_L, M_STRIDE_L, M_STEP_T, M_STRIDE_T, M_KNEE_SWING,
-       M_SPEED, M_CADENCE, M_DSUPPORT, M_N };
+       M_SPEED, M_CADENCE, M_DSUPPORT, M_GAIT_N,
+       /* standing (compare_stand.c): any rollout, gait or not */
+       M_STAND_T = M_GAIT_N, M_LOAD, M_EXC_ALL, M_EXC_PF, M_EXC_TA, M_EXC_KE, M_EXC_AB, M_N };
 static const struct {
   const char *name, *unit;
   int both; /* one value for the body */
@@ -33,7 +35,11 @@ static const struct {
                       {"step time", "s", 0},            {"stride time", "s", 0},
                       {"peak knee flexion in swing", "deg", 0},
                       {"speed", "m/s", 1},              {"cadence", "steps/min", 1},
-                      {"double support", "% cycle", 1}};
+                      {"double support", "% cycle", 1},
+                      {"time standing", "s", 1},        {"weight bearing", "% vertical GRF", 0},
+                      {"mean excitation", "0-1", 0},    {"ankle plantarflexor excitation", "0-1", 0},
+                      {"tibialis anterior excitation", "0-1", 0}, {"knee extensor excitation", "0-1", 0},
+                      {"hip abductor excitation", "0-1", 0}};
 
 typedef struct cmp_folder {
   an_ctx *c;
@@ -115,9 +121,16 @@ static void folder_metrics(cmp_folder *f) {
     f->m[M_KNEE_SWING][s] = f->gait && g->nkept[s] ? knee_in_swing(f->c, s, st) : NAN;
   }
   f->m[M_SPEED][0] = g->speed, f->m[M_CADENCE][0] = g->cadence, f->m[M_DSUPPORT][0] = g->double_support_pct;
+  cmp_stand st;
+  cmp_stand_metrics(f->c, &st);
+  f->m[M_STAND_T][0] = st.stand_s;
+  for (int s = 0; s < 2; s++) {
+    f->m[M_LOAD][s] = st.load[s], f->m[M_EXC_ALL][s] = st.exc_all[s];
+    for (int k = 0; k < CMP_STAND_NGRP; k++) f->m[M_EXC_PF + k][s] = st.exc_grp[k][s];
+  }
   for (int i = 0; i < M_N; i++) {
     if (cmp_metrics[i].both) f->m[i][1] = NAN;
-    if (!f->gait) f->m[i][0] = f->m[i][1] = NAN;
+    if (!f->gait && i < M_GAIT_N) f->m[i][0] = f->m[i][1] = NAN;
   }
 }
 
@@ -275,9 +288,19 @@ static void report_body(const cmp_opts *o, cmp_folder *F, report *rep) {
                    "swing: the largest mean knee angle of the side's cycles from its toe off (stance %%) to 100 %%.",
               F[0].label);
   write_metrics(o, F, rep);
+  report_text(rep, "Standing measures (every folder, gait or not): time standing is the mean episode length; weight "
+                   "bearing is each leg's share of the summed vertical ground reaction force, averaged over the frames "
+                   "with load on the feet (after stroke the non-paretic leg carries more: 60.3 %% in 53 stroke survivors, "
+                   "Adegoke et al. 2012, Glob J Health Sci 4(2):87); "
+                   "excitations are means over all frames and the side's muscles of the group.");
   const char *lab[CMP_MAX_DIRS], *fr[CMP_MAX_DIRS]; /* energy and device rows: analysis/compare_device.h */
   for (int k = 0; k < o->ndirs; k++) lab[k] = F[k].label, fr[k] = F[k].c->frames;
   compare_device(o, lab, fr, rep);
+  report_heading(rep, "Standing over time");
+  an_ctx *C[CMP_MAX_DIRS];
+  char labels[CMP_MAX_DIRS][32];
+  for (int k = 0; k < o->ndirs; k++) C[k] = F[k].c, memcpy(labels[k], F[k].label, 32);
+  cmp_stand_course(o->out, o->ndirs, C, (const char(*)[32])labels, cmp_colours, rep);
   report_heading(rep, "Joint angles over the gait cycle");
   curves(o, F, rep, "compare_kinematics", "q_", cmp_joints, CMP_NJ, "deg",
          "Hip flexion, knee and ankle angles (deg) over each side's gait cycle (0-100 % from its heel strike): mean over "

@@ -329,6 +329,8 @@ static void write_episode_json(eval_ctx *c, int ep, const env_episode_info *info
   fputs(", \"limit_joints\": [", f); /* which hinges (names), so a statue can be told from a locked knee */
   for (int i = 0; pos && i < pr->hinges_at_limit; i++)
     fprintf(f, "%s\"%s\"", i ? ", " : "", mj_id2name(env_model(c->env), mjOBJ_JOINT, pr->limit_joint[i]));
+  fputs("], \"limit_torque_nm\": [", f); /* what those limits carry, in the same order */
+  for (int i = 0; pos && i < pr->hinges_at_limit; i++) fprintf(f, "%s%.4g", i ? ", " : "", pr->limit_torque[i]);
   fputc(']', f);
   if (pos) fprintf(f, ", \"heel_load_bw\": [%.4g, %.4g]", pr->heel_load_bw[0], pr->heel_load_bw[1]);
   else fputs(", \"heel_load_bw\": null", f);

@@ -26,7 +26,9 @@
  *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt. End reasons
  *                 by name (time, fall, tracking, numerical; max_steps when max_steps cut the episode);
  *                 null where a metric does not apply (tracking but for imitate, speed but for walk,
- *                 posture in a playback or an episode without a counted step). "metabolic" (per episode and
+ *                 posture in a playback or an episode without a counted step). Posture: knee flexion,
+ *                 the hinges held within 2 deg of a limit (limit_joints) and the mean torque each of
+ *                 those limits carries (limit_torque_nm, analysis/posture.h), heel load, excitation. "metabolic" (per episode and
  *                 mean: energy, power, cost of transport gross and net, energy per stride) and "device" (work
  *                 positive/negative, peak torque, per stride) as analysis/eval_energy.h computes them.
  *   video.mp4     with --video: tracking camera, the reference as a translucent ghost (imitate),

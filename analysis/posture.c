@@ -24,6 +24,10 @@ void posture_add(posture_acc *a, const mjModel *m, const mjData *d, const double
     double q = d->qpos[m->jnt_qposadr[j]], lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1];
     if (q - lo < POSTURE_LIMIT_TOL || hi - q < POSTURE_LIMIT_TOL) a->at_lim[i]++;
   }
+  for (int k = 0; k < d->nefc; k++) /* limit rows: efc_id is the joint; a hinge's force is a torque */
+    if (d->efc_type[k] == mjCNSTR_LIMIT_JOINT)
+      for (int i = 0; i < a->nh; i++)
+        if (a->hinge[i] == d->efc_id[k]) a->lim_sum[i] += fabs(d->efc_force[k]);
   for (int s = 0; s < 2; s++) {
     if (a->knee[s] >= 0) a->knee_sum += 0.5 * d->qpos[m->jnt_qposadr[a->knee[s]]] * 180 / M_PI;
     a->heel_sum[s] += heel_bw[s];
@@ -42,8 +46,11 @@ void posture_end(posture_acc *a, posture_result *r) {
   r->knee_flexion_deg = a->knee_sum / n;
   r->hinges_at_limit = 0;
   for (int i = 0; i < a->nh; i++) {
-    if (a->n > 0 && a->at_lim[i] > POSTURE_LIMIT_FRAC * a->n) r->limit_joint[r->hinges_at_limit++] = a->hinge[i];
-    a->at_lim[i] = 0;
+    if (a->n > 0 && a->at_lim[i] > POSTURE_LIMIT_FRAC * a->n) {
+      r->limit_torque[r->hinges_at_limit] = a->lim_sum[i] / n;
+      r->limit_joint[r->hinges_at_limit++] = a->hinge[i];
+    }
+    a->at_lim[i] = 0, a->lim_sum[i] = 0;
   }
   for (int s = 0; s < 2; s++) r->heel_load_bw[s] = a->heel_sum[s] / n, a->heel_sum[s] = 0;
   r->mean_excitation = a->exc_sum / n;

@@ -58,6 +58,10 @@ static int group_setup(const cfg_t *cfg, grp_layout *g, d2m_err *err) {
     return err_set(err, "learner.group = %ld (%d learners) with imitate.mining = %s: clip mining counts one "
                    "learner's episodes and is not merged over a learner group yet; set learner.group = 1 or "
                    "imitate.mining = off", (long)cfg->learner_group, g->L, cfg->imitate_mining);
+  if (g->L > 1 && cfg->rehab_enabled)
+    return err_set(err, "learner.group = %ld (%d learners) with rehab.enabled = true: the rehabilitation loop sums one "
+                   "learner's muscle use and is not merged over a learner group yet; set learner.group = 1 or "
+                   "rehab.enabled = false", (long)cfg->learner_group, g->L);
   return 0;
 }
 
@@ -66,15 +70,6 @@ static int fail_all(int rank, const d2m_err *e) {
   if (rank == 0) fprintf(stderr, "drl2move train: %s\n", e->msg);
   MPI_Finalize();
   return 1;
-}
-
-/* The recovery rule and the env's changing body exist (envs/rehab.h, env_set_body), the phases between
- * learner and actors do not: refuse the key rather than train on a body that never recovers. */
-static int rehab_refused(const cfg_t *c, d2m_err *err) {
-  if (!c->rehab_enabled) return 0;
-  return err_set(err, "rehab.enabled = true: the rehabilitation loop's phases in training (the actors' use "
-                      "reports, the learner's recovery step, the body broadcast with the weights) are not built yet; "
-                      "README, Impaired subjects");
 }
 
 int train_cli(int argc, char **argv) {
@@ -110,11 +105,11 @@ int train_cli(int argc, char **argv) {
   cfg_t cfg;
   if (size < 2) {
     /* A bad config is the more useful message: it is what a first try without mpirun must fix too. */
-    if (launch_resolve_local(&opts, &cfg, &err) == 0 && !rehab_refused(&cfg, &err))
+    if (launch_resolve_local(&opts, &cfg, &err) == 0)
       err_set(&err, "needs at least 2 MPI ranks (1 learner + actors): mpirun -np 2 drl2move train ...");
     return fail_all(rank, &err);
   }
-  if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err) || rehab_refused(&cfg, &err)) return fail_all(rank, &err);
+  if (launch_resolve_config(&opts, MPI_COMM_WORLD, &cfg, &err)) return fail_all(rank, &err);
   log_level lvl = LOG_INFO;
   log_parse_level(cfg.run_log_level, &lvl);
   log_init(rank, lvl);

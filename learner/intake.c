@@ -55,6 +55,9 @@ static int batch_fits(const learner *L, const proto_traj *t, int src, d2m_err *e
     return err_set(err, "E x T = %u x %u, expected %d x %d", t->envs, t->steps, L->E, L->T);
   if (L->amp_on && (int)t->amp_dim != 2 * L->amp.c.feat)
     return err_set(err, "amp_dim %u, expected %d (amp.enabled differs between ranks?)", t->amp_dim, 2 * L->amp.c.feat);
+  if (t->use.n != (L->rehab.on ? MODEL_NMUSCLE : 0u))
+    return err_set(err, "muscle use of %zu muscles, expected %d (rehab.enabled differs between ranks?)", t->use.n,
+                   L->rehab.on ? MODEL_NMUSCLE : 0);
   if (t->policy_version > L->version) return err_set(err, "policy version %llu is from the future (current %llu)",
                                                       (unsigned long long)t->policy_version, (unsigned long long)L->version);
   return 0;
@@ -234,6 +237,10 @@ int intake_consume(learner *L, int src) {
   }
   append_segment(L, s, t);
   add_episodes(L, t);
+  if (L->rehab.on) { /* the phase's use: batches of this update, in the order they are consumed */
+    proto_f64_copy(L->s_use, t->use);
+    lrehab_add_use(&L->rehab, L->s_use, t->use_count);
+  }
   L->between_used += m->between;
   L->lag_n++;
   L->lag_sum += (double)lag;

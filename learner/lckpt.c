@@ -1,6 +1,7 @@
 /* learner/lckpt.c: the learner's checkpoints: weights, Adam state, observation statistics,
  * reward-scaling state of every actor's envs, the minibatch RNG, counters, the clip library's mining
- * state (learner/mining.h) and the resolved config.
+ * state (learner/mining.h), the rehabilitation loop's body and phase (learner/lrehab.h) and the resolved
+ * config.
  * Written every run.checkpoint_every updates and when the run stops; the newest run.keep_checkpoints
  * stay. --resume takes the newest valid one and skips corrupted or truncated files with a warning. */
 #include <errno.h>
@@ -163,7 +164,9 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
   unsigned char amp_meta[AMP_META_BYTES];
   double *mine = xmalloc((mining_state_len(&L->mine) + 1) * sizeof(double));
   mining_pack(&L->mine, mine);
-  ckpt_section sec[14 + AMP_NSEC] = { /* 10 named, learner_group, AMP's (and a group's 2), mining */
+  double rehab[LREHAB_STATE];
+  lrehab_pack(&L->rehab, rehab);
+  ckpt_section sec[15 + AMP_NSEC] = { /* 10 named, learner_group, AMP's (and a group's 2), mining, rehab */
       {"meta", &meta, sizeof meta},
       pol.sec[0],
       {"adam_m", L->ppo.adam.m, np * sizeof(float)},
@@ -186,6 +189,7 @@ int lckpt_save(learner *L, const char *reason, int with_actors) {
     sec[nsec++] = (ckpt_section){"amp_group_replay", amp_rows, amp_bytes};
   }
   if (L->mine.n) sec[nsec++] = (ckpt_section){"mining", mine, mining_state_len(&L->mine) * sizeof(double)};
+  if (L->rehab.on) sec[nsec++] = (ckpt_section){"rehab", rehab, sizeof rehab};
   int rc = ckpt_write(path, sec, nsec, &err);
   free(amp_fill);
   free(amp_rows);
@@ -291,6 +295,23 @@ static int restore_mining(learner *L, const ckpt_file *f, d2m_err *err) {
   return rc;
 }
 
+/* The rehabilitation loop's body and phase. A checkpoint without them (written with rehab.enabled off)
+ * resumes with the subject file's body and a fresh phase count. */
+static int restore_rehab(learner *L, const ckpt_file *f, d2m_err *err) {
+  const void *data;
+  size_t len = 0;
+  d2m_err e2;
+  if (ckpt_get(f, "rehab", 0, &data, &len, &e2)) {
+    LOG_W("checkpoint without a rehabilitation state (rehab.enabled was off): the body starts from env.subject");
+    return 0;
+  }
+  if (len != LREHAB_STATE * sizeof(double))
+    return err_set(err, "rehab state of %zu bytes, this build reads %zu", len, LREHAB_STATE * sizeof(double));
+  double s[LREHAB_STATE];
+  memcpy(s, data, sizeof s); /* sections sit at any offset of the file buffer */
+  return lrehab_unpack(&L->rehab, s, err);
+}
+
 /* The checkpoint's learner group (no section: one learner with all actors) must be this run's. */
 static int check_group(const learner *L, const ckpt_file *f, int64_t nactors, d2m_err *err) {
   const void *d;
@@ -380,6 +401,7 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
   if (!rc && L->amp_on) rc = amp_ckpt_restore(&L->amp, f, err) != 0;
   if (!rc && L->amp_on && L->ngroup > 1 && L->gidx > 0) rc = amp_group_restore_replay(&L->amp, f, err) != 0;
   if (!rc && L->mine.n) rc = restore_mining(L, f, err) != 0;
+  if (!rc && L->rehab.on) rc = restore_rehab(L, f, err) != 0;
   if (!rc) {
     rstat_unpack(&L->obs_stats, obs);
     for (size_t i = 0; i < (size_t)L->nactors; i++) { /* this learner's rows: base.. */

@@ -53,6 +53,7 @@ static void learner_alloc(learner *L) {
   L->s_boot = xaligned((size_t)L->E * 4);
   L->s_mean = xcalloc(O, sizeof(double));
   L->s_m2 = xcalloc(O, sizeof(double));
+  L->s_use = xcalloc(MODEL_NMUSCLE, sizeof(double));
 }
 
 /* AMP: reference transitions of imitate.motion on a private env, the discriminator and its buffers. */
@@ -108,7 +109,7 @@ static void learner_free(learner *L) {
   free(L->slot);
   proto_decoder_free(&L->dec);
   msgpack_sbuffer_destroy(&L->pub_hdr);
-  void *b[] = {L->pub, L->pub_req, L->s_tval, L->s_boot, L->s_mean, L->s_m2};
+  void *b[] = {L->pub, L->pub_req, L->s_tval, L->s_boot, L->s_mean, L->s_m2, L->s_use};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
 }
 
@@ -142,7 +143,10 @@ static void publish(learner *L) {
                          .obs_dim = (uint32_t)L->obs_dim, .obs_count = (uint64_t)L->obs_stats.count,
                          .obs_mean = L->obs_stats.mean, .obs_m2 = L->obs_stats.m2,
                          /* mining off: no clip weights, the actors keep their list's */
-                         .n_clips = L->mine.on ? (uint32_t)L->mine.n : 0, .clip_weights = L->mine.w};
+                         .n_clips = L->mine.on ? (uint32_t)L->mine.n : 0, .clip_weights = L->mine.w,
+                         /* rehab.enabled: the body as the last phase left it (the subject's before the first) */
+                         .body_muscles = L->rehab.on ? MODEL_NMUSCLE : 0, .body_strength = L->rehab.strength,
+                         .body_spas_gain = L->rehab.spas_gain};
   d2m_err err;
   if (proto_encode_weights(&w, &L->pub_hdr, &err)) D2M_FATAL("encoding weights: %s", err.msg);
   for (int i = 0; i < L->nactors; i++) {
@@ -323,6 +327,10 @@ static int run_loop(learner *L) {
     L->version++;
     mining_update(&L->mine); /* the clip weights the next publish sends (and the checkpoint keeps) */
     if (L->lead) progress_row(L, &m);
+    if (lrehab_due(&L->rehab, L->update)) { /* the body the next publish sends (and the checkpoint keeps) */
+      lrehab_phase(&L->rehab);
+      progress_rehab_row(L);
+    }
     intake_reset_update_stats(L);
     /* Checkpoint before publishing: in sync mode every actor is then waiting for these weights, so
      * its saved state lines up with the learner's and a resumed run equals an uninterrupted one. */
@@ -440,6 +448,17 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
     LOG_I("clip library: %d clips from %s; mining %s%s", L.mine.n, cfg->imitate_motion, cfg->imitate_mining,
           L.mine.on ? " (weights follow each clip's failure rate, learner/mining.h); clips.csv has them per update"
                     : "; clips.csv has each clip's results per update");
+  if (lrehab_init(&L.rehab, cfg, &err)) {
+    LOG_E("rehab: %s", err.msg);
+    stop_actors(&L, "rehab setup failed");
+    learner_free(&L);
+    return 1;
+  }
+  if (L.rehab.on)
+    LOG_I("rehab: a recovery step of the %s side every %lld updates (rate %g, ceiling %g, recovers %s); starting "
+          "strength %.4f, spasticity gain %.4f (side means); rehab.csv has one row per phase", cfg->rehab_side,
+          (long long)cfg->rehab_phase_updates, cfg->rehab_rate, cfg->rehab_ceiling, cfg->rehab_recover,
+          lrehab_side_mean(&L.rehab, L.rehab.strength), lrehab_side_mean(&L.rehab, L.rehab.spas_gain));
   if (cfg->amp_enabled && amp_setup(&L, &err)) {
     LOG_E("amp: %s", err.msg);
     stop_actors(&L, "amp setup failed");

@@ -12,6 +12,7 @@
 #include "learner/gae.h"
 #include "learner/group.h"
 #include "learner/guard.h"
+#include "learner/lrehab.h"
 #include "learner/mining.h"
 #include "learner/ppo.h"
 #include "proto/proto.h"
@@ -90,6 +91,9 @@ typedef struct learner {
   long long steps_at_last_row;
   double time_at_last_row;
   FILE *csv, *jsonl, *clips;   /* clips: clips.csv, with a clip library */
+  lrehab rehab;                /* the rehabilitation loop (rehab.enabled): body, phase use; rehab.csv */
+  FILE *rehab_csv;
+  double *s_use;               /* [MODEL_NMUSCLE] aligned copy of a batch's muscle use */
   mining mine;                 /* per-clip results and the clip curriculum (imitate.motion = .list) */
   int write_errno;             /* first failed progress write (a full disk): the run stops on it */
   int collecting_states;       /* lckpt is receiving actor states: intake leaves them alone */
@@ -174,6 +178,8 @@ void summary_log(const learner *L, const char *why, int plotted);
 
 /* progress.c */
 int progress_open(learner *L, int append);
+/* After a rehabilitation phase: its row in rehab.csv; -1 when writing failed (as progress_row). */
+int progress_rehab_row(learner *L);
 /* One row in both files; -1 when writing failed (L->write_errno is set and the error logged). */
 int progress_row(learner *L, const ppo_metrics *m);
 void progress_close(learner *L);

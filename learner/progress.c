@@ -83,6 +83,17 @@ int progress_open(learner *L, int append) {
     }
     if (cfresh) mining_csv_header(L->clips);
   }
+  if (L->rehab.on) { /* rehab.csv likewise */
+    char rpath[4200];
+    snprintf(rpath, sizeof rpath, "%s/rehab.csv", L->run_dir);
+    int rfresh = fresh || access(rpath, F_OK) != 0;
+    if (!rfresh) progress_truncate(rpath, L->update, 0, LREHAB_CSV_FIELDS);
+    if (!(L->rehab_csv = fopen(rpath, rfresh ? "w" : "a"))) {
+      LOG_E("%s: cannot write: %s", rpath, strerror(errno));
+      return -1;
+    }
+    if (rfresh) lrehab_csv_header(&L->rehab, L->rehab_csv);
+  }
   L->csv = fopen(csv, fresh ? "w" : "a");
   L->jsonl = fopen(jsonl, fresh ? "w" : "a");
   if (!L->csv || !L->jsonl) {
@@ -171,7 +182,22 @@ static void log_experts(const learner *L) {
   LOG_I("experts: mean gate weight of each on the last minibatch:%s", line);
 }
 
+int progress_rehab_row(learner *L) {
+  const lrehab *r = &L->rehab;
+  LOG_I("rehab phase %lld: paretic (%s) side mean use %.4f, strength %.4f, spasticity gain %.4f", (long long)r->phase,
+        r->p.side ? "left" : "right", lrehab_side_mean(r, r->use), lrehab_side_mean(r, r->strength),
+        lrehab_side_mean(r, r->spas_gain));
+  if (!L->rehab_csv || lrehab_csv_row(r, L->rehab_csv, L->update, L->env_steps) == 0) return 0;
+  if (!L->write_errno) {
+    L->write_errno = errno ? errno : EIO;
+    LOG_E("%s/rehab.csv: write failed at update %ld: %s", L->run_dir, L->update, strerror(L->write_errno));
+  }
+  return -1;
+}
+
 void progress_close(learner *L) {
+  if (L->rehab_csv) fclose(L->rehab_csv);
+  L->rehab_csv = NULL;
   if (L->csv) fclose(L->csv);
   if (L->jsonl) fclose(L->jsonl);
   if (L->clips) fclose(L->clips);

@@ -12,7 +12,7 @@
  * The first three entries are the invariant every future version keeps, so a build always
  * names a version mismatch ("protocol version 7, this build speaks 1") instead of a field error.
  *
- * TRAJECTORY (actor -> learner), 24 entries; T = steps, E = envs; arrays are msgpack BIN holding
+ * TRAJECTORY (actor -> learner), 27 entries; T = steps, E = envs; arrays are msgpack BIN holding
  * little-endian float32 (f32), float64 (f64) or bytes (u8), row-major in the order of the shape:
  *   4 "rank" uint            actor's MPI rank (the learner also compares it with the source rank)
  *   5 "policy_version" uint  version of the weights that produced the actions
@@ -36,8 +36,12 @@
  *        [return float, length uint, reason uint (< 64, proto_end_reason), success float,
  *         mpjpe_mm float, joint_rmse_deg float, numerical_resets uint,
  *         clip uint (< 65536: the clip of imitate.motion's library the episode tracked; 0 without one)]
+ *  25 "use_muscles" uint [0, 1024]   26 "use" f64 [use_muscles], each >= 0   27 "use_count" uint
+ *   (25-27: the rehabilitation loop's muscle use, envs/env.h env_take_use: each muscle's descending
+ *    excitation summed over the batch's control steps of all E envs, and how many were summed; a muscle
+ *    is never used more than use_count times 1. use_muscles 0 and use_count 0 when rehab.enabled is off)
  *
- * WEIGHTS header (learner -> actors), 12 entries; the float32 parameters follow as a separate
+ * WEIGHTS header (learner -> actors), 15 entries; the float32 parameters follow as a separate
  * raw MPI message of param_count floats (no msgpack framing, so they land aligned in place):
  *   4 "policy_version" uint   5 "param_count" uint [1, 2^28]   6 "checksum" uint (CRC-32C)
  *   7 "obs_dim" uint [1, 4096]   8 "obs_count" uint   9 "obs_mean" f64 [obs]   10 "obs_m2" f64 [obs]
@@ -45,6 +49,9 @@
  *  11 "n_clips" uint [0, 65536]   12 "clip_weights" f64 [n_clips], each >= 0
  *   (11-12: the clip library's sampling weights chosen by the learner's mining, learner/mining.h;
  *    n_clips 0 when mining is off: the actors keep the weights of their .list)
+ *  13 "body_muscles" uint [0, 1024]   14 "body_strength" f64 [body_muscles]   15 "body_spas_gain" f64 [body_muscles]
+ *   (13-15: the rehabilitation loop's body, each >= 0: peak-force factor and stretch-reflex gain per muscle
+ *    as the learner's recovery steps left them, envs/rehab.h; body_muscles 0 when rehab.enabled is off)
  *
  * CONTROL (learner -> actors), 5 entries:
  *   4 "command" uint (proto_command)   5 "reason" str (<= 256 bytes, no NUL), e.g. "SIGTERM"
@@ -87,7 +94,7 @@
 #error "proto/: the wire format is little-endian and this build copies arrays byte for byte"
 #endif
 
-#define PROTO_VERSION 2 /* 2: episode clip, weights clip_weights (issue 18) */
+#define PROTO_VERSION 3 /* 2: episode clip, weights clip_weights (issue 18); 3: muscle use, body (issue 16) */
 #define PROTO_MAGIC "d2m"
 
 /* Config-free limits: generous maxima that only keep a hostile or corrupted header from making
@@ -100,6 +107,7 @@
 #define PROTO_MAX_BYTES (1u << 30)          /* whole message, and the weights payload */
 #define PROTO_MAX_EPISODES 65536u           /* finished-episode records per batch */
 #define PROTO_MAX_CLIPS 65536u              /* clips of a library: episode clip index, clip weights */
+#define PROTO_MAX_MUSCLES 1024u            /* muscle use and body entries (rehabilitation loop) */
 #define PROTO_MAX_PARAMS (1u << 28)         /* float32 parameters: 1 GiB */
 #define PROTO_MAX_REASON 256u               /* control reason string, bytes */
 #define PROTO_MAX_RANK (1u << 24)
@@ -165,6 +173,9 @@ typedef struct proto_traj_src {  /* encoder input: pointers into the actor's own
   const double *obs_mean, *obs_m2; /* [obs] */
   const proto_episode *episodes;   /* [n_episodes] */
   uint32_t n_episodes;
+  uint32_t use_muscles;            /* 0: no use report */
+  const double *use;               /* [use_muscles], summed excitations, >= 0 */
+  uint64_t use_count;              /* control steps x envs summed */
 } proto_traj_src;
 
 typedef struct proto_traj {      /* decoded: views into the received buffer */
@@ -178,6 +189,8 @@ typedef struct proto_traj {      /* decoded: views into the received buffer */
   proto_f64 obs_mean, obs_m2;
   const proto_episode *episodes;  /* the decoder's storage */
   uint32_t n_episodes;
+  proto_f64 use;                  /* n = use_muscles */
+  uint64_t use_count;
 } proto_traj;
 
 /* ---- weights header ---- */
@@ -190,6 +203,8 @@ typedef struct proto_weights_src {
   const double *obs_mean, *obs_m2; /* [obs] */
   uint32_t n_clips;                /* 0: no clip weights */
   const double *clip_weights;      /* [n_clips], >= 0 */
+  uint32_t body_muscles;           /* 0: no body */
+  const double *body_strength, *body_spas_gain; /* [body_muscles], >= 0 */
 } proto_weights_src;
 
 typedef struct proto_weights {
@@ -200,6 +215,7 @@ typedef struct proto_weights {
   uint64_t obs_count;
   proto_f64 obs_mean, obs_m2;
   proto_f64 clip_weights;          /* n = n_clips; empty when mining is off */
+  proto_f64 body_strength, body_spas_gain; /* n = body_muscles; empty when rehab.enabled is off */
 } proto_weights;
 
 /* ---- control ---- */

@@ -251,6 +251,29 @@ static int get_episodes(rd *r, uint64_t max, proto_episode *store, uint32_t *n_o
   return 0;
 }
 
+/* n_key uint [0, PROTO_MAX_MUSCLES], then a float64 array of that many elements, each >= 0. */
+static int get_nonneg(rd *r, const char *key, uint32_t n, proto_f64 *out) {
+  shape s = {{"muscles"}, {n}, 1, "float64"};
+  if (get_f64(r, key, n, &s, out)) return -1;
+  for (uint32_t i = 0; i < n; i++)
+    if (proto_f64_at(*out, i) < 0)
+      return err_set(r->err, "%s.%s: element %u is %g, must be >= 0", r->what, key, i, proto_f64_at(*out, i));
+  return 0;
+}
+
+/* The muscle use of the rehabilitation loop: a sum of excitations in [0, 1] over use_count steps. */
+static int get_use(rd *r, proto_traj *t) {
+  uint32_t n;
+  if (get_u32(r, "use_muscles", 0, PROTO_MAX_MUSCLES, &n) || get_nonneg(r, "use", n, &t->use) ||
+      get_uint(r, "use_count", 0, PROTO_MAX_COUNT, &t->use_count))
+    return -1;
+  for (uint32_t i = 0; i < n; i++)
+    if (proto_f64_at(t->use, i) > (double)t->use_count)
+      return err_set(r->err, "%s.use: element %u is %g, above use_count %llu (excitations are at most 1)", r->what, i,
+                     proto_f64_at(t->use, i), (unsigned long long)t->use_count);
+  return 0;
+}
+
 static int decode_traj(rd *r, proto_decoder *d, proto_traj *t) {
   uint64_t pv;
   if (get_u32(r, "rank", 0, PROTO_MAX_RANK, &t->rank) || get_uint(r, "policy_version", 0, UINT64_MAX, &pv))
@@ -287,7 +310,7 @@ static int decode_traj(rd *r, proto_decoder *d, proto_traj *t) {
   if (get_moments(r, t->obs_dim, &t->obs_count, &t->obs_mean, &t->obs_m2)) return -1;
   if (get_episodes(r, dm.max_episodes, d->episodes, &t->n_episodes)) return -1;
   t->episodes = d->episodes;
-  return 0;
+  return get_use(r, t);
 }
 
 static int decode_weights(rd *r, proto_weights *w) {
@@ -306,7 +329,10 @@ static int decode_weights(rd *r, proto_weights *w) {
   for (uint32_t i = 0; i < nc; i++)
     if (proto_f64_at(w->clip_weights, i) < 0)
       return err_set(r->err, "%s.clip_weights: element %u is %g, must be >= 0", r->what, i, proto_f64_at(w->clip_weights, i));
-  return 0;
+  uint32_t nb;
+  if (get_u32(r, "body_muscles", 0, PROTO_MAX_MUSCLES, &nb)) return -1;
+  return get_nonneg(r, "body_strength", nb, &w->body_strength) || get_nonneg(r, "body_spas_gain", nb, &w->body_spas_gain)
+             ? -1 : 0;
 }
 
 static int decode_control(rd *r, proto_control *c) {

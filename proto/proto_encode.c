@@ -65,7 +65,7 @@ size_t proto_traj_size_bound(const proto_traj_src *t) {
   uint64_t bytes = te * (4ull * t->obs_dim + 4ull * t->act_dim + 4ull * t->amp_dim + 4 * 4 + 2) +
                    4ull * t->envs + 16ull * t->obs_dim;
   /* keys (< 20 bytes each), scalars (<= 9), bin headers (<= 5); episode records <= 41 bytes */
-  return (size_t)(bytes + PROTO_TRAJ_ENTRIES * 40 + 64 + (uint64_t)t->n_episodes * 56);
+  return (size_t)(bytes + PROTO_TRAJ_ENTRIES * 40 + 64 + (uint64_t)t->n_episodes * 56 + 8ull * t->use_muscles);
 }
 
 static int pack_episode(msgpack_packer *pk, const proto_episode *e) {
@@ -75,6 +75,21 @@ static int pack_episode(msgpack_packer *pk, const proto_episode *e) {
   rc |= msgpack_pack_float(pk, e->mpjpe_mm) | msgpack_pack_float(pk, e->joint_rmse_deg);
   rc |= msgpack_pack_uint32(pk, e->numerical_resets) | msgpack_pack_uint32(pk, e->clip);
   return rc;
+}
+
+/* Non-negative finite doubles, n of them (n > 0 needs the array). */
+static int check_nonneg(const double *x, uint32_t n, const char *what, d2m_err *err) {
+  if (n && !x) return err_set(err, "%s: NULL with %u elements", what, n);
+  for (uint32_t i = 0; i < n; i++)
+    if (!(x[i] >= 0) || !isfinite(x[i])) return err_set(err, "%s: element %u is %g, must be finite and >= 0", what, i, x[i]);
+  return 0;
+}
+
+static int check_use(const proto_traj_src *t, d2m_err *err) {
+  if (t->use_muscles > PROTO_MAX_MUSCLES)
+    return err_set(err, "trajectory.use_muscles: %u above %u", t->use_muscles, PROTO_MAX_MUSCLES);
+  if (t->use_count > PROTO_MAX_COUNT) return err_set(err, "trajectory.use_count: above 2^53");
+  return check_nonneg(t->use, t->use_muscles, "trajectory.use", err);
 }
 
 static int check_traj_src(const proto_traj_src *t, proto_traj_dims *dims, d2m_err *err) {
@@ -93,6 +108,7 @@ static int check_traj_src(const proto_traj_src *t, proto_traj_dims *dims, d2m_er
   for (uint32_t i = 0; i < t->n_episodes; i++)
     if (t->episodes[i].clip >= PROTO_MAX_CLIPS)
       return err_set(err, "trajectory.episodes[%u].clip: %u, clips are < %u", i, t->episodes[i].clip, PROTO_MAX_CLIPS);
+  if (check_use(t, err)) return -1;
   for (uint32_t i = 0; i < t->n_episodes; i++)
     if (t->episodes[i].reason >= PROTO_MAX_END_CODE)
       return err_set(err, "trajectory.episodes[%u].reason: %u, codes are < %u", i, t->episodes[i].reason,
@@ -126,6 +142,8 @@ int proto_encode_traj(const proto_traj_src *t, msgpack_sbuffer *out, d2m_err *er
   rc |= bin(&pk, "obs_m2", t->obs_m2, (size_t)t->obs_dim * sizeof(double));
   rc |= key(&pk, "episodes") | msgpack_pack_array(&pk, t->n_episodes);
   for (uint32_t i = 0; i < t->n_episodes; i++) rc |= pack_episode(&pk, &t->episodes[i]);
+  rc |= u64(&pk, "use_muscles", t->use_muscles) | bin(&pk, "use", t->use, (size_t)t->use_muscles * sizeof(double));
+  rc |= u64(&pk, "use_count", t->use_count);
   if (rc) return err_set(err, "trajectory: msgpack packing failed (out of memory)");
   return 0;
 }
@@ -143,8 +161,14 @@ int proto_encode_weights(const proto_weights_src *w, msgpack_sbuffer *out, d2m_e
   for (uint32_t i = 0; i < w->n_clips; i++)
     if (!(w->clip_weights[i] >= 0) || !isfinite(w->clip_weights[i]))
       return err_set(err, "weights.clip_weights: element %u is %g, must be finite and >= 0", i, w->clip_weights[i]);
+  if (w->body_muscles > PROTO_MAX_MUSCLES)
+    return err_set(err, "weights.body_muscles: %u above %u", w->body_muscles, PROTO_MAX_MUSCLES);
+  if (check_nonneg(w->body_strength, w->body_muscles, "weights.body_strength", err) ||
+      check_nonneg(w->body_spas_gain, w->body_muscles, "weights.body_spas_gain", err))
+    return -1;
   size_t stats = (size_t)w->obs_dim * sizeof(double), cw = (size_t)w->n_clips * sizeof(double);
-  if (reserve(out, 2 * stats + cw + PROTO_WEIGHTS_ENTRIES * 40 + 64, err)) return -1;
+  size_t body = (size_t)w->body_muscles * sizeof(double);
+  if (reserve(out, 2 * stats + cw + 2 * body + PROTO_WEIGHTS_ENTRIES * 40 + 64, err)) return -1;
   msgpack_packer pk;
   msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
   int rc = header(&pk, PROTO_WEIGHTS_ENTRIES, PROTO_WEIGHTS);
@@ -153,6 +177,8 @@ int proto_encode_weights(const proto_weights_src *w, msgpack_sbuffer *out, d2m_e
   rc |= u64(&pk, "obs_count", w->obs_count);
   rc |= bin(&pk, "obs_mean", w->obs_mean, stats) | bin(&pk, "obs_m2", w->obs_m2, stats);
   rc |= u64(&pk, "n_clips", w->n_clips) | bin(&pk, "clip_weights", w->clip_weights, cw);
+  rc |= u64(&pk, "body_muscles", w->body_muscles) | bin(&pk, "body_strength", w->body_strength, body);
+  rc |= bin(&pk, "body_spas_gain", w->body_spas_gain, body);
   if (rc) return err_set(err, "weights: msgpack packing failed (out of memory)");
   return 0;
 }

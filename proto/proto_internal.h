@@ -4,8 +4,8 @@
 
 #include "proto/proto.h"
 
-#define PROTO_TRAJ_ENTRIES 24
-#define PROTO_WEIGHTS_ENTRIES 12
+#define PROTO_TRAJ_ENTRIES 27
+#define PROTO_WEIGHTS_ENTRIES 15
 #define PROTO_CONTROL_ENTRIES 5
 #define PROTO_EPISODE_FIELDS 8
 #define PROTO_MAX_COUNT (1ull << 53) /* observation counts stay exact in double arithmetic */

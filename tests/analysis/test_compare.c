@@ -68,7 +68,9 @@ static void mk_tmp(void) {
 static double cell(const stats_table *t, const char *metric, const char *col) {
   static const char *names[] = {"stance time", "swing time", "stance", "swing", "step length", "stride length",
                                 "step time", "stride time", "peak knee flexion in swing", "speed", "cadence",
-                                "double support"};
+                                "double support", "time standing", "weight bearing", "mean excitation",
+                                "ankle plantarflexor excitation", "tibialis anterior excitation",
+                                "knee extensor excitation", "hip abductor excitation"};
   int j = stats_table_col(t, col);
   cr_assert(j >= 0, "no column %s in compare.csv", col);
   for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
@@ -99,7 +101,7 @@ Test(compare, symmetry_indices_and_differences_as_constructed) {
   stats_table t;
   d2m_err err;
   cr_assert_eq(stats_table_read(p_csv, &t, &err), 0, "%s", err.msg);
-  cr_assert_eq(t.nrows, 12);
+  cr_assert_eq(t.nrows, 19);
   /* healthy: symmetric */
   NEAR(cell(&t, "stance time", "healthy_SI"), 0, 0.5);
   NEAR(cell(&t, "step length", "healthy_SI"), 0, 0.5);
@@ -218,4 +220,65 @@ Test(compare, playback_healthy_vs_subject_end_to_end) {
   cr_assert_eq(access(p, R_OK), 0, "no kinematics picture");
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
   system(cmd);
+}
+
+/* A quiet-standing frames.csv: episodes of the given lengths (frames at RATE, time from 0 as eval writes it),
+ * vertical GRF r and l (both 0 in the first frame of each episode: no load, left out of the shares),
+ * soleus, gasmed and tibant excitations per side. */
+static void write_stand(const char *dir, const int *len, int neps, const double grf[2], const double sol[2],
+                        const double ta[2]) {
+  mkdir(dir, 0755);
+  char p[512];
+  snprintf(p, sizeof p, "%s/frames.csv", dir);
+  FILE *f = fopen(p, "w");
+  cr_assert(f);
+  fprintf(f, "episode,step,time,root_x,root_y,root_z,foot_r_x,foot_r_y,foot_l_x,foot_l_y,grf_r_v,grf_l_v,"
+             "exc_soleus_r,exc_soleus_l,exc_gasmed_r,exc_gasmed_l,exc_tibant_r,exc_tibant_l\n");
+  for (int e = 0; e < neps; e++)
+    for (int i = 0; i < len[e]; i++)
+      fprintf(f, "%d,%d,%.6f,0,0,0.9,0,-0.1,0,0.1,%g,%g,%g,%g,%g,%g,%g,%g\n", e, i, i / RATE, i ? grf[0] : 0,
+              i ? grf[1] : 0, sol[0], sol[1], sol[0], sol[1], ta[0], ta[1]);
+  fclose(f);
+}
+
+/* Standing measures as constructed: time standing is the mean episode length, the load shares leave out
+ * frames without load, the muscle groups average their muscles, and the SIs and differences follow. */
+Test(compare, standing_measures_as_constructed) {
+  mk_tmp();
+  char a[300], b[300], out[300], p_csv[400];
+  snprintf(a, sizeof a, "%s/healthy", g_tmp), snprintf(b, sizeof b, "%s/hemi", g_tmp), snprintf(out, sizeof out, "%s/out", g_tmp);
+  int la[2] = {400, 400}, lb[2] = {200, 600};
+  write_stand(a, la, 2, (double[2]){0.5, 0.5}, (double[2]){0.1, 0.1}, (double[2]){0.05, 0.05});
+  write_stand(b, lb, 2, (double[2]){0.3, 0.7}, (double[2]){0.04, 0.12}, (double[2]){0.02, 0.06});
+  cmp_opts o;
+  compare_opts_default(&o);
+  o.ndirs = 2, o.dirs[0] = a, o.dirs[1] = b, o.out = out;
+  cr_assert_eq(compare_run(&o), 0);
+  snprintf(p_csv, sizeof p_csv, "%s/compare.csv", out);
+  stats_table t;
+  d2m_err err;
+  cr_assert_eq(stats_table_read(p_csv, &t, &err), 0, "%s", err.msg);
+  NEAR(cell(&t, "time standing", "healthy_R"), 2.0, 1e-9);
+  NEAR(cell(&t, "time standing", "hemi_R"), (1.0 + 3.0) / 2, 1e-9);
+  NEAR(cell(&t, "weight bearing", "healthy_SI"), 0, 1e-9);
+  NEAR(cell(&t, "weight bearing", "hemi_R"), 30, 1e-9);
+  NEAR(cell(&t, "weight bearing", "hemi_L"), 70, 1e-9);
+  NEAR(cell(&t, "weight bearing", "hemi_SI"), 100 * (30 - 70) / 50.0, 1e-9);
+  NEAR(cell(&t, "weight bearing", "hemi-healthy_R"), -20, 1e-9);
+  NEAR(cell(&t, "ankle plantarflexor excitation", "hemi_R"), 0.04, 1e-12);
+  NEAR(cell(&t, "tibialis anterior excitation", "hemi_L"), 0.06, 1e-12);
+  NEAR(cell(&t, "mean excitation", "hemi_R"), (0.04 + 0.04 + 0.02) / 3, 1e-6); /* %.6g in compare.csv */
+  cr_assert(isnan(cell(&t, "knee extensor excitation", "hemi_R")), "no knee extensor columns: NaN");
+  cr_assert(isnan(cell(&t, "stance time", "hemi_R")), "standing has no gait");
+  stats_table_free(&t);
+  /* the course over time: at step 299 only the hemi folder's long episode stands */
+  snprintf(p_csv, sizeof p_csv, "%s/compare_stand.csv", out);
+  cr_assert_eq(stats_table_read(p_csv, &t, &err), 0, "%s", err.msg);
+  cr_assert_eq(t.nrows, 600);
+  int jr = stats_table_col(&t, "hemi_load_r"), jt = stats_table_col(&t, "time_s");
+  cr_assert(jr >= 0 && jt >= 0);
+  NEAR(t.data[299 * t.ncols + jt], 299 / RATE, 1e-9);
+  NEAR(t.data[299 * t.ncols + jr], 30, 1e-9);
+  cr_assert(isnan(t.data[0 * t.ncols + jr]), "the first step has no load in either episode");
+  stats_table_free(&t);
 }

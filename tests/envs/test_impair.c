@@ -356,6 +356,27 @@ Test(impair, hemiparetic_example_loads_and_runs) {
   run_example("hemiparetic_r_synergies.subject", 1); /* its synergy file, relative to it */
 }
 
+/* weak_r and spastic_r split hemiparetic_r into its two impairments: together they are hemiparetic_r. */
+Test(impair, weak_and_spastic_examples_split_hemiparetic) {
+  const char *root = getenv("D2M_SOURCE_ROOT");
+  cr_assert(root, "D2M_SOURCE_ROOT is set by meson");
+  const char *names[3] = {"hemiparetic_r", "weak_r", "spastic_r"};
+  model_subject s[3];
+  for (int k = 0; k < 3; k++) {
+    char path[600];
+    d2m_err e;
+    snprintf(path, sizeof path, "%s/configs/subjects/%s.subject", root, names[k]);
+    model_subject_default(&s[k]);
+    cr_assert_eq(model_subject_load(path, &s[k], &e), 0, "%s", e.msg);
+  }
+  for (int i = 0; i < MODEL_NMUSCLE; i++) {
+    cr_assert_eq(s[1].strength[i], s[0].strength[i], "weak_r: strength of muscle %d", i);
+    cr_assert_eq(s[1].spas_gain[i], 0, "weak_r: no reflex in muscle %d", i);
+    cr_assert_eq(s[2].strength[i], 1, "spastic_r: full strength in muscle %d", i);
+    cr_assert_eq(s[2].spas_gain[i], s[0].spas_gain[i], "spastic_r: reflex gain of muscle %d", i);
+  }
+}
+
 /* ---- fatigue ---- */
 
 /* The muscles get MA of the three-compartment model (Xia & Frey Law 2008) driven by the excitation:

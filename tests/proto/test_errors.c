@@ -61,9 +61,11 @@ static void put_resized(msgpack_packer *pk, const msgpack_object *orig, void *ct
 static const char *traj_keys[] = {"magic", "version", "kind", "rank", "policy_version", "envs", "steps",
                                   "obs_dim", "act_dim", "amp_dim", "obs", "actions", "logp", "values",
                                   "rewards", "terminated", "truncated", "bootstrap_value", "truncated_value",
-                                  "amp", "obs_count", "obs_mean", "obs_m2", "episodes"};
+                                  "amp", "obs_count", "obs_mean", "obs_m2", "episodes",
+                                  "use_muscles", "use", "use_count"};
 static const char *weights_keys[] = {"magic", "version", "kind", "policy_version", "param_count", "checksum",
-                                     "obs_dim", "obs_count", "obs_mean", "obs_m2", "n_clips", "clip_weights"};
+                                     "obs_dim", "obs_count", "obs_mean", "obs_m2", "n_clips", "clip_weights",
+                                     "body_muscles", "body_strength", "body_spas_gain"};
 static const char *control_keys[] = {"magic", "version", "kind", "command", "reason"};
 
 static void field_name(char *out, size_t n, const char *kind, size_t i, const char *key) {
@@ -105,7 +107,7 @@ static void wrong_types(const char *kind, const char **keys, size_t nkeys) {
 
 Test(proto, wrong_types_trajectory, .init = e_setup, .fini = e_teardown) {
   encode_traj();
-  wrong_types("trajectory", traj_keys, 24);
+  wrong_types("trajectory", traj_keys, 27);
 }
 
 Test(proto, wrong_types_weights, .init = e_setup, .fini = e_teardown) {
@@ -113,7 +115,7 @@ Test(proto, wrong_types_weights, .init = e_setup, .fini = e_teardown) {
   tp_weights_make_clips(&w, 1, 100, 5, 3);
   d2m_err err = {{0}};
   cr_assert_eq(proto_encode_weights(&w.src, &base, &err), 0, "%s", err.msg);
-  wrong_types("weights", weights_keys, 12);
+  wrong_types("weights", weights_keys, 15);
   tp_weights_free(&w);
 }
 
@@ -208,9 +210,9 @@ static void put_v(msgpack_packer *pk, const msgpack_object *orig, void *ctx) {
 Test(proto, version_kind_magic, .init = e_setup, .fini = e_teardown) {
   encode_traj();
   uint64_t v = 7;
-  expect_rewrite_fails("version", put_v, &v, "protocol version 7, this build speaks 2");
+  expect_rewrite_fails("version", put_v, &v, "protocol version 7, this build speaks 3");
   v = 0;
-  expect_rewrite_fails("version", put_v, &v, "protocol version 0, this build speaks 2");
+  expect_rewrite_fails("version", put_v, &v, "protocol version 0, this build speaks 3");
   v = 9;
   expect_rewrite_fails("kind", put_v, &v, "message.kind: unknown kind 9");
   v = 0;
@@ -399,5 +401,61 @@ Test(proto, weights_clip_checks, .init = e_setup, .fini = e_teardown) {
   w.src.clip_weights = NULL;
   cr_assert_eq(proto_encode_weights(&w.src, &base, &err), -1);
   cr_assert(strstr(err.msg, "weights.clip_weights: NULL"), "%s", err.msg);
+  tp_weights_free(&w);
+}
+
+/* Muscle use (rehabilitation loop): the count bounds the array, each sum >= 0 and at most use_count
+ * (an excitation is at most 1), on both sides; the encoder names a NULL array. */
+Test(proto, traj_use_checks, .init = e_setup, .fini = e_teardown) {
+  encode_traj();
+  uint64_t n = tr.src.use_muscles + 1;
+  char want[96];
+  snprintf(want, sizeof want, "trajectory.use: length %u bytes, expected %llu", 8 * tr.src.use_muscles,
+           (unsigned long long)(8 * n));
+  expect_rewrite_fails("use_muscles", put_v, &n, want);
+  n = PROTO_MAX_MUSCLES + 1;
+  expect_rewrite_fails("use_muscles", put_v, &n, "trajectory.use_muscles");
+  n = 0; /* use_count 0: the sums cannot be above 0 */
+  expect_rewrite_fails("use_count", put_v, &n, "above use_count 0");
+  double neg[3] = {0.5, -0.5, 0.5};
+  msgpack_object b = {.type = MSGPACK_OBJECT_BIN, .via.bin = {24, (const char *)neg}};
+  expect_rewrite_fails("use", put_obj, &b, "trajectory.use: element 1 is -0.5, must be >= 0");
+  neg[1] = NAN;
+  expect_rewrite_fails("use", put_obj, &b, "trajectory.use: element 1 is NaN");
+  d2m_err err = {{0}};
+  tr.use[1] = -0.5;
+  cr_assert_eq(proto_encode_traj(&tr.src, &base, &err), -1);
+  cr_assert(strstr(err.msg, "trajectory.use: element 1 is -0.5"), "%s", err.msg);
+  tr.use[1] = 0.5;
+  proto_traj_src s = tr.src;
+  s.use = NULL;
+  cr_assert_eq(proto_encode_traj(&s, &base, &err), -1);
+  cr_assert(strstr(err.msg, "trajectory.use: NULL"), "%s", err.msg);
+  s = tr.src;
+  s.use_muscles = 0, s.use_count = 0, s.use = NULL; /* no report: rehab.enabled off */
+  cr_assert_eq(proto_encode_traj(&s, &base, &err), 0, "%s", err.msg);
+  proto_msg m;
+  cr_assert_eq(proto_decode(&dec, base.data, base.size, &m, &err), 0, "%s", err.msg);
+  cr_assert_eq(m.u.traj.use.n, 0);
+}
+
+/* The body (rehabilitation loop): both arrays of body_muscles doubles, each finite and >= 0. */
+Test(proto, weights_body_checks, .init = e_setup, .fini = e_teardown) {
+  tp_weights w;
+  tp_weights_make_clips(&w, 3, 50, 4, 2);
+  d2m_err err = {{0}};
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), 0, "%s", err.msg);
+  proto_msg m;
+  cr_assert_eq(proto_decode(&dec, base.data, base.size, &m, &err), 0, "%s", err.msg);
+  cr_assert_eq(m.u.weights.body_strength.n, TP_BODY_MUSCLES);
+  cr_assert_eq(proto_f64_at(m.u.weights.body_spas_gain, 2), w.body[TP_BODY_MUSCLES + 2]);
+  uint64_t n = TP_BODY_MUSCLES - 1;
+  expect_rewrite_fails("body_muscles", put_v, &n, "weights.body_strength: length 32 bytes, expected 24");
+  double neg[4] = {0.5, 0.5, -2, 0.5};
+  msgpack_object b = {.type = MSGPACK_OBJECT_BIN, .via.bin = {32, (const char *)neg}};
+  expect_rewrite_fails("body_spas_gain", put_obj, &b, "weights.body_spas_gain: element 2 is -2, must be >= 0");
+  w.body[1] = INFINITY;
+  cr_assert_eq(proto_encode_weights(&w.src, &base, &err), -1);
+  cr_assert(strstr(err.msg, "weights.body_strength: element 1"), "%s", err.msg);
   tp_weights_free(&w);
 }

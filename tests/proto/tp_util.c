@@ -62,6 +62,11 @@ void tp_traj_make(tp_traj *t, uint64_t seed, uint32_t envs, uint32_t steps, uint
   s->obs_count = rng_below(&r, 1000000) + 1;
   s->obs_mean = t->obs_mean; s->obs_m2 = t->obs_m2;
   s->episodes = t->episodes; s->n_episodes = n_episodes;
+  /* drawn last, so the arrays above stay what they were before the use report existed */
+  t->use = xcalloc(act ? act : 1, sizeof(double));
+  s->use_count = te;
+  for (uint32_t i = 0; i < act; i++) t->use[i] = (double)te * rng_uniform(&r);
+  s->use_muscles = act; s->use = t->use;
 }
 
 static float *copy_f32(proto_f32 v) {
@@ -96,11 +101,13 @@ void tp_traj_from_decoded(tp_traj *t, const proto_traj *d) {
   s->bootstrap_value = t->bootstrap_value; s->truncated_value = t->truncated_value; s->amp = t->amp;
   s->obs_count = d->obs_count; s->obs_mean = t->obs_mean; s->obs_m2 = t->obs_m2;
   s->episodes = t->episodes; s->n_episodes = d->n_episodes;
+  t->use = copy_f64(d->use);
+  s->use_muscles = (uint32_t)d->use.n; s->use = t->use; s->use_count = d->use_count;
 }
 
 void tp_traj_free(tp_traj *t) {
   void *p[] = {t->obs, t->actions, t->logp, t->values, t->rewards, t->bootstrap_value, t->truncated_value,
-               t->amp, t->terminated, t->truncated, t->obs_mean, t->obs_m2, t->episodes};
+               t->amp, t->terminated, t->truncated, t->obs_mean, t->obs_m2, t->episodes, t->use};
   for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
   memset(t, 0, sizeof *t);
 }
@@ -131,10 +138,15 @@ void tp_weights_make_clips(tp_weights *w, uint64_t seed, uint64_t n_params, uint
   for (uint32_t i = 0; i < n_clips; i++) w->clip_weights[i] = rng_uniform(&r);
   w->src.n_clips = n_clips;
   w->src.clip_weights = w->clip_weights;
+  w->body = xcalloc(2 * TP_BODY_MUSCLES, sizeof(double));
+  for (uint32_t i = 0; i < 2 * TP_BODY_MUSCLES; i++) w->body[i] = rng_uniform(&r);
+  w->src.body_muscles = TP_BODY_MUSCLES;
+  w->src.body_strength = w->body;
+  w->src.body_spas_gain = w->body + TP_BODY_MUSCLES;
 }
 
 void tp_weights_free(tp_weights *w) {
-  free(w->params); free(w->obs_mean); free(w->obs_m2); free(w->clip_weights);
+  free(w->params); free(w->obs_mean); free(w->obs_m2); free(w->clip_weights); free(w->body);
   memset(w, 0, sizeof *w);
 }
 
@@ -158,6 +170,8 @@ static bool traj_equal(const proto_traj *a, const proto_traj *b, char *why, size
   if (!bytes_eq(a->obs_mean.p, b->obs_mean.p, 8 * a->obs_dim) || !bytes_eq(a->obs_m2.p, b->obs_m2.p, 8 * a->obs_dim))
     DIFF("obs moments differ");
   if (!bytes_eq(a->episodes, b->episodes, a->n_episodes * sizeof(proto_episode))) DIFF("episodes differ");
+  if (a->use_count != b->use_count || a->use.n != b->use.n || !bytes_eq(a->use.p, b->use.p, 8 * a->use.n))
+    DIFF("muscle use differs");
   return true;
 }
 
@@ -173,6 +187,9 @@ bool tp_msg_equal(const proto_msg *a, const proto_msg *b, char *why, size_t why_
       DIFF("weights moments differ");
     if (x->clip_weights.n != y->clip_weights.n || !bytes_eq(x->clip_weights.p, y->clip_weights.p, 8 * x->clip_weights.n))
       DIFF("clip weights differ");
+    if (x->body_strength.n != y->body_strength.n || !bytes_eq(x->body_strength.p, y->body_strength.p, 8 * x->body_strength.n) ||
+        !bytes_eq(x->body_spas_gain.p, y->body_spas_gain.p, 8 * x->body_strength.n))
+      DIFF("body differs");
     return true;
   }
   if (a->u.control.command != b->u.control.command || strcmp(a->u.control.reason, b->u.control.reason) != 0)
@@ -199,6 +216,8 @@ bool tp_traj_matches(const proto_traj *d, const proto_traj_src *s, char *why, si
     DIFF("obs moments differ");
   for (uint32_t i = 0; i < s->n_episodes; i++)
     if (memcmp(&d->episodes[i], &s->episodes[i], sizeof(proto_episode)) != 0) DIFF("episode %u differs", i);
+  if (d->use_count != s->use_count || d->use.n != s->use_muscles || !bytes_eq(d->use.p, s->use, 8 * s->use_muscles))
+    DIFF("muscle use differs");
   return true;
 }
 
@@ -249,9 +268,15 @@ int tp_decode_recheck(proto_decoder *d, proto_decoder *d2, const void *buf, size
     tp_traj_free(&t);
   } else if (m.kind == PROTO_WEIGHTS) {
     proto_weights_src w = {m.u.weights.policy_version, m.u.weights.param_count, m.u.weights.checksum,
-                           m.u.weights.obs_dim, m.u.weights.obs_count, NULL, NULL, (uint32_t)m.u.weights.clip_weights.n, NULL};
+                           m.u.weights.obs_dim, m.u.weights.obs_count, NULL, NULL, (uint32_t)m.u.weights.clip_weights.n, NULL,
+                           0, NULL, NULL};
     double *mean = xcalloc(w.obs_dim, sizeof(double)), *m2v = xcalloc(w.obs_dim, sizeof(double));
     double *cw = xcalloc(w.n_clips + 1, sizeof(double));
+    size_t nb = m.u.weights.body_strength.n;
+    double *body = xcalloc(2 * nb + 1, sizeof(double));
+    proto_f64_copy(body, m.u.weights.body_strength);
+    proto_f64_copy(body + nb, m.u.weights.body_spas_gain);
+    w.body_muscles = (uint32_t)nb, w.body_strength = body, w.body_spas_gain = body + nb;
     proto_f64_copy(mean, m.u.weights.obs_mean);
     proto_f64_copy(m2v, m.u.weights.obs_m2);
     proto_f64_copy(cw, m.u.weights.clip_weights);
@@ -262,6 +287,7 @@ int tp_decode_recheck(proto_decoder *d, proto_decoder *d2, const void *buf, size
     free(mean);
     free(m2v);
     free(cw);
+    free(body);
   } else {
     rc = proto_encode_control(&m.u.control, sb, err);
   }

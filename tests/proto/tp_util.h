@@ -14,6 +14,7 @@ typedef struct tp_traj {
   uint8_t *terminated, *truncated;
   double *obs_mean, *obs_m2;
   proto_episode *episodes;
+  double *use;                 /* [act] muscle use (the rehabilitation loop's report) */
 } tp_traj;
 
 void tp_traj_make(tp_traj *t, uint64_t seed, uint32_t envs, uint32_t steps, uint32_t obs, uint32_t act,
@@ -26,8 +27,10 @@ typedef struct tp_weights {
   proto_weights_src src;
   float *params;
   double *obs_mean, *obs_m2, *clip_weights;
+  double *body;                /* [2 * TP_BODY_MUSCLES]: strength, then spasticity gain */
 } tp_weights;
-/* n_clips clip weights (0: none), random in [0, 1). */
+#define TP_BODY_MUSCLES 4u
+/* n_clips clip weights (0: none), random in [0, 1); a body of TP_BODY_MUSCLES muscles. */
 void tp_weights_make(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs);
 void tp_weights_make_clips(tp_weights *w, uint64_t seed, uint64_t n_params, uint32_t obs, uint32_t n_clips);
 void tp_weights_free(tp_weights *w);

@@ -13,6 +13,11 @@
 #   resume_amp      the same with AMP (discriminator, its Adam state and replay buffer are checkpointed)
 #   resume_clips    the same with imitate over a .list of two clips and imitate.mining = failure (the
 #            clip weights sent to the actors and the per-clip counts are checkpointed; clips.csv agrees)
+#   resume_rehab    the same with the rehabilitation loop (hemiparetic_r.subject, rehab.phase_updates = 2,
+#            strength and spasticity recover): the body is checkpointed, rehab.csv agrees, and the
+#            paretic side's strength rises and its reflex gain falls from phase to phase; a run with
+#            rehab.rate = 0 has the same weights at update 2 and other weights at update 4 (the body
+#            reaches the actors' envs); with learner.group = 2 it is refused by name
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
@@ -51,6 +56,12 @@ ampsec=()
                                      amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 [ "$case_" = resume_experts ] && small+=(--set nn.experts=2)
+rehabsec=()
+if [ "$case_" = resume_rehab ]; then
+  small+=(--set env.subject="$D2M_SOURCE_ROOT/configs/subjects/hemiparetic_r.subject" --set rehab.enabled=true
+          --set rehab.phase_updates=2 --set rehab.recover=both --set rehab.rate=0.5)
+  rehabsec=(rehab)
+fi
 minesec=()
 if [ "$case_" = resume_clips ]; then
   # Two clips of the default gait as eval --playback --opensim writes it; short episodes so that some
@@ -112,7 +123,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice | resume_amp | resume_clips | resume_experts)
+resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_rehab)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -122,8 +133,32 @@ resume | resume_lattice | resume_amp | resume_clips | resume_experts)
   grep -q "resumed from" "$work/part/train.log" || fail "the resumed run did not load a checkpoint"
   [ "$(rows "$work/part")" -eq 4 ] || fail "resumed progress.csv has $(rows "$work/part") rows, expected 4"
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
-    params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" "${minesec[@]}" ||
+    params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" "${minesec[@]}" "${rehabsec[@]}" ||
     fail "resumed run differs from the uninterrupted one"
+  if [ "$case_" = resume_rehab ]; then
+    cmp -s "$work/full/rehab.csv" "$work/part/rehab.csv" || fail "rehab.csv of the resumed run differs: $(diff "$work/full/rehab.csv" "$work/part/rehab.csv" | head -5)"
+    [ "$(tail -n +2 "$work/part/rehab.csv" | wc -l)" -eq 2 ] || fail "rehab.csv should hold 2 phases (updates 2 and 4)"
+    # columns: update, phase, env_steps, side, use_mean, strength_mean, spas_gain_mean; start 0.5 and a mean gain
+    # of 0.1 on the right side (4 x 0.5 + 3 x 0.3 over 40 muscles = 0.0725)
+    awk -F, 'NR == 2 { u1 = $5; s1 = $6; g1 = $7 } NR == 3 { u2 = $5; s2 = $6; g2 = $7 }
+             END { exit !(u1 > 0 && u2 > 0 && s1 > 0.5 && s2 > s1 && s2 < 1 && g1 < 0.0725 && g2 < g1) }' "$work/part/rehab.csv" ||
+      fail "the paretic side does not recover phase by phase: $(cut -d, -f1-7 "$work/part/rehab.csv")"
+    grep -q "rehab phase 2: paretic (right) side" "$work/part/train.log" || fail "no rehab phase line in the log"
+    grep -q "body not taken\|a body of" "$work"/out.* "$work"/*/train.log && fail "an actor ignored the body"
+    # The body reaches the envs: with rehab.rate = 0 it never changes, so the weights equal the recovering
+    # run's up to the first phase (update 2) and differ after it (update 4), through the actors' rollouts only.
+    "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set rehab.rate=0 --steps $((4 * steps_per_update)) --run-dir "$work/still" \
+      >"$work/out.s" 2>&1 || { cat "$work/out.s"; fail "the run with rehab.rate = 0 failed"; }
+    "$cmp" "$work/full/checkpoints/ckpt-00000002.d2m" "$work/still/checkpoints/ckpt-00000002.d2m" params >/dev/null ||
+      fail "rehab.rate changed the weights before the first phase"
+    "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/still/checkpoints/ckpt-00000004.d2m" params >/dev/null &&
+      fail "the recovered body did not change the rollouts (the actors do not apply it)"
+    # A learner group does not merge the use yet: refused with the keys named.
+    "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --set learner.group=2 --run-dir "$work/zh" >"$work/out.zh" 2>&1 &&
+      fail "a learner group with the rehabilitation loop ran"
+    grep -q "with rehab.enabled = true: the rehabilitation loop sums one learner" "$work/out.zh" ||
+      { cat "$work/out.zh"; fail "no clear message (rehab with a learner group)"; }
+  fi
   if [ "$case_" = resume_clips ]; then
     cmp -s "$work/full/clips.csv" "$work/part/clips.csv" || fail "clips.csv of the resumed run differs: $(diff "$work/full/clips.csv" "$work/part/clips.csv" | head -5)"
     [ "$(tail -n +2 "$work/part/clips.csv" | wc -l)" -eq 8 ] || fail "clips.csv should hold 4 updates x 2 clips"
