@@ -21,7 +21,8 @@
 # success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
 # full episode (stand: 10 s without a fall). Posture figures come from eval's summary.json (see
 # analysis/eval.h): mean knee flexion (deg, both knees), hinges held at a limit (count), heel load
-# (smaller foot, body weights), mean excitation, and which hinges were at a limit in how many episodes.
+# (smaller foot, body weights), mean excitation, and which hinges were at a limit in how many episodes
+# with the mean torque their limit carried (JOINT:EPISODES@TORQUE, eval's limit_torque_nm; older evals: none).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${D2M_BIN:-$root/build/deploy/drl2move}"
@@ -29,7 +30,7 @@ runs="${D2M_RUNS:-runs/bench}"
 episodes="${D2M_EVAL_EPISODES:-10}"
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 start() {
   [ $# -ge 4 ] || usage
@@ -95,11 +96,14 @@ if s["task"] == "imitate":
 elif p:
     out += ["knee_deg=%.1f" % p["knee_flexion_deg"], "limits=%.1f" % p["hinges_at_limit"],
             "heel_bw=%.2f" % p["heel_load_min_bw"], "exc=%.3f" % p["mean_excitation"]]
-    held = {}
+    held, torque = {}, {}
     for e in eps:
-        for j in e.get("limit_joints") or []:
+        tq = e.get("limit_torque_nm") or []
+        for i, j in enumerate(e.get("limit_joints") or []):
             held[j] = held.get(j, 0) + 1
-    out.append("at_limit=" + (",".join("%s:%d" % kv for kv in sorted(held.items())) or "none"))
+            if i < len(tq): torque[j] = torque.get(j, 0) + tq[i]
+    out.append("at_limit=" + (",".join("%s:%d%s" % (j, k, "@%.1fNm" % (torque[j] / k) if j in torque else "")
+                                       for j, k in sorted(held.items())) or "none"))
 print(" ".join(out))
 EOF
 }
