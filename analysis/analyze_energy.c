@@ -22,7 +22,11 @@ static const struct {
 };
 enum { NGROUP = sizeof k_groups / sizeof *k_groups };
 
-static int group_of(const char *muscle) {
+int an_muscle_group_count(void) { return NGROUP; }
+
+const char *an_muscle_group_name(int g) { return g >= 0 && g < NGROUP ? k_groups[g].name : "other"; }
+
+int an_muscle_group(const char *muscle) {
   char key[64];
   size_t n = strlen(muscle);
   if (n < 3 || n > 60) return -1;
@@ -49,7 +53,7 @@ void an_energy(an_ctx *c) {
     double pw, e;
     if (sscanf(line, "%d,%63[^,],%lf,%lf", &ep, name, &pw, &e) != 4) continue;
     if (ep != last_ep) eps++, last_ep = ep;
-    int g = group_of(name), side = name[strlen(name) - 1] == 'l';
+    int g = an_muscle_group(name), side = name[strlen(name) - 1] == 'l';
     w[g < 0 ? NGROUP : g][side] += pw;
     total += pw;
   }

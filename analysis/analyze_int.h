@@ -53,6 +53,11 @@ void an_excitation(an_ctx *c);
 void an_emg(an_ctx *c);
 /* analyze_energy.c: metabolic power per muscle group; the device sweep's table beside a sweep setting. */
 void an_energy(an_ctx *c);
+/* Functional muscle groups of a leg (analyze_energy.c; also used by compare_device.c): the group of a
+ * muscle named <name>_r or <name>_l, or -1 (other); their number and names (-1: "other"). */
+int an_muscle_group(const char *muscle);
+int an_muscle_group_count(void);
+const char *an_muscle_group_name(int g);
 /* Reference GRF curves (body weights) from a C3D's force plates; returns the stances used. */
 int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd);
 /* Reference GRF curves (body weights) from an OpenSim ExternalLoads .mot (analyze_grf.c); returns the

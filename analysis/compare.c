@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "analysis/analyze_int.h"
+#include "analysis/compare_device.h"
 #include "common/files.h"
 #include "common/log.h"
 
@@ -292,6 +293,9 @@ static void report_body(const cmp_opts *o, cmp_folder *F, report *rep) {
                    "with load on the feet (after stroke the non-paretic leg carries more: 60.3 %% in 53 stroke survivors, "
                    "Adegoke et al. 2012, Glob J Health Sci 4(2):87); "
                    "excitations are means over all frames and the side's muscles of the group.");
+  const char *lab[CMP_MAX_DIRS], *fr[CMP_MAX_DIRS]; /* energy and device rows: analysis/compare_device.h */
+  for (int k = 0; k < o->ndirs; k++) lab[k] = F[k].label, fr[k] = F[k].c->frames;
+  compare_device(o, lab, fr, rep);
   report_heading(rep, "Standing over time");
   an_ctx *C[CMP_MAX_DIRS];
   char labels[CMP_MAX_DIRS][32];

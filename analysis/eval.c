@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "nn/rstat.h"
 #include "envs/env.h"
+#include "envs/device.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
 #include "nn/policy_file.h"
@@ -124,7 +125,7 @@ static int eval_config(cfg_t *c, const cfg_t *trained, const eval_opts *o, d2m_e
     if (cfg_apply_override(c, o->set[i], err)) return -1;
   if (check_fixed_keys(trained, c, err)) return -1; /* env.task is not a fixed key */
   if (o->subject) snprintf(c->env_subject, sizeof c->env_subject, "%s", o->subject);
-  return 0;
+  return dev_subject_apply(c, err); /* the subject file's devices (envs/device.h) */
 }
 
 static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d2m_err *err) {

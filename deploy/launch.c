@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "envs/device.h"
 #include "nn/ac_config.h"
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
@@ -136,6 +137,8 @@ int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
   if (o->time_limit_min > 0) cfg->run_time_limit_min = o->time_limit_min;
   /* A cluster job sized by its time limit must not stop at the default step budget. */
   if (o->time_limit_min > 0 && o->steps == 0 && !o->resume_dir && !budget_set) cfg->run_total_steps = 0;
+  /* The subject file's devices go into the config, so config.resolved.ini records them (envs/device.h). */
+  if (dev_subject_apply(cfg, err)) return -1;
   /* Keys whose text has its own grammar are checked here too, before any rank starts work. */
   ac_config ac;
   if (ac_config_from_cfg(cfg, 1, 1, &ac, err)) return key_origin_wrap(o, err);

@@ -121,10 +121,11 @@ int model_cli(int argc, char **argv) {
     fprintf(stderr, "drl2move model: %s\n", e.msg);
     return 2;
   }
-  if (nset) { /* assistive devices from the [device] keys (envs/device.h) */
+  if (nset || s.ndev) { /* assistive devices from the [device] keys and the subject file's (envs/device.h) */
     cfg_t c;
     dev_params dp;
     cfg_defaults(&c);
+    if (subject) snprintf(c.env_subject, sizeof c.env_subject, "%s", subject);
     for (int i = 0; i < nset; i++)
       if (cfg_apply_override(&c, sets[i], &e)) return fprintf(stderr, "drl2move model: %s\n", e.msg), 2;
     if (dev_params_from_cfg(&c, &dp, &e)) return fprintf(stderr, "drl2move model: %s\n", e.msg), 2;

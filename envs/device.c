@@ -34,7 +34,44 @@ static dev_ctrl ctrl_kind(const char *s) {
   return !strcmp(s, "profile") ? DEV_CTRL_PROFILE : !strcmp(s, "impedance") ? DEV_CTRL_IMPEDANCE : DEV_CTRL_ZERO;
 }
 
+int dev_subject_apply(cfg_t *c, d2m_err *err) {
+  if (!c->env_subject[0]) return 0;
+  model_subject *s = xmalloc(sizeof *s);
+  cfg_t *def = xmalloc(sizeof *def), *sub = xmalloc(sizeof *sub);
+  int rc = model_subject_load(c->env_subject, s, err) ? err_wrap(err, "env.subject") : 0;
+  cfg_defaults(def), cfg_defaults(sub);
+  for (int i = 0; i < s->ndev && !rc; i++) {
+    const cfg_key *k = cfg_find("device", s->dev[i].key);
+    char where[300], want[CFG_STR_MAX + 8], cur[CFG_STR_MAX + 8], dflt[CFG_STR_MAX + 8];
+    snprintf(where, sizeof where, "%s:%d", c->env_subject, s->dev[i].line);
+    if (cfg_set(sub, where, "device", s->dev[i].key, s->dev[i].val, err)) rc = -1; /* checked when loaded */
+    if (rc) break;
+    /* compared as the config writes them, so 0.8 and 0.80 are the same value */
+    cfg_format_value(sub, k, want, sizeof want), cfg_format_value(c, k, cur, sizeof cur);
+    cfg_format_value(def, k, dflt, sizeof dflt);
+    if (!strcmp(cur, want)) continue;
+    if (strcmp(cur, dflt))
+      rc = err_set(err, "%s: device.%s = %s conflicts with device.%s = %s of the config or --set (the subject file's "
+                        "device fills the keys left at their defaults; remove one of the two)",
+                   where, k->name, want, k->name, cur);
+    else rc = cfg_set(c, where, "device", k->name, s->dev[i].val, err);
+  }
+  free(s), free(def), free(sub);
+  return rc ? -1 : 0;
+}
+
+static int params_from(const cfg_t *c, dev_params *p, d2m_err *err);
+
 int dev_params_from_cfg(const cfg_t *c, dev_params *p, d2m_err *err) {
+  if (!c->env_subject[0]) return params_from(c, p, err);
+  cfg_t *w = xmalloc(sizeof *w);
+  *w = *c;
+  int rc = dev_subject_apply(w, err) ? -1 : params_from(w, p, err);
+  free(w);
+  return rc;
+}
+
+static int params_from(const cfg_t *c, dev_params *p, d2m_err *err) {
   memset(p, 0, sizeof *p);
   p->model.ankle = sides(c->device_ankle);
   p->model.knee = sides(c->device_knee);

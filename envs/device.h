@@ -69,8 +69,16 @@ typedef struct dev_params {
   double motor_speed;          /* rad/s, series compliance: motor speed limit */
 } dev_params;
 
-/* From the [device] keys; errors name the key (e.g. a malformed "k1,k2,k3" list, onset >= peak_time). */
+/* From the [device] keys, after dev_subject_apply on a copy of c; errors name the key (e.g. a malformed
+ * "k1,k2,k3" list, onset >= peak_time). */
 int dev_params_from_cfg(const cfg_t *c, dev_params *p, d2m_err *err);
+/* The devices of the subject file env.subject (its device.KEY = VALUE lines) into c. Precedence: the
+ * subject file's device takes the place of the defaults; a key that the config file or --set gives a
+ * value other than its default and other than the subject file's is refused, naming the subject
+ * file's line and the config's value (README, "Assistive devices"). Idempotent: train and eval call it
+ * when they resolve the config, so config.resolved.ini records the devices used, and
+ * dev_params_from_cfg calls it again. 0, or -1 with err (also for a subject file that does not load). */
+int dev_subject_apply(cfg_t *c, d2m_err *err);
 
 /* The laws, pure. */
 double dev_profile_torque(const dev_params *p, double phase, double body_mass); /* plantarflexion, >= 0 */

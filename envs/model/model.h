@@ -94,6 +94,7 @@ int model_muscle_removed(const struct model_subject *s, int i);
  * prosthesis side's talus, calcn and toes, else 1. */
 double model_device_mass_factor(const struct model_subject *s, int b);
 
+#define MODEL_SUBJ_MAXDEV 48 /* device lines in a subject file (each [device] key at most once) */
 typedef struct model_subject {
   double height_m, mass_kg;
   double strength[MODEL_NMUSCLE];     /* peak force factor per muscle (1 = reference) */
@@ -123,6 +124,11 @@ typedef struct model_subject {
   double syn_mix;                     /* synergy.mix: 0 free excitations .. 1 only synergies */
   double syn_w[MODEL_NMUSCLE / 2][MODEL_SYN_MAX]; /* the side's muscles (actuator order) x synergies, >= 0 */
   char syn_file[256];                 /* synergy.file as resolved (relative to the subject file's folder) */
+  /* device.KEY = VALUE lines of the file (the [device] config keys, checked against common/config.h's
+   * table), in file order: envs/device.h's dev_subject_apply puts them into the config, which builds
+   * the devices (the model does not read them from here). */
+  int ndev;
+  struct { char key[32], val[128]; int line; } dev[MODEL_SUBJ_MAXDEV];
 } model_subject;
 
 /* The reference adult: 1.70 m, 75.7 kg, all factors 1, timestep 1 ms, limited activations. */
@@ -134,6 +140,9 @@ void model_subject_default(model_subject *s);
  *   contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M (per
  *   muscle or pattern), spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side,
  *   synergy.mix, fatigue (on|off), fatigue.F, fatigue.R, fatigue.L: the impairments (README.md, "Impaired subjects", gives units, defaults, sources).
+ *   device.KEY = VALUE: a [device] config key the subject wears (device.prosthesis = right,
+ *   device.ankle = left, device.ankle_mass_shank = 1.1; README.md, "Assistive devices"), checked as a
+ *   --set of it would be, kept in s->dev.
  * Errors name file:line:key. Returns 0 or -1. */
 int model_subject_load(const char *path, model_subject *s, d2m_err *err);
 /* Checks ranges (height 0.5..2.5 m, mass 10..250 kg, factors 0..10, timestep 1e-5..0.01, and the

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/config.h"
 #include "envs/model/model.h"
 #include "envs/model/tables.h"
 
@@ -173,7 +174,28 @@ static double *muscle_array(model_subject *s, const char *key, const char **patt
   return NULL;
 }
 
+/* device.NAME = VALUE: checked as `--set device.NAME=VALUE` would be (on a scratch config), then kept. */
+static int device_line(model_subject *s, const char *path, int line, const char *name, const char *val, d2m_err *err) {
+  if (!cfg_find("device", name))
+    return err_set(err, "%s:%d: device.%s: unknown device key (the [device] keys of configs/default.ini)", path, line, name);
+  if (s->ndev == MODEL_SUBJ_MAXDEV) return err_set(err, "%s:%d: device.%s: more than %d device lines", path, line, name, MODEL_SUBJ_MAXDEV);
+  if (strlen(name) >= sizeof s->dev[0].key || strlen(val) >= sizeof s->dev[0].val)
+    return err_set(err, "%s:%d: device.%s: value longer than %zu characters", path, line, name, sizeof s->dev[0].val - 1);
+  cfg_t *c = xmalloc(sizeof *c);
+  cfg_defaults(c);
+  char where[300];
+  snprintf(where, sizeof where, "%s:%d", path, line);
+  int rc = cfg_set(c, where, "device", name, val, err);
+  free(c);
+  if (rc) return -1;
+  snprintf(s->dev[s->ndev].key, sizeof s->dev[0].key, "%s", name);
+  snprintf(s->dev[s->ndev].val, sizeof s->dev[0].val, "%s", val);
+  s->dev[s->ndev++].line = line;
+  return 0;
+}
+
 static int apply_line(model_subject *s, const char *path, int line, char *key, char *val, d2m_err *err) {
+  if (!strncmp(key, "device.", 7)) return device_line(s, path, line, key + 7, val, err);
   if (!strcmp(key, "name")) {
     snprintf(s->name, sizeof s->name, "%s", val);
     return 0;
@@ -209,7 +231,7 @@ static int apply_line(model_subject *s, const char *path, int line, char *key, c
                    "%s:%d: %s: unknown key (height_m, mass_kg, timestep, name, strength.M, tendon_slack.M, "
                    "contracture.lopt.M, contracture.passive.M, spasticity.gain.M, spasticity.threshold.M, "
                    "spasticity.delay_s, motor_noise, obs_delay, synergy.file, synergy.side, synergy.mix, fatigue, "
-                   "fatigue.F, fatigue.R, fatigue.L)",
+                   "fatigue.F, fatigue.R, fatigue.L, device.KEY)",
                    path, line, key);
   }
   d2m_err e2;
