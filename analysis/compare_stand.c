@@ -156,10 +156,15 @@ void cmp_stand_course(const char *out, int nd, an_ctx *const *C, const char (*la
     fputc('\n', f);
   }
   fclose(f);
+  /* frames without excitation columns (a hand-made or trimmed frames.csv): the load panel alone, since
+   * gnuplot refuses a panel with no valid point */
+  int have_exc = 0;
+  for (int k = 0; k < nd && !have_exc; k++)
+    for (int s = 0; s < ns[k] && !have_exc; s++) have_exc = isfinite(cols[k][2][s]) || isfinite(cols[k][3][s]);
   char body[8192];
-  int b = snprintf(body, sizeof body, "  set termoption noenhanced\n  set multiplot layout 1,2\n"
-                                      "  set grid\n  set xlabel 'time (s)'\n  set key below font ',8'\n");
-  for (int panel = 0; panel < 2; panel++) {
+  int b = snprintf(body, sizeof body, "  set termoption noenhanced\n  set multiplot layout 1,%d\n"
+                                      "  set grid\n  set xlabel 'time (s)'\n  set key below font ',8'\n", have_exc ? 2 : 1);
+  for (int panel = 0; panel < 1 + have_exc; panel++) {
     b += snprintf(body + b, sizeof body - (size_t)b, "  set title '%s'\n  set ylabel '%s'\n",
                   panel ? "mean excitation per side (40 muscles)" : "weight bearing",
                   panel ? "excitation" : "% of the vertical ground reaction force");

@@ -12,6 +12,7 @@
 #include "analysis/compare.h"
 #include "analysis/stats.h"
 #include "deploy/cli.h"
+#include "tests/test_paths.h"
 
 #define RATE 200.0
 
@@ -193,15 +194,16 @@ Test(compare, labels_and_argv_checked) {
  * muscles, not the reference), the default gait is nearly symmetric, and its speed is about 1 m/s. */
 Test(compare, playback_healthy_vs_subject_end_to_end) {
   const char *bin = getenv("D2M_BIN");
-  const char *root = getenv("D2M_SOURCE_ROOT");
-  if (!bin || !root) cr_skip_test("D2M_BIN or D2M_SOURCE_ROOT not set (run through meson test)");
+  if (!bin) cr_skip_test("D2M_BIN not set (run through meson test)");
+  char subject[1024];
+  test_source_path(subject, sizeof subject, "configs/subjects/hemiparetic_r.subject");
   mk_tmp();
-  char cmd[2048];
+  char cmd[3072];
   snprintf(cmd, sizeof cmd,
            "cd %s && %s eval --playback --out h > log 2>&1 && %s eval --playback --out s "
-           "--set env.subject=%s/configs/subjects/hemiparetic_r.subject >> log 2>&1 && "
+           "--set env.subject=%s >> log 2>&1 && "
            "%s compare h s --out c --labels healthy,hemi --events kinematic >> log 2>&1",
-           g_tmp, bin, bin, root, bin);
+           g_tmp, bin, bin, subject, bin);
   cr_assert_eq(system(cmd), 0, "%s failed (see %s/log)", cmd, g_tmp);
   char p[400];
   snprintf(p, sizeof p, "%s/c/compare.csv", g_tmp);
