@@ -11,6 +11,7 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "tests/envs/device_hinge.h"
 
 static int count_muscles(const mjModel *m) {
   int n = 0;
@@ -179,21 +180,7 @@ Test(device, impedance_law_and_phases) {
  * contact): v_{n+1} = r v_n with r = 1 - dt b / I; the step's work tau_n dt v_{n+1} = -b dt r v_n^2
  * sums to W = -b dt r v0^2 (1 - r^(2N)) / (1 - r^2). */
 Test(device, work_integrated_exactly) {
-  const char *xml =
-      "<mujoco><option gravity=\"0 0 0\" timestep=\"0.002\"/><worldbody><body name=\"b\">"
-      "<joint name=\"ankle_angle_r\" type=\"hinge\" axis=\"0 0 1\"/>"
-      "<inertial pos=\"0 0 0\" mass=\"1\" diaginertia=\"0.5 0.5 0.5\"/></body></worldbody>"
-      "<actuator><general name=\"exo_ankle_r\" joint=\"ankle_angle_r\" dyntype=\"filter\" dynprm=\"0.002\" "
-      "gaintype=\"fixed\" gainprm=\"1\" ctrllimited=\"true\" ctrlrange=\"-100 100\"/></actuator></mujoco>";
-  char path[] = "/tmp/d2m_devXXXXXX";
-  int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  cr_assert_eq(write(fd, xml, strlen(xml)), (ssize_t)strlen(xml));
-  close(fd);
-  char msg[500] = "";
-  mjModel *m = mj_loadXML(path, NULL, msg, sizeof msg);
-  unlink(path);
-  cr_assert(m, "%s", msg);
+  mjModel *m = device_hinge_model();
   mjData *d = mj_makeData(m);
   cfg_t c;
   d2m_err err = {0};

@@ -11,6 +11,7 @@
 #include "envs/env.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "tests/envs/device_hinge.h"
 
 static double total_mass(const mjModel *m) {
   double s = 0;
@@ -211,21 +212,8 @@ Test(series, spring_law_and_motor_speed) {
  * torque and the motion are the rigid ones; with a soft one the torque is k (motor - joint) at every
  * step, and the motion differs. */
 static double run_damper(const char *series_k, double *max_law_err) {
-  const char *xml =
-      "<mujoco><option gravity=\"0 0 0\" timestep=\"0.002\"/><worldbody><body name=\"b\">"
-      "<joint name=\"ankle_angle_r\" type=\"hinge\" axis=\"0 0 1\"/>"
-      "<inertial pos=\"0 0 0\" mass=\"1\" diaginertia=\"0.5 0.5 0.5\"/></body></worldbody>"
-      "<actuator><general name=\"exo_ankle_r\" joint=\"ankle_angle_r\" dyntype=\"filter\" dynprm=\"0.002\" "
-      "gaintype=\"fixed\" gainprm=\"1\" ctrllimited=\"true\" ctrlrange=\"-100 100\"/></actuator></mujoco>";
-  char path[] = "/tmp/d2m_seaXXXXXX";
-  int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  cr_assert_eq(write(fd, xml, strlen(xml)), (ssize_t)strlen(xml));
-  close(fd);
-  char msg[500] = "", kset[64];
-  mjModel *m = mj_loadXML(path, NULL, msg, sizeof msg);
-  unlink(path);
-  cr_assert(m, "%s", msg);
+  char kset[64];
+  mjModel *m = device_hinge_model();
   mjData *d = mj_makeData(m);
   cfg_t c;
   d2m_err err = {0};
