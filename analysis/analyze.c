@@ -414,13 +414,12 @@ static int grf_ref(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, dou
 
 /* grf.csv: pct, r_v mean sd, l_v mean sd, ref_v mean sd, r_ap mean sd, l_ap mean sd, ref_ap mean sd (BW). */
 /* 1 when summary.json beside frames.csv says the rollout was a kinematic playback (eval --playback). */
-static int an_is_playback(const an_ctx *c) {
-  char dir[4200], p[4300];
-  snprintf(dir, sizeof dir, "%s", c->frames);
-  char *sl = strrchr(dir, '/');
+int an_frames_are_playback(const char *frames) {
+  char p[4300];
+  snprintf(p, sizeof p, "%s", frames);
+  char *sl = strrchr(p, '/');
   if (!sl) return 0;
-  *sl = 0;
-  snprintf(p, sizeof p, "%s/summary.json", dir);
+  snprintf(sl, sizeof p - (size_t)(sl - p), "/summary.json");
   uint8_t *buf;
   size_t n;
   d2m_err e;
@@ -432,7 +431,7 @@ static int an_is_playback(const an_ctx *c) {
 
 static void an_grf(an_ctx *c) {
   report_heading(&c->rep, "Ground reaction forces per gait cycle");
-  if (an_is_playback(c))
+  if (an_frames_are_playback(c->frames))
     report_text(&c->rep, "Not dynamics: this rollout is a kinematic playback (eval --playback). The pose is prescribed "
                          "frame by frame, and these forces are MuJoCo's contact response to feet placed on the floor, not "
                          "the ground reaction of a body carrying its weight; their size is not comparable with a measured "

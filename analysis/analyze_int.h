@@ -30,6 +30,8 @@ int an_load(an_ctx *c, d2m_err *err);
  * thresh_bw, min_s). Returns 1 when the kept cycles are plausible strides (gait_plausible), else 0 with
  * the reasons in why and every cycle dropped (c->gm.nkept 0). */
 int an_gait_compute(an_ctx *c, char *why, size_t cap);
+/* 1 when the summary.json beside FRAMES (a frames.csv path) says the rollout was a kinematic playback. */
+int an_frames_are_playback(const char *frames);
 /* 1 if any of cols[j][0..GAIT_NPTS) is finite. */
 int an_any_finite(double *const *cols, int ncols);
 /* Writes OUT/NAME.csv: header line, then npts rows of pct followed by ncols columns. */

@@ -84,22 +84,6 @@ static int is_file(const char *p) {
   return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
-/* 1 when the folder's summary.json says eval played the reference back (--playback). */
-static int folder_playback(const char *frames) {
-  char p[4300];
-  snprintf(p, sizeof p, "%s", frames);
-  char *sl = strrchr(p, '/');
-  if (!sl) return 0;
-  snprintf(sl, sizeof p - (size_t)(sl - p), "/summary.json");
-  uint8_t *buf;
-  size_t n;
-  d2m_err e;
-  if (file_slurp(p, 1 << 24, &buf, &n, &e)) return 0;
-  int yes = strstr((const char *)buf, "\"playback\": 1") != NULL;
-  free(buf);
-  return yes;
-}
-
 /* Peak of the side's mean knee angle over the swing phase (stance % .. 100 % of its cycle). */
 static double knee_in_swing(an_ctx *c, int side, double stance_pct) {
   double *x = an_col(c, side ? "q_knee_angle_l" : "q_knee_angle_r"), mean[GAIT_NPTS], sd[GAIT_NPTS], pk = NAN;
@@ -144,7 +128,7 @@ static int folder_load(const cmp_opts *o, int k, cmp_folder *f, d2m_err *err) {
   if (!is_file(c->frames))
     return err_set(err, "%s: no frames.csv (nor eval/frames.csv): not an eval folder (drl2move eval --out DIR)", o->dirs[k]);
   if (an_load(c, err)) return -1;
-  f->playback = folder_playback(c->frames);
+  f->playback = an_frames_are_playback(c->frames);
   f->gait = an_gait_compute(c, f->why, sizeof f->why);
   folder_metrics(f);
   return 0;
