@@ -46,18 +46,6 @@ static float *rows(int n, uint64_t seed, float shift) {
   return x;
 }
 
-static double max_abs(const float *x, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-  return m;
-}
-
-static double max_diff(const float *a, const float *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
-  return m;
-}
-
 static void averaged_gradient_equals_union(void) {
   amp_config c = disc_cfg();
   float *ref = rows(NREF, 1, 0.f);

@@ -53,18 +53,6 @@ static void perturb(ppo_learner *p, size_t np) {
   for (size_t i = 0; i < np; i++) p->params[i] += 0.2f * (float)rng_normal(&r);
 }
 
-static double max_abs(const float *x, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-  return m;
-}
-
-static double max_diff(const float *a, const float *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
-  return m;
-}
-
 static void averaged_gradient_equals_union(const char *head) {
   char hbuf[64];
   snprintf(hbuf, sizeof hbuf, "nn.head=%s", head);
