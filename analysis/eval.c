@@ -41,6 +41,7 @@ typedef struct eval_ctx {
   rollout ro;               /* the actor's rollout loop with one env (actor/rollout.h) */
   float *params, *mean, *inv_std;
   int O, A, off_foot, nh;
+  int nmus; /* muscles (the excitation columns); A is the policy's outputs (joint_so: hinges) */
   int hinge[64];            /* hinge joint ids, model order */
   int calcn[2];
   double weight;            /* body weight (N) */
@@ -132,7 +133,7 @@ static int load_policy(eval_ctx *c, const eval_opts *o, const policy_file *pf, d
   if (eval_config(&c->cfg, &pf->cfg, o, err) || env_params_from_cfg(&c->cfg, &c->ep, err)) return -1;
   if (!(c->model = env_model_from_cfg(&c->cfg, err))) return -1;
   if (!(c->env = env_create(c->model, &c->ep, NULL, err))) return -1;
-  c->O = env_obs_size(c->env), c->A = env_act_size(c->env);
+  c->O = env_obs_size(c->env), c->A = env_act_size(c->env), c->nmus = env_muscle_count(c->env);
   ac_config ac;
   if (ac_config_from_cfg(&c->cfg, c->O, c->A, &ac, err)) return -1;
   ac_init(&c->net, &ac);
@@ -193,7 +194,7 @@ static void write_header(const eval_ctx *c, FILE *f) {
     for (int j = 0; j < c->nh; j++) fprintf(f, ",ref_%s", mj_id2name(m, mjOBJ_JOINT, c->hinge[j]));
   const char *pre[3] = {"exc", "act", "frc"};
   for (int k = 0; k < 3; k++)
-    for (int i = 0; i < c->A; i++) fprintf(f, ",%s_%s", pre[k], mj_id2name(m, mjOBJ_ACTUATOR, i));
+    for (int i = 0; i < c->nmus; i++) fprintf(f, ",%s_%s", pre[k], mj_id2name(m, mjOBJ_ACTUATOR, i));
   ee_device_header(c->ee, f);
   fputc('\n', f);
 }
@@ -224,7 +225,7 @@ static void record_state(eval_ctx *c, rowbuf *r, const double *ref_qpos) {
 }
 
 static void record_muscles(eval_ctx *c, rowbuf *r, const float *exc, const double *act, const double *frc) {
-  int nu = c->A; /* the muscles; device torques follow */
+  int nu = c->nmus; /* the muscles; device torques follow */
   for (int i = 0; i < nu; i++) rb_num(r, exc[i]);
   for (int i = 0; i < nu; i++) rb_num(r, act[i]);
   for (int i = 0; i < nu; i++) rb_num(r, -frc[i]); /* MuJoCo's muscle force is negative when pulling */
@@ -380,7 +381,7 @@ static void eval_episode(eval_ctx *c, int ep) {
       ee_step(c->ee, m, d, c->ep.dt, c->ro.obs[c->off_foot + 2]);
     }
     /* After an automatic reset ctrl belongs to the next episode: recompute the excitation. */
-    for (int i = 0; i < c->A; i++)
+    for (int i = 0; i < c->nmus; i++)
       c->exc[i] = !done ? (float)d->ctrl[i]
                         : (c->ep.action_mode == ENV_ACT_EXCITATION ? 1.0f / (1.0f + expf(-c->ro.act[i])) : c->exc[i]);
     write_row(c, ep, t, out->reward, c->act0, c->frc0);

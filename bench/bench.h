@@ -44,6 +44,14 @@ typedef struct bench_memory_opts {
 } bench_memory_opts;
 int bench_memory(const bench_memory_opts *o);
 
+/* bench/bench_jointso.c: env.action_mode = joint_so's probe without learning (the defaults' evidence). */
+typedef struct bench_jointso_opts {
+  int imitate, stand;   /* episodes per row (0: skip the task) */
+  int random;           /* 1: also imitate with N(0,1) actions for each env.jso_range */
+  int random_only;      /* 1: only those rows */
+} bench_jointso_opts;
+int bench_jointso(const bench_jointso_opts *o);
+
 /* bench/bench_scaling.c: per-component costs for deploy/scaling (mpirun -np 2: the allreduce). */
 #define BENCH_SCALING_MAX_SETS 32
 typedef struct bench_scaling_opts {

@@ -34,7 +34,7 @@
   X(env, num_envs, INT, "8", 1, 4096, NULL, "environments stepped by each actor rank (policy runs on all at once)") \
   X(env, sim_dt, REAL, "0.0066666666666666671", 1e-4, 0.05, NULL, "MuJoCo timestep in s (KINESIS: 1/150 s)") \
   X(env, substeps, INT, "5", 1, 100, NULL, "MuJoCo steps per control step (control period = sim_dt * substeps: 30 Hz)") \
-  X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd", "policy output: muscle excitations (sigmoid), or target muscle lengths for a PD law") \
+  X(env, action_mode, ENUM, "excitation", 0, 0, "excitation|muscle_pd|joint_so", "policy output: muscle excitations (sigmoid), target muscle lengths for a PD law, or target hinge angles whose PD torques static optimisation turns into muscle excitations (joint_so, Lee et al. 2019)") \
   X(env, subject, STR, "", 0, 0, NULL, "subject description file (height, mass, strength and tendon factors, contracture, spasticity, motor noise, observation delay, synergies: README, Impaired subjects); empty: the reference adult") \
   X(env, obs_subject, BOOL, "false", 0, 0, NULL, "add the 'subject' observation block: a compact vector of the body's parameters (README, Impaired subjects), so one policy can serve many bodies") \
   X(env, dr_strength_min, REAL, "1", 0, 10, NULL, "domain randomisation: each episode multiplies every muscle's peak force by a factor uniform in [dr_strength_min, dr_strength_max] (both 1: off)") \
@@ -61,6 +61,11 @@
   X(env, pd_centre, ENUM, "current", 0, 0, "current|pose|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose), its length in the task's pose (stand.pose, walk's keyframe, imitate's reference frame: a stretch reflex toward it), or the middle of its length range") \
   X(env, pd_range, REAL, "0.5", 0, 1, NULL, "muscle_pd with pd_centre current or pose: the largest target offset the action gives, a fraction of the muscle's normalised length range") \
   X(env, pd_every_substep, BOOL, "true", 0, 0, NULL, "muscle_pd: re-evaluate the PD law before every MuJoCo step (KINESIS) rather than once per control step") \
+  X(env, jso_kp, REAL, "300", 0, 1e5, NULL, "joint_so: PD stiffness of the desired hinge torque (N m/rad)") \
+  X(env, jso_kd, REAL, "30", 0, 1e4, NULL, "joint_so: PD damping of the desired hinge torque (N m s/rad)") \
+  X(env, jso_range, REAL, "0.5", 0, 3.2, NULL, "joint_so: the largest hinge target offset from the centre pose the action gives, range tanh(action) (rad)") \
+  X(env, jso_feedforward, ENUM, "none", 0, 0, "none|inverse_dynamics", "joint_so on imitate: add the reference's inverse-dynamics torque (ground reaction estimated at the feet) to the PD torque") \
+  X(env, jso_every_substep, BOOL, "false", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
   X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \

@@ -17,6 +17,8 @@ static const char k_scaling_usage[] =
     "usage: mpirun -np 2 drl2move bench scaling [--out costs.csv] [--rollouts N (4)] [--seconds S (1)]\n"
     "                                           [--set section.key=value ...]\n"
     "  per-component costs for deploy/scaling/run.sh; the allreduce row needs 2 or more ranks.\n";
+static const char k_jointso_usage[] =
+    "usage: drl2move bench jointso [--imitate N (200)] [--stand N (50)] [--random] [--random-only]\n";
 static const char k_system_usage[] = "usage: drl2move bench system [--steps N (20000)] [--rollouts N (10)] [--set section.key=value]\n";
 
 /* "--help" anywhere: 0 after the usage; a bad option: 2 after the usage on stderr; else -1. */
@@ -106,6 +108,24 @@ static int memory_cmd(int argc, char **argv) {
   return bench_memory(&o);
 }
 
+static int jointso_cmd(int argc, char **argv) {
+  bench_jointso_opts o = {.imitate = 200, .stand = 50, .random = 0, .random_only = 0};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    long v;
+    if (!strcmp(a, "--imitate") && i + 1 < argc) {
+      if (cli_long("bench jointso", a, argv[++i], 0, 100000, "imitate episodes per row", &v)) return 2;
+      o.imitate = (int)v;
+    } else if (!strcmp(a, "--stand") && i + 1 < argc) {
+      if (cli_long("bench jointso", a, argv[++i], 0, 100000, "stand episodes per row", &v)) return 2;
+      o.stand = (int)v;
+    } else if (!strcmp(a, "--random")) o.random = 1;
+    else if (!strcmp(a, "--random-only")) o.random = o.random_only = 1;
+    else return help_or_bad(k_jointso_usage, a);
+  }
+  return bench_jointso(&o);
+}
+
 static int scaling_cmd(int argc, char **argv) {
   bench_scaling_opts o = {.out = "costs.csv", .rollouts = 4, .seconds = 1.0, .nsets = 0};
   for (int i = 1; i < argc; i++) {
@@ -128,6 +148,7 @@ static const cli_command k_benches[] = {
     {"env", env_cmd, "control steps/s of each task's env vs bare mj_step with the same substeps"},
     {"learner", learner_cmd, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"memory", memory_cmd, "resident MB per env of an actor, and the MuJoCo arena it reserves vs uses"},
+    {"jointso", jointso_cmd, "env.action_mode = joint_so without learning: zero-action episode lengths, excitation, cost per step"},
     {"scaling", scaling_cmd, "per-component costs (env step, policy, messages, learner, allreduce) for deploy/scaling"},
     {"system", system_cmd, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "envs/impair.h"
+#include "envs/jointso.h"
 #include "envs/motion/so.h"
 #include "envs/obs.h"
 #include "envs/tasks.h"
@@ -267,6 +268,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
   if ((p->task == ENV_TASK_IMITATE || walk_ref) && setup_reference(e, ref, lib, err)) goto fail;
   if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) && setup_so(e, err)) goto fail;
+  if (p->action_mode == ENV_ACT_JOINT_SO && jso_create(e, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
   e->ref_qvel = e->ref_qpos + e->m->nq;
@@ -311,6 +313,7 @@ env_t *env_create_lib(const mjModel *m, const env_params *p, const motionlib *li
 void env_free(env_t *e) {
   if (!e) return;
   impair_free(e);
+  jso_free(e);
   if (e->d) mj_deleteData(e->d);
   if (e->d_pose) mj_deleteData(e->d_pose);
   if (e->m_owned) mj_deleteModel(e->m);
@@ -468,6 +471,11 @@ static void apply_action(env_t *e, const float *a) {
   mjData *d = e->d;
   double msq = 0;
   int ff = e->p.im_ff_so && e->so_act;
+  if (e->p.action_mode == ENV_ACT_JOINT_SO) {
+    jso_control(e, a);
+    impair_descending(e);
+    return;
+  }
   if (e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_centre == ENV_PD_POSE) pd_pose_update(e);
   for (int i = 0; i < e->nmus; i++) {
     double x = a[i];
@@ -559,6 +567,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
   for (int s = 0; s < e->p.substeps && ok; s++) {
     /* muscle_pd every substep: the law sees the length and velocity mj_step1 just computed */
     if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) pd_ctrl(e), impair_descending(e);
+    if (s > 0 && e->p.action_mode == ENV_ACT_JOINT_SO && e->p.jso_every_substep) jso_solve(e), impair_descending(e);
     impair_substep(e); /* spasticity at the physics rate */
     if (e->dev) dev_control(e->dev, m, d);
     mj_step2(m, d);
@@ -592,7 +601,8 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
 }
 
 int env_obs_size(const env_t *e) { return e->obs_size; }
-int env_act_size(const env_t *e) { return e->nmus; }
+int env_act_size(const env_t *e) { return e->jso ? e->nhinge : e->nmus; }
+int env_muscle_count(const env_t *e) { return e->nmus; }
 const struct dev_sys *env_device(const env_t *e) { return e->dev; }
 int env_obs_nblocks(const env_t *e) { return e->nblocks; }
 const char *env_obs_block(const env_t *e, int i, int *size) {

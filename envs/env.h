@@ -85,7 +85,9 @@ void env_observe(const env_t *e, float *obs);
 void env_step(env_t *e, const float *action, env_step_out *out);
 
 int env_obs_size(const env_t *e);
-int env_act_size(const env_t *e);   /* number of muscles (80) */
+/* number of muscles (80), or in joint_so mode the independent hinges (14: those no joint equality slaves) */
+int env_act_size(const env_t *e);
+int env_muscle_count(const env_t *e); /* muscle actuators, the first of the model's actuators (80) */
 /* AMP features of the current state (the learner pairs consecutive states):
  *   root height (1, m); pelvis up-axis in heading frame (3); pelvis linear (3, m/s) and angular
  *   (3, rad/s) velocity in heading frame; hinge angles (nj, rad) and velocities (nj, rad/s);

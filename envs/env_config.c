@@ -22,6 +22,11 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
                                                       : ENV_PD_RANGE;
   p->pd_range = c->env_pd_range;
   p->pd_every_substep = c->env_pd_every_substep;
+  p->jso_kp = c->env_jso_kp;
+  p->jso_kd = c->env_jso_kd;
+  p->jso_range = c->env_jso_range;
+  p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics");
+  p->jso_every_substep = c->env_jso_every_substep;
   p->excitation_baseline = c->env_excitation_baseline;
   p->act_preload = !strcmp(c->env_act_preload, "baseline");
   p->reset_noise = c->env_reset_noise;

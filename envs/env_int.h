@@ -40,6 +40,7 @@ struct env_t {
   double pd_target[ENV_MAX_MUSCLE]; /* muscle_pd: target normalised lengths of this control step */
   double pd_pose[ENV_MAX_MUSCLE];   /* pd_centre = pose: normalised lengths in the task's pose */
   mjData *d_pose;                   /* pd_centre = pose: scratch data for those lengths (NULL otherwise) */
+  struct env_jso *jso;              /* action_mode = joint_so: its targets and solver (envs/jointso.h); else NULL */
   int foot_body[2];         /* calcn_r, calcn_l (AMP foot positions) */
   struct env_impair *imp;   /* the subject's neural impairments, randomisation (envs/impair.h); NULL: none */
   signed char *geom_side;   /* [ngeom] 0 right foot, 1 left foot, -1 other */

@@ -10,7 +10,7 @@
 #include "envs/model/model.h"
 
 typedef enum { ENV_TASK_STAND = 0, ENV_TASK_WALK = 1, ENV_TASK_IMITATE = 2 } env_task;
-typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1 } env_action_mode;
+typedef enum { ENV_ACT_EXCITATION = 0, ENV_ACT_MUSCLE_PD = 1, ENV_ACT_JOINT_SO = 2 } env_action_mode;
 typedef enum { ENV_PD_RANGE = 0, ENV_PD_CURRENT = 1, ENV_PD_POSE = 2 } env_pd_centre;
 typedef enum { ENV_MOTION_DEFAULT_GAIT = 0, ENV_MOTION_FILE = 1 } env_motion_source;
 
@@ -18,7 +18,7 @@ typedef struct env_params {
   env_task task;              /* stand | walk | imitate */
   double dt;                  /* s, control period = env.sim_dt x env.substeps */
   int substeps;               /* MuJoCo steps per control step; the env sets opt.timestep = dt/substeps */
-  env_action_mode action_mode;/* excitation (default) | muscle_pd */
+  env_action_mode action_mode;/* excitation (default) | muscle_pd | joint_so */
   double episode_s[3];        /* s, episode length per task (stand.episode_s, walk.episode_s, imitate.episode_s) */
 
   /* excitation mode: u = 1/(1+exp(-x)) for policy output x (0 -> 0.5; the policy head starts at
@@ -35,6 +35,15 @@ typedef struct env_params {
                                * range: l* = lo + (hi-lo)(tanh(x)+1)/2 (zero: mid-range) */
   double pd_range;            /* current, pose: the largest target offset, a fraction of hi-lo */
   int pd_every_substep;       /* 1: the PD law is re-evaluated before every MuJoCo step (KINESIS) */
+  /* joint_so mode (envs/jointso.h): one action per independent hinge, target q* = q_c + jso_range tanh(x)
+   * around the centre pose q_c (stand: stand.pose; walk: keyframe 0; imitate: the reference frame the
+   * step ends on, with its velocity v_c); desired torque kp (q* - q) + kd (v_c - qd) [+ the reference's
+   * inverse-dynamics torque]; static optimisation (envs/motion/so.h) turns it into activations = excitations */
+  double jso_kp;              /* N m/rad */
+  double jso_kd;              /* N m s/rad */
+  double jso_range;           /* rad */
+  int jso_ff_id;              /* 1: imitate adds the reference's inverse-dynamics torque */
+  int jso_every_substep;      /* 1: solved again before every MuJoCo step */
 
   /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
   double excitation_baseline; /* resting excitation in (0,1) */

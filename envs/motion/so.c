@@ -9,6 +9,7 @@ void so_opts_init(so_opts *o) {
   o->reserve_nm = 1.0;
   o->contacts = SO_CONTACT_FEET;
   o->ground_on = 0.03;
+  o->nact = 0;
 }
 
 void so_ws_init(so_ws *w, int nu, int nv) {
@@ -179,9 +180,10 @@ int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, con
     }
   }
   for (int i = 0; i < nu; i++) w->H[i * nu + i] += 1.0;
+  int nact = o->nact > 0 && o->nact < nu ? o->nact : nu;
   for (int i = 0; i < nu; i++) {
     w->lo[i] = 0;
-    w->hi[i] = 1;
+    w->hi[i] = i < nact ? 1 : 0;
   }
   int it = so_qp_box(w, w->H, w->g, w->lo, w->hi, nu, act);
   for (int j = 0; j < nv; j++) {

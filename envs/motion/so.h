@@ -48,6 +48,8 @@ typedef struct so_opts {
   double reserve_nm;   /* R0: optimal torque of the reserve actuators (N m); default 1 */
   so_contact contacts; /* how ground contact enters the inverse dynamics; default SO_CONTACT_FEET */
   double ground_on;    /* SO_CONTACT_FEET: collision points lower than this (m) may push; 0.03 */
+  int nact;            /* so_frame: only actuators 0..nact-1 may be active, the rest are held at 0 (the
+                        * env's muscles when device actuators follow them); 0 (default): all */
 } so_opts;
 
 void so_opts_init(so_opts *o);
