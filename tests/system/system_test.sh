@@ -18,6 +18,8 @@
 #            paretic side's strength rises and its reflex gain falls from phase to phase; a run with
 #            rehab.rate = 0 has the same weights at update 2 and other weights at update 4 (the body
 #            reaches the actors' envs); with learner.group = 2 it is refused by name
+#   jointso  3 ranks, sync: 2 updates of imitate with env.action_mode = joint_so (14 hinge actions); the
+#            checkpoint carries the mode: eval runs it (80 excitation columns, SO's) and refuses another mode
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
 #   garbage  2 real ranks + 1 hostile actor, async: malformed messages are dropped and counted
 #   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
@@ -217,6 +219,25 @@ experts)
   grep -q "identical on all 2 learners" "$work/g/train.log" || fail "no check that the learners agree"
   grep -q "diverged" "$work/g/train.log" && fail "the learners diverged"
   echo "experts: 2 -> 3 experts on resume, eval of the grown policy, refusals, a learner group of 2"
+  ;;
+jointso)
+  "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set env.task=imitate --set env.action_mode=joint_so \
+    --steps $((2 * steps_per_update)) --run-dir "$work/j" >"$work/out.j" 2>&1 || { cat "$work/out.j"; fail "joint_so training failed"; }
+  [ "$(rows "$work/j")" -eq 2 ] || fail "expected 2 progress rows, got $(rows "$work/j")"
+  grep -q "^action_mode = joint_so" "$work/j/config.resolved.ini" || fail "config.resolved.ini does not hold the mode"
+  "$bin" eval --checkpoint "$work/j" --episodes 2 --max-steps 10 --deterministic --out "$work/ev" >"$work/out.e" 2>&1 ||
+    { cat "$work/out.e"; fail "eval of the joint_so checkpoint failed"; }
+  grep -q '"episodes"' "$work/ev/summary.json" || fail "eval wrote no summary"
+  nexc=$(head -1 "$work/ev/frames.csv" | tr , '\n' | grep -c '^exc_')
+  [ "$nexc" -eq 80 ] || fail "frames.csv has $nexc excitation columns, expected the 80 muscles"
+  # the excitations are the static optimisation's, in [0, 1], not the policy's 14 outputs
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^exc_/) c[i] = 1; next }
+           { for (i in c) if ($i < 0 || $i > 1) bad = 1; n++ } END { exit bad || n < 2 }' "$work/ev/frames.csv" ||
+    fail "excitations outside [0, 1] or no frames"
+  "$bin" eval --checkpoint "$work/j" --episodes 1 --max-steps 5 --set env.action_mode=excitation --out "$work/ev2" \
+    >"$work/out.e2" 2>&1 && fail "eval with another env.action_mode ran"
+  grep -q "the checkpoint was trained with env.action_mode=joint_so" "$work/out.e2" || { cat "$work/out.e2"; fail "no clear eval message"; }
+  echo "jointso: 2 updates with 14 hinge actions, eval of the checkpoint with 80 SO excitations, the mode fixed"
   ;;
 sigterm)
   "${mpi[@]}" -np 4 "$bin" train "${small[@]}" --steps 100000000 --run-dir "$work/s" >"$work/out" 2>&1 &
