@@ -8,9 +8,6 @@ int env_params_check(const env_params *p, d2m_err *err) {
   if ((unsigned)p->action_mode > ENV_ACT_JOINT_SO) return err_set(err, "env.action_mode: unknown mode %d", (int)p->action_mode);
   if (p->im_ff_so && p->action_mode != ENV_ACT_EXCITATION)
     return err_set(err, "imitate.feedforward = so needs env.action_mode = excitation (the policy corrects an excitation)");
-  if (p->jso_ff_id && !(p->action_mode == ENV_ACT_JOINT_SO && p->task == ENV_TASK_IMITATE))
-    return err_set(err, "env.jso_feedforward = inverse_dynamics needs env.action_mode = joint_so and env.task = imitate "
-                        "(the torque is the reference's)");
   if (!(p->dt > 0 && p->dt <= 0.2)) /* explicit integration at 30 Hz control and faster */
     return err_set(err, "env.sim_dt x env.substeps = %g s: the control period must be in (0, 0.2] s", p->dt);
   for (int i = 0; i < 3; i++)

@@ -180,11 +180,6 @@ Test(jointso, config_errors_name_the_key) {
   expect_error((const char *const[]){"env.jso_kp=-1", NULL}, ENV_TASK_STAND, "jso_kp");
   expect_error((const char *const[]){"env.jso_range=9", NULL}, ENV_TASK_STAND, "jso_range");
   expect_error((const char *const[]){"env.jso_feedforward=yes", NULL}, ENV_TASK_IMITATE, "jso_feedforward");
-  /* the reference's torque: only joint_so, only imitate */
-  expect_error((const char *const[]){"env.jso_feedforward=inverse_dynamics", NULL}, ENV_TASK_IMITATE,
-               "env.jso_feedforward");
-  expect_error((const char *const[]){"env.action_mode=joint_so", "env.jso_feedforward=inverse_dynamics", NULL},
-               ENV_TASK_STAND, "env.jso_feedforward");
 }
 
 /* Mean over start phases of the tracking distance (the farthest tracked body from the reference,

@@ -68,6 +68,15 @@ Test(heads, head_bias_and_deterministic_mean_excitation) {
   }
 }
 
+/* joint_so: the outputs are hinge targets, a zero output is the centre pose: no bias from the resting
+ * excitation, and the deterministic action is the mean (nn.deterministic = mean_excitation does not apply). */
+Test(heads, joint_so_has_no_excitation_bias_and_a_mean_deterministic_action) {
+  ac_config c = TEST_AC(5, 14, "nn.hidden=8", "env.action_mode=joint_so", "env.excitation_baseline=0.05",
+                        "nn.deterministic=mean_excitation");
+  cr_assert_eq(c.head_bias, 0.0f);
+  cr_assert_eq(c.det_sigmoid_mean, 0);
+}
+
 /* adam_step_split with equal groups is adam_step; with different ones each group is the single Adam
  * run with its own lr and clip scale (same t). */
 Test(heads, adam_split_equals_two_adams) {
