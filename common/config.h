@@ -61,10 +61,10 @@
   X(env, pd_centre, ENUM, "current", 0, 0, "current|pose|range", "muscle_pd: a zero action targets the muscle's current length (holds the pose), its length in the task's pose (stand.pose, walk's keyframe, imitate's reference frame: a stretch reflex toward it), or the middle of its length range") \
   X(env, pd_range, REAL, "0.5", 0, 1, NULL, "muscle_pd with pd_centre current or pose: the largest target offset the action gives, a fraction of the muscle's normalised length range") \
   X(env, pd_every_substep, BOOL, "true", 0, 0, NULL, "muscle_pd: re-evaluate the PD law before every MuJoCo step (KINESIS) rather than once per control step") \
-  X(env, jso_kp, REAL, "300", 0, 1e5, NULL, "joint_so: PD stiffness of the desired hinge torque (N m/rad)") \
-  X(env, jso_kd, REAL, "30", 0, 1e4, NULL, "joint_so: PD damping of the desired hinge torque (N m s/rad)") \
+  X(env, jso_kp, REAL, "100", 0, 1e5, NULL, "joint_so: PD stiffness of the desired hinge torque (N m/rad)") \
+  X(env, jso_kd, REAL, "10", 0, 1e4, NULL, "joint_so: PD damping of the desired hinge torque (N m s/rad)") \
   X(env, jso_range, REAL, "0.5", 0, 3.2, NULL, "joint_so: the largest hinge target offset from the centre pose the action gives, range tanh(action) (rad)") \
-  X(env, jso_feedforward, ENUM, "none", 0, 0, "none|inverse_dynamics", "joint_so on imitate (no effect elsewhere): add the reference's inverse-dynamics torque (ground reaction estimated at the feet, mean of the step's two frames) to the PD torque") \
+  X(env, jso_feedforward, ENUM, "inverse_dynamics", 0, 0, "none|inverse_dynamics", "joint_so on imitate (no effect elsewhere): add the reference's inverse-dynamics torque (ground reaction estimated at the feet, mean of the step's two frames) to the PD torque") \
   X(env, jso_every_substep, BOOL, "false", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
