@@ -97,7 +97,7 @@ static void check_moments(env_t *e, const char *what) {
 }
 
 Test(jointso, muscle_moments_plus_reserves_meet_the_desired_torque) {
-  const env_params ps[] = {JSO(ENV_TASK_IMITATE, "env.jso_kp=300"),
+  const env_params ps[] = {JSO(ENV_TASK_IMITATE, "env.jso_kp=300", "env.jso_feedforward=none"),
                            JSO(ENV_TASK_IMITATE, "env.jso_kp=1000", "env.jso_feedforward=inverse_dynamics"),
                            JSO(ENV_TASK_STAND, "env.jso_kp=100")};
   for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
@@ -208,7 +208,8 @@ static double mean_track(const env_params *p, float x, int N) {
  * both of excitation mode's zero outputs: env action 0 (u = 0.5) and the untrained policy's mean,
  * logit(env.excitation_baseline) (u = 0.05). */
 Test(jointso, pd_on_the_reference_tracks_closer_than_open_loop_excitations) {
-  env_params pj = JSO(ENV_TASK_IMITATE, "env.jso_kp=300"), pe = test_params(ENV_TASK_IMITATE, NULL);
+  env_params pj = JSO(ENV_TASK_IMITATE, "env.jso_kp=300", "env.jso_kd=30", "env.jso_feedforward=none"),
+             pe = test_params(ENV_TASK_IMITATE, NULL);
   double base = pe.excitation_baseline;
   double dj = mean_track(&pj, 0, 5), dz = mean_track(&pe, 0, 5), db = mean_track(&pe, (float)log(base / (1 - base)), 5);
   cr_log_info("mean tracking distance over 5 steps: joint_so %.4f m, excitation 0.5 %.4f m, %.2f %.4f m", dj, dz, base,
@@ -220,8 +221,8 @@ Test(jointso, pd_on_the_reference_tracks_closer_than_open_loop_excitations) {
  * stiffness's sign flipped by hand: damping toward the reference's velocity alone beats open-loop
  * excitations): the same 5 steps and phases with kp = 300 against kp = 0 (kd = 30 in both). */
 Test(jointso, stiffness_pulls_toward_the_reference) {
-  env_params p1 = JSO(ENV_TASK_IMITATE, "env.jso_kp=300", "env.jso_kd=30"),
-             p0 = JSO(ENV_TASK_IMITATE, "env.jso_kp=0", "env.jso_kd=30");
+  env_params p1 = JSO(ENV_TASK_IMITATE, "env.jso_kp=300", "env.jso_kd=30", "env.jso_feedforward=none"),
+             p0 = JSO(ENV_TASK_IMITATE, "env.jso_kp=0", "env.jso_kd=30", "env.jso_feedforward=none");
   double d1 = mean_track(&p1, 0, 5), d0 = mean_track(&p0, 0, 5);
   cr_log_info("mean tracking distance over 5 steps: kp 300 %.4f m, kp 0 %.4f m", d1, d0);
   cr_assert(d1 < d0, "kp 300: %.4f m, kp 0: %.4f m", d1, d0);
