@@ -227,3 +227,30 @@ Test(jointso, stiffness_pulls_toward_the_reference) {
   cr_log_info("mean tracking distance over 5 steps: kp 300 %.4f m, kp 0 %.4f m", d1, d0);
   cr_assert(d1 < d0, "kp 300: %.4f m, kp 0: %.4f m", d1, d0);
 }
+
+/* The subject's descending impairments act on SO's excitations as on the policy's in the other modes:
+ * motor noise of std 0.1 u around the solved activations (zero where SO leaves a muscle silent). */
+Test(jointso, motor_noise_acts_on_the_solved_excitations) {
+  env_params p = JSO(ENV_TASK_STAND, "env.push_force=0");
+  p.subject.motor_noise = 0.1;
+  env_t *e = test_env(g_m, &p);
+  float obs[1024], act[14] = {0};
+  env_step_out out = {.obs = obs};
+  const mjData *d = env_data(e);
+  env_reset(e, 6);
+  double s = 0;
+  int n = 0;
+  for (int t = 0; t < 40; t++) {
+    env_step(e, act, &out);
+    if (out.done) continue;
+    const double *a = jso_last_act(e);
+    for (int i = 0; i < 80; i++) {
+      if (a[i] == 0) cr_assert_eq(d->ctrl[i], 0, "a silent muscle got noise %g", d->ctrl[i]);
+      else if (a[i] > 0.02 && a[i] < 0.8) s += (d->ctrl[i] / a[i] - 1) * (d->ctrl[i] / a[i] - 1), n++;
+    }
+  }
+  cr_assert(n > 200, "%d samples", n);
+  double sd = sqrt(s / n);
+  cr_assert(fabs(sd / 0.1 - 1) < 0.2, "relative noise std %g over %d samples, expected 0.1", sd, n);
+  env_free(e);
+}
