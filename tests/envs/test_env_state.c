@@ -114,6 +114,18 @@ Test(env_state, resume_is_bit_identical_all_tasks) {
   }
 }
 
+/* joint_so (once per control step on stand, every substep on imitate): the solver keeps no state of
+ * its own across steps (it warm-starts from the muscles' activations, which the state carries). */
+Test(env_state, resume_is_bit_identical_joint_so) {
+  for (int task = 0; task < 3; task += 2) {
+    env_params p = params_for((env_task)task);
+    env_params q = TEST_PARAMS((env_task)task, "env.action_mode=joint_so",
+                               task ? "env.jso_every_substep=true" : "env.jso_every_substep=false");
+    q.push_force = p.push_force, q.push_interval = p.push_interval;
+    check_resume(&q, task);
+  }
+}
+
 /* The impairments' state too (envs/impair.h): the reflex's velocity ring, the observation delay
  * ring, motor noise from the env's stream, the episode's randomised strength, mass, friction,
  * reflex gain and delay, the fatigue compartments, and the subject block of the observation. */
