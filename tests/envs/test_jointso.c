@@ -254,3 +254,36 @@ Test(jointso, motor_noise_acts_on_the_solved_excitations) {
   cr_assert(fabs(sd / 0.1 - 1) < 0.2, "relative noise std %g over %d samples, expected 0.1", sd, n);
   env_free(e);
 }
+
+/* With an ankle exoskeleton the optimisation uses the muscles only (the device's actuators follow
+ * them and keep their own controller): the policy still has the 14 hinge outputs, SO leaves the
+ * device's activations at 0, the device's torque comes from its profile and stays within its limit. */
+Test(jointso, devices_stay_out_of_the_optimisation) {
+  cfg_t c;
+  d2m_err err = {0};
+  cr_assert_eq(CFG_WITH(&c, &err, "env.task=imitate", "env.action_mode=joint_so", "device.ankle=both",
+                        "device.ankle_limit=50", "device.peak_torque=2"), 0, "%s", err.msg);
+  env_params p;
+  cr_assert_eq(env_params_from_cfg(&c, &p, &err), 0, "%s", err.msg);
+  mjModel *m = env_model_from_cfg(&c, &err);
+  cr_assert(m, "%s", err.msg);
+  env_t *e = env_create(m, &p, NULL, &err);
+  cr_assert(e, "%s", err.msg);
+  cr_assert_eq(m->nu, 82);
+  cr_assert_eq(env_act_size(e), 14);
+  env_reset(e, 7);
+  float act[14] = {0}, obs[1024];
+  env_step_out o = {.obs = obs};
+  const mjData *d = env_data(e);
+  double maxtau = 0;
+  for (int t = 0; t < 6; t++) {
+    env_step(e, act, &o);
+    const double *a = jso_last_act(e);
+    cr_assert_eq(a[80], 0);
+    cr_assert_eq(a[81], 0);
+    maxtau = fmax(maxtau, fmax(fabs(d->actuator_force[80]), fabs(d->actuator_force[81])));
+  }
+  cr_assert(maxtau > 0 && maxtau <= 50 + 1e-9, "device torque %g N m", maxtau);
+  env_free(e);
+  mj_deleteModel(m);
+}
