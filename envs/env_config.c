@@ -26,7 +26,8 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->jso_kd = c->env_jso_kd;
   p->jso_range = c->env_jso_range;
   /* the reference's torque: only imitate has one (the key is a no-op elsewhere, like pd_* outside muscle_pd) */
-  p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE;
+  p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE &&
+                 p->action_mode == ENV_ACT_JOINT_SO;
   p->jso_every_substep = c->env_jso_every_substep;
   p->excitation_baseline = c->env_excitation_baseline;
   p->act_preload = !strcmp(c->env_act_preload, "baseline");

@@ -70,6 +70,8 @@ static const wire k_wires[] = {
     W(stand, w_posture, env.stand_w_posture, F64), W(stand, k_posture, env.stand_k_posture, F64),
     W(stand, w_heel, env.stand_w_heel, F64), W(stand, w_limit, env.stand_w_limit, F64),
     W(env, obs_subject, env.obs_subject, I32), W(nn, experts, ac.experts, I32),
+    W(env, jso_kp, env.jso_kp, F64), W(env, jso_kd, env.jso_kd, F64), W(env, jso_range, env.jso_range, F64),
+    W(env, jso_every_substep, env.jso_every_substep, I32),
 };
 enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 
@@ -77,7 +79,7 @@ enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
                                   "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
-                                  "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic",
+                                  "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic", "env.jso_feedforward",
                                   "env.dr_strength_min", "env.dr_strength_max", "env.dr_reflex_gain_min",
                                   "env.dr_reflex_gain_max", "env.dr_obs_delay_min", "env.dr_obs_delay_max",
                                   "env.dr_mass_min", "env.dr_mass_max", "env.dr_friction_min", "env.dr_friction_max"};
@@ -236,6 +238,20 @@ Test(one_table, text_enum_and_derived_keys) {
   cr_assert_eq(CFG_WITH(&c, NULL, "env.task=imitate", "imitate.feedforward=so"), 0);
   fill(&c, &a);
   cr_expect_eq(a.ac.head_bias, 0.0f);
+  /* env.jso_feedforward: the reference's torque, in joint_so on imitate only */
+  const char *ff[4][3] = {{"env.task=imitate", "env.action_mode=joint_so", "env.jso_feedforward=inverse_dynamics"},
+                          {"env.task=imitate", "env.action_mode=joint_so", "env.jso_feedforward=none"},
+                          {"env.task=stand", "env.action_mode=joint_so", "env.jso_feedforward=inverse_dynamics"},
+                          {"env.task=imitate", "env.action_mode=excitation", "env.jso_feedforward=inverse_dynamics"}};
+  for (int i = 0; i < 4; i++) {
+    cr_assert_eq(CFG_WITH(&c, NULL, ff[i][0], ff[i][1], ff[i][2]), 0);
+    fill(&c, &a);
+    cr_expect_eq(a.env.jso_ff_id, i == 0, "%s %s %s: jso_ff_id %d", ff[i][0], ff[i][1], ff[i][2], a.env.jso_ff_id);
+  }
+  cr_expect_eq(a.env.action_mode, ENV_ACT_EXCITATION);
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.action_mode=joint_so"), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.env.action_mode, ENV_ACT_JOINT_SO);
 }
 
 /* The domain-randomisation ranges (a min and a max key each, checked together: a probe of one
