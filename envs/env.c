@@ -190,22 +190,30 @@ static int setup_reference(env_t *e, const refmotion *ref, const motionlib *lib,
   return check_clip(e, e->ref, e->ref, e->ref->source, err);
 }
 
-/* im_preload_so: static optimisation of every clip, once at creation (so.h; the default gait takes
- * well under a second). */
-static int setup_so(env_t *e, d2m_err *err) {
+/* Static optimisation of every clip, once at creation (so.h; the default gait takes well under a
+ * second): keeps each clip's activations in *act and/or inverse-dynamics torques in *tau (either may
+ * be NULL). key names the setting that asked for it in an error. */
+int env_so_clips(env_t *e, double ***act, double ***tau, const char *key, d2m_err *err) {
   int nc = env_num_clips(e);
-  e->so_act = xcalloc((size_t)nc, sizeof *e->so_act);
+  if (act) *act = xcalloc((size_t)nc, sizeof **act);
+  if (tau) *tau = xcalloc((size_t)nc, sizeof **tau);
   so_opts o;
   so_opts_init(&o);
   for (int c = 0; c < nc; c++) {
     const refmotion *r = e->lib ? &e->lib->clips[c].ref : e->ref;
     so_result s;
-    if (so_run(&s, e->m, r, &o, err)) return err_wrap(err, "env: imitate.act_preload = so (%s)", r->source);
-    e->so_act[c] = s.act;
-    s.act = NULL;
+    if (so_run(&s, e->m, r, &o, err)) return err_wrap(err, "env: %s (%s)", key, r->source);
+    if (act) (*act)[c] = s.act, s.act = NULL;
+    if (tau) (*tau)[c] = s.tau, s.tau = NULL;
     so_result_free(&s);
   }
   return 0;
+}
+
+void env_so_clips_free(const env_t *e, double **per_clip) {
+  if (!per_clip) return;
+  for (int c = 0; c < env_num_clips(e); c++) free(per_clip[c]);
+  free(per_clip);
 }
 
 const double *env_so_activations(const env_t *e, long k) {
@@ -267,7 +275,9 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   upright_pose(e);
   int walk_ref = p->task == ENV_TASK_WALK && (p->walk_start_ref || p->walk_speed_ref);
   if ((p->task == ENV_TASK_IMITATE || walk_ref) && setup_reference(e, ref, lib, err)) goto fail;
-  if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) && setup_so(e, err)) goto fail;
+  if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) &&
+      env_so_clips(e, &e->so_act, NULL, p->im_preload_so ? "imitate.act_preload = so" : "imitate.feedforward = so", err))
+    goto fail;
   if (p->action_mode == ENV_ACT_JOINT_SO && jso_create(e, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
@@ -317,10 +327,7 @@ void env_free(env_t *e) {
   if (e->d) mj_deleteData(e->d);
   if (e->d_pose) mj_deleteData(e->d_pose);
   if (e->m_owned) mj_deleteModel(e->m);
-  if (e->so_act) {
-    for (int c = 0; c < env_num_clips(e); c++) free(e->so_act[c]);
-    free(e->so_act);
-  }
+  env_so_clips_free(e, e->so_act);
   if (e->ref_owned) {
     refmotion_free(e->ref_owned);
     free(e->ref_owned);

@@ -84,4 +84,10 @@ void env_reset_physics(const mjModel *m, mjData *d);
 /* env.c: mj_step1 (step1 = 1) or mj_forward, recording qpos_in / qpos_out. */
 void env_forward_qpos(env_t *e, int step1);
 
+/* env.c: static optimisation of every clip at create; keeps [clips][nframes][nu] activations in *act
+ * and/or [clips][nframes][nv] inverse-dynamics torques in *tau (NULL: not kept). key: the setting
+ * that asked, for the error. env_so_clips_free: NULL-safe. */
+int env_so_clips(env_t *e, double ***act, double ***tau, const char *key, d2m_err *err);
+void env_so_clips_free(const env_t *e, double **per_clip);
+
 #endif

@@ -17,25 +17,6 @@ struct env_jso {
   double **ff_tau;              /* jso_ff_id: [clips][nframes][nv] inverse-dynamics torques; else NULL */
 };
 
-/* The reference's inverse-dynamics torques, once per clip (so_run's tau: mj_inverse with the ground
- * reaction estimated at the feet taken out, so the joints' share of it). */
-static int ff_setup(env_t *e, d2m_err *err) {
-  struct env_jso *j = e->jso;
-  int nc = env_num_clips(e);
-  j->ff_tau = xcalloc((size_t)nc, sizeof *j->ff_tau);
-  so_opts o;
-  so_opts_init(&o);
-  for (int c = 0; c < nc; c++) {
-    const refmotion *r = e->lib ? &e->lib->clips[c].ref : e->ref;
-    so_result s;
-    if (so_run(&s, e->m, r, &o, err)) return err_wrap(err, "env: env.jso_feedforward = inverse_dynamics (%s)", r->source);
-    j->ff_tau[c] = s.tau;
-    s.tau = NULL;
-    so_result_free(&s);
-  }
-  return 0;
-}
-
 int jso_create(env_t *e, d2m_err *err) {
   const mjModel *m = e->m;
   if (e->nhinge < 1) return err_set(err, "env.action_mode = joint_so: the model has no independent hinge joint");
@@ -50,7 +31,9 @@ int jso_create(env_t *e, d2m_err *err) {
   j->tau = xcalloc((size_t)(2 * m->nv + m->nu), sizeof(double));
   j->reserve = j->tau + m->nv;
   j->act = j->reserve + m->nv;
-  if (e->p.jso_ff_id && ff_setup(e, err)) return -1;
+  /* the reference's inverse-dynamics torques (so_run's tau: mj_inverse with the ground reaction
+   * estimated at the feet taken out, so the joints' share of it) */
+  if (e->p.jso_ff_id && env_so_clips(e, NULL, &j->ff_tau, "env.jso_feedforward = inverse_dynamics", err)) return -1;
   return 0;
 }
 
@@ -58,10 +41,7 @@ void jso_free(env_t *e) {
   struct env_jso *j = e->jso;
   if (!j) return;
   so_ws_free(&j->ws);
-  if (j->ff_tau) {
-    for (int c = 0; c < env_num_clips(e); c++) free(j->ff_tau[c]);
-    free(j->ff_tau);
-  }
+  env_so_clips_free(e, j->ff_tau);
   free(j->tau);
   free(j);
   e->jso = NULL;
