@@ -84,6 +84,13 @@ void env_reset_physics(const mjModel *m, mjData *d);
 /* env.c: mj_step1 (step1 = 1) or mj_forward, recording qpos_in / qpos_out. */
 void env_forward_qpos(env_t *e, int step1);
 
+/* actions.c: apply an action [env_act_size] at the start of a control step (ctrl of the muscles,
+ * e->excite_msq); muscle_pd's law at the current state (every physics step with pd_every_substep);
+ * normalised muscle lengths of the body in qpos into e->pd_pose (scratch data e->d_pose). */
+void env_apply_action(env_t *e, const float *a);
+void env_pd_ctrl(env_t *e);
+void env_pose_lengths(env_t *e, const double *qpos);
+
 /* env.c: static optimisation of every clip at create; keeps [clips][nframes][nu] activations in *act
  * and/or [clips][nframes][nv] inverse-dynamics torques in *tau (NULL: not kept). key: the setting
  * that asked, for the error. env_so_clips_free: NULL-safe. */
