@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis/eval.h"
 #include "analysis/stats.h"
@@ -48,20 +49,43 @@ static long run_shipped(const char *name, const char *out) {
   return r.frames;
 }
 
-Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) {
+/* Five deterministic 10-s episodes of a shipped stand policy: none ends in a fall, the pelvis stays
+ * within 15 deg of its start's tilt and above 90% of its start height. */
+static void check_stands_upright(const char *name, const char *out) {
   /* 10 s at 30 Hz: every one of the 5 episodes ends by time, none by a fall */
-  long frames = run_shipped("stand.d2m", "/tmp/d2m_test_policy_stand");
-  cr_assert_eq(frames, 5 * 300L, "%ld control steps over 5 episodes, expected 5 x 300 (a fall ended one)", frames);
+  long frames = run_shipped(name, out);
+  cr_assert_eq(frames, 5 * 300L, "%s: %ld control steps over 5 episodes, expected 5 x 300 (a fall ended one)", name,
+               frames);
+  char csv[512];
+  snprintf(csv, sizeof csv, "%s/frames.csv", out);
   d2m_err err = {{0}};
   stats_table t;
-  cr_assert_eq(stats_table_read("/tmp/d2m_test_policy_stand/frames.csv", &t, &err), 0, "%s", err.msg);
+  cr_assert_eq(stats_table_read(csv, &t, &err), 0, "%s", err.msg);
   double tilt = max_tilt_deg(&t);
   int cz = stats_table_col(&t, "root_z");
   double zmin = INFINITY, z0 = t.data[cz];
   for (int i = 0; i < t.nrows; i++) zmin = fmin(zmin, t.data[(size_t)i * t.ncols + cz]);
   stats_table_free(&t);
-  cr_assert(tilt < 15, "pelvis tilted up to %.1f deg from its start", tilt);
-  cr_assert(zmin > 0.9 * z0, "pelvis sank to %.3f m from %.3f m", zmin, z0);
+  cr_assert(tilt < 15, "%s: pelvis tilted up to %.1f deg from its start", name, tilt);
+  cr_assert(zmin > 0.9 * z0, "%s: pelvis sank to %.3f m from %.3f m", name, zmin, z0);
+}
+
+Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) {
+  check_stands_upright("stand.d2m", "/tmp/d2m_test_policy_stand");
+}
+
+/* The joint_so stand policy carries env.action_mode = joint_so in its config, so eval drives the
+ * muscles through static optimisation as training did. */
+Test(policies, shipped_joint_so_policy_stands_ten_seconds_upright, .timeout = 300) {
+  char path[512];
+  policy_path(path, sizeof path, "stand_jointso.d2m");
+  policy_file pf;
+  d2m_err err = {{0}};
+  cr_assert_eq(policy_load(path, &pf, &err), 0, "%s", err.msg);
+  int jso = !strcmp(pf.cfg.env_action_mode, "joint_so");
+  policy_free(&pf);
+  cr_assert(jso, "stand_jointso.d2m was not trained with env.action_mode = joint_so");
+  check_stands_upright("stand_jointso.d2m", "/tmp/d2m_test_policy_stand_jointso");
 }
 
 /* The push-trained policy carries env.push_force = 74 in its config, so eval pushes it as training did. */
