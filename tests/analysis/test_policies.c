@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "analysis/eval.h"
 #include "analysis/stats.h"
@@ -33,6 +32,18 @@ static double max_tilt_deg(const stats_table *t) {
     if (d > worst) worst = d;
   }
   return worst;
+}
+
+/* The configuration a shipped policy was trained with (what eval will run it under). */
+static cfg_t shipped_config(const char *name) {
+  char path[512];
+  policy_path(path, sizeof path, name);
+  policy_file pf;
+  d2m_err err = {{0}};
+  cr_assert_eq(policy_load(path, &pf, &err), 0, "%s", err.msg);
+  cfg_t c = pf.cfg;
+  policy_free(&pf);
+  return c;
 }
 
 /* Five deterministic episodes of a shipped policy, as `drl2move eval --deterministic` runs them; the
@@ -77,26 +88,15 @@ Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) 
 /* The joint_so stand policy carries env.action_mode = joint_so in its config, so eval drives the
  * muscles through static optimisation as training did. */
 Test(policies, shipped_joint_so_policy_stands_ten_seconds_upright, .timeout = 300) {
-  char path[512];
-  policy_path(path, sizeof path, "stand_jointso.d2m");
-  policy_file pf;
-  d2m_err err = {{0}};
-  cr_assert_eq(policy_load(path, &pf, &err), 0, "%s", err.msg);
-  int jso = !strcmp(pf.cfg.env_action_mode, "joint_so");
-  policy_free(&pf);
-  cr_assert(jso, "stand_jointso.d2m was not trained with env.action_mode = joint_so");
+  cfg_t c = shipped_config("stand_jointso.d2m");
+  cr_assert_str_eq(c.env_action_mode, "joint_so", "stand_jointso.d2m was trained with env.action_mode = %s",
+                   c.env_action_mode);
   check_stands_upright("stand_jointso.d2m", "/tmp/d2m_test_policy_stand_jointso");
 }
 
 /* The push-trained policy carries env.push_force = 74 in its config, so eval pushes it as training did. */
 Test(policies, shipped_push_policy_stands_ten_seconds_under_pushes, .timeout = 300) {
-  char path[512];
-  policy_path(path, sizeof path, "stand_push.d2m");
-  policy_file pf;
-  d2m_err err = {{0}};
-  cr_assert_eq(policy_load(path, &pf, &err), 0, "%s", err.msg);
-  double push = pf.cfg.env_push_force;
-  policy_free(&pf);
+  double push = shipped_config("stand_push.d2m").env_push_force;
   cr_assert_float_eq(push, 74, 1e-9, "stand_push.d2m was trained with env.push_force = %g, not 74", push);
   long frames = run_shipped("stand_push.d2m", "/tmp/d2m_test_policy_push");
   cr_assert_eq(frames, 5 * 300L, "%ld control steps over 5 pushed episodes, expected 5 x 300", frames);
