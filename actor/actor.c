@@ -405,16 +405,25 @@ static void say_bye(actor *a) {
   CHECK_MPI(MPI_Send(a->sbuf[0].data, (int)a->sbuf[0].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm));
 }
 
-/* Imitate's termination curriculum: the distance that ends an episode goes linearly from
- * imitate.term_start to imitate.term_dist over imitate.term_steps env steps, counted from the policy
- * version (updates x actors x E x T: exact in sync mode, so a resumed run continues the same schedule). */
+/* Imitate's curricula: the distance that ends an episode goes linearly from imitate.term_start to
+ * imitate.term_dist over imitate.term_steps env steps, and the balance assistant from imitate.assist
+ * to 0 over imitate.assist_steps, counted from the policy version (updates x actors x E x T: exact
+ * in sync mode, so a resumed run continues the same schedule). */
+static double fade(double steps, long long over) { return over <= 0 ? 0 : steps >= (double)over ? 1 : steps / (double)over; }
+
 static void curriculum(actor *a) {
   const cfg_t *c = a->cfg;
-  if (c->imitate_term_steps <= 0 || strcmp(c->env_task, "imitate")) return;
-  double steps = (double)a->version * a->all_actors * a->E * a->T, f = steps / (double)c->imitate_term_steps;
-  f = f > 1 ? 1 : f;
-  double d = c->imitate_term_start + f * (c->imitate_term_dist - c->imitate_term_start);
-  for (int e = 0; e < a->E; e++) env_set_term_dist(a->env[e], d);
+  if (strcmp(c->env_task, "imitate")) return;
+  double steps = (double)a->version * a->all_actors * a->E * a->T;
+  if (c->imitate_term_steps > 0) {
+    double d = c->imitate_term_start + fade(steps, c->imitate_term_steps) * (c->imitate_term_dist - c->imitate_term_start);
+    for (int e = 0; e < a->E; e++) env_set_term_dist(a->env[e], d);
+  }
+  /* the balance assistant fades the same way (constant when imitate.assist_steps = 0) */
+  if (c->imitate_assist > 0) {
+    double s = c->imitate_assist * (1 - fade(steps, c->imitate_assist_steps));
+    for (int e = 0; e < a->E; e++) env_set_assist(a->env[e], s);
+  }
 }
 
 int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors) {

@@ -1,4 +1,4 @@
-/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random]`, the probe that chose
+/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random] [--assist]`, the probe that chose
  * env.action_mode = joint_so's defaults without learning (bench/learn_log.md, "joint_so probe").
  *
  * Zero actions (the centre pose as target) on imitate (the default gait, RSI, episodes seeded 1000..)
@@ -9,7 +9,8 @@
  * initial policy samples at log-std 0) for jso_range 0.3 and 0.5. Per row: mean control steps to the
  * episode's end (stand: of 300), the mean excitation over muscles and steps, and the cost of one
  * env_step in ms next to excitation mode (zero policy output = the head's starting bias,
- * logit(env.excitation_baseline)) measured in the same run, on one thread. */
+ * logit(env.excitation_baseline)) measured in the same run, on one thread. --assist runs only
+ * imitate with the balance assistant (assist_rows). */
 #include "bench/bench.h"
 
 #include <math.h>
@@ -73,11 +74,12 @@ static int set(cfg_t *c, const char *key, const char *val, d2m_err *err) {
   return cfg_set(c, "bench jointso", sec, dot + 1, val, err) ? -1 : 0;
 }
 
-static int row(const mjModel *m, cfg_t *cfg, const char *label, int episodes, int rule, d2m_err *err) {
+static int row(const mjModel *m, cfg_t *cfg, const char *label, int episodes, int rule, double assist, d2m_err *err) {
   env_params p;
   if (env_params_from_cfg(cfg, &p, err)) return -1;
   env_t *e = env_create(m, &p, NULL, err);
   if (!e) return -1;
+  env_set_assist(e, assist);
   float base = (float)log(p.excitation_baseline / (1 - p.excitation_baseline));
   probe_row r = run_episodes(e, episodes, rule, base);
   printf("| %s | %.1f (sd %.1f) | %.3f | %.3f |\n", label, r.steps, r.steps_sd, r.exc, r.ms);
@@ -91,7 +93,7 @@ static int grid(const mjModel *m, cfg_t *cfg, const char *task, int episodes, d2
   char label[512];
   if (set(cfg, "env.task", task, err) || set(cfg, "env.action_mode", "excitation", err)) return -1;
   snprintf(label, sizeof label, "%s, excitation mode, logit(baseline)", task);
-  if (row(m, cfg, label, episodes, 1, err)) return -1;
+  if (row(m, cfg, label, episodes, 1, 0, err)) return -1;
   if (set(cfg, "env.action_mode", "joint_so", err)) return -1;
   int nff = strcmp(task, "imitate") ? 1 : 2;
   for (int f = 0; f < nff; f++)
@@ -103,7 +105,7 @@ static int grid(const mjModel *m, cfg_t *cfg, const char *task, int episodes, d2
           return -1;
         snprintf(label, sizeof label, "%s, kp %s kd %s, ff %s, %s", task, kp[k], kd[k], f ? "id" : "none",
                  s ? "every substep" : "per control step");
-        if (row(m, cfg, label, episodes, 0, err)) return -1;
+        if (row(m, cfg, label, episodes, 0, 0, err)) return -1;
       }
   return set(cfg, "env.jso_feedforward", "none", err);
 }
@@ -116,7 +118,26 @@ static int random_rows(const mjModel *m, cfg_t *cfg, int episodes, d2m_err *err)
     if (set(cfg, "env.jso_range", range[i], err)) return -1;
     snprintf(label, sizeof label, "imitate, N(0,1) actions, range %s rad (kp %g, ff %s, every substep %s)", range[i],
              cfg->env_jso_kp, cfg->env_jso_feedforward, cfg->env_jso_every_substep ? "true" : "false");
-    if (row(m, cfg, label, episodes, 2, err)) return -1;
+    if (row(m, cfg, label, episodes, 2, 0, err)) return -1;
+  }
+  return 0;
+}
+
+/* --assist: imitate's balance assistant (env_set_assist) at strength 0, 1, 2, 4, in excitation mode
+ * (the starting output) and joint_so (zero and N(0,1) actions), at the defaults otherwise. */
+static int assist_rows(const mjModel *m, cfg_t *cfg, int episodes, d2m_err *err) {
+  static const double strength[] = {0, 1, 2, 4};
+  static const char *mode[] = {"excitation", "joint_so"};
+  char label[512];
+  if (set(cfg, "env.task", "imitate", err)) return -1;
+  for (int k = 0; k < 2; k++) {
+    if (set(cfg, "env.action_mode", mode[k], err)) return -1;
+    for (int rule = k ? 0 : 1; rule <= (k ? 2 : 1); rule += k ? 2 : 1)
+      for (int i = 0; i < 4; i++) {
+        snprintf(label, sizeof label, "imitate, %s, assist %g, %s actions", mode[k], strength[i],
+                 rule == 1 ? "logit(baseline)" : rule ? "N(0,1)" : "zero");
+        if (row(m, cfg, label, episodes, rule, strength[i], err)) return -1;
+      }
   }
   return 0;
 }
@@ -135,8 +156,13 @@ int bench_jointso(const bench_jointso_opts *o) {
          (int)llround(cfg.stand_episode_s / (cfg.env_sim_dt * cfg.env_substeps)));
   printf("| configuration | steps | excitation | ms/step |\n|---|---|---|---|\n");
   int rc = 0;
-  if (o->imitate > 0 && !o->random_only) rc = grid(m, &cfg, "imitate", o->imitate, &err);
-  if (!rc && o->stand > 0 && !o->random_only) rc = grid(m, &cfg, "stand", o->stand, &err);
+  int grids = !o->random_only && !o->assist;
+  if (o->imitate > 0 && grids) rc = grid(m, &cfg, "imitate", o->imitate, &err);
+  if (!rc && o->stand > 0 && grids) rc = grid(m, &cfg, "stand", o->stand, &err);
+  if (!rc && o->assist) {
+    cfg_defaults(&cfg);
+    rc = assist_rows(m, &cfg, o->imitate, &err);
+  }
   if (!rc && o->random) {
     cfg_defaults(&cfg);
     rc = set(&cfg, "env.task", "imitate", &err) || set(&cfg, "env.action_mode", "joint_so", &err) ||

@@ -104,6 +104,8 @@
   X(imitate, term_dist, REAL, "0.15", 0.001, 100, NULL, "m, end the episode when a tracked body is farther from the reference") \
   X(imitate, term_start, REAL, "0.3", 0.001, 100, NULL, "m, termination distance at the start of training, tightened linearly to imitate.term_dist over imitate.term_steps") \
   X(imitate, term_steps, INT, "0", 0, 9.2e18, NULL, "env steps of the termination curriculum (0: none, term_dist from the start)") \
+  X(imitate, assist, REAL, "0", 0, 100, NULL, "balance assistant at the start of training (a curriculum; eval and every env outside training run without it): a sideways force and a pelvis-orientation moment toward the reference, stiffness this x m g / l and x m g l (1: cancels an inverted pendulum's toppling), taken linearly to 0 over imitate.assist_steps; 0: none") \
+  X(imitate, assist_steps, INT, "0", 0, 9.2e18, NULL, "env steps over which the balance assistant fades to 0 (0 with imitate.assist > 0: constant, never taken away)") \
   X(imitate, rsi, BOOL, "true", 0, 0, NULL, "reference state initialisation at a random phase") \
   X(imitate, future, INT, "2", 1, 8, NULL, "reference frames ahead in the observation") \
   X(imitate, act_preload, ENUM, "env", 0, 0, "env|so", "muscle activations at an episode's start: as the env does it (env.*), or the static-optimisation activations of the start frame (min sum a^2 meeting the frame's joint moments; envs/motion/so.h)") \

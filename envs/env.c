@@ -483,6 +483,7 @@ void env_step(env_t *e, const float *action, env_step_out *out) {
     if (s > 0 && e->p.action_mode == ENV_ACT_MUSCLE_PD && e->p.pd_every_substep) env_pd_ctrl(e), impair_descending(e);
     if (s > 0 && e->p.action_mode == ENV_ACT_JOINT_SO && e->p.jso_every_substep) jso_solve(e), impair_descending(e);
     impair_substep(e); /* spasticity at the physics rate */
+    env_task_assist(e); /* imitate's balance assistant, when a curriculum set one */
     if (e->dev) dev_control(e->dev, m, d);
     mj_step2(m, d);
     if (e->dev) dev_after_step(e->dev, m, d, e->geom_side);
@@ -541,6 +542,10 @@ void env_set_clip(env_t *e, int i) {
 }
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
 void env_set_term_dist(env_t *e, double d) { e->term_dist = d; }
+void env_set_assist(env_t *e, double s) {
+  e->assist = s > 0 ? s : 0;
+  if (e->assist == 0) mju_zero(e->d->qfrc_applied + e->root_dadr, 6); /* no force left over */
+}
 void env_heel_load(const env_t *e, double bw[2]) {
   for (int s = 0; s < 2; s++) bw[s] = e->heel_force[s] / e->weight;
 }

@@ -145,6 +145,11 @@ void env_heel_load(const env_t *e, double bw[2]);
 /* Imitate: the tracking distance that ends an episode from now on (a curriculum's current value;
  * starts at params.im_term_dist). Not part of the env's saved state: the caller sets it again. */
 void env_set_term_dist(env_t *e, double d);
+/* Imitate: the balance assistant's strength from now on (envs/tasks.c env_task_assist: sideways force
+ * and pelvis-orientation moment toward the reference, stiffness s m g / l and s m g l; 0 = none, the
+ * value an env starts with, so eval and every other caller see the unassisted task). Not part of the
+ * saved state: the caller (the actor's curriculum, imitate.assist) sets it again. */
+void env_set_assist(env_t *e, double s);
 double env_max_reward(const env_t *e);
 /* For tests: the task reward of the current state (no step; kinematic playback) and whether it is
  * terminal (env_end_reason). Updates the episode's tracking metrics like a step would. */

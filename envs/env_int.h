@@ -64,6 +64,7 @@ struct env_t {
   double h_up;              /* pelvis height of qpos_up (m) */
   double last_track_dist;
   double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
+  double assist;            /* imitate: balance assistant's strength (env_set_assist; 0 = none) */
 
   /* buffers (allocated once) */
   float *last_obs;

@@ -196,6 +196,62 @@ double env_task_reward(env_t *e) {
          p->walk_w_heading * 0.5 * (1 + cos(psi - e->target_heading)) + p->walk_w_energy * energy;
 }
 
+/* The balance assistant (after Yu, Turk & Liu 2018, "Learning symmetric and low-energy locomotion",
+ * ACM TOG 37(4): a virtual assistant whose help a curriculum takes away). Imitate episodes end by the
+ * pelvis falling sideways over the stance foot (bench/learn_log.md); the assistant holds it near the
+ * reference with a sideways force (heading frame) and a roll and pitch moment toward the reference's
+ * pelvis orientation (yaw and fore-aft and vertical motion get no help). Strength s scales an
+ * inverted pendulum of the body's mass m and the reference's pelvis height l: sideways stiffness
+ * s m g / l (s = 1 cancels the pendulum's toppling stiffness), rotational stiffness s m g l. Both are
+ * critically damped for the inertia the free joint's dofs have (qM's diagonal), which keeps the
+ * explicit force stable at the physics step. */
+static void assist_force(env_t *e, double s, double l) {
+  mjData *d = e->d;
+  int qa = e->root_qadr, da = e->root_dadr;
+  double mass = d->qM[e->m->dof_Madr[da]]; /* the whole body's, for a translation of the free joint */
+  double kp = s * mass * mju_norm3(e->m->opt.gravity) / l, kd = 2 * sqrt(kp * mass);
+  double psi = env_heading(e), lat[2] = {-sin(psi), cos(psi)}, ey = 0, evy = 0;
+  for (int c = 0; c < 2; c++) {
+    ey += lat[c] * (e->ref_qpos[qa + c] - d->qpos[qa + c]);
+    evy += lat[c] * (e->ref_qvel[da + c] - d->qvel[da + c]);
+  }
+  double f = kp * ey + kd * evy;
+  d->qfrc_applied[da] = f * lat[0];
+  d->qfrc_applied[da + 1] = f * lat[1];
+  d->qfrc_applied[da + 2] = 0;
+}
+
+static void assist_moment(env_t *e, double s, double l) {
+  const mjModel *m = e->m;
+  mjData *d = e->d;
+  int qa = e->root_qadr, da = e->root_dadr;
+  double mass = d->qM[m->dof_Madr[da]], inertia = 0;
+  for (int c = 3; c < 6; c++) inertia += d->qM[m->dof_Madr[da + c]] / 3;
+  double kr = s * mass * mju_norm3(m->opt.gravity) * l, kdr = 2 * sqrt(kr * inertia);
+  /* the free joint's rotational dofs are body-frame; the error and the moment are built in the world
+   * frame, where roll and pitch are the horizontal components */
+  double R[9], rot_b[3], rot_w[3], w_b[3], w_w[3], wr_w[3], tau_w[3];
+  mju_quat2Mat(R, d->qpos + qa + 3);
+  mju_subQuat(rot_b, e->ref_qpos + qa + 3, d->qpos + qa + 3); /* current -> reference, body frame */
+  mju_mulMatVec(rot_w, R, rot_b, 3, 3);
+  mju_mulMatVec(w_w, R, d->qvel + da + 3, 3, 3);
+  double Rref[9];
+  mju_quat2Mat(Rref, e->ref_qpos + qa + 3);
+  mju_copy3(w_b, e->ref_qvel + da + 3);
+  mju_mulMatVec(wr_w, Rref, w_b, 3, 3);
+  for (int c = 0; c < 2; c++) tau_w[c] = kr * rot_w[c] + kdr * (wr_w[c] - w_w[c]);
+  tau_w[2] = 0;
+  mju_mulMatTVec(d->qfrc_applied + da + 3, R, tau_w, 3, 3);
+}
+
+void env_task_assist(env_t *e) {
+  if (e->assist <= 0 || e->p.task != ENV_TASK_IMITATE) return;
+  double l = e->ref_qpos[e->root_qadr + 2];
+  if (!(l > 0.3)) l = 0.3; /* a reference crouched lower than 0.3 m still gets a finite assistant */
+  assist_force(e, e->assist, l);
+  assist_moment(e, e->assist, l);
+}
+
 int env_task_terminal(env_t *e) {
   if (e->p.task == ENV_TASK_IMITATE) return e->last_track_dist > e->term_dist ? ENV_END_TRACKING : ENV_END_NONE;
   double up[3];

@@ -91,6 +91,7 @@ static const char *k_direct[] = {
     "amp.enabled", "amp.w_task", "amp.w_style", /* the learner's reward mix */
     "env.actlimited", /* the model loader */
     "imitate.term_start", "imitate.term_steps", /* the actor's termination curriculum */
+    "imitate.assist", "imitate.assist_steps",   /* the actor's balance-assistant curriculum */
     "imitate.mining", "imitate.mining_floor", "imitate.mining_decay", /* the learner's mining_init */
 };
 static const char *k_sections[] = {"ppo", "adam", "amp", "env", "stand", "walk", "imitate", "nn", "lattice"};
