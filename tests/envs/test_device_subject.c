@@ -14,6 +14,7 @@
 #include "envs/device.h"
 #include "envs/env_config.h"
 #include "envs/model/model.h"
+#include "tests/cfg_text.h"
 
 static char g_path[64];
 
@@ -133,11 +134,7 @@ Test(device_subject, resolved_config_records_the_device) {
   cfg_t c;
   d2m_err err;
   cr_assert_eq(launch_resolve_local(&o, &c, &err), 0, "%s", err.msg);
-  char *text = NULL;
-  size_t n = 0;
-  FILE *f = open_memstream(&text, &n);
-  cfg_write(&c, f);
-  fclose(f);
+  char *text = test_cfg_text(&c);
   cr_assert(strstr(text, "\n[device]\nankle = right\n"), "config.resolved.ini text lacks ankle = right");
   cr_assert(strstr(text, "\nankle_mass_shank = 1.1\n"), "config.resolved.ini text lacks the shank mass");
   free(text);

@@ -18,6 +18,7 @@
 #include "common/rng.h"
 #include "common/signals.h"
 #include "deploy/launch.h"
+#include "tests/cfg_text.h"
 
 static cfg_t c;
 static d2m_err e;
@@ -85,11 +86,7 @@ Test(faults, reals_written_shortest_round_trip) {
     cr_assert(!memcmp(&x, &y, sizeof x), "%s does not read back to %.17g", out, x);
   }
   cr_assert_eq(cfg_set(&c, "x", "env", "fall_height_frac", "0.7", &e), 0);
-  char *text = NULL;
-  size_t n = 0;
-  FILE *mem = open_memstream(&text, &n);
-  cfg_write(&c, mem);
-  fclose(mem);
+  char *text = test_cfg_text(&c);
   cr_assert(strstr(text, "\nfall_height_frac = 0.7\n"), "resolved config lacks the short form");
   free(text);
 }
