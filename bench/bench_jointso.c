@@ -1,5 +1,5 @@
-/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random] [--assist]`, the probe that chose
- * env.action_mode = joint_so's defaults without learning (bench/learn_log.md, "joint_so probe").
+/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random] [--assist]`,
+ * the probe that chose env.action_mode = joint_so's defaults without learning (bench/learn_log.md, "joint_so probe").
  *
  * Zero actions (the centre pose as target) on imitate (the default gait, RSI, episodes seeded 1000..)
  * and on stand (stand.pose = upright, episodes seeded 1000..), over the grid written down before the
@@ -127,17 +127,17 @@ static int random_rows(const mjModel *m, cfg_t *cfg, int episodes, d2m_err *err)
  * (the starting output) and joint_so (zero and N(0,1) actions), at the defaults otherwise. */
 static int assist_rows(const mjModel *m, cfg_t *cfg, int episodes, d2m_err *err) {
   static const double strength[] = {0, 1, 2, 4};
-  static const char *mode[] = {"excitation", "joint_so"};
+  /* (action mode, action rule of run_episodes) */
+  static const struct { const char *mode, *name; int rule; } kind[] = {
+      {"excitation", "logit(baseline)", 1}, {"joint_so", "zero", 0}, {"joint_so", "N(0,1)", 2}};
   char label[512];
   if (set(cfg, "env.task", "imitate", err)) return -1;
-  for (int k = 0; k < 2; k++) {
-    if (set(cfg, "env.action_mode", mode[k], err)) return -1;
-    for (int rule = k ? 0 : 1; rule <= (k ? 2 : 1); rule += k ? 2 : 1)
-      for (int i = 0; i < 4; i++) {
-        snprintf(label, sizeof label, "imitate, %s, assist %g, %s actions", mode[k], strength[i],
-                 rule == 1 ? "logit(baseline)" : rule ? "N(0,1)" : "zero");
-        if (row(m, cfg, label, episodes, rule, strength[i], err)) return -1;
-      }
+  for (int k = 0; k < 3; k++) {
+    if (set(cfg, "env.action_mode", kind[k].mode, err)) return -1;
+    for (int i = 0; i < 4; i++) {
+      snprintf(label, sizeof label, "imitate, %s, assist %g, %s actions", kind[k].mode, strength[i], kind[k].name);
+      if (row(m, cfg, label, episodes, kind[k].rule, strength[i], err)) return -1;
+    }
   }
   return 0;
 }
