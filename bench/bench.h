@@ -50,6 +50,7 @@ typedef struct bench_jointso_opts {
   int random;           /* 1: also imitate with N(0,1) actions for each env.jso_range */
   int random_only;      /* 1: only those rows */
   int assist;           /* 1: only imitate with the balance assistant at strengths 0, 1, 2, 4 */
+  int gains;            /* 1: only env.jso_gains uniform against strength (imitate, stand) */
 } bench_jointso_opts;
 int bench_jointso(const bench_jointso_opts *o);
 

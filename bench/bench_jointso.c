@@ -1,4 +1,4 @@
-/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random] [--assist]`,
+/* bench/bench_jointso.c: `drl2move bench jointso [--imitate N] [--stand N] [--random] [--assist] [--gains]`,
  * the probe that chose env.action_mode = joint_so's defaults without learning (bench/learn_log.md, "joint_so probe").
  *
  * Zero actions (the centre pose as target) on imitate (the default gait, RSI, episodes seeded 1000..)
@@ -10,7 +10,7 @@
  * episode's end (stand: of 300), the mean excitation over muscles and steps, and the cost of one
  * env_step in ms next to excitation mode (zero policy output = the head's starting bias,
  * logit(env.excitation_baseline)) measured in the same run, on one thread. --assist runs only
- * imitate with the balance assistant (assist_rows). */
+ * imitate with the balance assistant (assist_rows), --gains only env.jso_gains (gains_rows). */
 #include "bench/bench.h"
 
 #include <math.h>
@@ -142,6 +142,24 @@ static int assist_rows(const mjModel *m, cfg_t *cfg, int episodes, d2m_err *err)
   return 0;
 }
 
+/* --gains: env.jso_gains uniform against strength on imitate and stand, zero and N(0,1) actions. */
+static int gains_rows(const mjModel *m, cfg_t *cfg, const bench_jointso_opts *o, d2m_err *err) {
+  static const char *task[] = {"imitate", "stand"}, *gains[] = {"uniform", "strength"};
+  char label[512];
+  if (set(cfg, "env.action_mode", "joint_so", err)) return -1;
+  for (int t = 0; t < 2; t++) {
+    int episodes = t ? o->stand : o->imitate;
+    if (episodes <= 0 || set(cfg, "env.task", task[t], err)) continue;
+    for (int rule = 0; rule <= 2; rule += 2)
+      for (int g = 0; g < 2; g++) {
+        if (set(cfg, "env.jso_gains", gains[g], err)) return -1;
+        snprintf(label, sizeof label, "%s, gains %s, %s actions", task[t], gains[g], rule ? "N(0,1)" : "zero");
+        if (row(m, cfg, label, episodes, rule, 0, err)) return -1;
+      }
+  }
+  return 0;
+}
+
 int bench_jointso(const bench_jointso_opts *o) {
   d2m_err err;
   mjModel *m0 = model_load(NULL, &err);
@@ -156,9 +174,13 @@ int bench_jointso(const bench_jointso_opts *o) {
          (int)llround(cfg.stand_episode_s / (cfg.env_sim_dt * cfg.env_substeps)));
   printf("| configuration | steps | excitation | ms/step |\n|---|---|---|---|\n");
   int rc = 0;
-  int grids = !o->random_only && !o->assist;
+  int grids = !o->random_only && !o->assist && !o->gains;
   if (o->imitate > 0 && grids) rc = grid(m, &cfg, "imitate", o->imitate, &err);
   if (!rc && o->stand > 0 && grids) rc = grid(m, &cfg, "stand", o->stand, &err);
+  if (!rc && o->gains) {
+    cfg_defaults(&cfg);
+    rc = gains_rows(m, &cfg, o, &err);
+  }
   if (!rc && o->assist) {
     cfg_defaults(&cfg);
     rc = assist_rows(m, &cfg, o->imitate, &err);

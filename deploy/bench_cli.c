@@ -18,7 +18,7 @@ static const char k_scaling_usage[] =
     "                                           [--set section.key=value ...]\n"
     "  per-component costs for deploy/scaling/run.sh; the allreduce row needs 2 or more ranks.\n";
 static const char k_jointso_usage[] =
-    "usage: drl2move bench jointso [--imitate N (200)] [--stand N (50)] [--random] [--random-only] [--assist]\n";
+    "usage: drl2move bench jointso [--imitate N (200)] [--stand N (50)] [--random] [--random-only] [--assist] [--gains]\n";
 static const char k_system_usage[] = "usage: drl2move bench system [--steps N (20000)] [--rollouts N (10)] [--set section.key=value]\n";
 
 /* "--help" anywhere: 0 after the usage; a bad option: 2 after the usage on stderr; else -1. */
@@ -122,6 +122,7 @@ static int jointso_cmd(int argc, char **argv) {
     } else if (!strcmp(a, "--random")) o.random = 1;
     else if (!strcmp(a, "--random-only")) o.random = o.random_only = 1;
     else if (!strcmp(a, "--assist")) o.assist = 1;
+    else if (!strcmp(a, "--gains")) o.gains = 1;
     else return help_or_bad(k_jointso_usage, a);
   }
   return bench_jointso(&o);

@@ -262,13 +262,13 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   if (p->task == ENV_TASK_IMITATE && (p->im_preload_so || p->im_ff_so) &&
       env_so_clips(e, &e->so_act, NULL, p->im_preload_so ? "imitate.act_preload = so" : "imitate.feedforward = so", err))
     goto fail;
-  if (p->action_mode == ENV_ACT_JOINT_SO && jso_create(e, err)) goto fail;
   int nt = e->ref ? e->ref->ntrack : 0;
   e->ref_qpos = xcalloc((size_t)(2 * e->m->nq + e->m->nv + 9 * (nt + 1)), sizeof(double));
   e->ref_qvel = e->ref_qpos + e->m->nq;
   e->ref_xpos = e->ref_qvel + e->m->nv;
   e->ref_xvel = e->ref_xpos + 3 * (nt + 1);
   e->sim_xvel = e->ref_xvel + 3 * (nt + 1);
+  if (p->action_mode == ENV_ACT_JOINT_SO && jso_create(e, err)) goto fail; /* reads the ref_* buffers */
   env_layout(e);
   e->last_obs = xcalloc((size_t)e->obs_size, sizeof(float));
   if (impair_create(e, err)) goto fail;

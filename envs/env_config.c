@@ -29,6 +29,7 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE &&
                  p->action_mode == ENV_ACT_JOINT_SO;
   p->jso_every_substep = c->env_jso_every_substep;
+  p->jso_gains_strength = !strcmp(c->env_jso_gains, "strength");
   p->excitation_baseline = c->env_excitation_baseline;
   p->act_preload = !strcmp(c->env_act_preload, "baseline");
   p->reset_noise = c->env_reset_noise;

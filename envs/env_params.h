@@ -44,6 +44,7 @@ typedef struct env_params {
   double jso_range;           /* rad */
   int jso_ff_id;              /* 1: imitate adds the reference's inverse-dynamics torque */
   int jso_every_substep;      /* 1: solved again before every MuJoCo step */
+  int jso_gains_strength;     /* 1: kp, kd per hinge scaled by its muscle strength over the mean */
 
   /* reset: activations start at excitation_baseline (act_preload = 1) or at 0 */
   double excitation_baseline; /* resting excitation in (0,1) */

@@ -13,9 +13,12 @@ struct env_jso {
   so_opts opts;
   double q_star[ENV_MAX_HINGE]; /* this control step's target angles (rad) */
   double v_c[ENV_MAX_HINGE];    /* centre velocities (rad/s) */
+  double gain[ENV_MAX_HINGE];   /* per-hinge factor on kp and kd (1, or strength over the mean) */
   double *tau, *act, *reserve;  /* [nv], [nu], [nv] */
   double **ff_tau;              /* jso_ff_id: [clips][nframes][nv] inverse-dynamics torques; else NULL */
 };
+
+static void strength_gains(env_t *e, struct env_jso *j);
 
 int jso_create(env_t *e, d2m_err *err) {
   const mjModel *m = e->m;
@@ -34,7 +37,38 @@ int jso_create(env_t *e, d2m_err *err) {
   /* the reference's inverse-dynamics torques (so_run's tau: mj_inverse with the ground reaction
    * estimated at the feet taken out, so the joints' share of it) */
   if (e->p.jso_ff_id && env_so_clips(e, NULL, &j->ff_tau, "env.jso_feedforward = inverse_dynamics", err)) return -1;
+  for (int h = 0; h < e->nhinge; h++) j->gain[h] = 1;
+  if (e->p.jso_gains_strength) strength_gains(e, j);
   return 0;
+}
+
+/* The centre pose's hinge angles and velocities (below). */
+static void centre(env_t *e, double *q_c, double *v_c);
+
+/* env.jso_gains = strength: each hinge's muscle strength in the centre pose at the start (imitate:
+ * the reference's first frame), the sum over muscles of |moment arm x force-length-velocity gain|
+ * with slaved coordinates folded into their masters (so_frame's matrix), relative to the mean. */
+static void strength_gains(env_t *e, struct env_jso *j) {
+  const mjModel *m = e->m;
+  mjData *d = mj_makeData(m);
+  double q_c[ENV_MAX_HINGE], v_c[ENV_MAX_HINGE], mean = 0;
+  if (e->p.task == ENV_TASK_IMITATE) env_task_frame(e, 0);
+  mju_copy(d->qpos, e->p.task == ENV_TASK_IMITATE ? e->ref_qpos : m->qpos0, m->nq);
+  centre(e, q_c, v_c);
+  for (int h = 0; h < e->nhinge; h++) d->qpos[e->hinge_qadr[h]] = q_c[h];
+  ref_apply_joint_eq(m, d->qpos);
+  mj_forward(m, d);
+  so_frame(&j->ws, m, d, j->tau, &j->opts, j->act, j->reserve); /* tau = 0: only its matrix is used */
+  for (int h = 0; h < e->nhinge; h++) {
+    const double *row = j->ws.A + (size_t)e->hinge_dadr[h] * m->nu;
+    double s = 0;
+    for (int i = 0; i < e->nmus; i++) s += fabs(row[i]);
+    j->gain[h] = s;
+    mean += s / e->nhinge;
+  }
+  for (int h = 0; h < e->nhinge; h++) j->gain[h] = mean > 0 ? j->gain[h] / mean : 1;
+  mju_zero(j->act, m->nu);
+  mj_deleteData(d);
 }
 
 void jso_free(env_t *e) {
@@ -97,7 +131,7 @@ void jso_solve(env_t *e) {
   mju_zero(j->tau, m->nv);
   for (int h = 0; h < e->nhinge; h++) {
     int qa = e->hinge_qadr[h], da = e->hinge_dadr[h];
-    j->tau[da] = e->p.jso_kp * (j->q_star[h] - d->qpos[qa]) + e->p.jso_kd * (j->v_c[h] - d->qvel[da]);
+    j->tau[da] = j->gain[h] * (e->p.jso_kp * (j->q_star[h] - d->qpos[qa]) + e->p.jso_kd * (j->v_c[h] - d->qvel[da]));
   }
   if (j->ff_tau) add_feedforward(e, j->tau);
   /* warm start: the activations the muscles have now (state a checkpoint carries, so a resumed run

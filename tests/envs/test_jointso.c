@@ -287,3 +287,35 @@ Test(jointso, devices_stay_out_of_the_optimisation) {
   env_free(e);
   mj_deleteModel(m);
 }
+
+/* env.jso_gains = strength: the same state and action give each hinge its uniform-gain torque times
+ * its strength over the hinges' mean: the factors average 1, the toes' (muscles of about 11 N m in
+ * all) are a few percent, the hip flexors' (about 700 N m) above 1. */
+Test(jointso, strength_gains_scale_each_hinge_by_its_muscles) {
+  env_params pu = JSO(ENV_TASK_STAND, "env.jso_gains=uniform"), ps = JSO(ENV_TASK_STAND, "env.jso_gains=strength");
+  env_t *u = test_env(g_m, &pu), *s = test_env(g_m, &ps);
+  env_reset(u, 4);
+  env_reset(s, 4);
+  float ou[1024], os[1024], act[14];
+  for (int i = 0; i < 14; i++) act[i] = 0.5f;
+  env_step_out outu = {.obs = ou}, outs = {.obs = os};
+  env_step(u, act, &outu);
+  env_step(s, act, &outs);
+  const double *tu = jso_last_tau(u), *ts = jso_last_tau(s);
+  double mean = 0, mtp = 0, hip = 0;
+  for (int h = 0; h < u->nhinge; h++) {
+    int da = u->hinge_dadr[h];
+    cr_assert(fabs(tu[da]) > 1e-6, "hinge %d gets a torque", h);
+    double f = ts[da] / tu[da];
+    cr_assert_gt(f, 0, "hinge %d: the factor keeps the torque's sign", h);
+    mean += f / u->nhinge;
+    const char *name = mj_id2name(g_m, mjOBJ_JOINT, g_m->dof_jntid[da]);
+    if (!strcmp(name, "mtp_angle_r")) mtp = f;
+    if (!strcmp(name, "hip_flexion_r")) hip = f;
+  }
+  cr_assert_float_eq(mean, 1, 1e-9, "factors average %g", mean);
+  cr_assert(mtp > 0 && mtp < 0.1, "mtp factor %g", mtp);
+  cr_assert_gt(hip, 1, "hip flexion factor %g", hip);
+  env_free(u);
+  env_free(s);
+}
