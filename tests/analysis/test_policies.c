@@ -85,12 +85,14 @@ Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) 
   check_stands_upright("stand.d2m", "/tmp/d2m_test_policy_stand");
 }
 
-/* The joint_so stand policy carries env.action_mode = joint_so in its config, so eval drives the
- * muscles through static optimisation as training did. */
+/* The joint_so stand policy carries env.action_mode = joint_so and env.jso_gains = strength in its
+ * config, so eval drives the muscles through static optimisation with the gains training had. */
 Test(policies, shipped_joint_so_policy_stands_ten_seconds_upright, .timeout = 300) {
   cfg_t c = shipped_config("stand_jointso.d2m");
   cr_assert_str_eq(c.env_action_mode, "joint_so", "stand_jointso.d2m was trained with env.action_mode = %s",
                    c.env_action_mode);
+  cr_assert_str_eq(c.env_jso_gains, "strength", "stand_jointso.d2m was trained with env.jso_gains = %s",
+                   c.env_jso_gains);
   check_stands_upright("stand_jointso.d2m", "/tmp/d2m_test_policy_stand_jointso");
 }
 
