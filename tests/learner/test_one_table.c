@@ -80,6 +80,7 @@ static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
                                   "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
                                   "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic", "env.jso_feedforward",
+                                  "env.jso_gains",
                                   "env.dr_strength_min", "env.dr_strength_max", "env.dr_reflex_gain_min",
                                   "env.dr_reflex_gain_max", "env.dr_obs_delay_min", "env.dr_obs_delay_max",
                                   "env.dr_mass_min", "env.dr_mass_max", "env.dr_friction_min", "env.dr_friction_max"};
@@ -249,6 +250,13 @@ Test(one_table, text_enum_and_derived_keys) {
     fill(&c, &a);
     cr_expect_eq(a.env.jso_ff_id, i == 0, "%s %s %s: jso_ff_id %d", ff[i][0], ff[i][1], ff[i][2], a.env.jso_ff_id);
   }
+  /* env.jso_gains: uniform (the default) or strength */
+  cfg_defaults(&c);
+  fill(&c, &a);
+  cr_expect_eq(a.env.jso_gains_strength, 0);
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.jso_gains=strength"), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.env.jso_gains_strength, 1);
   cr_expect_eq(a.env.action_mode, ENV_ACT_EXCITATION);
   cr_assert_eq(CFG_WITH(&c, NULL, "env.action_mode=joint_so"), 0);
   fill(&c, &a);
