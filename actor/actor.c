@@ -409,7 +409,10 @@ static void say_bye(actor *a) {
  * imitate.term_dist over imitate.term_steps env steps, and the balance assistant from imitate.assist
  * to 0 over imitate.assist_steps, counted from the policy version (updates x actors x E x T: exact
  * in sync mode, so a resumed run continues the same schedule). */
-static double fade(double steps, long long over) { return over <= 0 ? 0 : steps >= (double)over ? 1 : steps / (double)over; }
+static double fade(double steps, long long over) {
+  if (over <= 0) return 0;
+  return steps >= (double)over ? 1 : steps / (double)over;
+}
 
 static void curriculum(actor *a) {
   const cfg_t *c = a->cfg;

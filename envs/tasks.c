@@ -230,15 +230,13 @@ static void assist_moment(env_t *e, double s, double l) {
   double kr = s * mass * mju_norm3(m->opt.gravity) * l, kdr = 2 * sqrt(kr * inertia);
   /* the free joint's rotational dofs are body-frame; the error and the moment are built in the world
    * frame, where roll and pitch are the horizontal components */
-  double R[9], rot_b[3], rot_w[3], w_b[3], w_w[3], wr_w[3], tau_w[3];
+  double R[9], Rref[9], rot_b[3], rot_w[3], w_w[3], wr_w[3], tau_w[3];
   mju_quat2Mat(R, d->qpos + qa + 3);
+  mju_quat2Mat(Rref, e->ref_qpos + qa + 3);
   mju_subQuat(rot_b, e->ref_qpos + qa + 3, d->qpos + qa + 3); /* current -> reference, body frame */
   mju_mulMatVec(rot_w, R, rot_b, 3, 3);
   mju_mulMatVec(w_w, R, d->qvel + da + 3, 3, 3);
-  double Rref[9];
-  mju_quat2Mat(Rref, e->ref_qpos + qa + 3);
-  mju_copy3(w_b, e->ref_qvel + da + 3);
-  mju_mulMatVec(wr_w, Rref, w_b, 3, 3);
+  mju_mulMatVec(wr_w, Rref, e->ref_qvel + da + 3, 3, 3);
   for (int c = 0; c < 2; c++) tau_w[c] = kr * rot_w[c] + kdr * (wr_w[c] - w_w[c]);
   tau_w[2] = 0;
   mju_mulMatTVec(d->qfrc_applied + da + 3, R, tau_w, 3, 3);
