@@ -18,6 +18,9 @@
 #            paretic side's strength rises and its reflex gain falls from phase to phase; a run with
 #            rehab.rate = 0 has the same weights at update 2 and other weights at update 4 (the body
 #            reaches the actors' envs); with learner.group = 2 it is refused by name
+#   resume_assist   the same with imitate's balance assistant fading over 3 updates (the actors set its
+#            strength from the policy version, so the resumed actors pick it up where it was); with
+#            imitate.assist = 0 the weights at update 4 differ (the assistant reaches the rollouts)
 #   jointso  3 ranks, sync: 2 updates of imitate with env.action_mode = joint_so (14 hinge actions); the
 #            checkpoint carries the mode: eval runs it (80 excitation columns, SO's) and refuses another mode
 #   sigterm  4 ranks: SIGTERM to every rank (as SLURM does) gives a checkpoint and exit status 0
@@ -77,6 +80,10 @@ if [ "$case_" = resume_clips ]; then
   minesec=(mining)
 fi
 
+if [ "$case_" = resume_assist ]; then
+  small+=(--set env.task=imitate --set imitate.assist=2 --set imitate.assist_steps=$((3 * steps_per_update)))
+fi
+
 fail() { echo "FAIL ($case_): $*"; for f in "$work"/*/train.log; do [ -f "$f" ] && tail -20 "$f"; done; exit 1; }
 rows() { tail -n +2 "$1/progress.csv" | wc -l; }
 newest() { ls "$1"/checkpoints/ckpt-*.d2m 2>/dev/null | sort | tail -1; }
@@ -125,7 +132,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_rehab)
+resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_rehab | resume_assist)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -137,6 +144,12 @@ resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_re
   "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/part/checkpoints/ckpt-00000004.d2m" \
     params adam_m adam_v obs_stats reward_scaling actor_states "${ampsec[@]}" "${minesec[@]}" "${rehabsec[@]}" ||
     fail "resumed run differs from the uninterrupted one"
+  if [ "$case_" = resume_assist ]; then
+    "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set imitate.assist=0 --steps $((4 * steps_per_update)) --run-dir "$work/free" \
+      >"$work/out.a" 2>&1 || { cat "$work/out.a"; fail "the run without the assistant failed"; }
+    "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/free/checkpoints/ckpt-00000004.d2m" params >/dev/null &&
+      fail "the assistant did not change the rollouts (the actors do not apply it)"
+  fi
   if [ "$case_" = resume_rehab ]; then
     cmp -s "$work/full/rehab.csv" "$work/part/rehab.csv" || fail "rehab.csv of the resumed run differs: $(diff "$work/full/rehab.csv" "$work/part/rehab.csv" | head -5)"
     [ "$(tail -n +2 "$work/part/rehab.csv" | wc -l)" -eq 2 ] || fail "rehab.csv should hold 2 phases (updates 2 and 4)"
