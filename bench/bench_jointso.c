@@ -149,7 +149,8 @@ static int gains_rows(const mjModel *m, cfg_t *cfg, const bench_jointso_opts *o,
   if (set(cfg, "env.action_mode", "joint_so", err)) return -1;
   for (int t = 0; t < 2; t++) {
     int episodes = t ? o->stand : o->imitate;
-    if (episodes <= 0 || set(cfg, "env.task", task[t], err)) continue;
+    if (episodes <= 0) continue;
+    if (set(cfg, "env.task", task[t], err)) return -1;
     for (int rule = 0; rule <= 2; rule += 2)
       for (int g = 0; g < 2; g++) {
         if (set(cfg, "env.jso_gains", gains[g], err)) return -1;

@@ -106,6 +106,28 @@ static int classify(learner *L, int src, intake_msg *m) {
   return 1;
 }
 
+/* A large message travels after the probe (rendezvous), so an actor killed in the middle of its send
+ * would leave a blocking receive waiting forever. The dead actor's buffer is never reused, so the
+ * abandoned request may still point at it. */
+int intake_recv(learner *L, int src, int tag, void *buf, int n) {
+  MPI_Request rq;
+  CHECK_MPI(MPI_Irecv(buf, n, MPI_BYTE, src, tag, L->comm, &rq));
+  double next_look = log_elapsed() + 0.1;
+  for (;;) {
+    int done = 0;
+    CHECK_MPI(MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
+    if (done) return 0;
+    if (log_elapsed() >= next_look) {
+      if (lost_gone(L, src - 1)) {
+        MPI_Request_free(&rq);
+        return -1;
+      }
+      next_look = log_elapsed() + 0.1;
+    }
+    usleep(50);
+  }
+}
+
 /* A state an actor sent after its checkpoint request timed out: it must still be received, or the
  * actor would block in its send forever. */
 static void drain_late_state(learner *L) {
@@ -120,7 +142,7 @@ static void drain_late_state(learner *L) {
     D2M_CHECK(s->state != NULL, "out of memory for an actor state");
     s->state_cap = n;
   }
-  CHECK_MPI(MPI_Recv(s->state, n, MPI_BYTE, st.MPI_SOURCE, WIRE_TAG_STATE, L->comm, MPI_STATUS_IGNORE));
+  if (intake_recv(L, st.MPI_SOURCE, WIRE_TAG_STATE, s->state, n)) return;
   s->state_len = -1;
   s->last_heard = log_elapsed();
   LOG_D("late state from rank %d discarded", st.MPI_SOURCE);
@@ -139,7 +161,7 @@ int intake_poll(learner *L, double wait_s) {
       CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
       actor_slot *s = &L->slot[src - 1];
       intake_msg *m = slot_next(L, s, n > 0 ? n : 1);
-      CHECK_MPI(MPI_Recv(m->buf, n, MPI_BYTE, src, WIRE_TAG_A2L, L->comm, MPI_STATUS_IGNORE));
+      if (intake_recv(L, src, WIRE_TAG_A2L, m->buf, n)) return 0;
       m->len = n;
       s->last_heard = log_elapsed();
       if (!s->alive && !s->dead) {

@@ -68,7 +68,7 @@ static int collect_actor_states(learner *L) {
         D2M_CHECK(s->state != NULL, "out of memory for an actor state");
         s->state_cap = n;
       }
-      CHECK_MPI(MPI_Recv(s->state, n, MPI_BYTE, i + 1, WIRE_TAG_STATE, L->comm, MPI_STATUS_IGNORE));
+      if (intake_recv(L, i + 1, WIRE_TAG_STATE, s->state, n)) continue; /* died sending it: dropped */
       s->state_len = n;
       pending--;
       got += n > 0;

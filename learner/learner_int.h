@@ -138,6 +138,9 @@ int group_ckpt_path(learner *L, char *path, size_t n, int ok);
  * usable batch in its actor's slot; never touches the PPO batch, so it is safe while publishing or
  * checkpointing. Returns the source rank, 0 if none. */
 int intake_poll(learner *L, double wait_s);
+/* Receive the message just probed from actor rank src with tag into buf (n bytes), polling; gives up
+ * and returns -1 when the actor's process is gone (lost_gone), 0 when received. */
+int intake_recv(learner *L, int src, int tag, void *buf, int n);
 /* Sync: all live actors have a batch queued? */
 int intake_sync_complete(const learner *L);
 /* Append the oldest queued batch of `rank` to the PPO batch (obs moments, reward scaling, AMP rows,
@@ -164,6 +167,8 @@ int lckpt_restore(learner *L);
 void lost_init(learner *L);
 /* At most once a second: drop the local actors whose process is gone; returns how many. */
 int lost_check(learner *L);
+/* Actor slot i is dead: already dropped, or its local process is gone now (then dropped here). */
+int lost_gone(learner *L, int i);
 /* Every actor is dead. */
 int lost_all(const learner *L);
 

@@ -38,21 +38,25 @@ static void drop(learner *L, int i) {
     if (L->pub_req[2 * i + k] != MPI_REQUEST_NULL) MPI_Request_free(&L->pub_req[2 * i + k]);
 }
 
+int lost_gone(learner *L, int i) {
+  actor_slot *s = &L->slot[i];
+  if (s->dead) return 1;
+  if (s->pid <= 0 || kill((pid_t)s->pid, 0) == 0 || errno != ESRCH) return 0;
+  drop(L, i);
+  int live = 0;
+  for (int k = 0; k < L->nactors; k++) live += !L->slot[k].dead;
+  LOG_E("actor rank %d (pid %ld) died: going on with the %d others (its batch in progress is lost)", i + 1, s->pid,
+        live);
+  return 1;
+}
+
 int lost_check(learner *L) {
   double now = log_elapsed();
   if (now - L->lost_checked < 1.0) return 0;
   L->lost_checked = now;
   int n = 0;
-  for (int i = 0; i < L->nactors; i++) {
-    actor_slot *s = &L->slot[i];
-    if (s->dead || s->pid <= 0 || kill((pid_t)s->pid, 0) == 0 || errno != ESRCH) continue;
-    drop(L, i);
-    n++;
-    int live = 0;
-    for (int k = 0; k < L->nactors; k++) live += !L->slot[k].dead;
-    LOG_E("actor rank %d (pid %ld) died: going on with the %d others (its batch in progress is lost)", i + 1,
-          s->pid, live);
-  }
+  for (int i = 0; i < L->nactors; i++)
+    if (!L->slot[i].dead) n += lost_gone(L, i);
   return n;
 }
 

@@ -3,8 +3,11 @@
  * observation size, takes the first weights, then sends N malformed messages (random bytes, a
  * truncated and a bit-flipped valid control message, a message claiming a future protocol version)
  * and afterwards behaves: it drains the learner's messages, answers checkpoints with an empty state
- * and says bye on stop. The learner must drop and count every bad message and finish normally. */
+ * and says bye on stop. The learner must drop and count every bad message and finish normally.
+ * With N = "die" it instead dies in the middle of sending a large message (mpirun --enable-recovery):
+ * the learner has probed it, and must not wait for the rest forever. */
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +36,21 @@ static int obs_size(void) {
 
 static void send_bytes(const void *p, size_t n) { MPI_Send(p, (int)n, MPI_BYTE, 0, WIRE_TAG_A2L, MPI_COMM_WORLD); }
 
+/* Start a 16 MB send and die at once: its first fragment (what the learner's probe sees) is out, the
+ * rest would need this process. */
+static void die_mid_send(char *buf) {
+  MPI_Request q;
+  int n = 1 << 24;
+  memset(buf, 0xa5, (size_t)n);
+  MPI_Isend(buf, n, MPI_BYTE, 0, WIRE_TAG_A2L, MPI_COMM_WORLD, &q);
+  printf("fake_actor: dying in the middle of a send\n");
+  fflush(stdout);
+  raise(SIGKILL);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
-  int nbad = argc > 1 ? atoi(argv[1]) : 5;
+  int die = argc > 1 && !strcmp(argv[1], "die"), nbad = argc > 1 ? atoi(argv[1]) : 5;
   /* The launcher's collectives, as every rank of `drl2move train` runs them. */
   launch_opts o;
   memset(&o, 0, sizeof o);
@@ -73,6 +88,7 @@ int main(int argc, char **argv) {
     if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_STOP) break;
     if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_CHECKPOINT)
       MPI_Send(NULL, 0, MPI_BYTE, 0, WIRE_TAG_STATE, MPI_COMM_WORLD);
+    if (msg.kind == PROTO_WEIGHTS && first && die) die_mid_send(buf);
     if (msg.kind == PROTO_WEIGHTS && first) {
       first = 0;
       for (; sent_bad < nbad; sent_bad++) {

@@ -28,7 +28,8 @@
 #   diskfull 3 ranks, the run directory on a full tmpfs: write errors stop the run after a checkpoint;
 #            the resume drops rows cut short (skips without permission to mount)
 #   kill     4 ranks under mpirun --enable-recovery: an actor killed with SIGKILL is dropped, the run
-#            finishes (async and sync)
+#            finishes (async and sync); so does a run whose hostile actor dies in the middle of sending
+#            a 16 MB message the learner has already probed (a blocking receive would wait forever)
 #   norank   1 rank, no mpirun: a bad config is reported before the rank count
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
@@ -380,7 +381,13 @@ kill)
     grep -q "step budget reached" "$work/$mode/train.log" || fail "$mode: the run did not reach its budget"
     [ -n "$(newest "$work/$mode")" ] || fail "$mode: no checkpoint"
   done
-  echo "kill: async and sync went on without the killed actor and finished"
+  timeout 60 "${mpi[@]}" --enable-recovery -np 3 "$bin" train "${small[@]}" --set learner.mode=sync \
+    --steps $((10 * steps_per_update)) --run-dir "$work/ms" : -np 1 "$fake" die >"$work/out.ms" 2>&1 ||
+    { tail -20 "$work/out.ms"; fail "an actor dying mid-send: the job ended with status $? (124: it hung)"; }
+  grep -q "fake_actor: dying in the middle of a send" "$work/out.ms" || fail "mid-send: the fake actor did not run"
+  grep -q "actor rank 3 (pid [0-9]*) died" "$work/ms/train.log" || fail "mid-send: death not reported"
+  grep -q "step budget reached" "$work/ms/train.log" || fail "mid-send: the run did not reach its budget"
+  echo "kill: async and sync went on without the killed actor and finished, also after a death mid-send"
   ;;
 diskfull)
   # The run directory on a small tmpfs that fills up; checkpoints on the normal disk (a symlink), so
