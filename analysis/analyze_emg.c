@@ -365,6 +365,26 @@ void an_emg(an_ctx *c) {
  * on the same plate). Body weight: --grf-body-weight, else from the stance impulse of steady walking,
  * BW = 2 * integral(Fz dt over stance) / stride time (each foot carries half the weight over a stride).
  * AP axis: the horizontal plate axis with the larger force range; signs as in grf_ref. */
+/* Foot strikes per side (0 right, 1 left), sorted: the file's "Foot Strike" events, or without any,
+ * heel strikes found from its markers (returns 1 then, 0 for the file's events). */
+static int foot_strikes(const c3d_file *f, double fs_t[2][64], int nfs[2]) {
+  for (int e = 0; e < f->markers.nevents; e++) {
+    const mk_event *ev = &f->markers.events[e];
+    int side = !strcasecmp(ev->context, "Left") ? 1 : !strcasecmp(ev->context, "Right") ? 0 : -1;
+    if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && nfs[side] < 64) fs_t[side][nfs[side]++] = ev->time;
+  }
+  for (int s = 0; s < 2; s++) qsort(fs_t[s], (size_t)nfs[s], sizeof(double), cmp_d);
+  if (nfs[0] || nfs[1]) return 0;
+  emg_rec kr;
+  memset(&kr, 0, sizeof kr);
+  kinematic_events(&f->markers, &kr);
+  for (int s = 0; s < 2; s++) {
+    for (int k = 0; k < kr.nfs[s] && k < 64; k++) fs_t[s][k] = kr.fs_t[s][k];
+    nfs[s] = kr.nfs[s] < 64 ? kr.nfs[s] : 64;
+  }
+  return nfs[0] + nfs[1] > 0;
+}
+
 int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double *ap_sd) {
   c3d_file f;
   d2m_err err;
@@ -374,24 +394,8 @@ int an_grf_c3d(an_ctx *c, double *v_mean, double *v_sd, double *ap_mean, double 
   double *fh[2] = {xmalloc((size_t)n * sizeof(double)), xmalloc((size_t)n * sizeof(double))};
   double fs_t[2][64], sum_v[GAIT_NPTS] = {0}, sq_v[GAIT_NPTS] = {0}, sum_a[GAIT_NPTS] = {0}, sq_a[GAIT_NPTS] = {0};
   double bw_sum = 0, cur_v[GAIT_NPTS], cur_a[GAIT_NPTS];
-  int nfs[2] = {0, 0}, kin = 0;
+  int nfs[2] = {0, 0}, kin = foot_strikes(&f, fs_t, nfs);
   for (int i = 0; i < n; i++) t[i] = f.markers.first_time + i / f.analog_rate;
-  for (int e = 0; e < f.markers.nevents; e++) {
-    const mk_event *ev = &f.markers.events[e];
-    int side = !strcasecmp(ev->context, "Left") ? 1 : !strcasecmp(ev->context, "Right") ? 0 : -1;
-    if (side >= 0 && !strcasecmp(ev->label, "Foot Strike") && nfs[side] < 64) fs_t[side][nfs[side]++] = ev->time;
-  }
-  for (int s = 0; s < 2; s++) qsort(fs_t[s], (size_t)nfs[s], sizeof(double), cmp_d);
-  if (!nfs[0] && !nfs[1]) { /* no events in the file: heel strikes from its markers */
-    emg_rec kr;
-    memset(&kr, 0, sizeof kr);
-    kinematic_events(&f.markers, &kr);
-    for (int s = 0; s < 2; s++) {
-      for (int k = 0; k < kr.nfs[s] && k < 64; k++) fs_t[s][k] = kr.fs_t[s][k];
-      nfs[s] = kr.nfs[s] < 64 ? kr.nfs[s] : 64;
-    }
-    kin = nfs[0] + nfs[1] > 0;
-  }
   char why[1024] = "";
   for (int p = 0; p < f.nplates; p++) {
     const char *bad = c3d_plate_unsupported(&f, p);
