@@ -179,6 +179,22 @@ void cfg_defaults(cfg_t *c) {
       D2M_FATAL("bad default in CONFIG_TABLE: %s", e.msg);
 }
 
+/* Keys whose default changed after configs holding them were first saved, with the default they had
+ * before (what a saved config without the key meant). Add a row whenever a default changes. */
+static const struct {
+  const char *section, *name, *old;
+} saved_default[] = {
+    {"env", "jso_gains", "uniform"}, /* strength since 2026-11-30 (bench/learn_log.md: sjsog, ijsog) */
+};
+
+void cfg_saved_defaults(cfg_t *c) {
+  cfg_defaults(c);
+  d2m_err e;
+  for (size_t i = 0; i < sizeof saved_default / sizeof saved_default[0]; i++)
+    if (cfg_set(c, "saved default", saved_default[i].section, saved_default[i].name, saved_default[i].old, &e))
+      D2M_FATAL("bad saved default: %s", e.msg);
+}
+
 /* ---- INI parsing ---- */
 
 static char *trim(char *s) {

@@ -65,7 +65,7 @@
   X(env, jso_kd, REAL, "10", 0, 1e4, NULL, "joint_so: PD damping of the desired hinge torque (N m s/rad)") \
   X(env, jso_range, REAL, "0.5", 0, 3.2, NULL, "joint_so: the largest hinge target offset from the centre pose the action gives, range tanh(action) (rad)") \
   X(env, jso_feedforward, ENUM, "inverse_dynamics", 0, 0, "none|inverse_dynamics", "joint_so on imitate (no effect elsewhere): add the reference's inverse-dynamics torque (ground reaction estimated at the feet, mean of the step's two frames) to the PD torque") \
-  X(env, jso_gains, ENUM, "uniform", 0, 0, "uniform|strength", "joint_so: PD gains the same on every hinge (jso_kp, jso_kd), or scaled by each hinge's muscle strength (the sum of its muscles' largest moments in the centre pose) over the hinges' mean, so a target error asks every joint for the same share of its strength") \
+  X(env, jso_gains, ENUM, "strength", 0, 0, "uniform|strength", "joint_so: PD gains the same on every hinge (jso_kp, jso_kd), or scaled by each hinge's muscle strength (the sum of its muscles' largest moments in the centre pose) over the hinges' mean, so a target error asks every joint for the same share of its strength") \
   X(env, jso_every_substep, BOOL, "false", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step rather than once per control step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
@@ -223,6 +223,11 @@ extern const int cfg_nkeys;
 
 /* Fill every key with its default. */
 void cfg_defaults(cfg_t *c);
+/* The defaults a saved config (a run's config.resolved.ini, a checkpoint's or policy file's config)
+ * is read over: cfg_defaults, except that a key whose default changed after it was first saved takes
+ * the value a config without it meant (its old default), so a run resumed or evaluated with a newer
+ * binary runs as it was trained. */
+void cfg_saved_defaults(cfg_t *c);
 /* Set one key from text with full validation. `where` prefixes errors ("file:12" or "--set"). */
 int cfg_set(cfg_t *c, const char *where, const char *section, const char *name, const char *value, d2m_err *err);
 /* Parse an INI file over the current values. */

@@ -114,7 +114,8 @@ static int key_origin_wrap(const launch_opts *o, d2m_err *err) {
 }
 
 int launch_resolve_local(const launch_opts *o, cfg_t *cfg, d2m_err *err) {
-  cfg_defaults(cfg);
+  if (o->resume_dir) cfg_saved_defaults(cfg);
+  else cfg_defaults(cfg);
   /* Keys that --set gives are not read from the files: a bad value there can be overridden. */
   unsigned char *skip = xcalloc((size_t)cfg_nkeys, 1);
   for (int i = 0; i < o->nsets; i++) cfg_override_mask(o->sets[i], skip);

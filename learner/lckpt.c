@@ -275,7 +275,7 @@ static void log_budget_change(const learner *L, const ckpt_file *f) {
   memcpy(z, text, len);
   z[len] = 0;
   cfg_t *was = xmalloc(sizeof *was);
-  cfg_defaults(was);
+  cfg_saved_defaults(was);
   int64_t before = cfg_load_string(was, "checkpoint config", z, &err) ? -1 : was->run_total_steps;
   free(was);
   free(z);

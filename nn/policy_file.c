@@ -43,7 +43,7 @@ int policy_read_config(const ckpt_file *f, cfg_t *c, d2m_err *err) {
   if (ckpt_get(f, "config", 0, &text, &len, err)) return -1;
   char *s = xmalloc(len + 1);
   memcpy(s, text, len), s[len] = 0;
-  cfg_defaults(c);
+  cfg_saved_defaults(c);
   int rc = cfg_load_string(c, "checkpoint config", s, err);
   free(s);
   return rc;

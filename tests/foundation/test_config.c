@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/ckpt.h"
 #include "common/config.h"
 #include "deploy/launch.h"
+#include "tests/cfg_text.h"
 #include "tests/test_paths.h"
 
 static cfg_t c;
@@ -199,4 +201,37 @@ Test(config, shipped_default_ini_matches_table) {
     cr_assert_str_eq(a, b, "configs/default.ini: %s.%s = %s, the table says %s (regenerate it)", cfg_keys[i].section,
                      cfg_keys[i].name, a, b);
   }
+}
+
+/* A saved config (here a run's config.resolved.ini read by --resume) from before a key's default
+ * changed lacks the key: it must run with the old default, while new runs get the new one. */
+Test(config, a_saved_config_without_a_changed_key_keeps_its_old_default) {
+  cr_assert_str_eq(c.env_jso_gains, "strength", "the new default");
+  char *text = test_cfg_text(&c), *save = NULL, dir[] = "/tmp/d2m_cfg_saved_XXXXXX", path[64];
+  cr_assert(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/" RUN_CONFIG, dir);
+  FILE *f = fopen(path, "w");
+  cr_assert(f);
+  int dropped = 0; /* the config as a binary before the key wrote it */
+  for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    if (strncmp(l, "jso_gains = ", 12)) fprintf(f, "%s\n", l);
+    else dropped++;
+  fclose(f);
+  cr_assert_eq(dropped, 1, "cfg_write wrote %d jso_gains lines", dropped);
+  launch_opts o;
+  memset(&o, 0, sizeof o);
+  o.resume_dir = dir;
+  cfg_t r;
+  cr_assert_eq(launch_resolve_local(&o, &r, &e), 0, "%s", e.msg);
+  cr_assert_str_eq(r.env_jso_gains, "uniform", "a resumed run without the key changed its gains");
+  o.resume_dir = NULL;
+  cr_assert_eq(launch_resolve_local(&o, &r, &e), 0, "%s", e.msg);
+  cr_assert_str_eq(r.env_jso_gains, "strength", "a new run");
+  cfg_t s;
+  cfg_saved_defaults(&s);
+  cr_assert_eq(cfg_load_string(&s, "saved", "[env]\njso_gains = strength\n", &e), 0, "%s", e.msg);
+  cr_assert_str_eq(s.env_jso_gains, "strength", "a saved config that names the key keeps it");
+  unlink(path);
+  rmdir(dir);
+  free(text);
 }

@@ -250,13 +250,13 @@ Test(one_table, text_enum_and_derived_keys) {
     fill(&c, &a);
     cr_expect_eq(a.env.jso_ff_id, i == 0, "%s %s %s: jso_ff_id %d", ff[i][0], ff[i][1], ff[i][2], a.env.jso_ff_id);
   }
-  /* env.jso_gains: uniform (the default) or strength */
+  /* env.jso_gains: strength (the default) or uniform */
   cfg_defaults(&c);
   fill(&c, &a);
-  cr_expect_eq(a.env.jso_gains_strength, 0);
-  cr_assert_eq(CFG_WITH(&c, NULL, "env.jso_gains=strength"), 0);
-  fill(&c, &a);
   cr_expect_eq(a.env.jso_gains_strength, 1);
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.jso_gains=uniform"), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.env.jso_gains_strength, 0);
   cr_expect_eq(a.env.action_mode, ENV_ACT_EXCITATION);
   cr_assert_eq(CFG_WITH(&c, NULL, "env.action_mode=joint_so"), 0);
   fill(&c, &a);
