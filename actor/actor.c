@@ -3,7 +3,9 @@
 
 #include "actor/rollout.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +46,9 @@ typedef struct actor {
    * body the learner publishes (strength, then spasticity gain per muscle) */
   int rehab;
   double *use, *use_env, *body;
+  long learner_pid;          /* the learner's pid when it runs on this host (else 0): watched while waiting */
+  double learner_look;       /* log_elapsed() of the next look at that pid */
+  int orphan;                /* the learner is gone: stop without a word to it */
 } actor;
 
 /* The actor's state in a checkpoint: what a resumed actor needs to continue exactly where it was
@@ -128,7 +133,62 @@ static void actor_free(actor *a) {
   proto_decoder_free(&a->dec);
 }
 
-/* Receive one L2A message of known size into rbuf (grown at most a few times per run). */
+/* The learner is gone: its process on this host no longer exists (looked at every 0.2 s), or it has
+ * been waited for since `since` longer than actor.learner_timeout_s (a learner on another host, or
+ * one that hangs). Under mpirun --enable-recovery nothing else would end this rank. Logged once. */
+static int learner_gone(actor *a, double since) {
+  if (a->orphan) return 1;
+  double now = log_elapsed();
+  int dead = 0;
+  if (a->learner_pid > 0 && now >= a->learner_look) {
+    a->learner_look = now + 0.2;
+    dead = kill((pid_t)a->learner_pid, 0) != 0 && errno == ESRCH;
+  }
+  if (!dead && now - since < a->cfg->actor_learner_timeout_s) return 0;
+  a->orphan = 1;
+  if (dead) LOG_E("the learner (pid %ld) is gone: this actor stops", a->learner_pid);
+  else LOG_E("no word from the learner for %.0f s (actor.learner_timeout_s): this actor stops", now - since);
+  return 1;
+}
+
+/* Complete a send to or receive from the learner, napping between tests (not MPI_Wait's busy wait);
+ * -1 when the learner is gone (the request is left: this rank is about to stop). */
+static int wait_learner(actor *a, MPI_Request *rq) {
+  double since = log_elapsed();
+  useconds_t nap = 50;
+  for (;;) {
+    int done = 0;
+    CHECK_MPI(MPI_Test(rq, &done, MPI_STATUS_IGNORE));
+    if (done) return 0;
+    if (learner_gone(a, since)) return -1;
+    usleep(nap);
+    if (nap < 2000) nap *= 2;
+  }
+}
+
+/* Wait for the learner's next L2A message (its envelope in st); -1 when the learner is gone. */
+static int probe_learner(actor *a, MPI_Status *st) {
+  double since = log_elapsed();
+  useconds_t nap = 50;
+  for (;;) {
+    int flag = 0;
+    CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, st));
+    if (flag) return 0;
+    if (learner_gone(a, since)) return -1;
+    usleep(nap);
+    if (nap < 2000) nap *= 2;
+  }
+}
+
+/* Receive the probed L2A message of n bytes into buf; -1 when the learner is gone mid-message. */
+static int recv_learner(actor *a, void *buf, int n) {
+  MPI_Request rq;
+  CHECK_MPI(MPI_Irecv(buf, n, MPI_BYTE, 0, WIRE_TAG_L2A, a->comm, &rq));
+  return wait_learner(a, &rq);
+}
+
+/* Receive one L2A message of known size into rbuf (grown at most a few times per run); its size, or
+ * -1 when the learner is gone. */
 static int recv_l2a(actor *a, MPI_Status *st) {
   int n = 0;
   CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &n));
@@ -137,8 +197,7 @@ static int recv_l2a(actor *a, MPI_Status *st) {
     D2M_CHECK(a->rbuf != NULL, "out of memory for a learner message");
     a->rcap = n;
   }
-  CHECK_MPI(MPI_Recv(a->rbuf, n, MPI_BYTE, 0, WIRE_TAG_L2A, a->comm, MPI_STATUS_IGNORE));
-  return n;
+  return recv_learner(a, a->rbuf, n) ? -1 : n;
 }
 
 /* Clip weights of the learner's mining (imitate.mining): the library draws the next episodes' clips
@@ -185,17 +244,17 @@ static void take_body(actor *a, const proto_weights *h) {
 static int take_weights(actor *a, const proto_weights *h) {
   size_t np = a->net.nparams;
   MPI_Status st;
-  CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
+  if (probe_learner(a, &st)) return POLL_STOP;
   int n = 0;
   CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
   if ((size_t)n != np * sizeof(float)) {
     /* Not our layout: consume it and keep the old weights (a mismatch is a configuration bug). */
-    recv_l2a(a, &st);
+    if (recv_l2a(a, &st) < 0) return POLL_STOP;
     LOG_E("weights v%llu: payload of %d bytes, this actor's network has %zu parameters: ignored",
           (unsigned long long)h->policy_version, n, np);
     return POLL_NONE;
   }
-  CHECK_MPI(MPI_Recv(a->incoming, (int)np, MPI_FLOAT, 0, WIRE_TAG_L2A, a->comm, MPI_STATUS_IGNORE));
+  if (recv_learner(a, a->incoming, n)) return POLL_STOP;
   d2m_err err;
   if (h->obs_dim != (uint32_t)a->obs_dim || proto_weights_verify(h, a->incoming, np, &err)) {
     LOG_E("weights v%llu rejected: %s", (unsigned long long)h->policy_version,
@@ -234,7 +293,9 @@ static void send_state(actor *a) {
   memcpy(a->state, &h, sizeof h);
   for (int e = 0; e < a->E; e++) env_state_save(a->env[e], a->state + sizeof h + (size_t)e * a->env_state_bytes);
   ac_noise_save(&a->ro.ws, a->state + sizeof h + (size_t)a->E * a->env_state_bytes); /* Lattice noise, if any */
-  CHECK_MPI(MPI_Send(a->state, (int)a->state_size, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm));
+  MPI_Request rq;
+  CHECK_MPI(MPI_Isend(a->state, (int)a->state_size, MPI_BYTE, 0, WIRE_TAG_STATE, a->comm, &rq));
+  wait_learner(a, &rq); /* gone: a->orphan, and the caller's next look at the learner stops the actor */
 }
 
 /* Load a state written by send_state (resume). All or nothing: a bad state leaves the actor as it was. */
@@ -266,8 +327,8 @@ static int load_state(actor *a, const unsigned char *buf, size_t n, d2m_err *err
 
 static void take_restore(actor *a) {
   MPI_Status st;
-  CHECK_MPI(MPI_Probe(0, WIRE_TAG_L2A, a->comm, &st));
-  int n = recv_l2a(a, &st);
+  int n = probe_learner(a, &st) ? -1 : recv_l2a(a, &st);
+  if (n < 0) return; /* the learner is gone (a->orphan) */
   d2m_err err;
   if (load_state(a, (const unsigned char *)a->rbuf, (size_t)n, &err))
     LOG_W("state from the checkpoint not loaded, starting fresh episodes: %s", err.msg);
@@ -281,19 +342,16 @@ static int poll_learner(actor *a, int block) {
   for (;;) {
     int flag = 0;
     MPI_Status st;
-    if (block && result == POLL_NONE) { /* Iprobe and nap rather than MPI_Probe's busy wait */
-      useconds_t nap = 50;
-      for (;;) {
-        CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
-        if (flag) break;
-        usleep(nap);
-        if (nap < 2000) nap *= 2;
-      }
+    if (a->orphan) return POLL_STOP;
+    if (block && result == POLL_NONE) {
+      if (probe_learner(a, &st)) return POLL_STOP;
+      flag = 1;
     } else {
       CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, &st));
     }
     if (!flag) return result;
     int n = recv_l2a(a, &st);
+    if (n < 0) return POLL_STOP;
     proto_msg msg;
     d2m_err err;
     if (proto_decode(&a->dec, a->rbuf, (size_t)n, &msg, &err)) {
@@ -301,7 +359,9 @@ static int poll_learner(actor *a, int block) {
       continue;
     }
     if (msg.kind == PROTO_WEIGHTS) {
-      if (take_weights(a, &msg.u.weights) == POLL_WEIGHTS) result = POLL_WEIGHTS;
+      int w = take_weights(a, &msg.u.weights);
+      if (w == POLL_STOP) return POLL_STOP;
+      if (w == POLL_WEIGHTS) result = POLL_WEIGHTS;
     } else if (msg.kind == PROTO_CONTROL && msg.u.control.command == PROTO_CMD_STOP) {
       LOG_D("stop from the learner: %s", msg.u.control.reason);
       return POLL_STOP;
@@ -354,12 +414,14 @@ static void pack_batch(actor *a, int k) {
   rollout_clear(r);
 }
 
-static void send_batch(actor *a) {
+/* 0 sent; -1 the learner is gone (nothing sent). */
+static int send_batch(actor *a) {
   int k = a->cur;
-  CHECK_MPI(MPI_Wait(&a->req[k], MPI_STATUS_IGNORE)); /* the batch sent two rollouts ago */
+  if (wait_learner(a, &a->req[k])) return -1; /* the batch sent two rollouts ago */
   pack_batch(a, k);
   CHECK_MPI(MPI_Isend(a->sbuf[k].data, (int)a->sbuf[k].size, MPI_BYTE, 0, WIRE_TAG_A2L, a->comm, &a->req[k]));
   a->cur ^= 1;
+  return 0;
 }
 
 int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
@@ -397,7 +459,8 @@ int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out) {
 }
 
 static void say_bye(actor *a) {
-  CHECK_MPI(MPI_Waitall(2, a->req, MPI_STATUSES_IGNORE));
+  for (int k = 0; k < 2; k++)
+    if (a->orphan || wait_learner(a, &a->req[k])) return;
   proto_control bye = {.command = PROTO_CMD_STOP};
   snprintf(bye.reason, sizeof bye.reason, "bye");
   d2m_err err;
@@ -429,10 +492,11 @@ static void curriculum(actor *a) {
   }
 }
 
-int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors) {
+int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors, long learner_pid) {
   actor a;
   d2m_err err = {{0}};
   int ok = actor_setup(&a, cfg, comm, stream, all_actors, &err) == 0;
+  a.learner_pid = learner_pid;
   /* Every actor reports its setup outcome and observation size; the learner stops all if one failed. */
   int report[3] = {ok, ok ? a.obs_dim : 0, ok ? a.act_dim : 0};
   CHECK_MPI(MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, comm));
@@ -446,12 +510,14 @@ int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors) {
       if (!a.sync && poll_learner(&a, 0) == POLL_STOP) state = POLL_STOP;
     }
     if (state == POLL_STOP) break;
-    if (ok) send_batch(&a), batches++;
+    if (ok && send_batch(&a)) break;
+    batches += ok;
     if (a.sync || !ok) state = poll_learner(&a, 1);
   }
   LOG_I("actor done: sent %ld batches, %lld env steps; %ld numerical resets", batches,
         (long long)batches * a.T * a.E, a.ro.numerical_resets);
   say_bye(&a);
+  int orphan = a.orphan;
   actor_free(&a);
-  return ok ? 0 : 1;
+  return orphan ? ACTOR_LEARNER_GONE : ok ? 0 : 1;
 }

@@ -25,10 +25,15 @@ typedef struct actor_bench_result {
  * initialised weights, each followed by encoding and decoding its batch (bench system). */
 int actor_bench(const cfg_t *cfg, int rollouts, actor_bench_result *out);
 
-/* Runs until the learner (rank 0 of comm) sends STOP; returns 0, or 1 after a fatal setup error
- * (logged). stream: the rank's world rank, which names its random streams (so an actor's rollouts do
- * not depend on how the job is cut into learner groups); all_actors: actors of the whole job (the
- * imitate curriculum counts the job's env steps). */
-int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors);
+/* actor_run's status when its learner is gone: no collective with it can complete any more. */
+#define ACTOR_LEARNER_GONE 2
+
+/* Runs until the learner (rank 0 of comm) sends STOP; returns 0, 1 after a fatal setup error, or
+ * ACTOR_LEARNER_GONE (both logged). stream: the rank's world rank, which names its random
+ * streams (so an actor's rollouts do not depend on how the job is cut into learner groups);
+ * all_actors: actors of the whole job (the imitate curriculum counts the job's env steps);
+ * learner_pid: the learner's pid when it runs on this host (launch_report_in), else 0. The learner is
+ * gone when that process no longer exists, or after actor.learner_timeout_s of waiting for it. */
+int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors, long learner_pid);
 
 #endif

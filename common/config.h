@@ -144,6 +144,7 @@
   X(device, series_k, REAL, "0", 0, 1e7, NULL, "N m/rad, series spring between every device motor and its joint (0: rigid); the torque is series_k (motor angle - joint angle), the motor angle a state of the env") \
   X(device, motor_speed, REAL, "10", 0.01, 1000, NULL, "rad/s, series compliance: the largest speed of the motor side (at the joint); the motor moves toward joint angle + command / series_k at most this fast") \
   X(actor, rollout_steps, INT, "64", 1, 4096, NULL, "control steps T per environment in one trajectory batch") \
+  X(actor, learner_timeout_s, REAL, "600", 1, 1e7, NULL, "an actor waiting this long for its learner (weights, or room to send) stops: a job started with mpirun --enable-recovery whose learner died would otherwise never end; a learner on the actor's host is watched by its pid and noticed within a second") \
   X(learner, mode, ENUM, "sync", 0, 0, "sync|async", "sync: one batch per actor from the current policy per update; async: actors never wait") \
   X(learner, max_policy_lag, INT, "4", 0, 1000, NULL, "async: drop batches whose policy is older than this many versions") \
   X(learner, actor_timeout_s, REAL, "120", 1, 86400, NULL, "an actor silent this long is reported dead") \

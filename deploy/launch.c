@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -335,15 +336,29 @@ typedef struct {
   long pid;
 } rank_info;
 
-void launch_report_in(MPI_Comm comm, const char *run_dir, const grp_layout *g) {
+/* The pid of rank r's learner when it runs on this host and this process can see it (kill(pid, 0):
+ * a pid namespace of its own would hide it), else 0. */
+static long local_learner_pid(const rank_info *all, int r, const rank_info *me, const grp_layout *g) {
+  int lead = g ? g->leader[g->group[r]] : 0;
+  if (lead == r || strcmp(all[lead].host, me->host)) return 0;
+  return kill((pid_t)all[lead].pid, 0) == 0 ? all[lead].pid : 0;
+}
+
+void launch_report_in(MPI_Comm comm, const char *run_dir, const grp_layout *g, long *learner_pid) {
   int rank, size;
   CHECK_MPI(MPI_Comm_rank(comm, &rank));
   CHECK_MPI(MPI_Comm_size(comm, &size));
   rank_info me = {{0}, (long)getpid()};
   gethostname(me.host, sizeof me.host - 1);
-  rank_info *all = rank == 0 ? xcalloc((size_t)size, sizeof *all) : NULL;
+  rank_info *all = xcalloc((size_t)size, sizeof *all);
   CHECK_MPI(MPI_Gather(&me, (int)sizeof me, MPI_BYTE, all, (int)sizeof me, MPI_BYTE, 0, comm));
-  if (rank != 0) return;
+  /* every rank learns where its learner runs (actors watch it: actor.learner_timeout_s) */
+  CHECK_MPI(MPI_Bcast(all, (int)(sizeof me * (size_t)size), MPI_BYTE, 0, comm));
+  if (learner_pid) *learner_pid = local_learner_pid(all, rank, &me, g);
+  if (rank != 0) {
+    free(all);
+    return;
+  }
   char path[LAUNCH_PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/ranks.txt", run_dir);
   FILE *f = fopen(path, "w");

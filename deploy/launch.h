@@ -53,9 +53,10 @@ int launch_check_slurm(int world_size, d2m_err *err);
 
 /* Every rank reports host and pid; rank 0 logs them and writes ranks.txt into the run directory, one
  * line per rank: "RANK HOST PID learner|actor K" with K the learner group (learner/group.h) the rank
- * belongs to. g NULL: rank 0 is the one learner. */
+ * belongs to. g NULL: rank 0 is the one learner. learner_pid (may be NULL): the pid of this rank's
+ * learner when it runs on this host and this process can see it, else 0 (and 0 on a learner). */
 struct grp_layout;
-void launch_report_in(MPI_Comm comm, const char *run_dir, const struct grp_layout *g);
+void launch_report_in(MPI_Comm comm, const char *run_dir, const struct grp_layout *g, long *learner_pid);
 
 /* FNV-1a 64 of the resolved config's text: equal on every rank iff the configs are equal. */
 uint64_t launch_config_digest(const cfg_t *cfg);

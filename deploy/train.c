@@ -134,7 +134,8 @@ int train_cli(int argc, char **argv) {
     LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
           cfg.env_task, size);
   }
-  launch_report_in(MPI_COMM_WORLD, run_dir, &lay);
+  long learner_pid = 0;
+  launch_report_in(MPI_COMM_WORLD, run_dir, &lay, &learner_pid);
   if (rank == 0 && lay.L > 1) {
     char desc[4096];
     grp_layout_describe(&lay, desc, sizeof desc);
@@ -150,11 +151,11 @@ int train_cli(int argc, char **argv) {
   blis_setup(lead ? (int)cfg.nn_threads : 1, 1, NULL);
   signals_install();
   int rc = lead ? learner_run(&cfg, run_dir, opts.resume_dir != NULL, gcomm, lcomm, lay.L > 1 ? &lay : NULL)
-                : actor_run(&cfg, gcomm, rank, size - lay.L);
+                : actor_run(&cfg, gcomm, rank, size - lay.L, learner_pid);
   /* gcomm and lcomm stay to MPI_Finalize: freeing is collective, and a killed actor never joins. */
   grp_layout_free(&lay);
 
-  end_barrier();
+  if (lead || rc != ACTOR_LEARNER_GONE) end_barrier();
   if (rank == 0) LOG_I("run finished: %s", run_dir);
   log_set_file(NULL);
   if (logf) fclose(logf);

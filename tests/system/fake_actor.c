@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     MPI_Finalize();
     return 1;
   }
-  launch_report_in(MPI_COMM_WORLD, run_dir, NULL);
+  launch_report_in(MPI_COMM_WORLD, run_dir, NULL, NULL);
   int report[3] = {1, obs_size(), MODEL_NMUSCLE};
   MPI_Gather(report, 3, MPI_INT, NULL, 0, MPI_INT, 0, MPI_COMM_WORLD);
   rng_t r;

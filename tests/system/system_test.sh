@@ -29,7 +29,8 @@
 #            the resume drops rows cut short (skips without permission to mount)
 #   kill     4 ranks under mpirun --enable-recovery: an actor killed with SIGKILL is dropped, the run
 #            finishes (async and sync); so does a run whose hostile actor dies in the middle of sending
-#            a 16 MB message the learner has already probed (a blocking receive would wait forever)
+#            a 16 MB message the learner has already probed (a blocking receive would wait forever);
+#            with the learner killed the actors stop (the job ends) and the run resumes
 #   norank   1 rank, no mpirun: a bad config is reported before the rank count
 #   silent   3 ranks: a frozen actor (SIGSTOP) is reported; async goes on and takes it back after
 #            SIGCONT; sync writes a checkpoint and ends the job with a clear message
@@ -387,7 +388,24 @@ kill)
   grep -q "fake_actor: dying in the middle of a send" "$work/out.ms" || fail "mid-send: the fake actor did not run"
   grep -q "actor rank 3 (pid [0-9]*) died" "$work/ms/train.log" || fail "mid-send: death not reported"
   grep -q "step budget reached" "$work/ms/train.log" || fail "mid-send: the run did not reach its budget"
-  echo "kill: async and sync went on without the killed actor and finished, also after a death mid-send"
+  # The learner killed: its actors notice (its pid, same host) and stop, so the job ends rather than
+  # waiting forever; the run resumes from its last checkpoint.
+  "${mpi[@]}" --enable-recovery -np 3 "$bin" train "${small[@]}" --set learner.mode=sync \
+    --steps $((1000 * steps_per_update)) --run-dir "$work/ml" >"$work/out.ml" 2>&1 &
+  mpipid=$!
+  wait_log "$work/ml" "update 3 " || { kill -9 $mpipid; fail "learner kill: no progress"; }
+  kill -9 "$(pid_of "$work/ml" 0)"
+  for _ in $(seq 60); do kill -0 $mpipid 2>/dev/null || break; sleep 1; done
+  kill -0 $mpipid 2>/dev/null && { kill -9 $mpipid; tail -20 "$work/out.ml"; fail "learner killed: the job did not end within 60 s"; }
+  n=$(grep -c "the learner (pid [0-9]*) is gone: this actor stops" "$work/out.ml")
+  [ "$n" -eq 2 ] || { tail -20 "$work/out.ml"; fail "learner killed: $n of 2 actors said they stop"; }
+  u=$(basename "$(newest "$work/ml")" .d2m)
+  u=$((10#${u#ckpt-}))
+  "${mpi[@]}" -np 3 "$bin" train --resume "$work/ml" --steps $(( (u + 2) * steps_per_update )) \
+    >"$work/out.mr" 2>&1 || { tail -20 "$work/out.mr"; fail "learner killed: the run does not resume from update $u"; }
+  grep -q "step budget reached" "$work/ml/train.log" || fail "learner killed: the resumed run did not reach its budget"
+  echo "kill: async and sync went on without the killed actor and finished, also after a death mid-send;"
+  echo "      with the learner killed the actors stopped and the run resumed"
   ;;
 diskfull)
   # The run directory on a small tmpfs that fills up; checkpoints on the normal disk (a symlink), so
