@@ -1,9 +1,9 @@
 /* learner/lost.c: actors that died. Open MPI 4.1 started with `mpirun --enable-recovery` keeps the job
  * alive when a rank is killed, but reports nothing to the survivors: sends to the dead rank simply
  * stay pending. The learner therefore watches the processes it can see: the actors on its own host
- * (pids from ranks.txt) are checked once a second, and one whose pid is gone is dropped at once; the
- * run goes on with the others (sync mode too: a dead rank never comes back). Actors on other hosts
- * are caught by learner.actor_timeout_s as silent actors. */
+ * (pids from ranks.txt, seen alive at the start) are checked once a second, and one whose pid is
+ * gone is dropped at once; the run goes on with the others (sync mode too: a dead rank never comes
+ * back). Actors on other hosts are caught by learner.actor_timeout_s as silent actors. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,8 +23,10 @@ void lost_init(learner *L) {
     long pid;
     char host[256];
     if (sscanf(line, "%d %255s %ld", &r, host, &pid) != 3 || strcmp(host, me)) continue;
-    for (int i = 0; i < L->nactors; i++) /* ranks.txt names world ranks; slot i is this learner's actor i */
-      if (L->actor_world[i] == r) L->slot[i].pid = pid;
+    /* ranks.txt names world ranks; slot i is this learner's actor i. A pid this process cannot see
+     * (a pid namespace of its own, same host name) is left to actor_timeout_s, never taken as dead. */
+    for (int i = 0; i < L->nactors; i++)
+      if (L->actor_world[i] == r && kill((pid_t)pid, 0) == 0) L->slot[i].pid = pid;
   }
   fclose(f);
 }
