@@ -5,39 +5,8 @@
 
 #include "envs/model/model.h"
 
-int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
-  memset(p, 0, sizeof *p);
-  if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
-  if (env_action_mode_parse(c->env_action_mode, &p->action_mode))
-    return err_set(err, "env.action_mode: unknown mode '%s'", c->env_action_mode);
-  p->substeps = (int)c->env_substeps;
-  p->dt = c->env_sim_dt * (double)c->env_substeps; /* env_params.dt is the control period */
-  p->episode_s[ENV_TASK_STAND] = c->stand_episode_s;
-  p->episode_s[ENV_TASK_WALK] = c->walk_episode_s;
-  p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
-  p->pd_kp = c->env_pd_kp;
-  p->pd_kd = c->env_pd_kd;
-  p->pd_centre = !strcmp(c->env_pd_centre, "current") ? ENV_PD_CURRENT
-                 : !strcmp(c->env_pd_centre, "pose")  ? ENV_PD_POSE
-                                                      : ENV_PD_RANGE;
-  p->pd_range = c->env_pd_range;
-  p->pd_every_substep = c->env_pd_every_substep;
-  p->jso_kp = c->env_jso_kp;
-  p->jso_kd = c->env_jso_kd;
-  p->jso_range = c->env_jso_range;
-  /* the reference's torque: only imitate has one (the key is a no-op elsewhere, like pd_* outside muscle_pd) */
-  p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE &&
-                 p->action_mode == ENV_ACT_JOINT_SO;
-  p->jso_every_substep = c->env_jso_every_substep;
-  p->jso_gains_strength = !strcmp(c->env_jso_gains, "strength");
-  p->excitation_baseline = c->env_excitation_baseline;
-  p->act_preload = !strcmp(c->env_act_preload, "baseline");
-  p->reset_noise = c->env_reset_noise;
-  p->fall_height_frac = c->env_fall_height_frac;
-  p->fall_tilt_deg = c->env_fall_tilt_deg;
-  p->push_force = c->env_push_force;
-  p->push_interval = c->env_push_interval;
-  p->push_duration = c->env_push_duration;
+/* The tasks' own keys: stand.*, walk.* and imitate.* (the clip itself aside). */
+static void task_params(const cfg_t *c, env_params *p) {
   p->stand_w_up = c->stand_w_up;
   p->stand_w_height = c->stand_w_height;
   p->stand_w_still = c->stand_w_still;
@@ -71,6 +40,42 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->motion_cyclic = !strcmp(c->imitate_cyclic, "auto") ? -1 : !strcmp(c->imitate_cyclic, "true");
   p->im_preload_so = !strcmp(c->imitate_act_preload, "so");
   p->im_ff_so = !strcmp(c->imitate_feedforward, "so");
+}
+
+int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
+  memset(p, 0, sizeof *p);
+  if (env_task_parse(c->env_task, &p->task)) return err_set(err, "env.task: unknown task '%s'", c->env_task);
+  if (env_action_mode_parse(c->env_action_mode, &p->action_mode))
+    return err_set(err, "env.action_mode: unknown mode '%s'", c->env_action_mode);
+  p->substeps = (int)c->env_substeps;
+  p->dt = c->env_sim_dt * (double)c->env_substeps; /* env_params.dt is the control period */
+  p->episode_s[ENV_TASK_STAND] = c->stand_episode_s;
+  p->episode_s[ENV_TASK_WALK] = c->walk_episode_s;
+  p->episode_s[ENV_TASK_IMITATE] = c->imitate_episode_s;
+  p->pd_kp = c->env_pd_kp;
+  p->pd_kd = c->env_pd_kd;
+  p->pd_centre = !strcmp(c->env_pd_centre, "current") ? ENV_PD_CURRENT
+                 : !strcmp(c->env_pd_centre, "pose")  ? ENV_PD_POSE
+                                                      : ENV_PD_RANGE;
+  p->pd_range = c->env_pd_range;
+  p->pd_every_substep = c->env_pd_every_substep;
+  p->jso_kp = c->env_jso_kp;
+  p->jso_kd = c->env_jso_kd;
+  p->jso_range = c->env_jso_range;
+  /* the reference's torque: only imitate has one (the key is a no-op elsewhere, like pd_* outside muscle_pd) */
+  p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE &&
+                 p->action_mode == ENV_ACT_JOINT_SO;
+  p->jso_every_substep = c->env_jso_every_substep;
+  p->jso_gains_strength = !strcmp(c->env_jso_gains, "strength");
+  p->excitation_baseline = c->env_excitation_baseline;
+  p->act_preload = !strcmp(c->env_act_preload, "baseline");
+  p->reset_noise = c->env_reset_noise;
+  p->fall_height_frac = c->env_fall_height_frac;
+  p->fall_tilt_deg = c->env_fall_tilt_deg;
+  p->push_force = c->env_push_force;
+  p->push_interval = c->env_push_interval;
+  p->push_duration = c->env_push_duration;
+  task_params(c, p);
   if (dev_params_from_cfg(c, &p->dev, err)) return -1;
   if (!strcmp(c->imitate_motion, "default")) {
     p->motion = ENV_MOTION_DEFAULT_GAIT;
