@@ -518,6 +518,10 @@ int actor_run(const cfg_t *cfg, MPI_Comm comm, int stream, int all_actors, long 
         (long long)batches * a.T * a.E, a.ro.numerical_resets);
   say_bye(&a);
   int orphan = a.orphan;
+  if (orphan) { /* requests with the dead learner are left pending: let go of their buffers (leaked) */
+    a.rbuf = NULL, a.incoming = NULL, a.state = NULL;
+    for (int k = 0; k < 2; k++) memset(&a.sbuf[k], 0, sizeof a.sbuf[k]);
+  }
   actor_free(&a);
   return orphan ? ACTOR_LEARNER_GONE : ok ? 0 : 1;
 }

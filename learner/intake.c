@@ -107,8 +107,8 @@ static int classify(learner *L, int src, intake_msg *m) {
 }
 
 /* A large message travels after the probe (rendezvous), so an actor killed in the middle of its send
- * would leave a blocking receive waiting forever. The dead actor's buffer is never reused, so the
- * abandoned request may still point at it. */
+ * would leave a blocking receive waiting forever. Fragments already on their way may still land in
+ * the abandoned request's buffer: the callers let go of it (leaked, one per dead actor). */
 int intake_recv(learner *L, int src, int tag, void *buf, int n) {
   MPI_Request rq;
   CHECK_MPI(MPI_Irecv(buf, n, MPI_BYTE, src, tag, L->comm, &rq));
@@ -142,7 +142,10 @@ static void drain_late_state(learner *L) {
     D2M_CHECK(s->state != NULL, "out of memory for an actor state");
     s->state_cap = n;
   }
-  if (intake_recv(L, st.MPI_SOURCE, WIRE_TAG_STATE, s->state, n)) return;
+  if (intake_recv(L, st.MPI_SOURCE, WIRE_TAG_STATE, s->state, n)) {
+    s->state = NULL, s->state_cap = 0; /* the abandoned receive's */
+    return;
+  }
   s->state_len = -1;
   s->last_heard = log_elapsed();
   LOG_D("late state from rank %d discarded", st.MPI_SOURCE);
@@ -161,7 +164,10 @@ int intake_poll(learner *L, double wait_s) {
       CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &n));
       actor_slot *s = &L->slot[src - 1];
       intake_msg *m = slot_next(L, s, n > 0 ? n : 1);
-      if (intake_recv(L, src, WIRE_TAG_A2L, m->buf, n)) return 0;
+      if (intake_recv(L, src, WIRE_TAG_A2L, m->buf, n)) {
+        m->buf = NULL, m->cap = 0; /* the abandoned receive's */
+        return 0;
+      }
       m->len = n;
       s->last_heard = log_elapsed();
       if (!s->alive && !s->dead) {

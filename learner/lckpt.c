@@ -68,7 +68,10 @@ static int collect_actor_states(learner *L) {
         D2M_CHECK(s->state != NULL, "out of memory for an actor state");
         s->state_cap = n;
       }
-      if (intake_recv(L, i + 1, WIRE_TAG_STATE, s->state, n)) continue; /* died sending it: dropped */
+      if (intake_recv(L, i + 1, WIRE_TAG_STATE, s->state, n)) { /* died sending it: dropped */
+        s->state = NULL, s->state_cap = 0;                       /* the abandoned receive's */
+        continue;
+      }
       s->state_len = n;
       pending--;
       got += n > 0;

@@ -139,7 +139,8 @@ int group_ckpt_path(learner *L, char *path, size_t n, int ok);
  * checkpointing. Returns the source rank, 0 if none. */
 int intake_poll(learner *L, double wait_s);
 /* Receive the message just probed from actor rank src with tag into buf (n bytes), polling; gives up
- * and returns -1 when the actor's process is gone (lost_gone), 0 when received. */
+ * and returns -1 when the actor's process is gone (lost_gone), 0 when received. After -1 the caller
+ * must never use or free buf again (a late fragment may still land there). */
 int intake_recv(learner *L, int src, int tag, void *buf, int n);
 /* Sync: all live actors have a batch queued? */
 int intake_sync_complete(const learner *L);
