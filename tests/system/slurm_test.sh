@@ -76,13 +76,15 @@ rows() { [ -f "$1/progress.csv" ] && tail -n +2 "$1/progress.csv" | wc -l || ech
 for _ in $(seq 1200); do [ "$(rows "$work/job")" -ge 3 ] && break; sleep 0.1; done
 [ "$(rows "$work/job")" -ge 3 ] || fail "the job made no progress"
 scancel --signal=USR1 --batch "$jid" || fail "scancel --signal=USR1 --batch failed"
-# SLURM holds a requeued job for a while (BeginTime); release it at once.
+# SLURM holds a requeued job for a while (BeginTime); release it two seconds on. Not at once: slurmd
+# revokes the old run's credential with a one-second timestamp, and a new start in that same second
+# is killed as "Job credential revoked" (the job then ends FAILED).
 state() { scontrol show job "$jid" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 released=0
 for _ in $(seq 1800); do
   s=$(state)
   if [ "$s" = PENDING ] && [ $released -eq 0 ] && grep -q "requeueing" "$work"/job-*.out; then
-    scontrol update JobId="$jid" StartTime=now && released=1
+    scontrol update JobId="$jid" StartTime=now+2 && released=1
   fi
   [ "$s" = COMPLETED ] && break
   # The batch shell that requeues its own job is ended by that requeue; on a loaded machine
