@@ -151,32 +151,35 @@ static int learner_gone(actor *a, double since) {
   return 1;
 }
 
-/* Complete a send to or receive from the learner, napping between tests (not MPI_Wait's busy wait);
- * -1 when the learner is gone (the request is left: this rank is about to stop). */
+/* Between two looks at the learner: -1 when it is gone, else a nap growing from 50 us to 2 ms (not
+ * MPI's busy wait). */
+static int nap_for_learner(actor *a, double since, useconds_t *nap) {
+  if (learner_gone(a, since)) return -1;
+  usleep(*nap);
+  if (*nap < 2000) *nap *= 2;
+  return 0;
+}
+
+/* Complete a send to or receive from the learner; -1 when the learner is gone (the request is left:
+ * this rank is about to stop). */
 static int wait_learner(actor *a, MPI_Request *rq) {
   double since = log_elapsed();
-  useconds_t nap = 50;
-  for (;;) {
+  for (useconds_t nap = 50;;) {
     int done = 0;
     CHECK_MPI(MPI_Test(rq, &done, MPI_STATUS_IGNORE));
     if (done) return 0;
-    if (learner_gone(a, since)) return -1;
-    usleep(nap);
-    if (nap < 2000) nap *= 2;
+    if (nap_for_learner(a, since, &nap)) return -1;
   }
 }
 
 /* Wait for the learner's next L2A message (its envelope in st); -1 when the learner is gone. */
 static int probe_learner(actor *a, MPI_Status *st) {
   double since = log_elapsed();
-  useconds_t nap = 50;
-  for (;;) {
+  for (useconds_t nap = 50;;) {
     int flag = 0;
     CHECK_MPI(MPI_Iprobe(0, WIRE_TAG_L2A, a->comm, &flag, st));
     if (flag) return 0;
-    if (learner_gone(a, since)) return -1;
-    usleep(nap);
-    if (nap < 2000) nap *= 2;
+    if (nap_for_learner(a, since, &nap)) return -1;
   }
 }
 

@@ -93,7 +93,7 @@ newest() { ls "$1"/checkpoints/ckpt-*.d2m 2>/dev/null | sort | tail -1; }
 case $case_ in
 e2e)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((3 * steps_per_update)) --run-dir "$work/a" >"$work/out" 2>&1 ||
-    { cat "$work/out"; fail "exit status $?"; }
+    { rc=$?; cat "$work/out"; fail "exit status $rc"; }
   [ "$(rows "$work/a")" -eq 3 ] || fail "expected 3 progress rows, got $(rows "$work/a")"
   [ -n "$(newest "$work/a")" ] || fail "no checkpoint"
   for f in config.resolved.ini train.log ranks.txt progress.jsonl; do [ -s "$work/a/$f" ] || fail "missing $f"; done
@@ -377,14 +377,14 @@ kill)
     mpipid=$!
     wait_log "$work/$mode" "update 2 " || { kill -9 $mpipid; fail "$mode: no progress"; }
     kill -9 "$(pid_of "$work/$mode" 2)"
-    wait $mpipid || { tail -20 "$work/out.$mode"; fail "$mode: the job ended with status $? after an actor was killed"; }
+    wait $mpipid || { rc=$?; tail -20 "$work/out.$mode"; fail "$mode: the job ended with status $rc after an actor was killed"; }
     grep -q "actor rank 2 (pid [0-9]*) died: going on with the 2 others" "$work/$mode/train.log" || fail "$mode: death not reported"
     grep -q "step budget reached" "$work/$mode/train.log" || fail "$mode: the run did not reach its budget"
     [ -n "$(newest "$work/$mode")" ] || fail "$mode: no checkpoint"
   done
   timeout 60 "${mpi[@]}" --enable-recovery -np 3 "$bin" train "${small[@]}" --set learner.mode=sync \
     --steps $((10 * steps_per_update)) --run-dir "$work/ms" : -np 1 "$fake" die >"$work/out.ms" 2>&1 ||
-    { tail -20 "$work/out.ms"; fail "an actor dying mid-send: the job ended with status $? (124: it hung)"; }
+    { rc=$?; tail -20 "$work/out.ms"; fail "an actor dying mid-send: the job ended with status $rc (124: it hung)"; }
   grep -q "fake_actor: dying in the middle of a send" "$work/out.ms" || fail "mid-send: the fake actor did not run"
   grep -q "actor rank 3 (pid [0-9]*) died" "$work/ms/train.log" || fail "mid-send: death not reported"
   grep -q "step budget reached" "$work/ms/train.log" || fail "mid-send: the run did not reach its budget"
