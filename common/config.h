@@ -64,6 +64,7 @@
   X(env, jso_kp, REAL, "100", 0, 1e5, NULL, "joint_so: PD stiffness of the desired hinge torque (N m/rad)") \
   X(env, jso_kd, REAL, "10", 0, 1e4, NULL, "joint_so: PD damping of the desired hinge torque (N m s/rad)") \
   X(env, jso_range, REAL, "0.5", 0, 3.2, NULL, "joint_so: the largest hinge target offset from the centre pose the action gives, range tanh(action) (rad)") \
+  X(env, jso_limit_margin, REAL, "-1", -1, 90, NULL, "joint_so: hinge targets kept this many degrees inside each hinge's range (a target past an anatomical stop has the muscles press the joint onto it); negative: targets not clamped") \
   X(env, jso_feedforward, ENUM, "inverse_dynamics", 0, 0, "none|inverse_dynamics", "joint_so on imitate (no effect elsewhere): add the reference's inverse-dynamics torque (ground reaction estimated at the feet, mean of the step's two frames) to the PD torque") \
   X(env, jso_gains, ENUM, "strength", 0, 0, "uniform|strength", "joint_so: PD gains the same on every hinge (jso_kp, jso_kd), or scaled by each hinge's muscle strength (the sum of its muscles' largest moments in the centre pose) over the hinges' mean, so a target error asks every joint for the same share of its strength") \
   X(env, jso_every_substep, BOOL, "false", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step rather than once per control step") \

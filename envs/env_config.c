@@ -1,6 +1,7 @@
 /* envs/env_config.c: see env_config.h. */
 #include "envs/env_config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "envs/model/model.h"
@@ -62,6 +63,7 @@ int env_params_from_cfg(const cfg_t *c, env_params *p, d2m_err *err) {
   p->jso_kp = c->env_jso_kp;
   p->jso_kd = c->env_jso_kd;
   p->jso_range = c->env_jso_range;
+  p->jso_margin = c->env_jso_limit_margin < 0 ? -1 : c->env_jso_limit_margin * M_PI / 180;
   /* the reference's torque: only imitate has one (the key is a no-op elsewhere, like pd_* outside muscle_pd) */
   p->jso_ff_id = !strcmp(c->env_jso_feedforward, "inverse_dynamics") && p->task == ENV_TASK_IMITATE &&
                  p->action_mode == ENV_ACT_JOINT_SO;

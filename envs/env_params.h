@@ -42,6 +42,7 @@ typedef struct env_params {
   double jso_kp;              /* N m/rad */
   double jso_kd;              /* N m s/rad */
   double jso_range;           /* rad */
+  double jso_margin;          /* rad: q* clamped to [lo + margin, hi - margin] of the hinge's range; < 0: not */
   int jso_ff_id;              /* 1: imitate adds the reference's inverse-dynamics torque */
   int jso_every_substep;      /* 1: solved again before every MuJoCo step */
   int jso_gains_strength;     /* 1: kp, kd per hinge scaled by its muscle strength over the mean */

@@ -14,11 +14,28 @@ struct env_jso {
   double q_star[ENV_MAX_HINGE]; /* this control step's target angles (rad) */
   double v_c[ENV_MAX_HINGE];    /* centre velocities (rad/s) */
   double gain[ENV_MAX_HINGE];   /* per-hinge factor on kp and kd (1, or strength over the mean) */
+  double lo[ENV_MAX_HINGE], hi[ENV_MAX_HINGE]; /* target bounds (env.jso_limit_margin; +-inf: none) */
   double *tau, *act, *reserve;  /* [nv], [nu], [nv] */
   double **ff_tau;              /* jso_ff_id: [clips][nframes][nv] inverse-dynamics torques; else NULL */
 };
 
 static void strength_gains(env_t *e, struct env_jso *j);
+
+/* env.jso_limit_margin >= 0: each limited hinge's targets inside its range by the margin (a margin
+ * wider than half the range: its midpoint). */
+static void target_bounds(env_t *e, struct env_jso *j) {
+  const mjModel *m = e->m;
+  double mg = e->p.jso_margin;
+  for (int h = 0; h < e->nhinge; h++) {
+    j->lo[h] = -INFINITY, j->hi[h] = INFINITY;
+    int jn = m->dof_jntid[e->hinge_dadr[h]];
+    if (mg < 0 || !m->jnt_limited[jn]) continue;
+    double lo = m->jnt_range[2 * jn], hi = m->jnt_range[2 * jn + 1];
+    if (hi - lo < 2 * mg) lo = hi = 0.5 * (lo + hi);
+    else lo += mg, hi -= mg;
+    j->lo[h] = lo, j->hi[h] = hi;
+  }
+}
 
 int jso_create(env_t *e, d2m_err *err) {
   const mjModel *m = e->m;
@@ -38,6 +55,7 @@ int jso_create(env_t *e, d2m_err *err) {
    * estimated at the feet taken out, so the joints' share of it) */
   if (e->p.jso_ff_id && env_so_clips(e, NULL, &j->ff_tau, "env.jso_feedforward = inverse_dynamics", err)) return -1;
   for (int h = 0; h < e->nhinge; h++) j->gain[h] = 1;
+  target_bounds(e, j);
   if (e->p.jso_gains_strength) strength_gains(e, j);
   return 0;
 }
@@ -107,7 +125,8 @@ void jso_control(env_t *e, const float *a) {
   for (int h = 0; h < e->nhinge; h++) {
     double x = a[h];
     if (!(x == x)) x = 0; /* a NaN action becomes neutral rather than poisoning the sim */
-    j->q_star[h] = q_c[h] + e->p.jso_range * tanh(x);
+    double q = q_c[h] + e->p.jso_range * tanh(x);
+    j->q_star[h] = q < j->lo[h] ? j->lo[h] : q > j->hi[h] ? j->hi[h] : q;
   }
   jso_solve(e);
 }
@@ -151,3 +170,4 @@ void jso_solve(env_t *e) {
 const double *jso_last_act(const env_t *e) { return e->jso ? e->jso->act : NULL; }
 const double *jso_last_reserve(const env_t *e) { return e->jso ? e->jso->reserve : NULL; }
 const double *jso_last_tau(const env_t *e) { return e->jso ? e->jso->tau : NULL; }
+const double *jso_last_target(const env_t *e) { return e->jso ? e->jso->q_star : NULL; }

@@ -7,7 +7,8 @@
  * Per control step: one action x_j per independent hinge (e->hinge_*: hinges not slaved by an active
  * joint equality), target q*_j = q_c + range tanh(x_j) around the centre pose q_c (stand: stand.pose;
  * walk: keyframe 0; imitate: the reference frame the step ends on, with its velocity v_c; v_c = 0
- * otherwise); desired torque tau_j = kp (q*_j - q_j) + kd (v_c_j - qd_j) [+ the reference's inverse-
+ * otherwise), with env.jso_limit_margin >= 0 clamped to the hinge's range less the margin; desired
+ * torque tau_j = kp (q*_j - q_j) + kd (v_c_j - qd_j) [+ the reference's inverse-
  * dynamics torque, env.jso_feedforward]; activations a = argmin sum a^2 + reserves, muscle moments +
  * reserves = tau, 0 <= a <= 1 (so_frame, warm-started from the muscles' current activations, which a
  * checkpoint carries); excitations ctrl = a. The reserves are not applied: they are the torque the
@@ -35,5 +36,7 @@ void jso_solve(env_t *e);
 const double *jso_last_act(const env_t *e);
 const double *jso_last_reserve(const env_t *e);
 const double *jso_last_tau(const env_t *e);
+/* The last control step's hinge targets q* [e->nhinge] (rad). */
+const double *jso_last_target(const env_t *e);
 
 #endif

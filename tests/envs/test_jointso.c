@@ -319,3 +319,39 @@ Test(jointso, strength_gains_scale_each_hinge_by_its_muscles) {
   env_free(u);
   env_free(s);
 }
+
+/* env.jso_limit_margin: actions that ask for the knees far past their 0 deg stop (and the other
+ * hinges past either end) give targets inside every limited hinge's range by the margin; without
+ * the key, the same actions' knee targets lie past the stop. */
+Test(jointso, limit_margin_keeps_targets_inside_the_range) {
+  env_params pc = JSO(ENV_TASK_STAND, "env.jso_limit_margin=5"), pf = JSO(ENV_TASK_STAND, NULL);
+  env_t *c = test_env(g_m, &pc), *f = test_env(g_m, &pf);
+  float oc[1024], of[1024], act[14];
+  env_step_out outc = {.obs = oc}, outf = {.obs = of};
+  for (int sign = -1; sign <= 1; sign += 2) {
+    env_reset(c, 3);
+    env_reset(f, 3);
+    for (int i = 0; i < 14; i++) act[i] = 50.0f * (float)sign;
+    env_step(c, act, &outc);
+    env_step(f, act, &outf);
+    const double *qc = jso_last_target(c), *qf = jso_last_target(f);
+    int knees = 0;
+    for (int h = 0; h < c->nhinge; h++) {
+      int jn = g_m->dof_jntid[c->hinge_dadr[h]];
+      if (!g_m->jnt_limited[jn]) continue;
+      double lo = g_m->jnt_range[2 * jn], hi = g_m->jnt_range[2 * jn + 1], mg = 5 * M_PI / 180;
+      double want_lo = hi - lo < 2 * mg ? 0.5 * (lo + hi) : lo + mg, want_hi = hi - lo < 2 * mg ? want_lo : hi - mg;
+      cr_assert(qc[h] >= want_lo - 1e-12 && qc[h] <= want_hi + 1e-12, "hinge %d: target %g outside [%g, %g]", h,
+                qc[h], want_lo, want_hi);
+      const char *name = mj_id2name(g_m, mjOBJ_JOINT, jn);
+      if (sign < 0 && !strncmp(name, "knee_angle_", 11)) {
+        cr_assert_lt(qf[h], lo, "unclamped, the knee target %g lies past the stop %g", qf[h], lo);
+        cr_assert_float_eq(qc[h], lo + mg, 1e-12, "clamped knee target %g", qc[h]);
+        knees++;
+      }
+    }
+    if (sign < 0) cr_assert_eq(knees, 2);
+  }
+  env_free(c);
+  env_free(f);
+}

@@ -80,7 +80,7 @@ static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
                                   "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
                                   "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic", "env.jso_feedforward",
-                                  "env.jso_gains",
+                                  "env.jso_gains", "env.jso_limit_margin",
                                   "env.dr_strength_min", "env.dr_strength_max", "env.dr_reflex_gain_min",
                                   "env.dr_reflex_gain_max", "env.dr_obs_delay_min", "env.dr_obs_delay_max",
                                   "env.dr_mass_min", "env.dr_mass_max", "env.dr_friction_min", "env.dr_friction_max"};
@@ -231,6 +231,11 @@ Test(one_table, text_enum_and_derived_keys) {
     for (int j = 0; j < 4; j++) cr_expect_eq(got[j], i == j, "%s: flag %d is %d", sw[i], j, got[j]);
   }
   cr_expect(a.env.act_preload && a.env.pd_centre == ENV_PD_CURRENT && a.env.stand_pose_upright);
+  /* env.jso_limit_margin: degrees onto radians, a negative value (the default) onto "no clamp" */
+  cr_expect_lt(a.env.jso_margin, 0);
+  cr_assert_eq(CFG_WITH(&c, NULL, "env.jso_limit_margin=5"), 0);
+  fill(&c, &a);
+  cr_expect_float_eq(a.env.jso_margin, 5 * M_PI / 180, 1e-15);
   cr_expect(a.ac.det_sigmoid_mean);
   cr_expect_float_eq(a.ac.head_bias, log(a.env.excitation_baseline / (1 - a.env.excitation_baseline)), 1e-6);
   /* the policy head starts at the resting excitation, or at 0 over a static-optimisation feed-forward */
