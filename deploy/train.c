@@ -72,6 +72,20 @@ static int fail_all(int rank, const d2m_err *e) {
   return 1;
 }
 
+/* Rank 0: train.log appended to (a resumed run goes on in the same file) and made the log's file. */
+static FILE *open_train_log(const char *run_dir) {
+  char path[LAUNCH_PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/train.log", run_dir);
+  FILE *f = fopen(path, "a+");
+  if (!f) return NULL;
+  /* A line cut short by a full disk is ended, so the resumed run's first line stands alone. */
+  int last = fseek(f, -1, SEEK_END) == 0 ? fgetc(f) : '\n';
+  fseek(f, 0, SEEK_END); /* between a read and a write of an update stream */
+  if (last != '\n') fputc('\n', f);
+  log_set_file(f);
+  return f;
+}
+
 int train_cli(int argc, char **argv) {
   launch_opts opts;
   d2m_err err = {{0}};
@@ -119,18 +133,8 @@ int train_cli(int argc, char **argv) {
   char run_dir[LAUNCH_PATH_MAX];
   if (launch_make_run_dir(&opts, &cfg, MPI_COMM_WORLD, run_dir, sizeof run_dir, &err))
     return grp_layout_free(&lay), fail_all(rank, &err);
-  FILE *logf = NULL;
+  FILE *logf = rank == 0 ? open_train_log(run_dir) : NULL;
   if (rank == 0) {
-    char path[LAUNCH_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/train.log", run_dir);
-    logf = fopen(path, "a+");
-    if (logf) {
-      /* A line cut short by a full disk is ended, so the resumed run's first line stands alone. */
-      int last = fseek(logf, -1, SEEK_END) == 0 ? fgetc(logf) : '\n';
-      fseek(logf, 0, SEEK_END); /* between a read and a write of an update stream */
-      if (last != '\n') fputc('\n', logf);
-      log_set_file(logf);
-    }
     LOG_I("drl2move %s (git %s): run directory %s, task %s, %d ranks", D2M_VERSION, D2M_GIT_REV, run_dir,
           cfg.env_task, size);
   }

@@ -139,20 +139,24 @@ static unsigned char *pack_actor_states(learner *L, int with_actors, int64_t **s
   return states;
 }
 
+/* Never a checkpoint with non-finite weights: it would poison every run resumed from it. */
+static int weights_finite(const learner *L) {
+  size_t np = L->net.nparams;
+  long bad = guard_first_nonfinite(L->ppo.params, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.m, np);
+  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.v, np);
+  if (bad >= 0)
+    LOG_E("checkpoint not written: non-finite parameters or Adam state at index %ld (the previous ones are intact)", bad);
+  return bad < 0;
+}
+
 int lckpt_save(learner *L, const char *reason, int with_actors) {
   char dir[4200], path[4200];
   snprintf(dir, sizeof dir, "%s/checkpoints", L->run_dir);
   mkdir(dir, 0755);
   ckpt_path(path, sizeof path, L->run_dir, L->update);
   size_t np = L->net.nparams, E = (size_t)L->E, na = (size_t)L->nactors;
-  /* Never a checkpoint with non-finite weights: it would poison every run resumed from it. */
-  long bad = guard_first_nonfinite(L->ppo.params, np);
-  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.m, np);
-  if (bad < 0) bad = guard_first_nonfinite(L->ppo.adam.v, np);
-  if (bad >= 0) {
-    LOG_E("checkpoint not written: non-finite parameters or Adam state at index %ld (the previous ones are intact)", bad);
-    return -1;
-  }
+  if (!weights_finite(L)) return -1;
   lckpt_meta meta = {L->update, L->env_steps, L->version, (int64_t)np, L->obs_dim, L->act_dim, L->total_actors, L->E,
                      L->ppo.adam.t, L->wall_before + log_elapsed()};
   policy_pack pol; /* params, obs_stats and config: the policy file's sections (nn/policy_file.h) */

@@ -401,6 +401,39 @@ static int learner_open(learner *L, int resume) {
   return restored;
 }
 
+/* The optional parts a config turns on: clip mining (imitate with a library), the rehabilitation loop,
+ * AMP. A failure is logged and stops the actors. */
+static int modules_setup(learner *L) {
+  const cfg_t *cfg = L->cfg;
+  d2m_err err;
+  if (!strcmp(cfg->env_task, "imitate") &&
+      mining_init(&L->mine, cfg->imitate_motion, cfg->imitate_mining, cfg->imitate_mining_floor, cfg->imitate_mining_decay, &err)) {
+    LOG_E("%s", err.msg);
+    stop_actors(L, "clip library");
+    return -1;
+  }
+  if (L->mine.n)
+    LOG_I("clip library: %d clips from %s; mining %s%s", L->mine.n, cfg->imitate_motion, cfg->imitate_mining,
+          L->mine.on ? " (weights follow each clip's failure rate, learner/mining.h); clips.csv has them per update"
+                    : "; clips.csv has each clip's results per update");
+  if (lrehab_init(&L->rehab, cfg, &err)) {
+    LOG_E("rehab: %s", err.msg);
+    stop_actors(L, "rehab setup failed");
+    return -1;
+  }
+  if (L->rehab.on)
+    LOG_I("rehab: a recovery step of the %s side every %lld updates (rate %g, ceiling %g, recovers %s); starting "
+          "strength %.4f, spasticity gain %.4f (side means); rehab.csv has one row per phase", cfg->rehab_side,
+          (long long)cfg->rehab_phase_updates, cfg->rehab_rate, cfg->rehab_ceiling, cfg->rehab_recover,
+          lrehab_side_mean(&L->rehab, L->rehab.strength), lrehab_side_mean(&L->rehab, L->rehab.spas_gain));
+  if (cfg->amp_enabled && amp_setup(L, &err)) {
+    LOG_E("amp: %s", err.msg);
+    stop_actors(L, "amp setup failed");
+    return -1;
+  }
+  return 0;
+}
+
 int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm, MPI_Comm lcomm, const grp_layout *g) {
   learner L;
   memset(&L, 0, sizeof L);
@@ -437,31 +470,7 @@ int learner_run(const cfg_t *cfg, const char *run_dir, int resume, MPI_Comm comm
   if (L.ngroup > 1) ppo_set_group(&L.ppo, lcomm, L.ngroup);
   lost_init(&L);
   log_setup(&L);
-  if (!strcmp(cfg->env_task, "imitate") &&
-      mining_init(&L.mine, cfg->imitate_motion, cfg->imitate_mining, cfg->imitate_mining_floor, cfg->imitate_mining_decay, &err)) {
-    LOG_E("%s", err.msg);
-    stop_actors(&L, "clip library");
-    learner_free(&L);
-    return 1;
-  }
-  if (L.mine.n)
-    LOG_I("clip library: %d clips from %s; mining %s%s", L.mine.n, cfg->imitate_motion, cfg->imitate_mining,
-          L.mine.on ? " (weights follow each clip's failure rate, learner/mining.h); clips.csv has them per update"
-                    : "; clips.csv has each clip's results per update");
-  if (lrehab_init(&L.rehab, cfg, &err)) {
-    LOG_E("rehab: %s", err.msg);
-    stop_actors(&L, "rehab setup failed");
-    learner_free(&L);
-    return 1;
-  }
-  if (L.rehab.on)
-    LOG_I("rehab: a recovery step of the %s side every %lld updates (rate %g, ceiling %g, recovers %s); starting "
-          "strength %.4f, spasticity gain %.4f (side means); rehab.csv has one row per phase", cfg->rehab_side,
-          (long long)cfg->rehab_phase_updates, cfg->rehab_rate, cfg->rehab_ceiling, cfg->rehab_recover,
-          lrehab_side_mean(&L.rehab, L.rehab.strength), lrehab_side_mean(&L.rehab, L.rehab.spas_gain));
-  if (cfg->amp_enabled && amp_setup(&L, &err)) {
-    LOG_E("amp: %s", err.msg);
-    stop_actors(&L, "amp setup failed");
+  if (modules_setup(&L)) {
     learner_free(&L);
     return 1;
   }
