@@ -176,6 +176,7 @@
   X(ppo, norm_adv, BOOL, "true", 0, 0, NULL, "normalise advantages per minibatch") \
   X(ppo, reward_scaling, BOOL, "true", 0, 0, NULL, "divide rewards by the running std of the discounted return") \
   X(ppo, obs_clip, REAL, "10", 0, 1e9, NULL, "clip normalised observations to +-this") \
+  X(ppo, mirror, REAL, "0", 0, 100, NULL, "weight of the mirror-symmetry loss (Yu, Turk & Liu 2018): the policy's mean at a state and the mirror of its mean at the mirrored state are pulled together (learner/ppo.h); a body whose sides differ (a device, a hemiparetic subject) is refused; 0: off") \
   X(adam, beta1, REAL, "0.9", 0, 0.9999, NULL, "Adam first-moment decay, for the policy/value networks and the AMP discriminator (Kingma & Ba 2015)") \
   X(adam, beta2, REAL, "0.999", 0, 0.999999, NULL, "Adam second-moment decay") \
   X(adam, eps, REAL, "1e-5", 1e-12, 1, NULL, "Adam epsilon (PPO practice 1e-5, not torch's 1e-8)") \

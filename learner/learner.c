@@ -11,6 +11,8 @@
 #include "common/ckpt.h"
 #include "common/mpi_util.h"
 #include "common/signals.h"
+#include "envs/env_config.h"
+#include "envs/mirror.h"
 #include "learner/learner_int.h"
 #include "proto/wire.h"
 
@@ -139,6 +141,12 @@ static void publish(learner *L) {
   wait_sends(L); /* pub and pub_hdr are free again */
   size_t np = L->net.nparams;
   memcpy(L->pub, L->ppo.params, np * sizeof(float));
+  if (L->ppo.mir) { /* the normalisation the actors will use for the batches of these weights */
+    float *mean = xmalloc(2 * (size_t)L->obs_dim * sizeof(float)), *istd = mean + L->obs_dim;
+    rstat_export(&L->obs_stats, 1e-8f, mean, istd);
+    ppo_mirror_norm(&L->ppo, mean, istd, (float)L->cfg->ppo_obs_clip);
+    free(mean);
+  }
   proto_weights_src w = {.policy_version = L->version, .param_count = np, .checksum = proto_weights_checksum(L->pub, np),
                          .obs_dim = (uint32_t)L->obs_dim, .obs_count = (uint64_t)L->obs_stats.count,
                          .obs_mean = L->obs_stats.mean, .obs_m2 = L->obs_stats.m2,
@@ -403,6 +411,25 @@ static int learner_open(learner *L, int resume) {
 
 /* The optional parts a config turns on: clip mining (imitate with a library), the rehabilitation loop,
  * AMP. A failure is logged and stops the actors. */
+/* ppo.mirror: the mirror maps of the run's env (a private one, as the AMP reference's). */
+static int mirror_setup(learner *L, d2m_err *err) {
+  env_params ep;
+  if (env_params_from_cfg(L->cfg, &ep, err)) return -1;
+  mjModel *m = env_model_from_cfg(L->cfg, err);
+  if (!m) return -1;
+  env_t *e = env_create(m, &ep, NULL, err);
+  env_mirror mr = {0};
+  int rc = !e || env_mirror_build(e, &mr, err) ? -1 : 0;
+  if (!rc && (mr.obs_dim != L->obs_dim || mr.act_dim != L->act_dim))
+    rc = err_set(err, "the mirror's sizes %d/%d are not the actors' %d/%d", mr.obs_dim, mr.act_dim, L->obs_dim,
+                 L->act_dim);
+  if (!rc) ppo_set_mirror(&L->ppo, mr.obs_src, mr.obs_sign, mr.act_src, mr.act_sign);
+  env_mirror_free(&mr);
+  if (e) env_free(e);
+  mj_deleteModel(m);
+  return rc;
+}
+
 static int modules_setup(learner *L) {
   const cfg_t *cfg = L->cfg;
   d2m_err err;
@@ -426,6 +453,11 @@ static int modules_setup(learner *L) {
           "strength %.4f, spasticity gain %.4f (side means); rehab.csv has one row per phase", cfg->rehab_side,
           (long long)cfg->rehab_phase_updates, cfg->rehab_rate, cfg->rehab_ceiling, cfg->rehab_recover,
           lrehab_side_mean(&L->rehab, L->rehab.strength), lrehab_side_mean(&L->rehab, L->rehab.spas_gain));
+  if (cfg->ppo_mirror > 0 && mirror_setup(L, &err)) {
+    LOG_E("ppo.mirror: %s", err.msg);
+    stop_actors(L, "mirror setup failed");
+    return -1;
+  }
   if (cfg->amp_enabled && amp_setup(L, &err)) {
     LOG_E("amp: %s", err.msg);
     stop_actors(L, "amp setup failed");

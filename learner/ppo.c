@@ -29,6 +29,7 @@ void ppo_config_from_cfg(const cfg_t *c, ppo_config *p) {
   p->minibatch = (int)c->ppo_minibatch;
   p->norm_adv = c->ppo_norm_adv;
   p->reward_scale = c->ppo_reward_scaling;
+  p->mirror = (float)c->ppo_mirror;
   p->threads = (int)c->nn_threads;
 }
 
@@ -144,6 +145,7 @@ void ppo_free(ppo_learner *p) {
   free(p->lat_u);
   free(p->lat_dls);
   free(p->perm);
+  ppo_mirror_free(p);
   memset(p, 0, sizeof *p);
 }
 
@@ -294,10 +296,11 @@ static void group_average(ppo_learner *p, ppo_mb_stats *st, double *ss, double *
   size_t np = p->net->nparams;
   float *s = p->grads + np;
   s[0] = (float)st->pg_loss, s[1] = (float)st->v_loss, s[2] = (float)st->entropy;
-  s[3] = (float)st->approx_kl, s[4] = (float)st->clipfrac, s[5] = 0;
+  s[3] = (float)st->approx_kl, s[4] = (float)st->clipfrac, s[5] = (float)st->mirror_loss;
   grp_average_grads(p->comm, p->comm_size, p->grads, np, p->net->v.w_off[0], ss, ssv, &p->red_s);
   p->red_n++;
   st->pg_loss = s[0], st->v_loss = s[1], st->entropy = s[2], st->approx_kl = s[3], st->clipfrac = s[4];
+  st->mirror_loss = s[5];
 }
 
 void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, const float *logp_old,
@@ -320,10 +323,13 @@ void ppo_minibatch_step(ppo_learner *p, const float *obs, const float *act, cons
     ppo_loss(&p->cfg, B, A, mu, p->params + n->log_std_off, v, act, logp_old, v_old, p->mb_adv, ret, p->dmu, p->dv,
              p->dlog_std, st);
   }
+  int mir = ppo_mirror_on(p);
+  st->mirror_loss = mir ? ppo_mirror_forward(p, obs, mu, B) : 0;
   /* Every gradient view is overwritten (padding stays 0 from allocation), and the squared norm is
    * summed block by block as the views are written: no zeroing pass, no separate norm pass. */
   double ss = 0, ssv = 0;
   ac_policy_backward_set(n, p->params, p->grads, &p->ws, p->dmu, B, &ss);
+  if (mir) ss = ppo_mirror_backward(p, B);
   nn_mlp_backward_set(&n->v, p->params, p->grads, &p->ws.v, p->dv, B, NULL, &ssv);
   if (lat) ss += lattice_grads(p);
   for (int j = 0; j < A; j++) {
@@ -375,7 +381,7 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
   float lr = p->cfg.lr * (p->cfg.anneal_lr ? (float)(1.0 - (progress < 1 ? progress : 1)) : 1.f);
   int n = p->grp_n > 0 && p->grp_n < b->n ? p->grp_n : b->n; /* the group's smallest batch sets the count */
   int mb = p->max_mb < n ? p->max_mb : n, nmb = n / mb;
-  double acc[6] = {0};
+  double acc[7] = {0};
   for (int i = 0; i < b->n; i++) p->perm[i] = i;
   for (int ep = 0; ep < p->cfg.epochs; ep++) {
     if (p->comm_size > 1) { /* a group: the shared stream advances one draw per epoch, whatever b->n is
@@ -393,7 +399,7 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
       gather(p, b, p->perm + (size_t)k * mb, mb);
       ppo_minibatch_step(p, p->mb_obs, p->mb_act, p->mb_logp, p->mb_val, p->mb_adv, p->mb_ret, mb, lr, &st);
       acc[0] += st.pg_loss, acc[1] += st.v_loss, acc[2] += st.entropy;
-      acc[3] += st.approx_kl, acc[4] += st.clipfrac, acc[5] += st.grad_norm;
+      acc[3] += st.approx_kl, acc[4] += st.clipfrac, acc[5] += st.grad_norm, acc[6] += st.mirror_loss;
       ep_kl += st.approx_kl;
       m->minibatches++;
     }
@@ -403,6 +409,7 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
   double k = m->minibatches;
   m->pg_loss = (float)(acc[0] / k), m->v_loss = (float)(acc[1] / k), m->entropy = (float)(acc[2] / k);
   m->approx_kl = (float)(acc[3] / k), m->clipfrac = (float)(acc[4] / k), m->grad_norm = (float)(acc[5] / k);
+  m->mirror_loss = (float)(acc[6] / k);
   m->explained_var = (float)explained_variance(b->val, b->ret, b->n);
   m->lr = lr;
   m->seconds = log_elapsed() - t0;

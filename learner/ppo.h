@@ -41,6 +41,7 @@ typedef struct ppo_config {
   int minibatch;       /* ppo.minibatch: samples per gradient step */
   int norm_adv;        /* ppo.norm_adv, 1: normalise advantages per minibatch */
   int reward_scale;    /* ppo.reward_scaling, 1: intake divides rewards by the std of the discounted return */
+  float mirror;        /* ppo.mirror: weight of the mirror-symmetry loss (below); 0: off */
   int threads;         /* nn.threads: BLIS threads for the update */
 } ppo_config;
 
@@ -51,6 +52,7 @@ typedef struct ppo_metrics {
   float approx_kl, clipfrac;      /* k3 estimator E[(r - 1) - log r]; fraction |r - 1| > clip */
   float explained_var;            /* 1 - Var[R - V_old] / Var[R] over the batch */
   float grad_norm;                /* mean pre-clip global norm */
+  float mirror_loss;              /* mean mirror-symmetry loss before its weight (0 when off) */
   float lr;
   int epochs, minibatches;        /* run (epochs < cfg.epochs after a KL early stop) */
   double seconds;                 /* wall time of ppo_update */
@@ -103,10 +105,11 @@ typedef struct ppo_learner {
   int grp_n;          /* > 0: the group's smallest batch; every learner runs grp_n / minibatch minibatches */
   double red_s;       /* wall seconds spent in the gradient allreduce, and how many there were */
   long red_n;
+  struct ppo_mirror *mir; /* ppo_set_mirror: maps, the batch's normalisation, scratch; NULL: no mirror loss */
 } ppo_learner;
 
 typedef struct ppo_mb_stats {
-  double pg_loss, v_loss, entropy, approx_kl, clipfrac, grad_norm;
+  double pg_loss, v_loss, entropy, approx_kl, clipfrac, grad_norm, mirror_loss;
 } ppo_mb_stats;
 
 /* Loss and its gradient for B samples from the network outputs mu[B][A], log_std[A], v[B]
@@ -136,5 +139,31 @@ void ppo_set_group(ppo_learner *p, MPI_Comm comm, int size);
  * minibatch count comes from grp_n (the smallest batch), so every learner steps together; a learner
  * with more samples leaves a different random surplus out of each epoch. */
 void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics *m);
+
+/* ---- mirror symmetry (learner/ppo_mirror.c) ----
+ * With ppo.mirror = w > 0 the policy loss gains the mirror-symmetry term of Yu, Turk & Liu 2018
+ * ("Learning symmetric and low-energy locomotion", ACM TOG 37(4)), over a minibatch of B samples:
+ *   L_sym = w / B * sum_i sum_j (mu(s_i) - M_a mu(M_s s_i))_j^2
+ * M_s, M_a: the signed permutations of envs/mirror.h on the raw observation and the action; the
+ * batch's observations are normalised, so M_s is applied to the raw values (the normalisation the
+ * actors used, ppo_mirror_norm) and the result normalised and clipped again. The gradient flows
+ * through both policy evaluations. A symmetric policy is what a healthy, symmetric body should
+ * have; envs/mirror.h refuses bodies whose sides differ. */
+/* The maps (copied): out[i] = osign[i] * obs[osrc[i]] over obs_dim, the same for actions. */
+void ppo_set_mirror(ppo_learner *p, const int *osrc, const float *osign, const int *asrc, const float *asign);
+/* The normalisation of the batches to come (mean, 1 / std as rstat_export gives them, clip). Until it
+ * is set the term is skipped. */
+void ppo_mirror_norm(ppo_learner *p, const float *mean, const float *inv_std, float clip);
+/* The term for mu[B][A] and mu_m[B][A] (the policy at the mirrored observations): adds dL/dmu to dmu,
+ * writes dL/dmu_m to dmu_m, returns the loss without the weight. For known-answer tests. */
+double ppo_mirror_loss(int B, int A, float w, const int *asrc, const float *asign, const float *mu,
+                       const float *mu_m, float *dmu, float *dmu_m);
+/* Inside ppo_minibatch_step: the mirrored forward pass and the term (after the PPO loss has written
+ * p->dmu), then the mirrored backward pass added into the policy's gradient; the latter returns
+ * the squared norm of the policy views (log_std excluded) it leaves. */
+int ppo_mirror_on(const ppo_learner *p); /* maps and normalisation set, ppo.mirror > 0 */
+double ppo_mirror_forward(ppo_learner *p, const float *obs, const float *mu, int B);
+double ppo_mirror_backward(ppo_learner *p, int B);
+void ppo_mirror_free(ppo_learner *p);
 
 #endif

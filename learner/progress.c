@@ -162,6 +162,7 @@ int progress_row(learner *L, const ppo_metrics *m) {
   if (L->amp_on)
     LOG_I("amp: disc loss %.4f  acc ref %.3f pol %.3f  style reward %.3f  grad penalty %.4f", L->amp_m.loss,
           L->amp_m.acc_ref, L->amp_m.acc_pol, L->amp_m.reward_mean, L->amp_m.gp);
+  if (L->ppo.mir) LOG_I("mirror: symmetry loss %.4g (ppo.mirror %g)", m->mirror_loss, L->pcfg.mirror);
   if (L->net.cfg.experts > 1) log_experts(L);
   L->time_at_last_row = now;
   L->steps_at_last_row = L->env_steps;

@@ -71,7 +71,7 @@ static const wire k_wires[] = {
     W(stand, w_heel, env.stand_w_heel, F64), W(stand, w_limit, env.stand_w_limit, F64),
     W(env, obs_subject, env.obs_subject, I32), W(nn, experts, ac.experts, I32),
     W(env, jso_kp, env.jso_kp, F64), W(env, jso_kd, env.jso_kd, F64), W(env, jso_range, env.jso_range, F64),
-    W(env, jso_every_substep, env.jso_every_substep, I32),
+    W(env, jso_every_substep, env.jso_every_substep, I32), W(ppo, mirror, ppo.mirror, F32),
 };
 enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 
