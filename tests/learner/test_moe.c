@@ -192,8 +192,12 @@ Test(moe, growing_keeps_the_mean_action_and_zeroes_new_moments) {
   ac_ws_init(&ws, &n[1], 5, 0);
   memcpy(mu2, ac_policy_forward(&n[1], p2, &ws, obs, 5), sizeof mu2);
   ac_ws_free(&ws);
-  cr_expect_eq(memcmp(mu2, mu[0], sizeof mu2), 0, "1 -> 2 experts changed the mean action");
+  /* Not bit for bit: the head's GEMM has twice the rows after the grow, and BLIS may sum a row's
+   * products in another order for another shape (it does on AVX-512 machines). */
   double worst = 0;
+  for (int i = 0; i < 15; i++) worst = fmax(worst, fabs(mu2[i] - mu[0][i]));
+  cr_expect_lt(worst, 1e-6, "1 -> 2 experts moved the mean action by %g", worst);
+  worst = 0;
   for (int i = 0; i < 15; i++) worst = fmax(worst, fabs(mu[2][i] - mu[1][i]));
   cr_expect_lt(worst, 1e-5, "2 -> 4 experts moved the mean action by %g", worst);
   /* the new experts copy expert 1 (largest gate bias), the kept ones stay */
