@@ -151,8 +151,9 @@ void ppo_update(ppo_learner *p, const ppo_batch *b, double progress, ppo_metrics
  * have; envs/mirror.h refuses bodies whose sides differ. */
 /* The maps (copied): out[i] = osign[i] * obs[osrc[i]] over obs_dim, the same for actions. */
 void ppo_set_mirror(ppo_learner *p, const int *osrc, const float *osign, const int *asrc, const float *asign);
-/* The normalisation of the batches to come (mean, 1 / std as rstat_export gives them, clip). Until it
- * is set the term is skipped. */
+/* The normalisation of the batches to come (mean, 1 / std as rstat_export gives them, clip): the
+ * learner sets the one it publishes with the weights (an async batch collected by older weights was
+ * normalised a little differently). Until it is set the term is skipped. */
 void ppo_mirror_norm(ppo_learner *p, const float *mean, const float *inv_std, float clip);
 /* The term for mu[B][A] and mu_m[B][A] (the policy at the mirrored observations): adds dL/dmu to dmu,
  * writes dL/dmu_m to dmu_m, returns the loss without the weight. For known-answer tests. */
