@@ -14,6 +14,17 @@
 typedef double (*fd_loss_fn)(ppo_learner *p, const float *params, const float *obs, const float *act,
                              const float *lo, const float *vo, const float *adv, const float *ret, int B);
 
+/* Loss of the whole Gaussian actor-critic at params (forward + ppo_loss), for finite differences. */
+static inline double fd_ac_loss(ppo_learner *p, const float *params, const float *obs, const float *act,
+                                const float *lo, const float *vo, const float *adv, const float *ret, int B) {
+  const ac_net *n = p->net;
+  const float *mu = nn_mlp_forward(&n->pi, params, &p->ws.pi, obs, B);
+  const float *v = nn_mlp_forward(&n->v, params, &p->ws.v, obs, B);
+  ppo_mb_stats st;
+  return ppo_loss(&p->cfg, B, n->cfg.act_dim, mu, params + n->log_std_off, v, act, lo, vo, adv, ret, p->dmu, p->dv,
+                  p->dlog_std, &st);
+}
+
 /* w: a copy of the parameters (perturbed and restored entry by entry). Worst relative error per view
  * must stay below 5e-3 (relative to max(0.05, |fd|)); D2M_TEST_VERBOSE prints it. */
 static inline void fd_check_views(ppo_learner *p, const ac_net *net, float *w, fd_loss_fn loss, const float *obs,

@@ -60,13 +60,7 @@ static double asymmetry(const ac_net *n, const float *params, ac_ws *ws, const f
 /* PPO loss plus the mirror term, from forward passes only. */
 static double full_loss(ppo_learner *p, const float *params, const float *obs, const float *act, const float *lo,
                         const float *vo, const float *adv, const float *ret, int B) {
-  const ac_net *n = p->net;
-  const float *mu = nn_mlp_forward(&n->pi, params, &p->ws.pi, obs, B);
-  const float *v = nn_mlp_forward(&n->v, params, &p->ws.v, obs, B);
-  ppo_mb_stats st;
-  double l = ppo_loss(&p->cfg, B, A, mu, params + n->log_std_off, v, act, lo, vo, adv, ret, p->dmu, p->dv,
-                      p->dlog_std, &st);
-  return l + g_w * asymmetry(n, params, &p->ws, obs, B);
+  return fd_ac_loss(p, params, obs, act, lo, vo, adv, ret, B) + g_w * asymmetry(p->net, params, &p->ws, obs, B);
 }
 
 Test(mirror_loss, minibatch_gradient_matches_finite_differences) {

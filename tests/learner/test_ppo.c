@@ -284,17 +284,6 @@ Test(ppo, update_runs_and_blis_equals_reference) {
   ppo_free(&p2);
 }
 
-/* Loss of the whole actor-critic at params (forward + ppo_loss), for finite differences. */
-static double ac_loss(ppo_learner *p, const float *params, const float *obs, const float *act, const float *lo,
-                      const float *vo, const float *adv, const float *ret, int B) {
-  const ac_net *n = p->net;
-  const float *mu = nn_mlp_forward(&n->pi, params, &p->ws.pi, obs, B);
-  const float *v = nn_mlp_forward(&n->v, params, &p->ws.v, obs, B);
-  ppo_mb_stats st;
-  return ppo_loss(&p->cfg, B, n->cfg.act_dim, mu, params + n->log_std_off, v, act, lo, vo, adv, ret, p->dmu, p->dv,
-                  p->dlog_std, &st);
-}
-
 Test(ppo, minibatch_gradient_matches_finite_differences_for_every_block) {
   ac_config ac = TEST_AC(4, 2, "nn.hidden=8,8", "nn.init_log_std=-0.3");
   ac_net net;
@@ -318,7 +307,7 @@ Test(ppo, minibatch_gradient_matches_finite_differences_for_every_block) {
   cr_expect_eq(memcmp(w, p.params, net.nparams * 4), 0, "lr 0 leaves the parameters alone");
   /* the norm summed block by block during backward equals a pass over the whole gradient arena */
   cr_expect_float_eq(st.grad_norm, adam_grad_norm(p.grads, net.nparams), 1e-5 * st.grad_norm);
-  fd_check_views(&p, &net, w, ac_loss, obs, act, lo, vo, adv, ret, B);
+  fd_check_views(&p, &net, w, fd_ac_loss, obs, act, lo, vo, adv, ret, B);
   free(w);
   ppo_free(&p);
 }
