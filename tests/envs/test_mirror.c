@@ -124,7 +124,7 @@ static void check_state_mirror(const char *mode, env_task task) {
 
 Test(mirror, mirrored_state_observes_as_the_mirrored_observation) {
   check_state_mirror("env.action_mode=excitation", ENV_TASK_STAND);
-  check_state_mirror("env.action_mode=excitation", ENV_TASK_WALK);
+  check_state_mirror("env.obs_subject=true", ENV_TASK_WALK); /* the subject block: each side onto the other */
 }
 
 /* Two envs in the same state; one is mirrored and then given the mirrored action: after each step
