@@ -409,8 +409,6 @@ static int learner_open(learner *L, int resume) {
   return restored;
 }
 
-/* The optional parts a config turns on: clip mining (imitate with a library), the rehabilitation loop,
- * AMP. A failure is logged and stops the actors. */
 /* ppo.mirror: the mirror maps of the run's env (a private one, as the AMP reference's). */
 static int mirror_setup(learner *L, d2m_err *err) {
   env_params ep;
@@ -430,6 +428,8 @@ static int mirror_setup(learner *L, d2m_err *err) {
   return rc;
 }
 
+/* The optional parts a config turns on: clip mining (imitate with a library), the rehabilitation loop,
+ * the mirror-symmetry loss, AMP. A failure is logged and stops the actors. */
 static int modules_setup(learner *L) {
   const cfg_t *cfg = L->cfg;
   d2m_err err;
