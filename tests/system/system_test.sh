@@ -7,6 +7,7 @@
 #   resume   3 ranks, sync: 2 updates + resume to 4 equals 4 uninterrupted updates, bit for bit
 #   resume_lattice  the same with the Lattice head (its per-env noise, held k = 3 steps, is actor state)
 #   resume_experts  the same with a mixture of 2 experts (nn.experts = 2)
+#   resume_mirror   the same with the mirror-symmetry loss (ppo.mirror = 1)
 #   experts  the progressive scheme: 2 experts, resumed with nn.experts = 3 (the log says so, the net
 #            grows, training goes on); eval runs the 3-expert policy file and refuses another nn.experts;
 #            fewer experts on resume are refused; learner.group = 2 with 2 experts keeps the learners equal
@@ -63,6 +64,8 @@ ampsec=()
                                      amp_norm_mean amp_norm_m2)
 [ "$case_" = resume_lattice ] && small+=(--set nn.head=lattice --set lattice.resample_every=3) # 16 % 3: mid-block
 [ "$case_" = resume_experts ] && small+=(--set nn.experts=2)
+# The mirror's normalisation is the one published with the weights, so a resume must republish it.
+[ "$case_" = resume_mirror ] && small+=(--set ppo.mirror=1)
 rehabsec=()
 if [ "$case_" = resume_rehab ]; then
   small+=(--set env.subject="$D2M_SOURCE_ROOT/configs/subjects/hemiparetic_r.subject" --set rehab.enabled=true
@@ -134,7 +137,7 @@ repro)
   "$cmp" "$(newest "$work/a")" "$(newest "$work/b")" params adam_m adam_v obs_stats reward_scaling actor_states ||
     fail "two runs with the same seed differ"
   ;;
-resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_rehab | resume_assist)
+resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_rehab | resume_assist | resume_mirror)
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((4 * steps_per_update)) --run-dir "$work/full" >"$work/out.f" 2>&1 ||
     { cat "$work/out.f"; fail "uninterrupted run failed"; }
   "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --steps $((2 * steps_per_update)) --run-dir "$work/part" >"$work/out.p" 2>&1 ||
@@ -151,6 +154,14 @@ resume | resume_lattice | resume_amp | resume_clips | resume_experts | resume_re
       >"$work/out.a" 2>&1 || { cat "$work/out.a"; fail "the run without the assistant failed"; }
     "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/free/checkpoints/ckpt-00000004.d2m" params >/dev/null &&
       fail "the assistant did not change the rollouts (the actors do not apply it)"
+  fi
+  if [ "$case_" = resume_mirror ]; then
+    grep -A1000 "resumed from" "$work/part/train.log" | grep -q "mirror: symmetry loss" ||
+      fail "the resumed run logs no mirror loss (the term is off after the resume)"
+    "${mpi[@]}" -np 3 "$bin" train "${small[@]}" --set ppo.mirror=0 --steps $((4 * steps_per_update)) --run-dir "$work/free" \
+      >"$work/out.m" 2>&1 || { cat "$work/out.m"; fail "the run without the mirror loss failed"; }
+    "$cmp" "$work/full/checkpoints/ckpt-00000004.d2m" "$work/free/checkpoints/ckpt-00000004.d2m" params >/dev/null &&
+      fail "the mirror loss did not change the weights"
   fi
   if [ "$case_" = resume_rehab ]; then
     cmp -s "$work/full/rehab.csv" "$work/part/rehab.csv" || fail "rehab.csv of the resumed run differs: $(diff "$work/full/rehab.csv" "$work/part/rehab.csv" | head -5)"
