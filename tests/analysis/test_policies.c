@@ -85,15 +85,42 @@ Test(policies, shipped_stand_policy_stands_ten_seconds_upright, .timeout = 300) 
   check_stands_upright("stand.d2m", "/tmp/d2m_test_policy_stand");
 }
 
-/* The joint_so stand policy carries env.action_mode = joint_so and env.jso_gains = strength in its
- * config, so eval drives the muscles through static optimisation with the gains training had. */
+/* The largest fraction of an episode's frames in which hinge column `col` (degrees) is below deg. */
+static double worst_episode_frac_below(const char *csv, const char *col, double deg) {
+  d2m_err err = {{0}};
+  stats_table t;
+  cr_assert_eq(stats_table_read(csv, &t, &err), 0, "%s", err.msg);
+  int c = stats_table_col(&t, col), ce = stats_table_col(&t, "episode");
+  cr_assert(c >= 0 && ce >= 0, "%s: no column %s or episode", csv, col);
+  double worst = 0;
+  for (int i = 0; i < t.nrows;) {
+    double ep = t.data[(size_t)i * t.ncols + ce];
+    int n = 0, below = 0;
+    for (; i < t.nrows && t.data[(size_t)i * t.ncols + ce] == ep; i++, n++) below += t.data[(size_t)i * t.ncols + c] < deg;
+    worst = fmax(worst, (double)below / n);
+  }
+  stats_table_free(&t);
+  return worst;
+}
+
+/* The joint_so stand policy carries env.action_mode = joint_so, env.jso_gains = strength and the 5-deg
+ * target margin in its config, so eval drives the muscles through static optimisation as training did;
+ * it stands without holding a knee on its 0 deg stop (within 2 deg of it for at most half of an
+ * episode: analysis/posture.h's "held at a limit"). */
 Test(policies, shipped_joint_so_policy_stands_ten_seconds_upright, .timeout = 300) {
   cfg_t c = shipped_config("stand_jointso.d2m");
   cr_assert_str_eq(c.env_action_mode, "joint_so", "stand_jointso.d2m was trained with env.action_mode = %s",
                    c.env_action_mode);
   cr_assert_str_eq(c.env_jso_gains, "strength", "stand_jointso.d2m was trained with env.jso_gains = %s",
                    c.env_jso_gains);
+  cr_assert_float_eq(c.env_jso_limit_margin, 5.0, 1e-9, "stand_jointso.d2m was trained with env.jso_limit_margin = %g",
+                     c.env_jso_limit_margin);
   check_stands_upright("stand_jointso.d2m", "/tmp/d2m_test_policy_stand_jointso");
+  const char *knees[] = {"q_knee_angle_r", "q_knee_angle_l"};
+  for (int k = 0; k < 2; k++) {
+    double f = worst_episode_frac_below("/tmp/d2m_test_policy_stand_jointso/frames.csv", knees[k], 2.0);
+    cr_assert(f < 0.5, "stand_jointso.d2m: %s within 2 deg of its stop for %.0f%% of an episode", knees[k], 100 * f);
+  }
 }
 
 /* The push-trained policy carries env.push_force = 74 in its config, so eval pushes it as training did. */
