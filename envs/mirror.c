@@ -39,7 +39,8 @@ static int pair_of(const mjModel *m, mjtObj type, int id, const char *what, d2m_
 }
 
 static void geo_free(mir_geo *g) {
-  free(g->body_pair), free(g->jnt_pair), free(g->act_pair), free(g->body_lat), free(g->body_lat_axis), free(g->jnt_sign);
+  free(g->body_pair), free(g->jnt_pair), free(g->act_pair);
+  free(g->body_lat), free(g->body_lat_axis), free(g->jnt_sign);
   memset(g, 0, sizeof *g);
 }
 
@@ -78,11 +79,12 @@ static int check_sides(const env_t *e, const mir_geo *g, d2m_err *err) {
     int p = g->act_pair[i];
     const double *gi = m->actuator_gainprm + i * mjNGAIN, *gp = m->actuator_gainprm + p * mjNGAIN;
     int differ = !same(gi[0], gp[0], 1e-4) || !same(gi[1], gp[1], 1e-4) || !same(gi[2], gp[2], MIRROR_F0_TOL);
-    for (int k = 0; k < 2; k++) differ |= !same(m->actuator_lengthrange[2 * i + k], m->actuator_lengthrange[2 * p + k], 1e-4);
+    for (int k = 0; k < 2; k++)
+      differ |= !same(m->actuator_lengthrange[2 * i + k], m->actuator_lengthrange[2 * p + k], 1e-4);
     if (differ)
-        return err_set(err, "mirror: muscles '%s' and '%s' differ (peak force by more than 10%%, or length range): the subject's two sides "
-                       "are not the same, so its policy should not be symmetric (ppo.mirror = 0)",
-                       mj_id2name(m, mjOBJ_ACTUATOR, i), mj_id2name(m, mjOBJ_ACTUATOR, p));
+      return err_set(err, "mirror: muscles '%s' and '%s' differ (peak force by more than 10%%, or length range): "
+                     "the subject's two sides are not the same, so its policy should not be symmetric (ppo.mirror = 0)",
+                     mj_id2name(m, mjOBJ_ACTUATOR, i), mj_id2name(m, mjOBJ_ACTUATOR, p));
   }
   return 0;
 }
@@ -122,12 +124,14 @@ static int joint_signs(const mjModel *m, mir_geo *g, d2m_err *err) {
     int t = m->jnt_type[j];
     if (t == mjJNT_FREE) continue;
     if (t == mjJNT_BALL) return err_set(err, "mirror: ball joint '%s' is not supported", mj_id2name(m, mjOBJ_JOINT, j));
-    const double *a = m->jnt_axis + 3 * j, *ap = m->jnt_axis + 3 * g->jnt_pair[j], *l = g->body_lat + 3 * m->jnt_bodyid[j];
+    const double *a = m->jnt_axis + 3 * j, *ap = m->jnt_axis + 3 * g->jnt_pair[j];
+    const double *l = g->body_lat + 3 * m->jnt_bodyid[j];
     double al = mju_dot3(a, l), dot = 0;
     for (int k = 0; k < 3; k++) dot += ap[k] * (a[k] - 2 * al * l[k]);
     if (t == mjJNT_HINGE) dot = -dot;
     if (fabs(dot) < 0.999)
-      return err_set(err, "mirror: joint '%s' and its pair have axes that are not mirror images", mj_id2name(m, mjOBJ_JOINT, j));
+      return err_set(err, "mirror: joint '%s' and its pair have axes that are not mirror images",
+                     mj_id2name(m, mjOBJ_JOINT, j));
     g->jnt_sign[j] = dot > 0 ? 1.f : -1.f;
   }
   return 0;
@@ -180,7 +184,9 @@ static int hinge_pair(const env_t *e, const mir_geo *g, int k, float *sign) {
   return index_of(e->hinge_qadr, e->nhinge, e->m->jnt_qposadr[p]);
 }
 
-static int obody_pair(const env_t *e, const mir_geo *g, int i) { return index_of(e->obody, e->nobody, g->body_pair[e->obody[i]]); }
+static int obody_pair(const env_t *e, const mir_geo *g, int i) {
+  return index_of(e->obody, e->nobody, g->body_pair[e->obody[i]]);
+}
 
 static void hinges(const env_t *e, const mir_geo *g, omap *o, int off) {
   for (int k = 0; k < e->nhinge; k++) {

@@ -103,7 +103,8 @@ static double train(float weight) {
   ac_init(&net, &ac);
   char wk[64];
   snprintf(wk, sizeof wk, "ppo.mirror=%g", weight);
-  ppo_config c = TEST_PPO("ppo.minibatch=64", "ppo.epochs=4", "ppo.target_kl=0", "ppo.lr=3e-3", "ppo.anneal_lr=false", wk);
+  ppo_config c = TEST_PPO("ppo.minibatch=64", "ppo.epochs=4", "ppo.target_kl=0", "ppo.lr=3e-3", "ppo.anneal_lr=false",
+                          wk);
   enum { N = 256 };
   ppo_learner p;
   ppo_init(&p, &net, &c, N, 5);
