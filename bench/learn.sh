@@ -51,7 +51,9 @@ start() {
     mkdir -p "$dir"
     printf '%q ' "$0" start "$name" "$task" "$steps" "$s" "$@" > "$dir/bench.cmd"
     echo >> "$dir/bench.cmd"
-    nohup nice -n 5 bash -c 'mpirun --oversubscribe -np 2 "$@" > "$0/bench.log" 2>&1; echo $? > "$0/bench.rc"' \
+    # --bind-to none: Open MPI binds a 2-rank job's rank r to core r, so several jobs side by side
+    # would all put their actors (rank 1) on the same core and leave the other to the idle learners.
+    nohup nice -n 5 bash -c 'mpirun --oversubscribe --bind-to none -np 2 "$@" > "$0/bench.log" 2>&1; echo $? > "$0/bench.rc"' \
       "$dir" "$bin" train "${args[@]}" > /dev/null 2>&1 &
     echo "$dir: started (pid $!)"
   done
