@@ -104,15 +104,11 @@ static double allreduce_cost(size_t n, double secs) {
 
 /* Observation and action sizes of the configured task (one env on the project's model). */
 static int task_sizes(const cfg_t *cfg, int *obs, int *act, d2m_err *err) {
-  env_params ep;
-  if (env_params_from_cfg(cfg, &ep, err)) return -1;
-  mjModel *m = env_model_from_cfg(cfg, err);
-  if (!m) return -1;
-  env_t *e = env_create(m, &ep, NULL, err);
-  if (e) *obs = env_obs_size(e), *act = env_act_size(e);
-  env_free(e);
-  mj_deleteModel(m);
-  return e ? 0 : -1;
+  env_t *e = env_config_env(cfg, -1, err);
+  if (!e) return -1;
+  *obs = env_obs_size(e), *act = env_act_size(e);
+  env_config_free(e);
+  return 0;
 }
 
 static void measure_local(const cfg_t *cfg, int rollouts, double secs, cost_row *c, d2m_err *err, int *rc) {

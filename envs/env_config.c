@@ -112,3 +112,21 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   if (m) m->opt.timestep = c->env_sim_dt * (double)c->env_substeps / (double)c->env_substeps;
   return m;
 }
+
+env_t *env_config_env(const cfg_t *c, int task, d2m_err *err) {
+  env_params ep;
+  if (env_params_from_cfg(c, &ep, err)) return NULL;
+  if (task >= 0) ep.task = task;
+  mjModel *m = env_model_from_cfg(c, err);
+  if (!m) return NULL;
+  env_t *e = env_create(m, &ep, NULL, err);
+  if (!e) mj_deleteModel(m);
+  return e;
+}
+
+void env_config_free(env_t *e) {
+  if (!e) return;
+  mjModel *m = (mjModel *)env_model(e);
+  env_free(e);
+  mj_deleteModel(m);
+}

@@ -24,16 +24,9 @@ long amp_reference_rows(env_t *e, float *out) {
 }
 
 int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2m_err *err) {
-  env_params ep;
-  if (env_params_from_cfg(cfg, &ep, err)) return -1;
-  ep.task = ENV_TASK_IMITATE; /* the reference motion lives in imitate envs; other fields do not matter */
-  mjModel *m = env_model_from_cfg(cfg, err);
-  if (!m) return err_wrap(err, "amp reference");
-  env_t *e = env_create(m, &ep, NULL, err);
-  if (!e) {
-    mj_deleteModel(m);
-    return err_wrap(err, "amp reference (imitate.motion = %s)", cfg->imitate_motion);
-  }
+  /* the reference motion lives in imitate envs; the other env.* fields do not matter */
+  env_t *e = env_config_env(cfg, ENV_TASK_IMITATE, err);
+  if (!e) return err_wrap(err, "amp reference (imitate.motion = %s)", cfg->imitate_motion);
   /* A clip library (imitate.motion = a .list): every clip's transitions, concatenated (each clip
    * once, whatever its weight; pairs never straddle two clips). */
   *feat = env_amp_size(e);
@@ -48,7 +41,6 @@ int amp_reference_from_cfg(const cfg_t *cfg, float **out, long *n, int *feat, d2
     env_set_clip(e, c);
     at += amp_reference_rows(e, *out + (size_t)at * 2 * (size_t)*feat);
   }
-  env_free(e);
-  mj_deleteModel(m);
+  env_config_free(e);
   return 0;
 }

@@ -411,11 +411,7 @@ static int learner_open(learner *L, int resume) {
 
 /* ppo.mirror: the mirror maps of the run's env (a private one, as the AMP reference's). */
 static int mirror_setup(learner *L, d2m_err *err) {
-  env_params ep;
-  if (env_params_from_cfg(L->cfg, &ep, err)) return -1;
-  mjModel *m = env_model_from_cfg(L->cfg, err);
-  if (!m) return -1;
-  env_t *e = env_create(m, &ep, NULL, err);
+  env_t *e = env_config_env(L->cfg, -1, err);
   env_mirror mr = {0};
   int rc = !e || env_mirror_build(e, &mr, err) ? -1 : 0;
   if (!rc && (mr.obs_dim != L->obs_dim || mr.act_dim != L->act_dim))
@@ -423,8 +419,7 @@ static int mirror_setup(learner *L, d2m_err *err) {
                  L->act_dim);
   if (!rc) ppo_set_mirror(&L->ppo, mr.obs_src, mr.obs_sign, mr.act_src, mr.act_sign);
   env_mirror_free(&mr);
-  if (e) env_free(e);
-  mj_deleteModel(m);
+  env_config_free(e);
   return rc;
 }
 
