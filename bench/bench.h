@@ -54,6 +54,12 @@ typedef struct bench_jointso_opts {
 } bench_jointso_opts;
 int bench_jointso(const bench_jointso_opts *o);
 
+/* bench/bench_so.c: static optimisation's QP, the low-rank solver vs the dense one (embedded gait). */
+typedef struct bench_so_opts {
+  int rounds;
+} bench_so_opts;
+int bench_so(const bench_so_opts *o);
+
 /* bench/bench_scaling.c: per-component costs for deploy/scaling (mpirun -np 2: the allreduce). */
 #define BENCH_SCALING_MAX_SETS 32
 typedef struct bench_scaling_opts {

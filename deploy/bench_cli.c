@@ -17,6 +17,7 @@ static const char k_scaling_usage[] =
     "usage: mpirun -np 2 drl2move bench scaling [--out costs.csv] [--rollouts N (4)] [--seconds S (1)]\n"
     "                                           [--set section.key=value ...]\n"
     "  per-component costs for deploy/scaling/run.sh; the allreduce row needs 2 or more ranks.\n";
+static const char k_so_usage[] = "usage: drl2move bench so [--rounds R (5)]\n";
 static const char k_jointso_usage[] =
     "usage: drl2move bench jointso [--imitate N (200)] [--stand N (50)] [--random] [--random-only] [--assist] [--gains]\n";
 static const char k_system_usage[] = "usage: drl2move bench system [--steps N (20000)] [--rollouts N (10)] [--set section.key=value]\n";
@@ -128,6 +129,19 @@ static int jointso_cmd(int argc, char **argv) {
   return bench_jointso(&o);
 }
 
+static int so_cmd(int argc, char **argv) {
+  bench_so_opts o = {.rounds = 5};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    long v;
+    if (!strcmp(a, "--rounds") && i + 1 < argc) {
+      if (cli_long("bench so", a, argv[++i], 1, 1000, "rounds", &v)) return 2;
+      o.rounds = (int)v;
+    } else return help_or_bad(k_so_usage, a);
+  }
+  return bench_so(&o);
+}
+
 static int scaling_cmd(int argc, char **argv) {
   bench_scaling_opts o = {.out = "costs.csv", .rollouts = 4, .seconds = 1.0, .nsets = 0};
   for (int i = 1; i < argc; i++) {
@@ -151,6 +165,7 @@ static const cli_command k_benches[] = {
     {"learner", learner_cmd, "PPO minibatch update samples/s (BLIS) vs PyTorch on the same shapes"},
     {"memory", memory_cmd, "resident MB per env of an actor, and the MuJoCo arena it reserves vs uses"},
     {"jointso", jointso_cmd, "env.action_mode = joint_so without learning: zero-action episode lengths, excitation, cost per step"},
+    {"so", so_cmd, "static optimisation of the embedded gait: the low-rank QP solver vs the dense one"},
     {"scaling", scaling_cmd, "per-component costs (env step, policy, messages, learner, allreduce) for deploy/scaling"},
     {"system", system_cmd, "env steps/s of one actor alone vs 1 learner + 1..2 actors; messaging cost"},
 };

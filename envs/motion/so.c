@@ -10,6 +10,7 @@ void so_opts_init(so_opts *o) {
   o->contacts = SO_CONTACT_FEET;
   o->ground_on = 0.03;
   o->nact = 0;
+  o->dense_qp = 0;
 }
 
 void so_ws_init(so_ws *w, int nu, int nv) {
@@ -31,10 +32,16 @@ void so_ws_init(so_ws *w, int nu, int nv) {
   w->lo = xcalloc(a, sizeof(double));
   w->hi = xcalloc(a, sizeof(double));
   w->idx = xcalloc(a, sizeof(int));
+  w->Bt = xcalloc((size_t)nu * nv, sizeof(double));
+  w->S = xcalloc((size_t)nv * nv, sizeof(double));
+  w->u = xcalloc((size_t)nv, sizeof(double));
+  w->z = xcalloc((size_t)nv, sizeof(double));
+  w->drow = xcalloc((size_t)nv, sizeof(int));
 }
 
 void so_ws_free(so_ws *w) {
-  void *p[] = {w->A, w->H, w->L, w->g, w->gain, w->bias, w->tau, w->x, w->y, w->grad, w->state, w->idx, w->lo, w->hi};
+  void *p[] = {w->A,  w->H,  w->L,  w->g,  w->gain, w->bias, w->tau, w->x,    w->y,   w->grad,
+               w->state, w->idx, w->lo, w->hi, w->Bt, w->S, w->u, w->z, w->drow};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) free(p[i]);
   memset(w, 0, sizeof *w);
 }
@@ -105,6 +112,78 @@ int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, cons
   return -1;
 }
 
+/* The free variables' solution (into y, by variable) with the bound ones held: y_F = B_F' S^-1 v,
+ * S = I + B_F B_F', v = t - B_B x_B. (The normal equations (I + B_F'B_F) y_F = B_F' v, through the
+ * matrix inversion lemma; written this way there is no cancellation between two large terms.) */
+static void lowrank_free_solve(so_ws *w, const double *Bt, int m, const double *t, int n, const double *x) {
+  mju_copy(w->u, t, m);
+  mju_zero(w->S, m * m);
+  for (int k = 0; k < m; k++) w->S[k * m + k] = 1;
+  for (int i = 0; i < n; i++) {
+    const double *b = Bt + (size_t)i * m;
+    if (w->state[i] != 0) {
+      if (x[i] != 0) mju_addToScl(w->u, b, -x[i], m); /* most muscles rest at a = 0 */
+      continue;
+    }
+    for (int r = 0; r < m; r++)
+      if (b[r] != 0)
+        for (int c = 0; c <= r; c++) w->S[r * m + c] += b[r] * b[c];
+  }
+  for (int r = 0; r < m; r++)
+    for (int c = 0; c < r; c++) w->S[c * m + r] = w->S[r * m + c];
+  mju_cholFactor(w->S, m, 1e-14);
+  mju_cholSolve(w->z, w->S, w->u, m);
+  for (int i = 0; i < n; i++)
+    if (w->state[i] == 0) w->y[i] = mju_dot(Bt + (size_t)i * m, w->z, m);
+}
+
+int so_qp_lowrank(so_ws *w, const double *Bt, int m, const double *t, const double *lo, const double *hi, int n,
+                  double *x) {
+  D2M_CHECK(n <= w->nu && m <= w->nv, "so_qp_lowrank: problem larger than the workspace");
+  double scale = 1;
+  for (int i = 0; i < n; i++) scale = fmax(scale, fabs(mju_dot(Bt + (size_t)i * m, t, m)));
+  const double tol = 1e-12 * scale;
+  for (int i = 0; i < n; i++) {
+    x[i] = x[i] != x[i] ? fmax(lo[i], fmin(hi[i], 0)) : fmin(hi[i], fmax(lo[i], x[i]));
+    w->state[i] = x[i] <= lo[i] ? -1 : x[i] >= hi[i] ? 1 : 0;
+  }
+  int maxit = 10 * n + 50;
+  for (int it = 0; it < maxit; it++) {
+    lowrank_free_solve(w, Bt, m, t, n, x);
+    /* Move from x towards the free solution until the first bound (as so_qp_box). */
+    double alpha = 1;
+    int block = -1, side = 0;
+    for (int i = 0; i < n; i++) {
+      if (w->state[i] != 0) continue;
+      double y = w->y[i], dx = y - x[i];
+      if (y < lo[i] && dx < 0 && (lo[i] - x[i]) / dx < alpha) alpha = (lo[i] - x[i]) / dx, block = i, side = -1;
+      if (y > hi[i] && dx > 0 && (hi[i] - x[i]) / dx < alpha) alpha = (hi[i] - x[i]) / dx, block = i, side = 1;
+    }
+    for (int i = 0; i < n; i++)
+      if (w->state[i] == 0) x[i] += alpha * (w->y[i] - x[i]);
+    if (block >= 0) {
+      x[block] = side < 0 ? lo[block] : hi[block];
+      w->state[block] = side;
+      continue;
+    }
+    /* Optimal on this face; a bound variable's gradient is x_i - b_i'(t - B x). */
+    mju_copy(w->u, t, m);
+    for (int i = 0; i < n; i++)
+      if (x[i] != 0) mju_addToScl(w->u, Bt + (size_t)i * m, -x[i], m);
+    int worst = -1;
+    double wv = tol;
+    for (int i = 0; i < n; i++) {
+      if (w->state[i] == 0) continue;
+      double gr = x[i] - mju_dot(Bt + (size_t)i * m, w->u, m);
+      double v = w->state[i] < 0 ? -gr : gr;
+      if (v > wv) wv = v, worst = i;
+    }
+    if (worst < 0) return it + 1;
+    w->state[worst] = 0;
+  }
+  return -1;
+}
+
 /* Actuator i's force = gain * act + bias at the data's length and velocity (MuJoCo's formulas for
  * the gain and bias types a muscle model uses). */
 static void force_terms(const mjModel *m, const mjData *d, int i, double *gain, double *bias) {
@@ -143,6 +222,17 @@ static double coupling_slope(const mjModel *m, const mjData *d, int q, int *dof1
   return c[1] + 2 * c[2] * x + 3 * c[3] * x * x + 4 * c[4] * x * x * x;
 }
 
+/* so_opts.dense_qp: so_frame's QP with H = I + B'B and g = B't formed explicitly, by so_qp_box. */
+static int dense_qp(so_ws *w, int md, double *act) {
+  int nu = w->nu;
+  for (int i = 0; i < nu; i++) {
+    const double *bi = w->Bt + (size_t)i * md;
+    w->x[i] = mju_dot(bi, w->g, md);
+    for (int k = 0; k < nu; k++) w->H[i * nu + k] = (i == k) + mju_dot(bi, w->Bt + (size_t)k * md, md);
+  }
+  return so_qp_box(w, w->H, w->x, w->lo, w->hi, nu, act);
+}
+
 int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, const so_opts *o, double *act,
              double *reserve) {
   int nu = m->nu, nv = m->nv;
@@ -167,25 +257,21 @@ int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, con
     w->tau[d2] += s * w->tau[d1];
     for (int i = 0; i < nu; i++) w->A[(size_t)d2 * nu + i] += s * w->A[(size_t)d1 * nu + i];
   }
-  double ir2 = 1.0 / (o->reserve_nm * o->reserve_nm);
-  memset(w->H, 0, (size_t)nu * nu * sizeof(double));
-  memset(w->g, 0, (size_t)nu * sizeof(double));
-  for (int j = 0; j < nv; j++) {
-    if (!driven_dof(m, j)) continue;
-    const double *a = w->A + (size_t)j * nu;
-    for (int i = 0; i < nu; i++) {
-      if (a[i] == 0) continue;
-      w->g[i] += a[i] * w->tau[j] * ir2;
-      for (int k = 0; k < nu; k++) w->H[i * nu + k] += a[i] * a[k] * ir2;
-    }
-  }
-  for (int i = 0; i < nu; i++) w->H[i * nu + i] += 1.0;
+  /* The QP: minimise |a|^2 + |B a - t|^2 with B the driven dofs' rows of A over R0 and t their
+   * tau over R0 (the reserves r = R0 (t - B a)), solved through B (so_qp_lowrank). */
+  double ir = 1.0 / o->reserve_nm;
+  int md = 0;
+  for (int j = 0; j < nv; j++)
+    if (driven_dof(m, j)) w->drow[md++] = j;
+  for (int k = 0; k < md; k++) w->g[k] = w->tau[w->drow[k]] * ir;
+  for (int i = 0; i < nu; i++)
+    for (int k = 0; k < md; k++) w->Bt[(size_t)i * md + k] = w->A[(size_t)w->drow[k] * nu + i] * ir;
   int nact = o->nact > 0 && o->nact < nu ? o->nact : nu;
   for (int i = 0; i < nu; i++) {
     w->lo[i] = 0;
     w->hi[i] = i < nact ? 1 : 0;
   }
-  int it = so_qp_box(w, w->H, w->g, w->lo, w->hi, nu, act);
+  int it = o->dense_qp ? dense_qp(w, md, act) : so_qp_lowrank(w, w->Bt, md, w->g, w->lo, w->hi, nu, act);
   for (int j = 0; j < nv; j++) {
     double r = 0;
     if (driven_dof(m, j)) {

@@ -50,6 +50,8 @@ typedef struct so_opts {
   double ground_on;    /* SO_CONTACT_FEET: collision points lower than this (m) may push; 0.03 */
   int nact;            /* so_frame: only actuators 0..nact-1 may be active, the rest are held at 0 (the
                         * env's muscles when device actuators follow them); 0 (default): all */
+  int dense_qp;        /* so_frame: 1 solves the QP with so_qp_box on the explicit H (the reference that
+                        * bench so and the tests compare with); 0 (default): so_qp_lowrank */
 } so_opts;
 
 void so_opts_init(so_opts *o);
@@ -59,6 +61,8 @@ typedef struct so_ws {
   int nu, nv;
   double *A, *H, *g, *gain, *bias, *tau, *L, *x, *y, *grad; /* [nv*nu], [nu*nu], [nu] ... */
   double *lo, *hi;     /* [max(nu, nv)] bounds for so_qp_box */
+  double *Bt, *S, *u, *z; /* so_qp_lowrank: [nu*nv], [nv*nv], [nv], [nv] */
+  int *drow;           /* [nv] so_frame: the driven dofs */
   int *state;          /* [nu] 0 free, -1 at lower, +1 at upper bound */
   int *idx;            /* [nu] */
 } so_ws;
@@ -74,6 +78,14 @@ void so_ws_free(so_ws *w);
  * sign. Returns the iterations taken (< 0: no convergence within 10 n + 50 iterations, x is the
  * last feasible point). Uses w's L, y, grad, state, idx scratch (n <= w->nu). */
 int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, const double *hi, int n, double *x);
+
+/* so_qp_box's problem for H = I + B'B and g = B't, that is: minimise 0.5 |x|^2 + 0.5 |B x - t|^2
+ * over lo <= x <= hi, with B [m][n] given transposed (Bt [n][m], row-major), t [m], m <= w->nv. The
+ * same active-set steps; the free block's equations are solved through the m x m matrix
+ * S = I + B_F B_F' (the matrix inversion lemma): O(m^2 n) per iteration instead of O(n^3), and static
+ * optimisation has m (driven dofs, ~20) far below n (muscles, 80). Uses w's S, u, z, y, state. */
+int so_qp_lowrank(so_ws *w, const double *Bt, int m, const double *t, const double *lo, const double *hi, int n,
+                  double *x);
 
 /* One frame: d holds qpos, qvel after a position and velocity stage (mj_inverse or mj_forward);
  * tau [nv] the generalised forces to meet. Writes act [nu] (warm start: act's values on entry,

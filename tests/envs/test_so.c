@@ -1,5 +1,6 @@
 /* tests/envs/test_so.c: static optimisation (envs/motion/so.h).
- *  - the box QP against its optimality (KKT) conditions on random problems;
+ *  - the box QP against its optimality (KKT) conditions on random problems; the low-rank solver
+ *    (so_frame's) against the dense one on random problems and on every frame of the embedded gait;
  *  - one hinge, three muscles at optimal length and rest (force = -F0 a, moment arm = gear): the
  *    analytic minimiser of sum a^2 + (r/R0)^2 with c.a + r = tau (a = c tau / (|c|^2 + R0^2) over
  *    the agonists, antagonists off), saturation with the reserve taking the rest, and the moment
@@ -52,6 +53,42 @@ Test(so, box_qp_meets_kkt_conditions) {
       else if (x[i] <= lo[i] + 1e-9) cr_assert(gr > -1e-8, "x%d at lower bound with gradient %g", i, gr);
       else cr_assert(gr < 1e-8, "x%d at upper bound with gradient %g", i, gr);
     }
+  }
+  so_ws_free(&w);
+}
+
+/* so_qp_lowrank solves H = I + B'B, g = B't through B and t alone: the same minimiser as the dense
+ * solver given H and g (unique: H is positive definite), on problems shaped like static optimisation
+ * (80 muscles, 20 dofs, bounds [0,1], moments that saturate some muscles), on a few free or one-sided
+ * bounds, and on an ill-conditioned H (entries ~1e9, the reserve of 1e-3 N m below). */
+Test(so, lowrank_qp_equals_dense_qp) {
+  enum { N = 80, M = 20 };
+  so_ws w;
+  so_ws_init(&w, N, M);
+  static double Bt[N * M], H[N * N], g[N], t[M], lo[N], hi[N], xd[N], xl[N];
+  srand(11);
+  for (int trial = 0; trial < 40; trial++) {
+    double spread = trial % 8 == 7 ? 3e4 : trial % 2 ? 30 : 3; /* odd trials: many muscles at a bound */
+    for (int i = 0; i < N * M; i++) Bt[i] = rand() % 4 ? 0 : spread * ((double)rand() / RAND_MAX - 0.5);
+    for (int k = 0; k < M; k++) t[k] = spread * 4 * ((double)rand() / RAND_MAX - 0.5);
+    for (int i = 0; i < N; i++) {
+      g[i] = 0;
+      for (int k = 0; k < M; k++) g[i] += Bt[i * M + k] * t[k];
+      for (int j = 0; j < N; j++) {
+        double s = i == j;
+        for (int k = 0; k < M; k++) s += Bt[i * M + k] * Bt[j * M + k];
+        H[i * N + j] = s;
+      }
+      lo[i] = trial % 5 == 4 && i % 7 == 0 ? -INFINITY : 0;
+      hi[i] = trial % 5 == 4 && i % 9 == 0 ? INFINITY : 1;
+      xd[i] = xl[i] = (double)rand() / RAND_MAX;
+    }
+    int itd = so_qp_box(&w, H, g, lo, hi, N, xd);
+    int itl = so_qp_lowrank(&w, Bt, M, t, lo, hi, N, xl);
+    cr_assert(itd > 0 && itl > 0, "trial %d: no convergence (%d, %d)", trial, itd, itl);
+    double tol = spread > 100 ? 1e-6 : 1e-9;
+    for (int i = 0; i < N; i++)
+      cr_assert(fabs(xd[i] - xl[i]) < tol, "trial %d x%d: dense %.12f lowrank %.12f", trial, i, xd[i], xl[i]);
   }
   so_ws_free(&w);
 }
@@ -120,7 +157,7 @@ Test(so, one_joint_three_muscles_known_answers) {
   mj_deleteModel(m);
 }
 
-static void gait_so(so_contact c, so_result *s, double *bw) {
+static void gait_so_qp(so_contact c, int dense, so_result *s, double *bw) {
   d2m_err err;
   mjModel *m = model_load(NULL, &err);
   cr_assert(m, "%s", err.msg);
@@ -129,6 +166,7 @@ static void gait_so(so_contact c, so_result *s, double *bw) {
   so_opts o;
   so_opts_init(&o);
   o.contacts = c;
+  o.dense_qp = dense;
   cr_assert(so_run(s, m, &r, &o, &err) == 0, "%s", err.msg);
   double mass = 0;
   for (int b = 0; b < m->nbody; b++) mass += m->body_mass[b];
@@ -142,6 +180,25 @@ static double rms_residual_force(const so_result *s) {
   for (int k = 0; k < s->nframes; k++)
     for (int c = 0; c < 3; c++) f2 += s->residual[6 * k + c] * s->residual[6 * k + c] / s->nframes;
   return sqrt(f2);
+}
+
+static void gait_so(so_contact c, so_result *s, double *bw) { gait_so_qp(c, 0, s, bw); }
+
+/* The real model's QPs (80 muscles, every frame of the embedded gait): so_frame's low-rank solver
+ * and the dense one find the same activations and reserves. */
+Test(so, embedded_gait_lowrank_equals_dense, .timeout = 60) {
+  so_result lr, dn;
+  double bw;
+  gait_so_qp(SO_CONTACT_FEET, 0, &lr, &bw);
+  gait_so_qp(SO_CONTACT_FEET, 1, &dn, &bw);
+  cr_assert_eq(lr.qp_fail, 0);
+  cr_assert_eq(dn.qp_fail, 0);
+  double da = 0, dr = 0;
+  for (long i = 0; i < (long)lr.nframes * lr.nu; i++) da = fmax(da, fabs(lr.act[i] - dn.act[i]));
+  for (long i = 0; i < (long)lr.nframes * lr.nv; i++) dr = fmax(dr, fabs(lr.reserve[i] - dn.reserve[i]));
+  cr_assert(da < 1e-9 && dr < 1e-7, "largest differences: activation %g, reserve %g N m", da, dr);
+  so_result_free(&lr);
+  so_result_free(&dn);
 }
 
 Test(so, embedded_gait_residuals_small_activations_bounded, .timeout = 60) {
