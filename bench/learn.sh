@@ -6,7 +6,7 @@
 #   bench/learn.sh start  NAME TASK STEPS "SEEDS" [train options...]   # background jobs, returns at once
 #   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
 #   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
-#   bench/learn.sh curve  NAME [NAME...]                                 # success against env steps
+#   bench/learn.sh curve  NAME [NAME...]                                 # success against env steps, and the seeds' median
 #
 # Each (name, seed) gets a folder $D2M_RUNS/NAME-seedS (default runs/bench) holding the bench's own
 # files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
@@ -156,7 +156,25 @@ with open(out, "a") as f:
 EOF
       done
     done
+    curve_medians "$name"
   done
+}
+
+# The median over a name's seeds of each checkpoint every seed has (the issue's targets are medians).
+curve_medians() {
+  python3 - "$runs" "$1" <<'EOF'
+import csv, glob, statistics, sys
+runs, name = sys.argv[1:3]
+per = [{r["update"]: r for r in csv.DictReader(open(f))} for f in sorted(glob.glob("%s/%s-seed*/curve.csv" % (runs, name)))]
+if len(per) < 2:
+    sys.exit(0)
+common = sorted(set.intersection(*(set(p) for p in per)), key=int)
+print("median of %d seeds of %s: update env_steps success ep_len_s" % (len(per), name))
+for u in common:
+    rows = [p[u] for p in per]
+    print("%s median %s %s %.2f %.2f" % (name, u, rows[0]["env_steps"],
+          statistics.median(float(r["det_success"]) for r in rows), statistics.median(float(r["det_ep_len_s"]) for r in rows)))
+EOF
 }
 
 cmd=${1:-}
