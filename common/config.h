@@ -55,6 +55,7 @@
   X(env, push_duration, REAL, "0.2", 0, 10, NULL, "s, duration of one push") \
   X(env, excitation_baseline, REAL, "0.05", 0.001, 0.999, NULL, "resting excitation: excitation mode starts the policy head's bias at logit(this) (0.5: zero bias), and act_preload sets activations to it") \
   X(env, actlimited, BOOL, "true", 0, 0, NULL, "muscle activations clamped to [0, 1] (MuJoCo actlimited): without it the explicit activation update at sim_dt 6.7 ms overshoots 1 under exploration noise") \
+  X(env, foot_contact, ENUM, "myolegs", 0, 0, "myolegs|broad", "the feet's contact geoms: MyoLegs' own (two capsules in a V, their contact lines 2 cm apart at the heel and 6 cm at the forefoot), or broad: four spheres added at the medial and lateral edges of the heel (5 cm apart) and of the forefoot (8 cm), nearer an adult's heel (6-7 cm) and foot breadth (9-10 cm)") \
   X(env, act_preload, ENUM, "baseline", 0, 0, "zero|baseline", "muscle activations at reset: zero, or env.excitation_baseline (the level the initial policy drives)") \
   X(env, pd_kp, REAL, "5", 0, 1e4, NULL, "muscle_pd: stiffness, peak forces per unit normalised length") \
   X(env, pd_kd, REAL, "0.5", 0, 1e4, NULL, "muscle_pd: damping, peak forces per unit normalised velocity") \

@@ -103,6 +103,7 @@ mjModel *env_model_from_cfg(const cfg_t *c, d2m_err *err) {
   if (c->env_subject[0] && model_subject_load(c->env_subject, &subj, err)) return NULL;
   subj.timestep = c->env_sim_dt;
   subj.actlimited = c->env_actlimited;
+  subj.foot_broad = !strcmp(c->env_foot_contact, "broad");
   dev_params dev;
   if (dev_params_from_cfg(c, &dev, err)) return NULL;
   subj.device = dev.model;

@@ -112,6 +112,32 @@ static void body(const gen *g, int b, int depth) {
   fprintf(f, "%*s</body>\n", 2 * depth, "");
 }
 
+/* env.foot_contact = broad: spheres at the medial and lateral edges of the heel and of the forefoot
+ * (the metatarsal heads), in the calcaneus frame (x forward, y up, z to the body's right), their
+ * bottoms on the plane of the MyoLegs capsules' (y = -0.02 m). MyoLegs' two capsules touch the ground
+ * along lines 2 cm apart at the heel and 6 cm at the forefoot; an adult's heel is 6-7 cm and the foot
+ * 9-10 cm broad (ANSUR II, Gordon et al. 2014: heel breadth ~6.9 / 6.2 cm, foot breadth ~10.2 / 9.2 cm,
+ * men / women), the contact centres a centimetre inside the skin. Right foot; the left mirrors z. */
+#define FOOT_BROAD_R 0.012
+static const double k_foot_broad[4][3] = {
+    {0.010, -0.02 + FOOT_BROAD_R, -0.025}, /* heel, medial */
+    {0.010, -0.02 + FOOT_BROAD_R, 0.025},  /* heel, lateral */
+    {0.160, -0.02 + FOOT_BROAD_R, -0.040}, /* first metatarsal head (medial) */
+    {0.130, -0.02 + FOOT_BROAD_R, 0.040},  /* fifth metatarsal head (lateral) */
+};
+
+static void foot_broad_geoms(const gen *g, int b) {
+  const char *name = model_tab_bodies[b].name;
+  int right = !strcmp(name, "calcn_r");
+  if (!g->sub->foot_broad || (!right && strcmp(name, "calcn_l"))) return;
+  for (int i = 0; i < 4; i++) {
+    double p[3] = {k_foot_broad[i][0], k_foot_broad[i][1], right ? k_foot_broad[i][2] : -k_foot_broad[i][2]};
+    fprintf(g->f, "      <geom name=\"%c_foot_broad%d\" class=\"contact\" type=\"sphere\"", right ? 'r' : 'l', i + 1);
+    vec(g->f, "pos", p, 3, g->s);
+    fprintf(g->f, " size=\"%.9g\" friction=\"1 0.005 0.0001\"/>\n", FOOT_BROAD_R * g->s);
+  }
+}
+
 /* Joints, geoms, sites of body b, and a visual bone from its origin to each child's origin. */
 static void body_inner(const gen *g, int b) {
   FILE *f = g->f;
@@ -133,6 +159,7 @@ static void body_inner(const gen *g, int b) {
     if (G->contact) fprintf(f, " friction=\"%.9g 0.005 0.0001\"", G->friction);
     fprintf(f, "/>\n");
   }
+  foot_broad_geoms(g, b);
   for (int c = 0; c < model_tab_nbody; c++) {
     const model_tab_body *C = &model_tab_bodies[c];
     if (C->parent != b || model_tab_bodies[b].parent < 0) continue;

@@ -102,6 +102,7 @@ typedef struct model_subject {
   double timestep;                    /* MJCF <option timestep>, s (default 0.001 as MyoLegs) */
   int actlimited;                     /* 1 (default): muscle activations clamped to [0, 1] (actrange);
                                        * 0: MyoLegs' unlimited activations */
+  int foot_broad;                     /* 1: four contact spheres added per foot (env.foot_contact = broad) */
   char name[64];                      /* written into the model's name */
   model_device device;                /* assistive devices (all off: the plain model) */
 

@@ -90,7 +90,7 @@ static const char *k_direct[] = {
     "env.subject",    /* the model loader; env_params.subject holds the file's contents */
     "ppo.obs_clip",   /* the actor's normalisation */
     "amp.enabled", "amp.w_task", "amp.w_style", /* the learner's reward mix */
-    "env.actlimited", /* the model loader */
+    "env.actlimited", "env.foot_contact", /* the model loader */
     "imitate.term_start", "imitate.term_steps", /* the actor's termination curriculum */
     "imitate.assist", "imitate.assist_steps",   /* the actor's balance-assistant curriculum */
     "imitate.mining", "imitate.mining_floor", "imitate.mining_decay", /* the learner's mining_init */

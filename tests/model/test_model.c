@@ -212,3 +212,62 @@ Test(model, dynamics_sanity, .timeout = 120) {
     mj_deleteModel(m);
   }
 }
+
+/* Lateral spread (m, along the calcaneus frame's z) of the lowest points of the heel's contact geoms
+ * (those behind x = 0.05 m in that frame; a capsule's lowest line is its axis, as MyoLegs' lie in
+ * the frame's horizontal plane), and the lowest height (y) any foot contact geom reaches. */
+static void heel_contacts(const mjModel *m, const char *calcn, double *spread, double *bottom) {
+  int b = mj_name2id(m, mjOBJ_BODY, calcn);
+  cr_assert(b >= 0);
+  double zmin = INFINITY, zmax = -INFINITY;
+  *bottom = INFINITY;
+  for (int g = 0; g < m->ngeom; g++) {
+    if (m->geom_bodyid[g] != b || !m->geom_contype[g]) continue;
+    const double *p = m->geom_pos + 3 * g, r = m->geom_size[3 * g];
+    double pts[2][3] = {{p[0], p[1], p[2]}, {p[0], p[1], p[2]}};
+    int np = 1;
+    if (m->geom_type[g] == mjGEOM_CAPSULE) {
+      double R[9], h = m->geom_size[3 * g + 1];
+      mju_quat2Mat(R, m->geom_quat + 4 * g);
+      for (int k = 0; k < 3; k++) pts[0][k] = p[k] - h * R[3 * k + 2], pts[1][k] = p[k] + h * R[3 * k + 2];
+      np = 2;
+    }
+    for (int i = 0; i < np; i++) {
+      *bottom = fmin(*bottom, pts[i][1] - r);
+      if (pts[i][0] < 0.05) zmin = fmin(zmin, pts[i][2]), zmax = fmax(zmax, pts[i][2]);
+    }
+  }
+  *spread = zmax - zmin;
+}
+
+/* env.foot_contact = broad: four spheres per foot, the left mirroring the right, their bottoms on the
+ * plane of MyoLegs' capsules, and a heel that touches the ground over 5 cm instead of 2. */
+Test(model, broad_feet) {
+  model_subject s;
+  model_subject_default(&s);
+  mjModel *m0 = load_or_fail(&s);
+  s.foot_broad = 1;
+  mjModel *m1 = load_or_fail(&s);
+  cr_assert_eq(m1->ngeom, m0->ngeom + 8);
+  for (int i = 1; i <= 4; i++) {
+    char r[32], l[32];
+    snprintf(r, sizeof r, "r_foot_broad%d", i), snprintf(l, sizeof l, "l_foot_broad%d", i);
+    int gr = mj_name2id(m1, mjOBJ_GEOM, r), gl = mj_name2id(m1, mjOBJ_GEOM, l);
+    cr_assert(gr >= 0 && gl >= 0, "%s or %s missing", r, l);
+    cr_assert_eq(m1->geom_bodyid[gr], mj_name2id(m1, mjOBJ_BODY, "calcn_r"));
+    cr_assert_eq(m1->geom_bodyid[gl], mj_name2id(m1, mjOBJ_BODY, "calcn_l"));
+    cr_assert(m1->geom_contype[gr] && m1->geom_contype[gl], "%s is not a contact geom", r);
+    for (int k = 0; k < 3; k++)
+      cr_assert_float_eq(m1->geom_pos[3 * gl + k], (k == 2 ? -1 : 1) * m1->geom_pos[3 * gr + k], 1e-12);
+  }
+  const char *feet[] = {"calcn_r", "calcn_l"};
+  for (int f = 0; f < 2; f++) {
+    double s0, s1, b0, b1;
+    heel_contacts(m0, feet[f], &s0, &b0);
+    heel_contacts(m1, feet[f], &s1, &b1);
+    cr_assert_float_eq(b1, b0, 1e-9, "%s: the spheres reach %g m, the capsules %g m", feet[f], b1, b0);
+    cr_assert(s0 < 0.03 && s1 >= 0.05 - 1e-9, "%s: heel contact spread %.3f m (MyoLegs), %.3f m (broad)", feet[f], s0, s1);
+  }
+  mj_deleteModel(m0);
+  mj_deleteModel(m1);
+}
