@@ -24,7 +24,8 @@
  *     r_j is a reserve actuator of optimal torque R0 (OpenSim's reserve actuators; R0 = 1 N m by
  *     default): it is ~0 where the muscles can meet the moment and takes the rest where they
  *     cannot. Substituting r leaves a strictly convex box-constrained QP in a, solved exactly by a
- *     primal active-set method (so_qp_box), warm-started from the previous frame.
+ *     primal active-set method (so_qp_lowrank: through the driven dofs, see below), warm-started
+ *     from the previous frame.
  *
  * Allocation: so_run allocates its result and workspace once; the per-frame work does not allocate
  * (so the env can call so_frame at run time with a workspace made at creation). */
