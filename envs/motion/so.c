@@ -46,7 +46,7 @@ void so_ws_free(so_ws *w) {
   memset(w, 0, sizeof *w);
 }
 
-/* Free variables' solution y of H_FF y = g_F - H_FB x_B; returns the number of free variables. */
+/* Free variables' solution y (by variable) of H_FF y = g_F - H_FB x_B; returns the number of free variables. */
 static int free_solve(so_ws *w, const double *H, const double *g, int n, const double *x) {
   int nf = 0;
   for (int i = 0; i < n; i++)
@@ -61,9 +61,38 @@ static int free_solve(so_ws *w, const double *H, const double *g, int n, const d
   }
   if (nf > 0) {
     mju_cholFactor(w->L, nf, 1e-14);
-    mju_cholSolve(w->y, w->L, w->grad, nf);
+    mju_cholSolve(w->grad, w->L, w->grad, nf);
   }
+  for (int a = 0; a < nf; a++) w->y[w->idx[a]] = w->grad[a];
   return nf;
+}
+
+/* Both solvers' start: x clamped into the box (NaN: the bound nearest 0), each variable at a bound
+ * fixed there, the others free. */
+static void start_point(so_ws *w, const double *lo, const double *hi, int n, double *x) {
+  for (int i = 0; i < n; i++) {
+    x[i] = x[i] != x[i] ? fmax(lo[i], fmin(hi[i], 0)) : fmin(hi[i], fmax(lo[i], x[i]));
+    w->state[i] = x[i] <= lo[i] ? -1 : x[i] >= hi[i] ? 1 : 0;
+  }
+}
+
+/* Both solvers' step: move the free variables from x towards their free solution y (by variable)
+ * until the first bound, which that variable then holds. Returns 1 if a bound stopped the step. */
+static int step_to_bound(so_ws *w, const double *lo, const double *hi, int n, double *x) {
+  double alpha = 1;
+  int block = -1, side = 0;
+  for (int i = 0; i < n; i++) {
+    if (w->state[i] != 0) continue;
+    double y = w->y[i], dx = y - x[i];
+    if (y < lo[i] && dx < 0 && (lo[i] - x[i]) / dx < alpha) alpha = (lo[i] - x[i]) / dx, block = i, side = -1;
+    if (y > hi[i] && dx > 0 && (hi[i] - x[i]) / dx < alpha) alpha = (hi[i] - x[i]) / dx, block = i, side = 1;
+  }
+  for (int i = 0; i < n; i++)
+    if (w->state[i] == 0) x[i] += alpha * (w->y[i] - x[i]);
+  if (block < 0) return 0;
+  x[block] = side < 0 ? lo[block] : hi[block];
+  w->state[block] = side;
+  return 1;
 }
 
 int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, const double *hi, int n, double *x) {
@@ -71,31 +100,11 @@ int so_qp_box(so_ws *w, const double *H, const double *g, const double *lo, cons
   double scale = 1;
   for (int i = 0; i < n; i++) scale = fmax(scale, fabs(g[i]));
   const double tol = 1e-12 * scale;
-  for (int i = 0; i < n; i++) {
-    x[i] = x[i] != x[i] ? fmax(lo[i], fmin(hi[i], 0)) : fmin(hi[i], fmax(lo[i], x[i]));
-    w->state[i] = x[i] <= lo[i] ? -1 : x[i] >= hi[i] ? 1 : 0;
-  }
+  start_point(w, lo, hi, n, x);
   int maxit = 10 * n + 50;
   for (int it = 0; it < maxit; it++) {
-    int nf = free_solve(w, H, g, n, x);
-    /* Move from x towards the free solution until the first bound. */
-    double alpha = 1;
-    int block = -1, side = 0;
-    for (int a = 0; a < nf; a++) {
-      int i = w->idx[a];
-      double y = w->y[a], dx = y - x[i];
-      if (y < lo[i] && dx < 0 && (lo[i] - x[i]) / dx < alpha) alpha = (lo[i] - x[i]) / dx, block = i, side = -1;
-      if (y > hi[i] && dx > 0 && (hi[i] - x[i]) / dx < alpha) alpha = (hi[i] - x[i]) / dx, block = i, side = 1;
-    }
-    for (int a = 0; a < nf; a++) {
-      int i = w->idx[a];
-      x[i] += alpha * (w->y[a] - x[i]);
-    }
-    if (block >= 0) {
-      x[block] = side < 0 ? lo[block] : hi[block];
-      w->state[block] = side;
-      continue;
-    }
+    free_solve(w, H, g, n, x);
+    if (step_to_bound(w, lo, hi, n, x)) continue;
     /* Optimal on this face: a bound variable whose gradient points into the box is released. */
     int worst = -1;
     double wv = tol;
@@ -143,29 +152,11 @@ int so_qp_lowrank(so_ws *w, const double *Bt, int m, const double *t, const doub
   double scale = 1;
   for (int i = 0; i < n; i++) scale = fmax(scale, fabs(mju_dot(Bt + (size_t)i * m, t, m)));
   const double tol = 1e-12 * scale;
-  for (int i = 0; i < n; i++) {
-    x[i] = x[i] != x[i] ? fmax(lo[i], fmin(hi[i], 0)) : fmin(hi[i], fmax(lo[i], x[i]));
-    w->state[i] = x[i] <= lo[i] ? -1 : x[i] >= hi[i] ? 1 : 0;
-  }
+  start_point(w, lo, hi, n, x);
   int maxit = 10 * n + 50;
   for (int it = 0; it < maxit; it++) {
     lowrank_free_solve(w, Bt, m, t, n, x);
-    /* Move from x towards the free solution until the first bound (as so_qp_box). */
-    double alpha = 1;
-    int block = -1, side = 0;
-    for (int i = 0; i < n; i++) {
-      if (w->state[i] != 0) continue;
-      double y = w->y[i], dx = y - x[i];
-      if (y < lo[i] && dx < 0 && (lo[i] - x[i]) / dx < alpha) alpha = (lo[i] - x[i]) / dx, block = i, side = -1;
-      if (y > hi[i] && dx > 0 && (hi[i] - x[i]) / dx < alpha) alpha = (hi[i] - x[i]) / dx, block = i, side = 1;
-    }
-    for (int i = 0; i < n; i++)
-      if (w->state[i] == 0) x[i] += alpha * (w->y[i] - x[i]);
-    if (block >= 0) {
-      x[block] = side < 0 ? lo[block] : hi[block];
-      w->state[block] = side;
-      continue;
-    }
+    if (step_to_bound(w, lo, hi, n, x)) continue;
     /* Optimal on this face; a bound variable's gradient is x_i - b_i'(t - B x). */
     mju_copy(w->u, t, m);
     for (int i = 0; i < n; i++)
