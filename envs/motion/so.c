@@ -263,12 +263,11 @@ int so_frame(so_ws *w, const mjModel *m, const mjData *d, const double *tau, con
     w->hi[i] = i < nact ? 1 : 0;
   }
   int it = o->dense_qp ? dense_qp(w, md, act) : so_qp_lowrank(w, w->Bt, md, w->g, w->lo, w->hi, nu, act);
-  for (int j = 0; j < nv; j++) {
-    double r = 0;
-    if (driven_dof(m, j)) {
-      r = w->tau[j];
-      for (int i = 0; i < nu; i++) r -= w->A[(size_t)j * nu + i] * act[i];
-    }
+  mju_zero(reserve, nv);
+  for (int k = 0; k < md; k++) {
+    int j = w->drow[k];
+    double r = w->tau[j];
+    for (int i = 0; i < nu; i++) r -= w->A[(size_t)j * nu + i] * act[i];
     reserve[j] = r;
   }
   return it;
