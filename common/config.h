@@ -98,6 +98,9 @@
   X(imitate, cyclic, ENUM, "auto", 0, 0, "auto|true|false", "repeat the motion file as one cycle: true, false, or auto (cyclic only when its last row matches its first within 5 deg and 2 cm, mot_ends_match)") \
   X(imitate, w_pos, REAL, "0.6", 0, 100, NULL, "reward weight: tracked body positions exp(-k_pos mean|dp|^2) (KINESIS)") \
   X(imitate, k_pos, REAL, "200", 0, 1e5, NULL, "position scale, 1/m^2") \
+  X(imitate, pos_frame, ENUM, "world", 0, 0, "world|pelvis", "body-position term: each tracked body's world position against the reference's, or its position relative to the pelvis (the free joint's origin) against the reference's relative to its own (DeepMimic's end-effector convention: a step placed for the body where it is, not for where the reference is, costs nothing; imitate.w_root then holds the body to the reference's path)") \
+  X(imitate, w_root, REAL, "0", 0, 100, NULL, "reward weight: pelvis (free joint origin) position exp(-k_root |dp|^2)") \
+  X(imitate, k_root, REAL, "50", 0, 1e5, NULL, "pelvis position scale, 1/m^2 (50: 0.32 at the default termination distance, 0.15 m)") \
   X(imitate, w_vel, REAL, "0.2", 0, 100, NULL, "reward weight: tracked body velocities") \
   X(imitate, k_vel, REAL, "5", 0, 1e5, NULL, "velocity scale, 1/(m/s)^2") \
   X(imitate, w_up, REAL, "0.1", 0, 100, NULL, "reward weight: pelvis upright") \

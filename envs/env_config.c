@@ -35,6 +35,9 @@ static void task_params(const cfg_t *c, env_params *p) {
   p->im_w_energy = c->imitate_w_energy;
   p->im_w_joint = c->imitate_w_joint;
   p->im_k_joint = c->imitate_k_joint;
+  p->im_pos_pelvis = !strcmp(c->imitate_pos_frame, "pelvis");
+  p->im_w_root = c->imitate_w_root;
+  p->im_k_root = c->imitate_k_root;
   p->im_term_dist = c->imitate_term_dist;
   p->im_rsi = c->imitate_rsi;
   p->im_future = (int)c->imitate_future;

@@ -80,8 +80,11 @@ typedef struct env_params {
   double walk_w_vel, walk_k_vel, walk_w_up, walk_w_heading, walk_w_energy;
 
   /* imitate reward (KINESIS): w_pos exp(-k_pos mean|dp|^2) + w_vel exp(-k_vel mean|dv|^2) + w_up up
-   * + w_energy (1-mean u^2) + w_joint exp(-k_joint sum dq^2) (DeepMimic pose term, optional) */
+   * + w_energy (1-mean u^2) + w_joint exp(-k_joint sum dq^2) (DeepMimic pose term, optional)
+   * + w_root exp(-k_root |dp_pelvis|^2) (optional) */
   double im_w_pos, im_k_pos, im_w_vel, im_k_vel, im_w_up, im_w_energy, im_w_joint, im_k_joint;
+  int im_pos_pelvis;          /* 1: the w_pos term compares positions relative to the pelvis (imitate.pos_frame) */
+  double im_w_root, im_k_root; /* + w_root exp(-k_root |pelvis - reference pelvis|^2) */
   double im_term_dist;        /* m, early termination when a tracked body is farther from the reference */
   int im_rsi;                 /* 1: reference state initialisation at a random phase; 0: phase 0 */
   int im_future;              /* reference frames ahead in the observation */

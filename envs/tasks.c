@@ -119,17 +119,27 @@ static double imitate_reward(env_t *e) {
   const refmotion *r = e->ref;
   const mjData *d = e->d;
   env_task_frame(e, e->ref_k0 + e->t);
+  /* droot: the pelvis' (free joint origin's) offset from the reference's; imitate.pos_frame = pelvis
+   * takes it out of every body's offset in the position term, not out of the termination distance
+   * or the MPJPE */
+  double droot[3], shift[3] = {0, 0, 0}, sroot = 0;
+  for (int c = 0; c < 3; c++) {
+    droot[c] = d->qpos[e->root_qadr + c] - e->ref_qpos[e->root_qadr + c];
+    sroot += droot[c] * droot[c];
+    if (p->im_pos_pelvis) shift[c] = droot[c];
+  }
   double sp = 0, sv = 0, dmax = 0, dsum = 0;
   for (int i = 0; i < r->ntrack; i++) {
     int b = r->track_body[i];
-    double lin[3], ang[3], dp2 = 0, dv2 = 0;
+    double lin[3], ang[3], dp2 = 0, dv2 = 0, rel2 = 0;
     env_body_vel(e, b, lin, ang);
     for (int c = 0; c < 3; c++) {
       double a = d->xpos[3 * b + c] - e->ref_xpos[3 * i + c], w = lin[c] - e->ref_xvel[3 * i + c];
       dp2 += a * a;
+      rel2 += (a - shift[c]) * (a - shift[c]);
       dv2 += w * w;
     }
-    sp += dp2;
+    sp += rel2;
     sv += dv2;
     double dist = sqrt(dp2);
     dsum += dist;
@@ -147,7 +157,8 @@ static double imitate_reward(env_t *e) {
   e->ep_joint_sq += sq;
   e->ep_joint_n += e->nhinge;
   return p->im_w_pos * exp(-p->im_k_pos * sp) + p->im_w_vel * exp(-p->im_k_vel * sv) + p->im_w_up * up_term(e) +
-         p->im_w_energy * (1 - e->excite_msq) + p->im_w_joint * exp(-p->im_k_joint * sq);
+         p->im_w_energy * (1 - e->excite_msq) + p->im_w_joint * exp(-p->im_k_joint * sq) +
+         p->im_w_root * exp(-p->im_k_root * sroot);
 }
 
 /* Stand: upright, at the target height, still, low effort; with stand.pose = upright also near the
@@ -266,6 +277,6 @@ double env_max_reward(const env_t *e) {
     return p->stand_w_up + p->stand_w_height + p->stand_w_still + p->stand_w_energy + p->stand_w_posture +
            p->stand_w_heel + p->stand_w_limit;
   case ENV_TASK_WALK: return p->walk_w_vel + p->walk_w_up + p->walk_w_heading + p->walk_w_energy;
-  default: return p->im_w_pos + p->im_w_vel + p->im_w_up + p->im_w_energy + p->im_w_joint;
+  default: return p->im_w_pos + p->im_w_vel + p->im_w_up + p->im_w_energy + p->im_w_joint + p->im_w_root;
   }
 }

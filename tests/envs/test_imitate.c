@@ -151,3 +151,30 @@ Test(imitate, early_termination_when_pushed_away) {
   env_free(e2);
   mj_deleteModel(m);
 }
+
+/* imitate.pos_frame: a rigid sideways shift of the whole body on the reference frame costs the world
+ * frame's position term and the pelvis term, the pelvis frame's only the pelvis term (known answer,
+ * the other terms do not see a translation). */
+Test(imitate, pelvis_frame_position_term_ignores_a_rigid_shift) {
+  d2m_err err;
+  mjModel *m = test_model(&err);
+  cr_assert(m, "%s", err.msg);
+  const double shift = 0.05, w_pos = 0.6, k_pos = 200, w_root = 0.2, k_root = 50;
+  const char *frames[2] = {"imitate.pos_frame=world", "imitate.pos_frame=pelvis"};
+  for (int f = 0; f < 2; f++) {
+    env_params p = TEST_PARAMS(ENV_TASK_IMITATE, frames[f], "imitate.w_root=0.2", "imitate.k_root=50",
+                               "imitate.w_pos=0.6", "imitate.k_pos=200");
+    env_t *e = make_imitate(m, NULL, &p);
+    env_set_ref_state(e, 7);
+    double r0 = env_eval_reward(e, NULL);
+    mjData *d = env_data(e);
+    d->qpos[1] += shift; /* the free joint's y: sideways for the default gait, which walks along x */
+    mj_forward(m, d);
+    double r1 = env_eval_reward(e, NULL);
+    double want = w_root * (1 - exp(-k_root * shift * shift)) + (f == 0 ? w_pos * (1 - exp(-k_pos * shift * shift)) : 0);
+    cr_assert_float_eq(r0 - r1, want, 1e-9, "%s: reward fell by %.9f, want %.9f", frames[f], r0 - r1, want);
+    cr_assert_float_eq(env_track_dist(e), shift, 1e-9, "termination stays in the world frame");
+    env_free(e);
+  }
+  mj_deleteModel(m);
+}

@@ -62,6 +62,7 @@ static const wire k_wires[] = {
     W(imitate, k_pos, env.im_k_pos, F64), W(imitate, w_vel, env.im_w_vel, F64), W(imitate, k_vel, env.im_k_vel, F64),
     W(imitate, w_up, env.im_w_up, F64), W(imitate, w_energy, env.im_w_energy, F64),
     W(imitate, w_joint, env.im_w_joint, F64), W(imitate, k_joint, env.im_k_joint, F64),
+    W(imitate, w_root, env.im_w_root, F64), W(imitate, k_root, env.im_k_root, F64),
     W(imitate, term_dist, env.im_term_dist, F64), W(imitate, rsi, env.im_rsi, I32),
     W(imitate, future, env.im_future, I32), W(nn, init_log_std, ac.init_log_std, F32),
     W(lattice, alpha, ac.lat_alpha, F32), W(lattice, resample_every, ac.lat_resample, I32),
@@ -78,7 +79,7 @@ enum { NWIRES = sizeof k_wires / sizeof *k_wires };
 /* Keys with a dedicated check below (text, enums, a derived field). */
 static const char *k_checked[] = {"env.task", "env.action_mode", "env.sim_dt", "imitate.motion", "nn.hidden",
                                   "nn.activation", "nn.head", "amp.hidden", "imitate.act_preload",
-                                  "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic",
+                                  "imitate.feedforward", "walk.start", "walk.speed", "imitate.cyclic", "imitate.pos_frame",
                                   "env.act_preload", "env.pd_centre", "stand.pose", "nn.deterministic", "env.jso_feedforward",
                                   "env.jso_gains", "env.jso_limit_margin",
                                   "env.dr_strength_min", "env.dr_strength_max", "env.dr_reflex_gain_min",
@@ -222,6 +223,11 @@ Test(one_table, text_enum_and_derived_keys) {
     fill(&c, &a);
     cr_expect_eq(a.env.motion_cyclic, 1 - i, "%s: motion_cyclic %d", cy[i], a.env.motion_cyclic);
   }
+  /* imitate.pos_frame: world (the default) | pelvis onto im_pos_pelvis. */
+  cr_expect_eq(a.env.im_pos_pelvis, 0);
+  cr_assert_eq(CFG_WITH(&c, NULL, "imitate.pos_frame=pelvis"), 0);
+  fill(&c, &a);
+  cr_expect_eq(a.env.im_pos_pelvis, 1);
   /* The static-optimisation and walk-reference switches (enums onto flags), each moving its own flag. */
   const char *sw[4] = {"imitate.act_preload=so", "imitate.feedforward=so", "walk.start=reference", "walk.speed=reference"};
   for (int i = 0; i < 4; i++) {
