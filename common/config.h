@@ -68,7 +68,7 @@
   X(env, jso_limit_margin, REAL, "-1", -1, 90, NULL, "joint_so: hinge targets kept this many degrees inside each hinge's range (a target past an anatomical stop has the muscles press the joint onto it); negative: targets not clamped") \
   X(env, jso_feedforward, ENUM, "inverse_dynamics", 0, 0, "none|inverse_dynamics", "joint_so on imitate (no effect elsewhere): add the reference's inverse-dynamics torque (ground reaction estimated at the feet, mean of the step's two frames) to the PD torque") \
   X(env, jso_gains, ENUM, "strength", 0, 0, "uniform|strength", "joint_so: PD gains the same on every hinge (jso_kp, jso_kd), or scaled by each hinge's muscle strength (the sum of its muscles' largest moments in the centre pose) over the hinges' mean, so a target error asks every joint for the same share of its strength") \
-  X(env, jso_every_substep, BOOL, "false", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step rather than once per control step") \
+  X(env, jso_every_substep, BOOL, "true", 0, 0, NULL, "joint_so: re-solve the PD torque and static optimisation before every MuJoCo step (Lee et al. 2019's muscle layer at the simulation rate) rather than once per control step; true: imitate learned faster per env step (bench/learn_log.md, issub), at about twice the cost of a step") \
   X(stand, episode_s, REAL, "10", 0.1, 3600, NULL, "episode length in s") \
   X(stand, w_up, REAL, "0.4", 0, 100, NULL, "reward weight: pelvis upright") \
   X(stand, w_height, REAL, "0.3", 0, 100, NULL, "reward weight: pelvis at standing height") \

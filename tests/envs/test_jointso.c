@@ -11,7 +11,9 @@
 
 TEST_MODEL_SUITE(jointso);
 
-#define JSO(task, ...) TEST_PARAMS((task), "env.action_mode=joint_so", __VA_ARGS__)
+/* The law solved once per control step (the tests read what one solve gave); a test may add
+ * env.jso_every_substep=true after it. */
+#define JSO(task, ...) TEST_PARAMS((task), "env.action_mode=joint_so", "env.jso_every_substep=false", __VA_ARGS__)
 
 /* Independent hinges counted from the model itself: hinge joints that no active joint equality
  * makes the dependent side (obj1) of a coupling. */
