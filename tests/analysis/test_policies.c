@@ -132,9 +132,10 @@ Test(policies, shipped_push_policy_stands_ten_seconds_under_pushes, .timeout = 3
 }
 
 /* The joint_so imitate policy (deploy/policies/README.md: the best `issub` checkpoint, by the export
- * rule written before its results) tracks the default gait at the issue's term_dist of 0.15 m for at least one gait cycle
- * (37 control steps) on average over 5 deterministic episodes from random start frames. This is the
- * threshold the first export rule fixed beforehand; the issue's 3-s policy is not yet reached. */
+ * rule written before its results) tracks the default gait at the issue's term_dist of 0.15 m for at
+ * least one gait cycle (37 control steps) on average over 5 deterministic episodes from random start
+ * frames. This is the threshold the first export rule fixed beforehand; the issue's 3-s policy is not
+ * yet reached. */
 Test(policies, shipped_imitate_policy_tracks_a_gait_cycle, .timeout = 300) {
   cfg_t c = shipped_config("imitate_jointso.d2m");
   cr_assert_str_eq(c.env_task, "imitate", "imitate_jointso.d2m was trained on env.task = %s", c.env_task);

@@ -168,7 +168,7 @@ Test(imitate, pelvis_frame_position_term_ignores_a_rigid_shift) {
     env_set_ref_state(e, 7);
     double r0 = env_eval_reward(e, NULL);
     mjData *d = env_data(e);
-    d->qpos[1] += shift; /* the free joint's y: sideways for the default gait, which walks along x */
+    d->qpos[0] += shift; /* the free joint's x: sideways for the default gait, which walks along -y */
     mj_forward(m, d);
     double r1 = env_eval_reward(e, NULL);
     double want = w_root * (1 - exp(-k_root * shift * shift)) + (f == 0 ? w_pos * (1 - exp(-k_pos * shift * shift)) : 0);
