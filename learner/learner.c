@@ -164,7 +164,6 @@ static void publish(learner *L) {
   }
 }
 
-/* Tell every live actor to stop and wait for each one's bye (their last batches are drained). */
 /* Tell every actor to stop and wait for each live one's bye (their last batches are drained). An
  * actor that went silent gets the stop too and a short grace; if it never answers, the job cannot
  * end with MPI_Finalize, so it is aborted (the checkpoint is already written). */
