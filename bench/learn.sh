@@ -10,8 +10,9 @@
 #
 # Each (name, seed) gets a folder $D2M_RUNS/NAME-seedS (default runs/bench) holding the bench's own
 # files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
-# start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but no
-# final status resumes it (drl2move train --resume); a finished run is left alone. `curve` evaluates
+# start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but did
+# not reach its step budget (it failed, or was stopped with SIGUSR1, SIGTERM or its time limit)
+# resumes it (drl2move train --resume); a finished run is left alone. `curve` evaluates
 # every checkpoint a run kept (start it with --set run.checkpoint_every=N --set
 # run.keep_checkpoints=M to keep them all), prints name seed update env_steps success ep_len_s and
 # writes them to NAME-seedS/curve.csv (bench/learn_plot.sh plots its det_success, det_ep_len_s).
@@ -32,6 +33,15 @@ if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
+# A run is finished when its job ended well and the learner stopped on the step budget; one stopped
+# cleanly by a signal or its time limit (bench.rc 0 too) is resumed by `start`.
+finished() {
+  [ -f "$1/bench.rc" ] && [ "$(cat "$1/bench.rc")" = 0 ] || return 1
+  local log; log="$(run_of "$1")/train.log"
+  [ -f "$log" ] || return 0
+  grep 'summary: stopped after update' "$log" | tail -n 1 | grep -q '(step budget reached)'
+}
+
 start() {
   [ $# -ge 4 ] || usage
   local name=$1 task=$2 steps=$3 seeds=$4
@@ -39,7 +49,7 @@ start() {
   mkdir -p "$runs"
   for s in $seeds; do
     local dir="$runs/$name-seed$s"
-    if [ -f "$dir/bench.rc" ] && [ "$(cat "$dir/bench.rc")" = 0 ]; then echo "$dir: finished"; continue; fi
+    if finished "$dir"; then echo "$dir: finished"; continue; fi
     local args
     if ls "$dir"/run/checkpoints/ckpt-*.d2m >/dev/null 2>&1; then
       args=(--resume "$dir/run" --steps "$steps")
