@@ -410,7 +410,8 @@ static int restore_from(learner *L, const ckpt_file *f, d2m_err *err) {
     return err_set(err, "network for obs %lld, act %lld, this run has obs %d, act %d", (long long)meta.obs_dim,
                    (long long)meta.act_dim, L->obs_dim, L->act_dim);
   if (meta.nactors != L->total_actors || meta.envs != L->E)
-    return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count",
+    return err_set(err, "written by %lld actors x %lld envs, this run has %d x %d: resume with the same rank count and "
+                   "env.num_envs (the checkpoint holds every env's state)",
                    (long long)meta.nactors, (long long)meta.envs, L->total_actors, L->E);
   if (check_group(L, f, meta.nactors, err)) return -1;
   size_t per = E + 3;
