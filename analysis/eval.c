@@ -316,12 +316,14 @@ static const char *end_name(int reason) {
 }
 
 /* One episode's metrics: tracking for imitate, speed for walk, posture where any step was counted. */
-static void write_episode_json(eval_ctx *c, int ep, const env_episode_info *info, const posture_result *pr) {
+static void write_episode_json(eval_ctx *c, int ep, long start, const env_episode_info *info,
+                               const posture_result *pr) {
   FILE *f = c->js;
   int im = c->ep.task == ENV_TASK_IMITATE, pos = pr->steps > 0;
   fprintf(f, "%s    {\"episode\": %d, \"return\": %.6g, \"length\": %d, \"duration_s\": %.4f, \"end\": \"%s\", "
              "\"success\": %d", ep ? ",\n" : "", ep, info->ret, info->length, info->length * c->ep.dt,
           end_name(info->reason), info->success);
+  js_num(f, "start_frame", (double)start, im); /* which phase a deterministic episode's length belongs to */
   js_num(f, "mpjpe_mm", info->mpjpe_mm, im);
   js_num(f, "joint_rmse_deg", info->joint_rmse_deg, im);
   js_num(f, "mean_speed", info->mean_speed, c->ep.task == ENV_TASK_WALK);
@@ -353,7 +355,9 @@ static void eval_episode(eval_ctx *c, int ep) {
   mjData *d = env_data(c->env);
   rng_t s;
   rng_seed(&s, o->seed, 0, RNG_ENV, (uint64_t)ep);
+  if (o->sweep_starts) env_set_start_phase(c->env, (double)ep / o->episodes);
   env_reset(c->env, rng_u64(&s));
+  long start = env_ref(c->env) ? env_ref_frame(c->env) : -1;
   rollout_observe(&c->ro);
   ee_episode_start(c->ee, m, d);
   const refmotion *ref = env_ref(c->env);
@@ -395,7 +399,7 @@ static void eval_episode(eval_ctx *c, int ep) {
   }
   posture_result pr;
   posture_end(&c->pacc, &pr);
-  write_episode_json(c, ep, &info, &pr);
+  write_episode_json(c, ep, start, &info, &pr);
   c->res->mean_success += (double)info.success / c->o->episodes;
   c->res->mean_mpjpe_mm += info.mpjpe_mm / c->o->episodes;
   c->res->mean_joint_rmse_deg += info.joint_rmse_deg / c->o->episodes;
@@ -502,9 +506,10 @@ static int open_outputs(eval_ctx *c, const char *ckpt_path, d2m_err *err) {
   fputs("{\n  \"checkpoint\": ", c->js);
   jsonw_str(c->js, ckpt_path);
   fputs(",\n", c->js);
-  fprintf(c->js, "  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"seed\": %llu,\n"
+  fprintf(c->js, "  \"task\": \"%s\",\n  \"deterministic\": %d,\n  \"starts\": \"%s\",\n  \"seed\": %llu,\n"
                  "  \"dt\": %.9g,\n  \"body_weight_N\": %.6g,\n  \"episodes\": [\n",
-          env_task_name(c->ep.task), o->drive == EVAL_MEAN, (unsigned long long)o->seed, c->ep.dt,
+          env_task_name(c->ep.task), o->drive == EVAL_MEAN, o->sweep_starts ? "sweep" : "random",
+          (unsigned long long)o->seed, c->ep.dt,
           c->weight);
   c->rb.cap = (size_t)(64 + 4 * c->nh + 3 * m->nu) * 24;
   c->rb.p = xmalloc(c->rb.cap);

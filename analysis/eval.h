@@ -23,7 +23,8 @@
  *                 step's last physics step (envs/device.h)
  *   muscle_energy.csv  per episode and muscle: mean metabolic power (W) and energy (J) (not in a playback)
  *   summary.json  task metrics per episode and their means (return, length, end reason, success,
- *                 MPJPE and joint RMSE for imitate, mean speed for walk), body weight, dt. End reasons
+ *                 MPJPE, joint RMSE and start_frame for imitate, mean speed for walk), body weight, dt,
+ *                 how the episodes started ("starts": random, or sweep with sweep_starts). End reasons
  *                 by name (time, fall, tracking, numerical; max_steps when max_steps cut the episode);
  *                 null where a metric does not apply (tracking but for imitate, speed but for walk,
  *                 posture in a playback or an episode without a counted step). Posture: knee flexion,
@@ -75,6 +76,8 @@ typedef struct eval_opts {
   int nset;               /* config overrides "section.key=value" applied over the checkpoint's config */
   const char *set[EVAL_MAX_SET];
   const char *clips;      /* --clips FILE.list: eval_clips_run evaluates every clip (analysis/eval_clips.c) */
+  int sweep_starts;       /* --starts sweep (imitate): episode i of N starts at phase i/N of its clip
+                          * (env_set_start_phase), not at a random frame; 0: the env's own start */
 } eval_opts;
 
 typedef struct eval_result {

@@ -19,16 +19,22 @@
 # The row of `report`:
 #   name task seed env_steps wall_s success ep_len_s | stand: knee_deg limits heel_min_bw excitation
 #                                                    | imitate: mpjpe_mm
-# success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10) that last the task's
-# full episode (stand: 10 s without a fall). Posture figures come from eval's summary.json (see
-# analysis/eval.h): mean knee flexion (deg, both knees), hinges held at a limit (count), heel load
-# (smaller foot, body weights), mean excitation, and which hinges were at a limit in how many episodes
-# with the mean torque their limit carried (JOINT:EPISODES@TORQUE, eval's limit_torque_nm; older evals: none).
+# success: fraction of deterministic episodes (D2M_EVAL_EPISODES, default 10; their starts:
+# D2M_EVAL_STARTS, below; `curve` only) that last the task's full episode (stand: 10 s without a
+# fall). Posture figures come from eval's summary.json (see analysis/eval.h): mean knee flexion
+# (deg, both knees), hinges held at a limit (count), heel load (smaller foot, body weights), mean
+# excitation, and which hinges were at a limit in how many episodes with the mean torque their limit
+# carried (JOINT:EPISODES@TORQUE, eval's limit_torque_nm; older evals: none).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${D2M_BIN:-$root/build/deploy/drl2move}"
 runs="${D2M_RUNS:-runs/bench}"
 episodes="${D2M_EVAL_EPISODES:-10}"
+# random: eval's random start frames; sweep (imitate): episode i of N at phase i/N of the clip
+# (`drl2move eval --starts sweep`; D2M_EVAL_EPISODES=37 is every frame of the default gait). A sweep's
+# evaluations and curve go to eval-sweep-ckpt-U/ and curve-sweep.csv, beside the random ones.
+starts="${D2M_EVAL_STARTS:-random}"
+case "$starts" in random) tag="" ;; sweep) tag="-sweep" ;; *) echo "D2M_EVAL_STARTS: random or sweep" >&2; exit 2 ;; esac
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -139,17 +145,17 @@ curve() {
       [ -d "$dir" ] || continue
       local rd seed=${dir##*-seed}
       rd=$(run_of "$dir")
-      rm -f "$dir/curve.csv"
+      rm -f "$dir/curve$tag.csv"
       for ck in "$rd"/checkpoints/ckpt-*.d2m; do
         [ -f "$ck" ] || continue
         local u=${ck##*/ckpt-}
         u=${u%.d2m}
-        local ev="$dir/eval-ckpt-$u"
+        local ev="$dir/eval$tag-ckpt-$u"
         if [ ! -f "$ev/summary.json" ]; then
-          nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic --out "$ev" \
+          nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic --starts "$starts" --out "$ev" \
             > "$ev.log" 2>&1 || { echo "$name $seed $u eval failed: see $ev.log"; continue; }
         fi
-        python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" "$dir/curve.csv" <<'EOF'
+        python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" "$dir/curve$tag.csv" <<'EOF'
 import csv, json, os, sys
 prog, summ, name, seed, u, out = sys.argv[1:7]
 steps = next((r["env_steps"] for r in csv.DictReader(open(prog)) if r["update"] == u), "?")
@@ -172,10 +178,10 @@ EOF
 
 # The median over a name's seeds of each checkpoint every seed has (the issue's targets are medians).
 curve_medians() {
-  python3 - "$runs" "$1" <<'EOF'
+  python3 - "$runs" "$1" "curve$tag.csv" <<'EOF'
 import csv, glob, statistics, sys
-runs, name = sys.argv[1:3]
-per = [{r["update"]: r for r in csv.DictReader(open(f))} for f in sorted(glob.glob("%s/%s-seed*/curve.csv" % (runs, name)))]
+runs, name, fname = sys.argv[1:4]
+per = [{r["update"]: r for r in csv.DictReader(open(f))} for f in sorted(glob.glob("%s/%s-seed*/%s" % (runs, name, fname)))]
 if len(per) < 2:
     sys.exit(0)
 common = sorted(set.intersection(*(set(p) for p in per)), key=int)

@@ -2,7 +2,8 @@
 # bench/learn_plot.sh OUT.png COLUMN NAME [NAME...]: one learning curve per run of the named benchmark
 # runs, COLUMN (e.g. ep_len_mean) of $D2M_RUNS/NAME-seed*/run/progress.csv (default runs/bench; older
 # folders without run/ too) against env steps; the runs of one NAME share a colour. COLUMN det_success
-# or det_ep_len_s: the checkpoints' deterministic evaluations (NAME-seed*/curve.csv, `learn.sh curve`).
+# or det_ep_len_s: the checkpoints' deterministic evaluations (NAME-seed*/curve.csv, `learn.sh curve`;
+# with D2M_EVAL_STARTS=sweep, curve-sweep.csv).
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 out=$1 col=$2
@@ -12,7 +13,7 @@ plot="" c=1
 for name in "$@"; do
   first=1
   files=("$runs/$name"-seed*/run/progress.csv "$runs/$name"-seed*/progress.csv)
-  case "$col" in det_*) files=("$runs/$name"-seed*/curve.csv) ;; esac
+  case "$col" in det_*) files=("$runs/$name"-seed*/curve$([ "${D2M_EVAL_STARTS:-random}" = sweep ] && echo -sweep).csv) ;; esac
   for f in "${files[@]}"; do
     [ -f "$f" ] || continue
     t=$([ $first = 1 ] && echo "title '$name'" || echo "notitle")

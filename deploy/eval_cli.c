@@ -14,6 +14,7 @@ static void eval_usage(FILE *f) {
              "                     [--subject FILE] [--deterministic] [--out DIR] [--video] [--size WxH]\n"
              "                     [--max-steps N] [--seed S] [--playback] [--set section.key=value ...]\n"
              "                     [--video-hq] [--opensim [--rate control|sim]] [--clips FILE.list]\n"
+             "                     [--starts random|sweep]\n"
              "Writes DIR/frames.csv (one row per control step), DIR/summary.json and with --video DIR/video.mp4.\n"
              "DIR defaults to RUN_DIR/eval. Then: drl2move analyze DIR\n"
              "--playback (imitate): play the reference motion back kinematically instead of the policy (a known\n"
@@ -33,7 +34,11 @@ static void eval_usage(FILE *f) {
              "--clips FILE.list: every clip of a clip library from its first frame (no random start), --episodes each;\n"
              "per clip DIR/clips/NNN/ (frames.csv, summary.json), then DIR/clips.csv (success, MPJPE, joint-angle\n"
              "RMSE, episode length per clip) and DIR/summary.json with the means over all clips and over the list's\n"
-             "split=train and split=test clips.\n");
+             "split=train and split=test clips.\n"
+             "--starts sweep (imitate): episode i of N starts at phase i/N of its clip instead of a random frame\n"
+             "(imitate.rsi); with --deterministic an episode depends only on its start frame, so --episodes equal to\n"
+             "the clip's frames (37 for the default gait) gives the exact mean over every start, without the repeats\n"
+             "and gaps of N random draws. Each episode's start_frame is in summary.json.\n");
 }
 
 /* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
@@ -89,6 +94,12 @@ int eval_cli(int argc, char **argv) {
     }
     else if (!strcmp(a, "--set") && has && o.nset < EVAL_MAX_SET) o.set[o.nset++] = argv[++i];
     else if (!strcmp(a, "--clips") && has) o.clips = argv[++i];
+    else if (!strcmp(a, "--starts") && has) {
+      const char *r = argv[++i];
+      if (strcmp(r, "random") && strcmp(r, "sweep"))
+        return fprintf(stderr, "drl2move eval: --starts '%s': expected random or sweep\n", r), 2;
+      o.sweep_starts = !strcmp(r, "sweep");
+    }
     else if (!strcmp(a, "--size") && has) {
       if (opt_size(argv[++i], &o.width, &o.height)) return 2;
     }

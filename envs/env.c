@@ -254,6 +254,7 @@ static env_t *create(const mjModel *m, const env_params *p, const refmotion *ref
   }
   e->d = mj_makeData(e->m);
   e->term_dist = p->im_term_dist;
+  e->start_phase = -1;
   if (find_indices(e, err) || setup_device(e, err)) goto fail;
   key_frame(e);
   upright_pose(e);
@@ -542,6 +543,7 @@ void env_set_clip(env_t *e, int i) {
 }
 double env_track_dist(const env_t *e) { return e->last_track_dist; }
 void env_set_term_dist(env_t *e, double d) { e->term_dist = d; }
+void env_set_start_phase(env_t *e, double phase) { e->start_phase = phase < 1 ? phase : -1; }
 void env_set_assist(env_t *e, double s) {
   e->assist = s > 0 ? s : 0;
   if (e->assist == 0) mju_zero(e->d->qfrc_applied + e->root_dadr, 6); /* no force left over */

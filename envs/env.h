@@ -145,6 +145,13 @@ void env_heel_load(const env_t *e, double bw[2]);
 /* Imitate: the tracking distance that ends an episode from now on (a curriculum's current value;
  * starts at params.im_term_dist). Not part of the env's saved state: the caller sets it again. */
 void env_set_term_dist(env_t *e, double d);
+/* Imitate (and walk.start = reference): the resets from now on start the reference at phase p of
+ * the drawn clip, frame floor(p n) (n: its frames, cyclic, or its last frame), instead of a random
+ * frame (imitate.rsi). For evaluation: a deterministic policy's episode depends only on its start
+ * frame, so a sweep over p = i / N covers the clip evenly where N random starts sample it with
+ * repeats. p < 0 or p >= 1: back to imitate.rsi (the value an env starts with). Not part of the
+ * saved state. */
+void env_set_start_phase(env_t *e, double phase);
 /* Imitate: the balance assistant's strength from now on (envs/tasks.c env_task_assist: sideways force
  * and pelvis-orientation moment toward the reference, stiffness s m g / l and s m g l; 0 = none, the
  * value an env starts with, so eval and every other caller see the unassisted task). Not part of the

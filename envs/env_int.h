@@ -65,6 +65,7 @@ struct env_t {
   double last_track_dist;
   double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
   double assist;            /* imitate: balance assistant's strength (env_set_assist; 0 = none) */
+  double start_phase;       /* imitate: the next resets' start phase in [0, 1) (env_set_start_phase); < 0: imitate.rsi */
 
   /* buffers (allocated once) */
   float *last_obs;

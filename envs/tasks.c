@@ -28,8 +28,8 @@ static void noisy_keyframe(env_t *e) {
   ref_apply_joint_eq(e->m, d->qpos);
 }
 
-/* The clip (a library: drawn by weight), then the start frame within it (random when rsi), both
- * from the env's stream; the body is put in that frame. */
+/* The clip (a library: drawn by weight), then the start frame within it (env_set_start_phase's, else
+ * random when rsi), both from the env's stream; the body is put in that frame. */
 static void reference_start(env_t *e, int rsi) {
   mjData *d = e->d;
   if (e->lib) {
@@ -39,7 +39,9 @@ static void reference_start(env_t *e, int rsi) {
   }
   const refmotion *r = e->ref;
   long n = r->cyclic ? r->nframes : r->nframes - 1;
-  e->ref_k0 = rsi ? (long)rng_below(&e->rng, (uint64_t)(n > 0 ? n : 1)) : 0;
+  if (n < 1) n = 1;
+  if (e->start_phase >= 0) e->ref_k0 = (long)fmin(floor(e->start_phase * (double)n), (double)(n - 1));
+  else e->ref_k0 = rsi ? (long)rng_below(&e->rng, (uint64_t)n) : 0;
   env_task_frame(e, e->ref_k0);
   mju_copy(d->qpos, e->ref_qpos, e->m->nq);
   mju_copy(d->qvel, e->ref_qvel, e->m->nv);

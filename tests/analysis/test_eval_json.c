@@ -67,6 +67,26 @@ Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
   remove(ck);
 }
 
+/* --starts sweep: episode i of N starts at frame floor(i n / N) of the clip (n = 37 for the default
+ * gait); random starts name their frames too, and an unknown mode is refused. */
+Test(eval_json, imitate_sweep_starts_cover_the_clip_evenly, .timeout = 120) {
+  const char *dir = "/tmp/d2m_test_evjson_sweep", *ck = "/tmp/d2m_test_evjson_sweep.ckpt";
+  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, "imitate");
+  char args[512];
+  snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 5 --max-steps 2 --starts sweep", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  check_summary(dir, "assert s['starts'] == 'sweep', s['starts']\n"
+                     "assert [x['start_frame'] for x in e] == [i * 37 // 5 for i in range(5)], [x['start_frame'] for x in e]\n");
+  snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 3 --max-steps 2", ck);
+  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  check_summary(dir, "assert s['starts'] == 'random'\n"
+                     "assert all(isinstance(x['start_frame'], int) and 0 <= x['start_frame'] < 37 for x in e), e\n");
+  snprintf(args, sizeof args, "--checkpoint %s --starts every", ck);
+  cr_assert_neq(run_eval(dir, args), 0, "--starts every must be refused");
+  remove(ck);
+}
+
 Test(eval_json, playback_without_checkpoint_writes_frames, .timeout = 120) {
   const char *dir = "/tmp/d2m_test_evjson_play";
   cr_assert_eq(run_eval(dir, "--playback --max-steps 5"), 0, "eval failed (see %s.log)", dir);

@@ -117,6 +117,39 @@ Test(imitate, rsi_puts_body_at_reference) {
   mj_deleteModel(m);
 }
 
+/* A start phase replaces RSI's draw: phase i/n starts at frame i (every frame once for n = nframes,
+ * body in that frame), a phase past the last frame clamps to it, and a negative phase restores RSI
+ * with the same stream as an env that never had one. */
+Test(imitate, start_phase_sweeps_every_frame_then_rsi_returns) {
+  d2m_err err;
+  mjModel *m = test_model(&err);
+  cr_assert(m, "%s", err.msg);
+  env_t *e = make_imitate(m, NULL, NULL), *plain = make_imitate(m, NULL, NULL);
+  const refmotion *r = env_ref(e);
+  long n = r->nframes;
+  double *q = malloc(sizeof(double) * m->nq);
+  for (long i = 0; i < n; i++) {
+    env_set_start_phase(e, (double)i / n);
+    env_reset(e, 7);
+    cr_assert_eq(env_ref_frame(e), i, "phase %ld/%ld started at frame %ld", i, n, env_ref_frame(e));
+    refmotion_frame(r, i, q, NULL, NULL, NULL);
+    for (int j = 0; j < m->nq; j++) cr_assert_float_eq(env_data(e)->qpos[j], q[j], 1e-12);
+  }
+  env_set_start_phase(e, 0.999999999);
+  env_reset(e, 7);
+  cr_assert_eq(env_ref_frame(e), n - 1);
+  env_set_start_phase(e, -1);
+  for (uint64_t seed = 1; seed <= 5; seed++) {
+    env_reset(e, seed);
+    env_reset(plain, seed);
+    cr_assert_eq(env_ref_frame(e), env_ref_frame(plain), "seed %llu", (unsigned long long)seed);
+  }
+  free(q);
+  env_free(plain);
+  env_free(e);
+  mj_deleteModel(m);
+}
+
 Test(imitate, early_termination_when_pushed_away) {
   d2m_err err;
   mjModel *m = test_model(&err);
