@@ -324,6 +324,12 @@ static void write_episode_json(eval_ctx *c, int ep, long start, const env_episod
              "\"success\": %d", ep ? ",\n" : "", ep, info->ret, info->length, info->length * c->ep.dt,
           end_name(info->reason), info->success);
   js_num(f, "start_frame", (double)start, im); /* which phase a deterministic episode's length belongs to */
+  if (info->reason == ENV_END_TRACKING && info->end_body >= 0) { /* which body left the band, and which way */
+    fputs(", \"end_body\": ", f);
+    jsonw_str(f, mj_id2name(env_model(c->env), mjOBJ_BODY, info->end_body));
+    fprintf(f, ", \"end_offset_m\": [%.4f, %.4f, %.4f]", info->end_offset[0], info->end_offset[1], info->end_offset[2]);
+  } else
+    fputs(", \"end_body\": null, \"end_offset_m\": null", f);
   js_num(f, "mpjpe_mm", info->mpjpe_mm, im);
   js_num(f, "joint_rmse_deg", info->joint_rmse_deg, im);
   js_num(f, "mean_speed", info->mean_speed, c->ep.task == ENV_TASK_WALK);

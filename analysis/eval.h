@@ -24,6 +24,9 @@
  *   muscle_energy.csv  per episode and muscle: mean metabolic power (W) and energy (J) (not in a playback)
  *   summary.json  task metrics per episode and their means (return, length, end reason, success,
  *                 MPJPE, joint RMSE and start_frame for imitate, mean speed for walk), body weight, dt,
+ *                 for an imitate episode ended by tracking the body that left the band (end_body) and
+ *                 its offset from the reference (end_offset_m: forward, left, up in the pelvis' heading
+ *                 frame; null otherwise),
  *                 how the episodes started ("starts": random, or sweep with sweep_starts). End reasons
  *                 by name (time, fall, tracking, numerical; max_steps when max_steps cut the episode);
  *                 null where a metric does not apply (tracking but for imitate, speed but for walk,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/frames.h"
 #include "envs/impair.h"
 #include "envs/jointso.h"
 #include "envs/motion/so.h"
@@ -459,6 +460,9 @@ static void end_episode(env_t *e, env_step_out *out, int reason, int truncated) 
   ep->joint_rmse_deg = e->ep_joint_n ? sqrt(e->ep_joint_sq / e->ep_joint_n) * 180 / M_PI : 0;
   ep->mean_speed = e->p.task == ENV_TASK_WALK ? e->ep_speed / n : 0;
   ep->clip = e->clip; /* before episode_start draws the next one */
+  ep->end_body = reason == ENV_END_TRACKING ? e->last_track_body : -1;
+  if (ep->end_body >= 0) env_to_heading(env_heading(e), e->last_track_off, ep->end_offset);
+  else ep->end_offset[0] = ep->end_offset[1] = ep->end_offset[2] = 0;
   if (out->final_obs) memcpy(out->final_obs, e->last_obs, sizeof(float) * e->obs_size);
   if (out->final_amp) env_amp_features(e, out->final_amp); /* before the reset overwrites the state */
   episode_start(e);

@@ -47,6 +47,10 @@ typedef struct env_episode_info {
   double joint_rmse_deg;  /* imitate: RMS hinge-angle error vs the reference (deg); else 0 */
   double mean_speed;      /* walk: mean forward pelvis speed (m/s); else 0 */
   int clip;               /* imitate: the clip the episode tracked (env_clip; 0 without a library) */
+  int end_body;           /* imitate, reason tracking: the tracked body that left the band (model body id); else -1 */
+  double end_offset[3];   /* its position minus the reference's at the end, in the pelvis' heading frame
+                           * (forward, left, up; m): -0.15 forward is a body behind the reference, +-0.15
+                           * left one to its side; 0 with end_body -1 */
 } env_episode_info;
 
 typedef struct env_step_out {

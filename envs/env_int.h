@@ -63,6 +63,9 @@ struct env_t {
   double *qpos_up;          /* [nq] the upright stance (stand.pose = upright; NULL until built) */
   double h_up;              /* pelvis height of qpos_up (m) */
   double last_track_dist;
+  int last_track_body;       /* the tracked body farthest from the reference at the last reward (model id) */
+  double last_track_off[3];  /* its position minus the reference's (world, m); with last_track_body, not
+                              * saved state: the step that ends an episode computes both */
   double term_dist;         /* imitate: tracking distance that ends the episode (env_set_term_dist) */
   double assist;            /* imitate: balance assistant's strength (env_set_assist; 0 = none) */
   double start_phase;       /* imitate: the next resets' start phase in [0, 1) (env_set_start_phase); < 0: imitate.rsi */

@@ -58,6 +58,7 @@ Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
                      "    assert x['end'] in ('time', 'fall', 'tracking', 'numerical', 'max_steps'), x['end']\n"
                      "    assert 'mpjpe_mm' in x and x['mpjpe_mm'] is None, x\n"
                      "    assert x['joint_rmse_deg'] is None and x['mean_speed'] is None, x\n"
+                     "    assert x['start_frame'] is None and x['end_body'] is None and x['end_offset_m'] is None, x\n"
                      "    assert x['knee_flexion_deg'] is None or isinstance(x['knee_flexion_deg'], (int, float)), x\n"
                      "    assert isinstance(x['limit_joints'], list), x\n"
                      "    assert x['hinges_at_limit'] is None or x['hinges_at_limit'] == len(x['limit_joints']), x\n"
@@ -77,7 +78,10 @@ Test(eval_json, imitate_sweep_starts_cover_the_clip_evenly, .timeout = 120) {
   snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 5 --max-steps 2 --starts sweep", ck);
   cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
   check_summary(dir, "assert s['starts'] == 'sweep', s['starts']\n"
-                     "assert [x['start_frame'] for x in e] == [i * 37 // 5 for i in range(5)], [x['start_frame'] for x in e]\n");
+                     "assert [x['start_frame'] for x in e] == [i * 37 // 5 for i in range(5)], [x['start_frame'] for x in e]\n"
+                     "for x in e:\n"
+                     "    if x['end'] == 'tracking': assert isinstance(x['end_body'], str) and len(x['end_offset_m']) == 3, x\n"
+                     "    else: assert x['end_body'] is None and x['end_offset_m'] is None, x\n");
   snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 3 --max-steps 2", ck);
   cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
   check_summary(dir, "assert s['starts'] == 'random'\n"

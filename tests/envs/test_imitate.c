@@ -170,6 +170,11 @@ Test(imitate, early_termination_when_pushed_away) {
   cr_assert(out.done && out.terminated);
   cr_assert_eq(out.ep.reason, ENV_END_TRACKING);
   cr_assert_gt(out.ep.mpjpe_mm, 0);
+  /* Which body and which way (known answer): the default gait walks along -y, so world +x is the
+   * pelvis' left; every body moved 0.3 m, give or take the 33 ms the step ran. */
+  cr_assert_geq(out.ep.end_body, 1, "end_body %d", out.ep.end_body);
+  cr_assert(fabs(out.ep.end_offset[1] - 0.3) < 0.05 && fabs(out.ep.end_offset[0]) < 0.1 && fabs(out.ep.end_offset[2]) < 0.05,
+            "end offset (forward, left, up) %.3f %.3f %.3f", out.ep.end_offset[0], out.ep.end_offset[1], out.ep.end_offset[2]);
   /* And with a real push (a large horizontal force on the pelvis), tracking is lost too. */
   env_params p = TEST_PARAMS(ENV_TASK_IMITATE, "env.push_force=5000", "env.push_interval=0.01", "env.push_duration=1");
   env_t *e2 = make_imitate(m, NULL, &p);
@@ -178,6 +183,8 @@ Test(imitate, early_termination_when_pushed_away) {
   int t;
   for (t = 0; t < 30 && !o2.done; t++) env_step(e2, act, &o2);
   cr_assert(o2.done && o2.ep.reason == ENV_END_TRACKING, "push: done %d reason %d", o2.done, o2.ep.reason);
+  cr_assert_geq(o2.ep.end_body, 1);
+  cr_assert_gt(hypot(hypot(o2.ep.end_offset[0], o2.ep.end_offset[1]), o2.ep.end_offset[2]), 0.15);
   free(obs);
   free(obs2);
   env_free(e);
