@@ -7,6 +7,7 @@
 #   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
 #   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
 #   bench/learn.sh curve  NAME [NAME...]                                 # success against env steps, and the seeds' median
+#   bench/learn.sh compare A B [FROM_STEPS]                              # B's checkpoint medians against A's (after curve)
 #
 # Each (name, seed) gets a folder $D2M_RUNS/NAME-seedS (default runs/bench) holding the bench's own
 # files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
@@ -193,6 +194,48 @@ for u in common:
 EOF
 }
 
+# B against A, for a rule written before the runs ("B's median at least X above A's from S steps on"):
+# per seed, each of B's evaluated checkpoints is paired with A's nearest in env steps (at most 60k
+# apart; B may be a fork of A that resumed with another batch size), then per B checkpoint update the
+# medians over the seeds both have; prints them and the mean of the differences from FROM steps on.
+compare() {
+  [ $# -ge 2 ] || usage
+  python3 - "$runs" "$1" "$2" "${3:-0}" "curve$tag.csv" <<'EOF'
+import csv, glob, statistics, sys
+runs, a, b, frm, fname = sys.argv[1:6]
+def load(name):
+    out = {}
+    for f in glob.glob("%s/%s-seed*/%s" % (runs, name, fname)):
+        seed = f.split("-seed")[-1].split("/")[0]
+        out[seed] = [(int(r["update"]), int(r["env_steps"]), float(r["det_ep_len_s"])) for r in csv.DictReader(open(f))
+                     if r["env_steps"] != "?"]
+    return out
+A, B = load(a), load(b)
+seeds = sorted(set(A) & set(B))
+if not seeds:
+    sys.exit("compare: no seed has curves of both %s and %s (run curve first)" % (a, b))
+rows = {}
+for s in seeds:
+    for u, st, ln in B[s]:
+        near = min(A[s], key=lambda r: abs(r[1] - st), default=None)
+        if near and abs(near[1] - st) <= 60000:
+            rows.setdefault(u, []).append((st, ln, near[2]))
+print("update env_steps median_%s median_%s diff (seeds %s)" % (b, a, " ".join(seeds)))
+diffs = []
+for u in sorted(rows):
+    r = rows[u]
+    if len(r) < len(seeds):
+        continue
+    st = statistics.median(x[0] for x in r)
+    mb, ma = statistics.median(x[1] for x in r), statistics.median(x[2] for x in r)
+    print("%d %d %.2f %.2f %+.2f" % (u, st, mb, ma, mb - ma))
+    if st >= int(frm):
+        diffs.append(mb - ma)
+if diffs:
+    print("mean difference from %s steps on: %+.3f s over %d checkpoints" % (frm, statistics.mean(diffs), len(diffs)))
+EOF
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -200,5 +243,6 @@ case "$cmd" in
   report) report "$@" ;;
   wait) wait_runs "$@" ;;
   curve) curve "$@" ;;
+  compare) compare "$@" ;;
   *) usage ;;
 esac

@@ -46,13 +46,18 @@ static long csv_rows(const char *dir) {
   return n;
 }
 
+/* A fresh `task` policy written to ck, then `eval --checkpoint ck OPTS` into dir, which must succeed. */
+static void eval_fresh(const char *dir, const char *ck, const char *task, const char *opts) {
+  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
+  write_fresh_checkpoint(ck, task);
+  char args[512];
+  snprintf(args, sizeof args, "--checkpoint %s %s", ck, opts);
+  cr_assert_eq(run_eval(dir, args), 0, "eval %s failed (see %s.log)", args, dir);
+}
+
 Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
   const char *dir = "/tmp/d2m_test_evjson_stand", *ck = "/tmp/d2m_test_evjson_stand.ckpt";
-  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
-  write_fresh_checkpoint(ck, "stand");
-  char args[512];
-  snprintf(args, sizeof args, "--checkpoint %s --episodes 2 --max-steps 6", ck);
-  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  eval_fresh(dir, ck, "stand", "--episodes 2 --max-steps 6");
   check_summary(dir, "assert s['task'] == 'stand'\n"
                      "for x in e:\n"
                      "    assert x['end'] in ('time', 'fall', 'tracking', 'numerical', 'max_steps'), x['end']\n"
@@ -72,16 +77,13 @@ Test(eval_json, stand_names_reasons_and_nulls_tracking, .timeout = 120) {
  * gait); random starts name their frames too, and an unknown mode is refused. */
 Test(eval_json, imitate_sweep_starts_cover_the_clip_evenly, .timeout = 120) {
   const char *dir = "/tmp/d2m_test_evjson_sweep", *ck = "/tmp/d2m_test_evjson_sweep.ckpt";
-  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
-  write_fresh_checkpoint(ck, "imitate");
-  char args[512];
-  snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 5 --max-steps 2 --starts sweep", ck);
-  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  eval_fresh(dir, ck, "imitate", "--deterministic --episodes 5 --max-steps 2 --starts sweep");
   check_summary(dir, "assert s['starts'] == 'sweep', s['starts']\n"
                      "assert [x['start_frame'] for x in e] == [i * 37 // 5 for i in range(5)], [x['start_frame'] for x in e]\n"
                      "for x in e:\n"
                      "    if x['end'] == 'tracking': assert isinstance(x['end_body'], str) and len(x['end_offset_m']) == 3, x\n"
                      "    else: assert x['end_body'] is None and x['end_offset_m'] is None, x\n");
+  char args[512];
   snprintf(args, sizeof args, "--checkpoint %s --deterministic --episodes 3 --max-steps 2", ck);
   cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
   check_summary(dir, "assert s['starts'] == 'random'\n"
@@ -112,11 +114,8 @@ Test(eval_json, playback_refuses_no_checkpoint_without_out) {
 
 Test(eval_json, playback_of_a_stand_checkpoint_plays_imitate, .timeout = 120) {
   const char *dir = "/tmp/d2m_test_evjson_play_stand", *ck = "/tmp/d2m_test_evjson_play_stand.ckpt";
-  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
-  write_fresh_checkpoint(ck, "stand");
-  char args[512], p[512];
-  snprintf(args, sizeof args, "--checkpoint %s --playback --max-steps 4", ck);
-  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
+  eval_fresh(dir, ck, "stand", "--playback --max-steps 4");
+  char p[512];
   cr_assert_eq(csv_rows(dir), 4);
   check_summary(dir, "assert s['task'] == 'imitate' and s['checkpoint'].endswith('.ckpt'), s\n");
   /* the note says the task was changed */
@@ -151,11 +150,8 @@ Test(eval_json, video_logs_progress_not_per_frame, .timeout = 180) {
  * each, and the episode's energy is the muscles' (muscle_energy.csv) plus the basal rate's. */
 Test(eval_json, metabolic_and_device_outcomes, .timeout = 180) {
   const char *dir = "/tmp/d2m_test_evjson_dev", *ck = "/tmp/d2m_test_evjson_dev.ckpt";
-  if (!getenv("D2M_BIN")) cr_skip_test("D2M_BIN not set (run through meson test)");
-  write_fresh_checkpoint(ck, "stand");
+  eval_fresh(dir, ck, "stand", "--episodes 1 --max-steps 8");
   char args[512];
-  snprintf(args, sizeof args, "--checkpoint %s --episodes 1 --max-steps 8", ck);
-  cr_assert_eq(run_eval(dir, args), 0, "eval failed (see %s.log)", dir);
   check_summary(dir, "assert s['device'] is None\n"
                      "m = e[0]['metabolic']\n"
                      "assert m['mean_power_W'] > m['basal_W'] > 0, m\n"

@@ -67,7 +67,9 @@ echo "slurm: private cluster up (slurmctld port $port)"
 # ---- the uninterrupted reference and the preempted, requeued job ----
 small=(--set env.num_envs=2 --set actor.rollout_steps=16 --set nn.hidden=32,32 --set ppo.minibatch=32
        --set ppo.epochs=2 --set ppo.anneal_lr=false --set run.plots=false --set run.checkpoint_every=2)
-updates=20 steps=$((20 * 64)) # 2 actors x 2 envs x 16 steps per update
+# 100 updates: the signal travels scancel -> slurmctld -> slurmd -> the batch shell -> mpirun, which
+# on a loaded machine took longer than the 17 updates (about 1 s) a 20-update job had left.
+updates=100 steps=$((100 * 64)) # 2 actors x 2 envs x 16 steps per update
 mpirun --oversubscribe -np 3 "$bin" train "${small[@]}" --steps $steps --run-dir "$work/ref" >"$work/ref.out" 2>&1 ||
   { cat "$work/ref.out"; fail "the reference run failed"; }
 jid=$(D2M_BIN=$bin D2M_RUN_DIR=$work/job sbatch --parsable -n 3 -o "$work/job-%j.out" "$sbatch_script" \
