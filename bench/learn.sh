@@ -153,7 +153,7 @@ curve() {
         u=${u%.d2m}
         local ev="$dir/eval$tag-ckpt-$u"
         if [ ! -f "$ev/summary.json" ]; then
-          nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic --starts "$starts" --out "$ev" \
+          nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic ${tag:+--starts sweep} --out "$ev" \
             > "$ev.log" 2>&1 || { echo "$name $seed $u eval failed: see $ev.log"; continue; }
         fi
         python3 - "$rd/progress.csv" "$ev/summary.json" "$name" "$seed" "$((10#$u))" "$dir/curve$tag.csv" <<'EOF'
