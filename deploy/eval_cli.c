@@ -38,7 +38,8 @@ static void eval_usage(FILE *f) {
              "--starts sweep (imitate): episode i of N starts at phase i/N of its clip instead of a random frame\n"
              "(imitate.rsi); with --deterministic an episode depends only on its start frame, so --episodes equal to\n"
              "the clip's frames (37 for the default gait) gives the exact mean over every start, without the repeats\n"
-             "and gaps of N random draws. Each episode's start_frame is in summary.json.\n");
+             "and gaps of N random draws (with --clips, within each clip). Each episode's start_frame is in\n"
+             "summary.json.\n");
 }
 
 /* "--size WxH", each 16..8192 pixels (the renderer's offscreen buffer). */
