@@ -34,6 +34,7 @@ episodes="${D2M_EVAL_EPISODES:-10}"
 # random: eval's random start frames; sweep (imitate): episode i of N at phase i/N of the clip
 # (`drl2move eval --starts sweep`; D2M_EVAL_EPISODES=37 is every frame of the default gait). A sweep's
 # evaluations and curve go to eval-sweep-ckpt-U/ and curve-sweep.csv, beside the random ones.
+# D2M_CURVE_FROM=U: `curve` leaves out the checkpoints before update U.
 starts="${D2M_EVAL_STARTS:-random}"
 case "$starts" in random) tag="" ;; sweep) tag="-sweep" ;; *) echo "D2M_EVAL_STARTS: random or sweep" >&2; exit 2 ;; esac
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
@@ -151,6 +152,7 @@ curve() {
         [ -f "$ck" ] || continue
         local u=${ck##*/ckpt-}
         u=${u%.d2m}
+        [ "$((10#$u))" -ge "${D2M_CURVE_FROM:-0}" ] || continue
         local ev="$dir/eval$tag-ckpt-$u"
         if [ ! -f "$ev/summary.json" ]; then
           nice -n 5 "$bin" eval --checkpoint "$ck" --episodes "$episodes" --deterministic ${tag:+--starts sweep} --out "$ev" \
