@@ -9,11 +9,13 @@ set -euo pipefail
 out=$1 col=$2
 shift 2
 runs="${D2M_RUNS:-runs/bench}"
+tag=""
+if [ "${D2M_EVAL_STARTS:-random}" = sweep ]; then tag=-sweep; fi
 plot="" c=1
 for name in "$@"; do
   first=1
   files=("$runs/$name"-seed*/run/progress.csv "$runs/$name"-seed*/progress.csv)
-  case "$col" in det_*) files=("$runs/$name"-seed*/curve$([ "${D2M_EVAL_STARTS:-random}" = sweep ] && echo -sweep).csv) ;; esac
+  case "$col" in det_*) files=("$runs/$name"-seed*/curve$tag.csv) ;; esac
   for f in "${files[@]}"; do
     [ -f "$f" ] || continue
     t=$([ $first = 1 ] && echo "title '$name'" || echo "notitle")
