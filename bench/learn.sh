@@ -39,7 +39,7 @@ starts="${D2M_EVAL_STARTS:-random}"
 case "$starts" in random) tag="" ;; sweep) tag="-sweep" ;; *) echo "D2M_EVAL_STARTS: random or sweep" >&2; exit 2 ;; esac
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2; }
 
 # A run is finished when its job ended well and the learner stopped on the step budget; one stopped
 # cleanly by a signal or its time limit (bench.rc 0 too) is resumed by `start`.
