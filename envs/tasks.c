@@ -130,7 +130,7 @@ static double imitate_reward(env_t *e) {
     sroot += droot[c] * droot[c];
     if (p->im_pos_pelvis) shift[c] = droot[c];
   }
-  double sp = 0, sv = 0, dmax = -1, dsum = 0;
+  double sp = 0, sv = 0, dmax = 0, dsum = 0;
   for (int i = 0; i < r->ntrack; i++) {
     int b = r->track_body[i];
     double lin[3], ang[3], dp2 = 0, dv2 = 0, rel2 = 0;
@@ -145,13 +145,12 @@ static double imitate_reward(env_t *e) {
     sv += dv2;
     double dist = sqrt(dp2);
     dsum += dist;
-    if (dist > dmax) {
+    if (i == 0 || dist > dmax) { /* the farthest body, and which way: an episode's end names it */
       dmax = dist;
       e->last_track_body = b;
       for (int c = 0; c < 3; c++) e->last_track_off[c] = d->xpos[3 * b + c] - e->ref_xpos[3 * i + c];
     }
   }
-  if (dmax < 0) dmax = 0;
   sp /= r->ntrack;
   sv /= r->ntrack;
   double sq = 0;
