@@ -4,6 +4,7 @@
 # deterministically with `drl2move eval` and prints one row per (task, seed).
 #
 #   bench/learn.sh start  NAME TASK STEPS "SEEDS" [train options...]   # background jobs, returns at once
+#   bench/learn.sh fork   FROM NAME AT STEPS "SEEDS" [train options...] # FROM's runs resumed as NAME with other options
 #   bench/learn.sh report NAME [NAME...]                                 # evaluate finished runs, print rows
 #   bench/learn.sh wait   NAME [NAME...]                                 # block until their jobs have ended
 #   bench/learn.sh curve  NAME [NAME...]                                 # success against env steps, and the seeds' median
@@ -13,7 +14,11 @@
 # files (bench.cmd, bench.log, bench.rc, eval-det/) and the run directory run/ (train refuses to
 # start a fresh run in a folder that is not empty). `start` on a run that has checkpoints but did
 # not reach its step budget (it failed, or was stopped with SIGUSR1, SIGTERM or its time limit)
-# resumes it (drl2move train --resume); a finished run is left alone. `curve` evaluates
+# resumes it (drl2move train --resume); a finished run is left alone. `fork` copies each seed's last
+# checkpoint of FROM at or before AT env steps (with its config and its progress up to there) into
+# NAME-seedS/run and resumes it there with the train options given (e.g. a larger batch: --set
+# actor.rollout_steps=256 --set ppo.minibatch=2048), which it keeps in NAME-seedS/resume.args so
+# that `start NAME - STEPS SEEDS` resumes a stopped fork with them. `curve` evaluates
 # every checkpoint a run kept (start it with --set run.checkpoint_every=N --set
 # run.keep_checkpoints=M to keep them all), prints name seed update env_steps success ep_len_s and
 # writes them to NAME-seedS/curve.csv (bench/learn_plot.sh plots its det_success, det_ep_len_s).
@@ -61,7 +66,13 @@ start() {
     local args
     if ls "$dir"/run/checkpoints/ckpt-*.d2m >/dev/null 2>&1; then
       args=(--resume "$dir/run" --steps "$steps")
+      if [ -f "$dir/resume.args" ]; then
+        local extra
+        mapfile -d '' extra < "$dir/resume.args"
+        args+=("${extra[@]}")
+      fi
     else
+      if [ "$task" = - ]; then echo "$dir: no checkpoint to resume" >&2; continue; fi
       rm -rf "$dir"
       args=(--run-dir "$dir/run" --set env.task="$task" --set run.seed="$s" --set run.plots=false --steps "$steps" "$@")
     fi
@@ -75,6 +86,49 @@ start() {
       "$dir" "$bin" train "${args[@]}" > /dev/null 2>&1 &
     echo "$dir: started (pid $!)"
   done
+}
+
+# NAME-seedS/run made from FROM-seedS's run: the checkpoint, config.resolved.ini, ranks.txt, and the
+# rows of progress.csv and progress.jsonl up to the checkpoint's update (resume appends to them).
+fork() {
+  [ $# -ge 5 ] || usage
+  local from=$1 name=$2 at=$3 steps=$4 seeds=$5
+  shift 5
+  local rc=0
+  for s in $seeds; do
+    local dir="$runs/$name-seed$s"
+    if [ ! -d "$dir/run" ]; then
+      python3 - "$(run_of "$runs/$from-seed$s")" "$dir/run" "$at" <<'EOF' || { rc=1; continue; }
+import csv, glob, json, os, re, shutil, sys
+src, dst, at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if not os.path.isfile(src + "/progress.csv"):
+    sys.exit("fork: %s has no progress.csv" % src)
+steps = {int(r["update"]): int(r["env_steps"]) for r in csv.DictReader(open(src + "/progress.csv"))}
+cks = [(int(re.search(r"ckpt-(\d+)\.d2m$", p).group(1)), p) for p in glob.glob(src + "/checkpoints/ckpt-*.d2m")]
+cks = sorted((u, p) for u, p in cks if u in steps and steps[u] <= at)
+if not cks:
+    sys.exit("fork: %s has no checkpoint at or before %d env steps" % (src, at))
+u, ck = cks[-1]
+os.makedirs(dst + "/checkpoints")
+for f in ("config.resolved.ini", "ranks.txt"):
+    if os.path.exists(src + "/" + f):
+        shutil.copy(src + "/" + f, dst)
+shutil.copy(ck, dst + "/checkpoints/")
+with open(src + "/progress.csv") as fi, open(dst + "/progress.csv", "w") as fo:
+    lines = fi.readlines()
+    fo.writelines(lines[:1] + [l for l in lines[1:] if int(l.split(",", 1)[0]) <= u])
+if os.path.exists(src + "/progress.jsonl"):
+    with open(src + "/progress.jsonl") as fi, open(dst + "/progress.jsonl", "w") as fo:
+        fo.writelines(l for l in fi if l.strip() and json.loads(l)["update"] <= u)
+print("%s: update %d (%d env steps) of %s" % (dst, u, steps[u], src))
+EOF
+      printf '%s\0' "$@" > "$dir/resume.args"
+      printf '%q ' "$0" fork "$from" "$name" "$at" "$steps" "$s" "$@" > "$dir/fork.cmd"
+      echo >> "$dir/fork.cmd"
+    fi
+    start "$name" - "$steps" "$s"
+  done
+  return $rc
 }
 
 wait_runs() {
@@ -242,6 +296,7 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
   start) start "$@" ;;
+  fork) fork "$@" ;;
   report) report "$@" ;;
   wait) wait_runs "$@" ;;
   curve) curve "$@" ;;
