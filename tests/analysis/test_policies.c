@@ -131,12 +131,12 @@ Test(policies, shipped_push_policy_stands_ten_seconds_under_pushes, .timeout = 3
   cr_assert_eq(frames, 5 * 300L, "%ld control steps over 5 pushed episodes, expected 5 x 300", frames);
 }
 
-/* The joint_so imitate policy (deploy/policies/README.md: the best `issub` checkpoint, by the export
+/* The joint_so imitate policy (deploy/policies/README.md: the best `ibig` checkpoint, by the export
  * rule written before its results) tracks the default gait at the issue's term_dist of 0.15 m for at
- * least one gait cycle (37 control steps) on average over 5 deterministic episodes from random start
- * frames. This is the threshold the first export rule fixed beforehand; the issue's 3-s policy is not
- * yet reached. */
-Test(policies, shipped_imitate_policy_tracks_a_gait_cycle, .timeout = 300) {
+ * least the issue's 3 s (90 control steps) on average over 5 deterministic episodes from random start
+ * frames. The shipped file runs all 5 for the full 10 s; the threshold leaves room for other CPUs and
+ * BLIS kernels, whose last-bit differences change a chaotic episode (bench/learn_log.md, rule B). */
+Test(policies, shipped_imitate_policy_tracks_the_gait_for_3_s, .timeout = 300) {
   cfg_t c = shipped_config("imitate_jointso.d2m");
   cr_assert_str_eq(c.env_task, "imitate", "imitate_jointso.d2m was trained on env.task = %s", c.env_task);
   cr_assert_str_eq(c.env_action_mode, "joint_so", "imitate_jointso.d2m was trained with env.action_mode = %s",
@@ -145,6 +145,6 @@ Test(policies, shipped_imitate_policy_tracks_a_gait_cycle, .timeout = 300) {
   cr_assert_float_eq(c.imitate_term_dist, 0.15, 1e-12, "imitate_jointso.d2m: imitate.term_dist = %g",
                      c.imitate_term_dist);
   long frames = run_shipped("imitate_jointso.d2m", "/tmp/d2m_test_policy_imitate");
-  cr_assert_geq(frames, 5 * 37L, "imitate_jointso.d2m: %ld control steps over 5 episodes, less than one gait cycle "
-                "(37 steps) each on average", frames);
+  cr_assert_geq(frames, 5 * 90L, "imitate_jointso.d2m: %ld control steps over 5 episodes, less than 3 s (90 steps) "
+                "each on average", frames);
 }
