@@ -125,6 +125,8 @@ EOF
       printf '%s\0' "$@" > "$dir/resume.args"
       printf '%q ' "$0" fork "$from" "$name" "$at" "$steps" "$s" "$@" > "$dir/fork.cmd"
       echo >> "$dir/fork.cmd"
+    elif [ $# -gt 0 ]; then
+      echo "$dir: forked before ($dir/fork.cmd); resumed with the options kept then, not these" >&2
     fi
     start "$name" - "$steps" "$s"
   done
